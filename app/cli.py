@@ -1,0 +1,85 @@
+"""Command-line commands: ``flask --app app migrate | demo-setup | login-link``."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from app import migrate
+from app.models import Store
+from app.web.admin import auth
+
+SANDBOX_REF = "sandbox-boutique"
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(migrate_command)
+    app.cli.add_command(demo_setup_command)
+    app.cli.add_command(login_link_command)
+
+
+@click.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema up to date."""
+    migrate.upgrade(current_app.extensions["aftercare"].settings.database_url)
+    click.echo("database is up to date")
+
+
+@click.command("demo-setup")
+@click.option(
+    "--out", default="var/sandbox.json", show_default=True, help="where the sandbox store reads its settings"
+)
+@click.option("--smtp-port", default=1025, show_default=True, help="the sandbox mail server's port")
+def demo_setup_command(out: str, smtp_port: int) -> None:
+    """Create (or reuse) the sandbox store and write what the simulated store needs to run."""
+    services = current_app.extensions["aftercare"]
+    with services.db.session() as session:
+        store = session.scalars(
+            select(Store).where(Store.platform == "sandbox", Store.external_id == SANDBOX_REF)
+        ).first()
+        if store is None:
+            store = Store(
+                platform="sandbox",
+                external_id=SANDBOX_REF,
+                name="Sandbox Boutique",
+                webhook_secret=secrets.token_urlsafe(32),
+                channel="smtp",
+                sender_name="Sandbox Boutique",
+                sender_email="hello@sandbox-boutique.example",
+                reply_to="care@sandbox-boutique.example",
+                smtp_host="127.0.0.1",
+                smtp_port=smtp_port,
+                smtp_security="none",
+            )
+            session.add(store)
+            session.flush()
+        store_id, secret = store.id, store.webhook_secret
+    public = services.settings.public_url.rstrip("/")
+    admin_url = auth.login_url(services.settings, store_id)
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        json.dumps(
+            {
+                "store_ref": SANDBOX_REF,
+                "webhook_secret": secret,
+                "webhook_url": f"{public}/webhooks/sandbox",
+                "admin_url": admin_url,
+            },
+            indent=2,
+        )
+    )
+    path.chmod(0o600)
+    click.echo(f"Sandbox store ready. Watch orders arrive and thank-you emails go out at:\n\n  {admin_url}\n")
+
+
+@click.command("login-link")
+@click.argument("store_id", type=int)
+def login_link_command(store_id: int) -> None:
+    """Print a signed sign-in link to a store's pages."""
+    click.echo(auth.login_url(current_app.extensions["aftercare"].settings, store_id))

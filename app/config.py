@@ -1,0 +1,116 @@
+"""Typed settings: code defaults, then ``config.toml``, then ``AFTERCARE_*`` environment variables.
+
+This module is the only reader of configuration. Everything else receives a :class:`Settings`.
+A missing or invalid value raises :class:`ConfigError` whose message names the key, so the
+processes can print one clear line at start instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any
+
+from cryptography.fernet import Fernet
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "AFTERCARE_"
+CONFIG_PATH_VARIABLE = "AFTERCARE_CONFIG"
+
+
+class ConfigError(Exception):
+    """A setting is missing or invalid; the message names the key and says what is expected."""
+
+
+class Settings(BaseSettings):
+    """Every setting the app reads, with its default. ``config.example.toml`` documents each key."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    database_url: str = "sqlite:///var/aftercare.db"
+    secret_key: str = Field(min_length=32)
+    encryption_keys: Annotated[list[str], NoDecode] = Field(min_length=1)
+    public_url: str = "http://127.0.0.1:8000"
+    environment: str = Field(default="development", pattern="^(development|production|test)$")
+
+    webhook_max_bytes: int = Field(default=1_048_576, ge=1024)
+    dispatch_interval_seconds: float = Field(default=5.0, gt=0)
+    dispatch_batch_size: int = Field(default=50, ge=1, le=1000)
+    dispatch_lease_seconds: int = Field(default=120, ge=10)
+    dispatch_max_attempts: int = Field(default=8, ge=1)
+    inbox_retry_interval_seconds: float = Field(default=30.0, gt=0)
+    outbox_dir: str = "var/outbox"
+    admin_link_max_age_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+
+    @field_validator("encryption_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: Any) -> Any:
+        """Accept a comma-separated string from the environment as well as a TOML list."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _valid_fernet_keys(cls, value: list[str]) -> list[str]:
+        for key in value:
+            try:
+                Fernet(key)
+            except (ValueError, TypeError) as exc:
+                raise ValueError(
+                    "each key must be 32 url-safe base64-encoded bytes "
+                    "(make one with: python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())')"
+                ) from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError("must start with sqlite:// or postgresql://")
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Explicit values (tests) win, then the environment, then the TOML file."""
+        toml_path = Path(os.environ.get(CONFIG_PATH_VARIABLE, "config.toml"))
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Build the settings, turning validation errors into one readable :class:`ConfigError`."""
+    try:
+        return Settings(**dict(overrides or {}))
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            key = ".".join(str(part) for part in error["loc"]) or "config"
+            if error["type"] == "missing":
+                problems.append(f"{key}: required; set it in config.toml or {ENV_PREFIX}{key.upper()}")
+            elif error["type"] == "extra_forbidden":
+                problems.append(f"{key}: unknown setting (see config.example.toml)")
+            else:
+                problems.append(f"{key}: {error['msg']}")
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None
+    except Exception as exc:  # a TOML syntax error arrives as a plain ValueError/TOMLDecodeError
+        raise ConfigError(f"configuration could not be read: {exc}") from None

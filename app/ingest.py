@@ -1,0 +1,181 @@
+"""Snapshots -> rows -> planner.
+
+Idempotent and order-insensitive (invariant 3): a snapshot whose remote ``updated_at`` is not newer
+than what we hold changes nothing, so re-deliveries and late retries of old payloads are harmless.
+Rows are created with INSERT .. ON CONFLICT DO NOTHING and then locked, so two deliveries about the
+same new order racing in two web processes end with one row and the newer data.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app import timeline
+from app.db import insert_ignore
+from app.journeys import schedule
+from app.models import Customer, Order, OrderLine, Product, Store
+from connectors.base import (
+    CustomerSnapshot,
+    OrderSnapshot,
+    ProductSnapshot,
+    RedactRequest,
+    ShipmentSnapshot,
+    Snapshot,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    kind: str
+    external_id: str
+    changed: bool
+    note: str = ""
+
+
+def apply(session: Session, store: Store, snapshot: Snapshot) -> IngestResult:
+    """Apply one snapshot for ``store`` inside the caller's transaction."""
+    if isinstance(snapshot, OrderSnapshot):
+        return apply_order(session, store, snapshot)
+    if isinstance(snapshot, ProductSnapshot):
+        return apply_product(session, store, snapshot)
+    if isinstance(snapshot, ShipmentSnapshot | RedactRequest):
+        # Shipments and redaction arrive with the Shopify and WooCommerce connectors; the sandbox
+        # sends neither yet. Refusing loudly keeps such a delivery in the inbox instead of losing it.
+        raise NotImplementedError(f"{type(snapshot).__name__} is not ingested yet")
+    raise TypeError(f"not a snapshot: {snapshot!r}")
+
+
+def apply_order(session: Session, store: Store, snap: OrderSnapshot) -> IngestResult:
+    customer = _upsert_customer(session, store, snap.customer) if snap.customer else None
+    fields = _order_fields(snap, customer)
+    created = insert_ignore(session, Order, {"store_id": store.id, "external_id": snap.external_id, **fields})
+    order = session.scalars(
+        select(Order)
+        .where(Order.store_id == store.id, Order.external_id == snap.external_id)
+        .with_for_update()
+    ).one()
+    if created:
+        _replace_lines(session, order, snap)
+        timeline.note(
+            session,
+            order.store_id,
+            order.id,
+            "received",
+            f"Order {snap.number} received ({snap.remote_status}).",
+        )
+    elif snap.updated_at <= order.remote_updated_at:
+        return IngestResult("order", snap.external_id, changed=False, note="not newer than stored")
+    else:
+        old_status = order.status
+        for name, value in fields.items():
+            setattr(order, name, value)
+        _replace_lines(session, order, snap)
+        if old_status != order.status:
+            timeline.note(
+                session,
+                order.store_id,
+                order.id,
+                "status",
+                f"Status changed from {old_status} to {order.status}.",
+            )
+    session.flush()
+    schedule.refresh_order(session, store, order)
+    return IngestResult("order", snap.external_id, changed=True, note="created" if created else "updated")
+
+
+def apply_product(session: Session, store: Store, snap: ProductSnapshot) -> IngestResult:
+    fields: dict[str, Any] = {
+        "title": snap.title,
+        "url": snap.url,
+        "image_url": snap.image_url,
+        "price": snap.price,
+        "in_stock": snap.in_stock,
+        "tags": ",".join(snap.tags),
+        "remote_updated_at": snap.updated_at,
+    }
+    created = insert_ignore(
+        session, Product, {"store_id": store.id, "external_id": snap.external_id, **fields}
+    )
+    if created:
+        return IngestResult("product", snap.external_id, changed=True, note="created")
+    product = session.scalars(
+        select(Product)
+        .where(Product.store_id == store.id, Product.external_id == snap.external_id)
+        .with_for_update()
+    ).one()
+    if snap.updated_at <= product.remote_updated_at:
+        return IngestResult("product", snap.external_id, changed=False, note="not newer than stored")
+    for name, value in fields.items():
+        setattr(product, name, value)
+    return IngestResult("product", snap.external_id, changed=True, note="updated")
+
+
+def _upsert_customer(session: Session, store: Store, snap: CustomerSnapshot) -> Customer:
+    """Customers carry no modification time of their own: they follow their (newer) orders."""
+    insert_ignore(
+        session,
+        Customer,
+        {"store_id": store.id, "external_id": snap.external_id, "accepts_marketing": snap.accepts_marketing},
+    )
+    customer = session.scalars(
+        select(Customer).where(Customer.store_id == store.id, Customer.external_id == snap.external_id)
+    ).one()
+    if customer.redacted_at is None:  # never refill personal data the store asked us to erase
+        customer.email = (snap.email or "").strip().lower() or customer.email
+        customer.first_name = snap.first_name or customer.first_name
+        customer.last_name = snap.last_name or customer.last_name
+        customer.phone = snap.phone or customer.phone
+        customer.locale = snap.locale or customer.locale
+        customer.accepts_marketing = snap.accepts_marketing
+    return customer
+
+
+def _order_fields(snap: OrderSnapshot, customer: Customer | None) -> dict[str, Any]:
+    address = snap.shipping
+    return {
+        "number": snap.number,
+        "customer_id": customer.id if customer else None,
+        "status": snap.status.value,
+        "remote_status": snap.remote_status,
+        "payment_method": snap.payment_method,
+        "cash_on_delivery": snap.cash_on_delivery,
+        "currency": snap.currency,
+        "total": snap.total,
+        "locale": snap.locale,
+        "placed_at": snap.placed_at,
+        "paid_at": snap.paid_at,
+        "cancelled_at": snap.cancelled_at,
+        "remote_updated_at": snap.updated_at,
+        "ship_name": address.name if address else None,
+        "ship_address1": address.address1 if address else None,
+        "ship_address2": address.address2 if address else None,
+        "ship_city": address.city if address else None,
+        "ship_region": address.region if address else None,
+        "ship_postcode": address.postcode if address else None,
+        "ship_country": address.country if address else None,
+    }
+
+
+def _replace_lines(session: Session, order: Order, snap: OrderSnapshot) -> None:
+    session.execute(delete(OrderLine).where(OrderLine.order_id == order.id))
+    session.add_all(
+        OrderLine(
+            store_id=order.store_id,
+            order_id=order.id,
+            external_id=line.external_id,
+            product_external_id=line.product_external_id,
+            title=line.title,
+            sku=line.sku,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+        )
+        for line in snap.lines
+    )
+    session.expire(order, ["lines"])

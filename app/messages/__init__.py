@@ -1,0 +1,1 @@
+"""Customer-facing messages: the default templates per locale, and rendering them safely."""

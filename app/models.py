@@ -1,0 +1,292 @@
+"""Typed ORM models. Every row carries ``store_id`` (invariant 1); times are UTC (invariant 6).
+
+Statuses are plain strings checked in code (the enums below and in ``connectors.base``), not
+database enum types, so adding a status is a code change rather than a data migration on two
+databases.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app import clock
+from app.crypto import EncryptedText
+from app.db import Base, UTCDateTime
+
+MONEY = Numeric(12, 2)
+
+
+class StoreStatus(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"  # the merchant paused sending; messages wait
+    DISCONNECTED = "disconnected"  # credentials revoked; messages wait until reconnected
+    UNINSTALLED = "uninstalled"  # nothing is sent any more
+
+
+class MessageStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    SENDING = "sending"  # claimed by a worker under a lease
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class InboxStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSED = "processed"
+    FAILED = "failed"  # gave up after repeated errors; kept for a human
+
+
+def _now() -> datetime:
+    return clock.now()
+
+
+class Timestamps:
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
+
+
+class Store(Timestamps, Base):
+    __tablename__ = "stores"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(255))  # shop domain, site URL, sandbox id
+    name: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), default=StoreStatus.ACTIVE)
+    default_locale: Mapped[str] = mapped_column(String(16), default="en")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    credentials: Mapped[str | None] = mapped_column(EncryptedText)  # connector-defined JSON
+
+    channel: Mapped[str] = mapped_column(String(32), default="smtp")
+    sender_name: Mapped[str | None] = mapped_column(String(255))
+    sender_email: Mapped[str | None] = mapped_column(String(320))
+    reply_to: Mapped[str | None] = mapped_column(String(320))
+    smtp_host: Mapped[str | None] = mapped_column(String(255))
+    smtp_port: Mapped[int | None] = mapped_column(Integer)
+    smtp_security: Mapped[str] = mapped_column(String(16), default="starttls")  # none|starttls|tls
+    smtp_username: Mapped[str | None] = mapped_column(String(255))
+    smtp_password: Mapped[str | None] = mapped_column(EncryptedText)
+
+
+class Customer(Timestamps, Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        UniqueConstraint("store_id", "external_id"),
+        Index("ix_customers_store_email", "store_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(320))
+    first_name: Mapped[str | None] = mapped_column(String(255))
+    last_name: Mapped[str | None] = mapped_column(String(255))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    locale: Mapped[str | None] = mapped_column(String(16))
+    accepts_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+    redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Order(Timestamps, Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("store_id", "external_id"),
+        Index("ix_orders_store_placed", "store_id", "placed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    number: Mapped[str] = mapped_column(String(64))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16))
+    remote_status: Mapped[str] = mapped_column(String(64))  # the platform's own word, for display
+    payment_method: Mapped[str | None] = mapped_column(String(64))
+    cash_on_delivery: Mapped[bool] = mapped_column(Boolean, default=False)
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[Decimal] = mapped_column(MONEY)
+    locale: Mapped[str | None] = mapped_column(String(16))
+    placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    remote_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    ship_name: Mapped[str | None] = mapped_column(String(255))
+    ship_address1: Mapped[str | None] = mapped_column(String(255))
+    ship_address2: Mapped[str | None] = mapped_column(String(255))
+    ship_city: Mapped[str | None] = mapped_column(String(255))
+    ship_region: Mapped[str | None] = mapped_column(String(255))
+    ship_postcode: Mapped[str | None] = mapped_column(String(32))
+    ship_country: Mapped[str | None] = mapped_column(String(2))
+
+    customer: Mapped[Customer | None] = relationship()
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="OrderLine.id"
+    )
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    __table_args__ = (UniqueConstraint("order_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    product_external_id: Mapped[str | None] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(500))
+    sku: Mapped[str | None] = mapped_column(String(255))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(MONEY)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class Product(Timestamps, Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("store_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(500))
+    url: Mapped[str | None] = mapped_column(String(2048))
+    image_url: Mapped[str | None] = mapped_column(String(2048))
+    price: Mapped[Decimal | None] = mapped_column(MONEY)
+    in_stock: Mapped[bool] = mapped_column(Boolean, default=True)
+    tags: Mapped[str] = mapped_column(Text, default="")  # comma-separated, as the platforms give them
+    remote_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Shipment(Timestamps, Base):
+    __tablename__ = "shipments"
+    __table_args__ = (UniqueConstraint("store_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    carrier: Mapped[str | None] = mapped_column(String(255))
+    tracking_number: Mapped[str | None] = mapped_column(String(255))
+    tracking_url: Mapped[str | None] = mapped_column(String(2048))
+    status: Mapped[str] = mapped_column(String(32))
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    remote_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    events: Mapped[list[ShipmentEvent]] = relationship(
+        back_populates="shipment", cascade="all, delete-orphan", order_by="ShipmentEvent.happened_at"
+    )
+
+
+class ShipmentEvent(Base):
+    __tablename__ = "shipment_events"
+    __table_args__ = (UniqueConstraint("shipment_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(32))
+    happened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    shipment: Mapped[Shipment] = relationship(back_populates="events")
+
+
+class Message(Timestamps, Base):
+    """The outbox: one row per reason to write to a customer (invariant 2)."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("store_id", "dedupe_key", name="uq_messages_store_dedupe"),
+        Index("ix_messages_due", "status", "send_at"),
+        Index("ix_messages_order", "store_id", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    step: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))  # transactional | service | review | marketing
+    dedupe_key: Mapped[str] = mapped_column(String(255))
+    channel: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=MessageStatus.SCHEDULED)
+    send_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")  # plain words: why scheduled/cancelled/failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recipient: Mapped[str | None] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(Text)
+    provider_message_id: Mapped[str | None] = mapped_column(String(255))
+
+
+class Suppression(Base):
+    __tablename__ = "suppressions"
+    __table_args__ = (UniqueConstraint("store_id", "address", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(320))  # lower-cased email or E.164 phone
+    kind: Mapped[str] = mapped_column(String(16))  # service | review | marketing | all
+    reason: Mapped[str] = mapped_column(String(32))  # unsubscribed | hard_bounce | complaint
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class InboxEntry(Base):
+    """A verified webhook delivery, stored before it is processed (invariant 5)."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("store_id", "delivery_id", name="uq_inbox_store_delivery"),
+        Index("ix_inbox_pending", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(64))
+    delivery_id: Mapped[str] = mapped_column(String(255))
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    triggered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    status: Mapped[str] = mapped_column(String(16), default=InboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class TimelineEntry(Base):
+    """What happened to an order, in words a merchant reads: status changes, messages, holds."""
+
+    __tablename__ = "timeline"
+    __table_args__ = (Index("ix_timeline_order", "store_id", "order_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)

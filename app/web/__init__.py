@@ -1,0 +1,47 @@
+"""HTTP: the webhook route, the merchant pages, health, and one error policy for all of them."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app import Services
+
+log = logging.getLogger(__name__)
+
+
+def current_services() -> Services:
+    return current_app.extensions["aftercare"]
+
+
+def init_app(app: Flask) -> None:
+    from app.web import health, webhooks
+    from app.web.admin import routes as admin
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(webhooks.bp)
+    app.register_blueprint(admin.bp)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+
+def _wants_json() -> bool:
+    return (
+        request.path.startswith(("/webhooks/", "/api/"))
+        or request.accept_mimetypes.best == "application/json"
+    )
+
+
+def _http_error(error: HTTPException) -> tuple[Response | str, int]:
+    code = error.code or 500
+    message = error.description or error.name
+    if _wants_json():
+        return jsonify(error=error.name.lower().replace(" ", "_"), message=message), code
+    return render_template("error.html", code=code, title=error.name, message=message), code
+
+
+def _unexpected_error(error: Exception) -> tuple[Response | str, int]:
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return _http_error(InternalServerError())

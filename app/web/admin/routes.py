@@ -1,0 +1,112 @@
+"""Merchant pages. Every query is filtered by the signed-in store (invariant 1)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.wrappers import Response
+
+from app.models import Customer, Message, Order, Store, TimelineEntry
+from app.web import current_services
+from app.web.admin import auth
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+RECENT_ORDERS = 50
+
+
+def _store_id() -> int:
+    store_id = session.get("store_id")
+    if not isinstance(store_id, int):
+        abort(401, description="Sign in with the link from your store to see this page.")
+    return store_id
+
+
+@bp.get("/login")
+def login() -> Response:
+    settings = current_services().settings
+    try:
+        store_id = auth.store_from_token(settings, request.args.get("token", ""))
+    except auth.LinkInvalid as exc:
+        abort(401, description=str(exc))
+    with current_services().db.session() as db_session:
+        if db_session.get(Store, store_id) is None:
+            abort(401, description="this sign-in link is for a store that is no longer connected")
+    session.clear()
+    session["store_id"] = store_id
+    return redirect(url_for("admin.orders"))
+
+
+@bp.get("/")
+def orders() -> str:
+    store_id = _store_id()
+    with current_services().db.session() as db:
+        store = db.get(Store, store_id) or abort(401)
+        rows = db.scalars(
+            select(Order)
+            .where(Order.store_id == store_id)
+            .options(selectinload(Order.customer))
+            .order_by(Order.placed_at.desc(), Order.id.desc())
+            .limit(RECENT_ORDERS)
+        ).all()
+        messages: dict[int, list[Message]] = {}
+        for message in db.scalars(
+            select(Message)
+            .where(Message.store_id == store_id, Message.order_id.in_([order.id for order in rows]))
+            .order_by(Message.send_at)
+        ):
+            messages.setdefault(message.order_id or 0, []).append(message)
+        return render_template(
+            "admin/orders.html", store=store, orders=rows, messages=messages, local=_local(store)
+        )
+
+
+@bp.get("/orders/<int:order_id>")
+def order(order_id: int) -> str:
+    store_id = _store_id()
+    with current_services().db.session() as db:
+        store = db.get(Store, store_id) or abort(401)
+        found = db.scalars(
+            select(Order)
+            .where(Order.store_id == store_id, Order.id == order_id)
+            .options(selectinload(Order.lines))
+        ).first()
+        if found is None:
+            abort(404, description="No such order in this store.")
+        customer = db.get(Customer, found.customer_id) if found.customer_id else None
+        messages = db.scalars(
+            select(Message)
+            .where(Message.store_id == store_id, Message.order_id == order_id)
+            .order_by(Message.send_at)
+        ).all()
+        entries = db.scalars(
+            select(TimelineEntry)
+            .where(TimelineEntry.store_id == store_id, TimelineEntry.order_id == order_id)
+            .order_by(TimelineEntry.at, TimelineEntry.id)
+        ).all()
+        return render_template(
+            "admin/order.html",
+            store=store,
+            order=found,
+            customer=customer,
+            messages=messages,
+            timeline=entries,
+            local=_local(store),
+        )
+
+
+def _local(store: Store) -> Callable[[datetime | None], str]:
+    """A formatter showing UTC times in the store's own time zone."""
+    try:
+        zone = ZoneInfo(store.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+
+    def fmt(moment: datetime | None) -> str:
+        return moment.astimezone(zone).strftime("%-d %b %Y %H:%M") if moment else ""
+
+    return fmt

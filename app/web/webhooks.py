@@ -1,0 +1,58 @@
+"""The one webhook route every platform posts to: ``POST /webhooks/<platform>``.
+
+Order of work, each step refusing with a 4xx and writing nothing: body size (Flask's
+MAX_CONTENT_LENGTH, 413), platform (404), store named by the request (400/404), signature over the
+raw bytes (401), payload shape (400). Only then is the delivery stored in the inbox (invariant 5) and
+processed. A processing failure still answers 200: the delivery is ours now and will be retried.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, request
+from sqlalchemy import select
+
+from app import inbox
+from app.models import Store
+from app.web import current_services
+from connectors.base import PayloadError, SignatureError, WebhookRequest
+
+bp = Blueprint("webhooks", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.post("/webhooks/<platform>")
+def receive(platform: str) -> tuple[dict[str, object], int]:
+    services = current_services()
+    connector = services.connectors.get(platform)
+    if connector is None:
+        abort(404, description=f"unknown platform {platform!r}")
+    body = request.get_data(cache=False)  # raw bytes: signatures are over these exact bytes
+    webhook = WebhookRequest(headers=dict(request.headers), body=body, content_type=request.mimetype)
+    if connector.is_ping(webhook):
+        return {"ok": True}, 200
+    try:
+        store_ref = connector.store_ref(webhook)
+    except PayloadError as exc:
+        abort(400, description=str(exc))
+    with services.db.session() as session:
+        store = session.scalars(
+            select(Store).where(Store.platform == platform, Store.external_id == store_ref)
+        ).first()
+        if store is None:
+            abort(404, description="unknown store")
+        store_id, secret = store.id, store.webhook_secret
+    try:
+        delivery = connector.verify_webhook(webhook, secret)
+        connector.translate(delivery)  # refuse a malformed payload now, before it is stored
+    except SignatureError as exc:
+        abort(401, description=str(exc))
+    except PayloadError as exc:
+        abort(400, description=str(exc))
+
+    entry_id = inbox.accept(services.db, store_id, delivery)
+    if entry_id is None:
+        return {"ok": True, "duplicate": True}, 200
+    processed = inbox.process(services.db, services.connectors, entry_id)
+    return {"ok": True, "processed": processed}, 200

@@ -1,0 +1,227 @@
+"""The contract between store platforms and the app.
+
+A connector verifies what a store sends, translates the platform's payloads into the snapshots below,
+and calls the store's API. It never touches the database: the app's webhook route and ingest do that
+with what the connector returns. Status vocabularies live here because they are part of the contract:
+every connector maps its platform's words onto them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Protocol
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"  # placed, not paid (and not cash on delivery)
+    PAID = "paid"  # paid, or cash on delivery accepted: being prepared
+    ON_HOLD = "on_hold"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
+    FAILED = "failed"
+
+
+class ShipmentStatus(StrEnum):
+    LABEL_CREATED = "label_created"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    ATTEMPTED_DELIVERY = "attempted_delivery"
+    DELAYED = "delayed"
+    FAILURE = "failure"
+    READY_FOR_PICKUP = "ready_for_pickup"
+
+
+# --- errors, translated at the boundary -------------------------------------------------------
+
+
+class ConnectorError(Exception):
+    """Base of every error a connector raises."""
+
+
+class SignatureError(ConnectorError):
+    """A webhook's signature is missing or does not match its body. Answer 401."""
+
+
+class PayloadError(ConnectorError):
+    """A request or response is not in the platform's documented shape. Answer 400; do not retry."""
+
+
+class AuthError(ConnectorError):
+    """The store refused our credentials (revoked, expired, wrong keys)."""
+
+
+class RateLimited(ConnectorError):
+    """The store asked us to slow down; ``retry_after`` is in seconds."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TransientError(ConnectorError):
+    """A failure worth retrying later: timeouts, 5xx answers, refused connections."""
+
+
+RETRYABLE_ERRORS: tuple[type[ConnectorError], ...] = (RateLimited, TransientError)
+
+
+# --- snapshots: what a store said about one thing at one moment --------------------------------
+
+
+@dataclass(frozen=True)
+class AddressSnapshot:
+    name: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postcode: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerSnapshot:
+    external_id: str  # the platform's id, or "guest:<email>" for a guest checkout
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    locale: str | None = None
+    accepts_marketing: bool = False
+
+
+@dataclass(frozen=True)
+class LineSnapshot:
+    external_id: str
+    title: str
+    quantity: int
+    unit_price: Decimal
+    product_external_id: str | None = None
+    sku: str | None = None
+
+
+@dataclass(frozen=True)
+class OrderSnapshot:
+    external_id: str
+    number: str
+    status: OrderStatus
+    remote_status: str
+    currency: str
+    total: Decimal
+    placed_at: datetime
+    updated_at: datetime  # the store's modification time: newer wins (invariant 3)
+    paid_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    payment_method: str | None = None
+    cash_on_delivery: bool = False
+    locale: str | None = None
+    customer: CustomerSnapshot | None = None
+    shipping: AddressSnapshot | None = None
+    lines: tuple[LineSnapshot, ...] = ()
+
+
+@dataclass(frozen=True)
+class ShipmentEventSnapshot:
+    external_id: str
+    status: ShipmentStatus
+    happened_at: datetime
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class ShipmentSnapshot:
+    external_id: str
+    order_external_id: str
+    status: ShipmentStatus
+    updated_at: datetime
+    carrier: str | None = None
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+    shipped_at: datetime | None = None
+    delivered_at: datetime | None = None
+    events: tuple[ShipmentEventSnapshot, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProductSnapshot:
+    external_id: str
+    title: str
+    updated_at: datetime
+    url: str | None = None
+    image_url: str | None = None
+    price: Decimal | None = None
+    in_stock: bool = True
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RedactRequest:
+    """Erase a customer's personal data (``customer_external_id`` or ``email``), or the whole store."""
+
+    scope: str  # "customer" | "store"
+    customer_external_id: str | None = None
+    email: str | None = None
+
+
+Snapshot = OrderSnapshot | ShipmentSnapshot | ProductSnapshot | RedactRequest
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A webhook whose signature checked out: what to store in the inbox and translate."""
+
+    topic: str
+    delivery_id: str  # the platform's id for this delivery; repeats of it are duplicates
+    body: bytes
+    triggered_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """The parts of an HTTP request a connector may look at; keeps Flask out of connectors."""
+
+    headers: Mapping[str, str]
+    body: bytes
+    content_type: str = ""
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+class Connector(Protocol):
+    """What the app needs from a platform. Implementations hold no database handles."""
+
+    platform: str
+
+    def is_ping(self, request: WebhookRequest) -> bool:
+        """True for a platform's unsigned "are you there" request, answered 200 and not stored."""
+        ...
+
+    def store_ref(self, request: WebhookRequest) -> str:
+        """The store's external id this delivery claims to come from.
+
+        Raises PayloadError when the request names no store.
+        """
+        ...
+
+    def verify_webhook(self, request: WebhookRequest, store_secret: str | None) -> Delivery:
+        """Check the signature over the raw body and return the delivery.
+
+        ``store_secret`` is the per-store webhook secret we hold (platforms with one app-wide secret
+        ignore it). Raises SignatureError for a missing or wrong signature, PayloadError for missing
+        headers.
+        """
+        ...
+
+    def translate(self, delivery: Delivery) -> list[Snapshot]:
+        """The snapshots a delivery carries; an empty list for topics the app does not use.
+
+        Pure: the same delivery always gives the same snapshots. Raises PayloadError for a body that
+        is not valid JSON or not in the platform's shape.
+        """
+        ...

@@ -1,0 +1,77 @@
+"""Run the simulated store: ``python -m connectors.sandbox --config var/sandbox.json``.
+
+Every few seconds it places an order; now and then it marks a cash-on-delivery order paid, cancels
+an order, or delivers the same webhook twice, as real platforms do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from pathlib import Path
+
+import requests
+
+from connectors.sandbox.store import SimulatedStore
+
+log = logging.getLogger("aftercare.sandbox")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="A simulated store sending orders to Aftercare")
+    parser.add_argument(
+        "--config", default="var/sandbox.json", help="written by `flask --app app demo-setup`"
+    )
+    parser.add_argument("--every", type=float, default=8.0, help="seconds between new orders")
+    parser.add_argument("--count", type=int, default=0, help="stop after this many orders (0: never)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+    config = json.loads(Path(args.config).read_text())
+    store = SimulatedStore(config["store_ref"], config["webhook_secret"], config["webhook_url"])
+    log.info("sandbox store %s sending to %s", config["store_ref"], config["webhook_url"])
+    if config.get("admin_url"):
+        log.info("watch orders and emails arrive at %s", config["admin_url"])
+
+    _wait_for(config["webhook_url"])
+    for product in store.catalog_payloads():
+        store.deliver("product.updated", product)
+
+    waiting: list[dict] = []  # cash-on-delivery orders not yet paid
+    placed = 0
+    while not args.count or placed < args.count:
+        order = store.new_order()
+        response = store.deliver("order.created", order)
+        placed += 1
+        log.info(
+            "order %s (%s, %s) -> %s", order["number"], order["status"], order["locale"], response.status_code
+        )
+        if store.rng.random() < 0.1:
+            log.info("delivering order %s again, as platforms sometimes do", order["number"])
+            store.redeliver(response)
+        if order["status"] == "pending":
+            waiting.append(order)
+        if waiting and store.rng.random() < 0.3:
+            earlier = waiting.pop(0)
+            status = "cancelled" if store.rng.random() < 0.25 else "completed"
+            store.deliver("order.updated", store.changed(earlier, status=status))
+            log.info("order %s is now %s", earlier["number"], status)
+        time.sleep(args.every)
+
+
+def _wait_for(url: str, seconds: float = 60.0) -> None:
+    """The web process may still be starting; wait until it answers anything."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url.rsplit("/webhooks/", 1)[0] + "/healthz", timeout=2)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.5)
+    raise SystemExit(f"Aftercare did not answer at {url} within {seconds:.0f}s")
+
+
+if __name__ == "__main__":
+    main()

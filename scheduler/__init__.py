@@ -1,0 +1,1 @@
+"""The worker process: sends due messages and retries unprocessed webhooks (``python -m scheduler``)."""

@@ -1,0 +1,54 @@
+"""Email through the store's own SMTP server (its host, port, TLS mode and credentials)."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+
+from scheduler.channels.base import Outgoing, PermanentChannelError, Sender, TransientChannelError, to_mime
+
+TIMEOUT_SECONDS = 30
+
+
+class SmtpChannel:
+    name = "smtp"
+
+    def send(self, sender: Sender, outgoing: Outgoing) -> str:
+        if not sender.smtp_host:
+            raise TransientChannelError("the store has no SMTP server configured")
+        message = to_mime(sender, outgoing)
+        try:
+            with _connect(sender) as server:
+                server.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = next(iter(exc.recipients.values()))
+            raise _by_code(code, f"recipient refused: {code} {reply!r}") from exc
+        except smtplib.SMTPAuthenticationError as exc:
+            # Wrong credentials are the store's channel being down, not the message being bad:
+            # keep the message and retry, so it goes once the merchant fixes the settings.
+            raise TransientChannelError(f"SMTP login refused: {exc.smtp_code} {exc.smtp_error!r}") from exc
+        except smtplib.SMTPResponseException as exc:
+            raise _by_code(exc.smtp_code, f"SMTP server said {exc.smtp_code} {exc.smtp_error!r}") from exc
+        except (smtplib.SMTPException, OSError) as exc:
+            raise TransientChannelError(f"SMTP server unreachable: {exc}") from exc
+        return outgoing.message_id
+
+
+def _connect(sender: Sender) -> smtplib.SMTP:
+    host, security = sender.smtp_host or "", sender.smtp_security
+    context = ssl.create_default_context()
+    if security == "tls":
+        server: smtplib.SMTP = smtplib.SMTP_SSL(
+            host, sender.smtp_port or 465, timeout=TIMEOUT_SECONDS, context=context
+        )
+    else:
+        server = smtplib.SMTP(host, sender.smtp_port or 587, timeout=TIMEOUT_SECONDS)
+        if security == "starttls":
+            server.starttls(context=context)
+    if sender.smtp_username:
+        server.login(sender.smtp_username, sender.smtp_password or "")
+    return server
+
+
+def _by_code(code: int, text: str) -> Exception:
+    return PermanentChannelError(text) if 500 <= code < 600 else TransientChannelError(text)
