@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from app import migrate
@@ -24,6 +25,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("migrate")
+@with_appcontext
 def migrate_command() -> None:
     """Bring the database schema up to date."""
     migrate.upgrade(current_app.extensions["aftercare"].settings.database_url)
@@ -31,6 +33,7 @@ def migrate_command() -> None:
 
 
 @click.command("demo-setup")
+@with_appcontext
 @click.option(
     "--out", default="var/sandbox.json", show_default=True, help="where the sandbox store reads its settings"
 )
@@ -79,6 +82,7 @@ def demo_setup_command(out: str, smtp_port: int) -> None:
 
 
 @click.command("login-link")
+@with_appcontext
 @click.argument("store_id", type=int)
 def login_link_command(store_id: int) -> None:
     """Print a signed sign-in link to a store's pages."""

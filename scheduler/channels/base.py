@@ -80,9 +80,9 @@ def to_mime(sender: Sender, outgoing: Outgoing) -> EmailMessage:
     message["Subject"] = outgoing.subject
     message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = outgoing.message_id
-    message["Content-Language"] = outgoing.locale
     for name, value in outgoing.headers.items():
         message[name] = value
     message.set_content(outgoing.text)
     message.add_alternative(outgoing.html, subtype="html")
+    message["Content-Language"] = outgoing.locale  # after set_content, which clears Content-* headers
     return message
