@@ -118,5 +118,6 @@ def insert_ignore(session: Session, model: type[Base], values: dict[str, Any]) -
     for column in table.columns:
         if column.key not in values and column.default is not None and column.default.is_callable:
             values = {**values, column.key: column.default.arg(None)}
-    statement = insert(table).values(**values).on_conflict_do_nothing()
-    return session.execute(statement).rowcount == 1
+    # RETURNING rather than rowcount: psycopg reports -1 for some single-row inserts.
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return session.execute(statement).first() is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import smtplib
 import ssl
 
@@ -34,17 +35,22 @@ class SmtpChannel:
         return outgoing.message_id
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """Built once: loading the CA bundle costs tens of milliseconds, more than the send itself."""
+    return ssl.create_default_context()
+
+
 def _connect(sender: Sender) -> smtplib.SMTP:
     host, security = sender.smtp_host or "", sender.smtp_security
-    context = ssl.create_default_context()
     if security == "tls":
         server: smtplib.SMTP = smtplib.SMTP_SSL(
-            host, sender.smtp_port or 465, timeout=TIMEOUT_SECONDS, context=context
+            host, sender.smtp_port or 465, timeout=TIMEOUT_SECONDS, context=_tls_context()
         )
     else:
         server = smtplib.SMTP(host, sender.smtp_port or 587, timeout=TIMEOUT_SECONDS)
         if security == "starttls":
-            server.starttls(context=context)
+            server.starttls(context=_tls_context())
     if sender.smtp_username:
         server.login(sender.smtp_username, sender.smtp_password or "")
     return server

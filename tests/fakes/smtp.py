@@ -1,0 +1,79 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps what it receives and can be told to refuse."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+@dataclass(frozen=True)
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+    raw: bytes
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class _Handler:
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+        if self.sink.refuse_with:
+            return self.sink.refuse_with
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        raw = envelope.original_content or envelope.content
+        parsed = message_from_bytes(raw, policy=policy.default)
+        with self.sink.lock:
+            self.sink.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed, raw))
+        return "250 Message accepted"
+
+
+class SmtpSink:
+    """Start with ``start()``; ``received`` fills as messages arrive. Set ``refuse_with`` to an SMTP
+    reply (e.g. ``"450 mailbox busy"`` or ``"550 no such user"``) to refuse recipients."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.received: list[Received] = []
+        self.lock = threading.Lock()
+        self.refuse_with: str | None = None
+        self.running = False
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+
+    def start(self) -> SmtpSink:
+        self.controller.start()
+        self.running = True
+        return self
+
+    def stop(self) -> None:
+        """Stop listening (connections are then refused); safe to call twice."""
+        if self.running:
+            self.controller.stop()
+            self.running = False
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.received) >= count:
+                    return list(self.received)
+            time.sleep(0.02)
+        with self.lock:
+            return list(self.received)

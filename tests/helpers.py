@@ -1,0 +1,123 @@
+"""Factories with sensible defaults, so tests read as sentences (CTFd's tests/helpers.py)."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from app import Services, clock, ingest
+from app.models import Base, Store
+from connectors.base import (
+    AddressSnapshot,
+    CustomerSnapshot,
+    LineSnapshot,
+    OrderSnapshot,
+    OrderStatus,
+)
+from connectors.sandbox.store import SimulatedStore
+
+T0 = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
+
+
+def make_store(
+    aftercare: Services, *, name: str = "Tea & Things", smtp_port: int | None = None, **fields: Any
+) -> Store:
+    """A sandbox store sending through an SMTP server on loopback (``smtp_port``)."""
+    values: dict[str, Any] = {
+        "platform": "sandbox",
+        "external_id": f"store-{secrets.token_hex(4)}",
+        "name": name,
+        "webhook_secret": secrets.token_urlsafe(24),
+        "channel": "smtp",
+        "sender_name": name,
+        "sender_email": "hello@tea-and-things.example",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_port or 1,
+        "smtp_security": "none",
+        **fields,
+    }
+    with aftercare.db.session() as session:
+        store = Store(**values)
+        session.add(store)
+        session.flush()
+        return store
+
+
+def simulated(store: Store, base_url: str = "http://127.0.0.1:1", seed: int = 7) -> SimulatedStore:
+    """The sandbox store behind ``store``, posting to ``base_url``; its clock is app.clock."""
+    return SimulatedStore(
+        store.external_id,
+        store.webhook_secret or "",
+        f"{base_url}/webhooks/sandbox",
+        seed=seed,
+        now=clock.now,
+    )
+
+
+def order_snapshot(
+    external_id: str = "1001",
+    *,
+    status: OrderStatus = OrderStatus.PAID,
+    updated_at: datetime | None = None,
+    placed_at: datetime | None = None,
+    email: str | None = "layla@example.test",
+    first_name: str = "Layla",
+    cash_on_delivery: bool = False,
+    locale: str | None = "en",
+    items: int = 2,
+) -> OrderSnapshot:
+    placed = placed_at or clock.now()
+    paid = placed if status in (OrderStatus.PAID, OrderStatus.COMPLETED) and not cash_on_delivery else None
+    return OrderSnapshot(
+        external_id=external_id,
+        number=f"#{external_id}",
+        status=status,
+        remote_status=status.value,
+        currency="USD",
+        total=Decimal("19.99") * items,
+        placed_at=placed,
+        updated_at=updated_at or placed,
+        paid_at=paid,
+        payment_method="cod" if cash_on_delivery else "card",
+        cash_on_delivery=cash_on_delivery,
+        locale=locale,
+        customer=CustomerSnapshot(
+            external_id=f"c-{external_id}",
+            email=email,
+            first_name=first_name,
+            last_name="Haddad",
+            locale=locale,
+        ),
+        shipping=AddressSnapshot(name=f"{first_name} Haddad", city="Riyadh", country="SA"),
+        lines=tuple(
+            LineSnapshot(
+                external_id=f"{external_id}-{n}",
+                title=f"Green Tea {n}",
+                quantity=1,
+                unit_price=Decimal("19.99"),
+                product_external_id=str(100 + n),
+            )
+            for n in range(1, items + 1)
+        ),
+    )
+
+
+def ingest_order(aftercare: Services, store: Store, snapshot: OrderSnapshot) -> ingest.IngestResult:
+    with aftercare.db.session() as session:
+        return ingest.apply(session, session.get(Store, store.id), snapshot)
+
+
+def count(aftercare: Services, model: type[Base], **where: Any) -> int:
+    with aftercare.db.session() as session:
+        query = select(func.count()).select_from(model)
+        for column, value in where.items():
+            query = query.where(getattr(model, column) == value)
+        return session.scalar(query) or 0
+
+
+def later(minutes: int = 5) -> timedelta:
+    return timedelta(minutes=minutes)
