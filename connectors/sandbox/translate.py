@@ -53,7 +53,7 @@ def translate(topic: str, body: bytes) -> list[Snapshot]:
         raise PayloadError("body must be a JSON object")
     try:
         return [handler(payload)]
-    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
         raise PayloadError(f"{topic} payload is malformed: {exc!r}") from exc
 
 

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from app.models import Customer, InboxEntry, Message, Order
+from connectors.sandbox.webhooks import sign
 from tests.helpers import count, make_store, simulated
 
 MODELS_TOUCHED = (InboxEntry, Order, Customer, Message)
@@ -73,36 +74,36 @@ def test_missing_signature_is_refused(app, aftercare):
     assert _nothing_stored(aftercare)
 
 
-@pytest.mark.parametrize(
-    "body",
-    [
-        b"{not json",
-        b"[1, 2, 3]",
-        b'{"id": "1"}',
-        "\u00e9t\u00e9".encode("latin-1"),
-        json.dumps(
-            {
-                "id": "9",
-                "number": "9",
-                "status": "shipped-to-mars",
-                "currency": "USD",
-                "total": "1",
-                "created_at": "2026-11-03T10:00:00+00:00",
-                "updated_at": "2026-11-03T10:00:00+00:00",
-                "line_items": [],
-            }
-        ).encode(),
-    ],
-    ids=["broken-json", "not-an-object", "missing-fields", "not-utf8", "unknown-status"],
-)
+ORDER_HEAD = {
+    "id": "9",
+    "number": "9",
+    "currency": "USD",
+    "total": "1",
+    "created_at": "2026-11-03T10:00:00+00:00",
+    "updated_at": "2026-11-03T10:00:00+00:00",
+}
+MALFORMED = {
+    "broken-json": b"{not json",
+    "not-an-object": b"[1, 2, 3]",
+    "missing-fields": b'{"id": "1"}',
+    "not-utf8": "\u00e9t\u00e9".encode("latin-1"),
+    "unknown-status": json.dumps({**ORDER_HEAD, "status": "shipped-to-mars", "line_items": []}).encode(),
+    "wrong-types": json.dumps(
+        {**ORDER_HEAD, "status": "paid", "customer": "not-an-object", "line_items": [{"id": 1}]}
+    ).encode(),
+    "naive-time": json.dumps(
+        {**ORDER_HEAD, "status": "paid", "created_at": "2026-11-03T10:00:00", "line_items": []}
+    ).encode(),
+}
+
+
+@pytest.mark.parametrize("body", MALFORMED.values(), ids=MALFORMED.keys())
 def test_malformed_payload_is_refused(app, aftercare, body):
     """Correctly signed but malformed bodies get 400 with a reason, and leave no row."""
     store = make_store(aftercare)
     sandbox = simulated(store)
     _, headers = sandbox.signed_request("order.created", {})
-    headers["X-Sandbox-Hmac-Sha256"] = __import__("connectors.sandbox.webhooks", fromlist=["sign"]).sign(
-        body, store.webhook_secret
-    )
+    headers["X-Sandbox-Hmac-Sha256"] = sign(body, store.webhook_secret)
     response = app.test_client().post("/webhooks/sandbox", data=body, headers=headers)
     assert response.status_code == 400
     assert response.json["message"]

@@ -1,0 +1,98 @@
+"""Merchant pages: signed-link sign-in, and no store ever sees another's orders (invariant 1)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app import clock
+from app.models import Order
+from app.web.admin.auth import login_token
+from tests.helpers import T0, ingest_order, make_store, order_snapshot
+
+
+def _signed_in(app, aftercare, store):
+    client = app.test_client()
+    response = client.get("/admin/login", query_string={"token": login_token(aftercare.settings, store.id)})
+    assert response.status_code == 302
+    return client
+
+
+def _order_id(aftercare, store) -> int:
+    with aftercare.db.session() as session:
+        return session.scalars(select(Order.id).where(Order.store_id == store.id)).one()
+
+
+def test_pages_need_a_signed_in_store(app, aftercare):
+    client = app.test_client()
+    assert client.get("/admin/").status_code == 401
+    assert client.get("/admin/orders/1").status_code == 401
+
+
+def test_forged_or_expired_links_are_refused(app, aftercare):
+    store = make_store(aftercare)
+    client = app.test_client()
+    token = login_token(aftercare.settings, store.id)
+    assert client.get("/admin/login", query_string={"token": token[:-2] + "xx"}).status_code == 401
+    assert client.get("/admin/login", query_string={"token": ""}).status_code == 401
+    assert client.get("/admin/login").status_code == 401
+    clock.advance(timedelta(seconds=aftercare.settings.admin_link_max_age_seconds + 5))
+    response = client.get("/admin/login", query_string={"token": token})
+    assert response.status_code == 401 and b"expired" in response.data
+
+
+def test_session_cookie_is_httponly_and_samesite(app, aftercare):
+    store = make_store(aftercare)
+    response = app.test_client().get(
+        "/admin/login", query_string={"token": login_token(aftercare.settings, store.id)}
+    )
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_merchant_sees_own_orders_and_messages(app, aftercare):
+    clock.freeze(T0)
+    store = make_store(aftercare)
+    ingest_order(aftercare, store, order_snapshot("5150", first_name="Shirin"))
+    client = _signed_in(app, aftercare, store)
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "#5150" in page and "Shirin" in page and "thank you" in page
+    detail = client.get(f"/admin/orders/{_order_id(aftercare, store)}").get_data(as_text=True)
+    assert "Green Tea 1" in detail and "scheduled" in detail and "Order #5150 received" in detail
+
+
+def test_another_stores_orders_are_invisible(app, aftercare):
+    clock.freeze(T0)
+    mine, theirs = make_store(aftercare, name="Mine"), make_store(aftercare, name="Theirs")
+    ingest_order(aftercare, mine, order_snapshot("1", first_name="Maryam"))
+    ingest_order(aftercare, theirs, order_snapshot("2", first_name="Omid"))
+    client = _signed_in(app, aftercare, mine)
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "Maryam" in page and "Omid" not in page
+    response = client.get(f"/admin/orders/{_order_id(aftercare, theirs)}")
+    assert response.status_code == 404 and b"Omid" not in response.data
+
+
+def test_signing_into_another_store_replaces_the_session(app, aftercare):
+    clock.freeze(T0)
+    first, second = make_store(aftercare, name="First"), make_store(aftercare, name="Second")
+    ingest_order(aftercare, first, order_snapshot("1", first_name="Amal"))
+    client = _signed_in(app, aftercare, first)
+    client.get("/admin/login", query_string={"token": login_token(aftercare.settings, second.id)})
+    assert "Amal" not in client.get("/admin/").get_data(as_text=True)
+
+
+def test_hostile_customer_name_is_shown_as_text(app, aftercare):
+    clock.freeze(T0)
+    store = make_store(aftercare)
+    ingest_order(aftercare, store, order_snapshot("1", first_name='<script>alert("x")</script>'))
+    page = _signed_in(app, aftercare, store).get("/admin/").get_data(as_text=True)
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_unknown_pages_answer_404_not_500(app, aftercare):
+    client = app.test_client()
+    assert client.get("/no-such-page").status_code == 404
+    assert client.get("/admin/orders/not-a-number").status_code in (401, 404)
+    assert client.get("/healthz").json == {"status": "ok"}
