@@ -48,7 +48,14 @@ def backend(
         yield "sqlite", str(template)
         return
     name = f"aftercare_test_{uuid.uuid4().hex[:12]}"
-    admin = psycopg.connect(POSTGRES_URL, autocommit=True)
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        pytest.fail(
+            f"PostgreSQL is not reachable at {POSTGRES_URL} ({exc}). Start it, point "
+            "AFTERCARE_TEST_POSTGRES_URL at one, or run only SQLite with AFTERCARE_TEST_BACKENDS=sqlite.",
+            pytrace=False,
+        )
     admin.execute(f'CREATE DATABASE "{name}"')
     url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
     try:
