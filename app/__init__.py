@@ -21,6 +21,9 @@ from connectors import registry
 from connectors.base import Connector
 
 
+QUIET_LOGGERS = ("alembic.runtime.plugins", "apscheduler.scheduler", "apscheduler.executors.default")
+
+
 @dataclass
 class Services:
     """What views, commands and jobs need; reachable as ``app.extensions["aftercare"]``."""
@@ -35,6 +38,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_settings(config)
     crypto.configure(settings.encryption_keys)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in QUIET_LOGGERS:  # one line per job run or plugin is noise, not information
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
     app = Flask(__name__)
     app.config.update(

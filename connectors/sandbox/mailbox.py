@@ -43,6 +43,7 @@ def main() -> None:
     parser.add_argument("--dir", default="var/mailbox", help="where received messages are written")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command
     controller = Controller(MailboxHandler(Path(args.dir)), hostname=args.host, port=args.port)
     controller.start()
     log.info("sandbox mail server listening on %s:%s, writing to %s/", args.host, args.port, args.dir)
