@@ -20,7 +20,6 @@ from app.db import Database
 from connectors import registry
 from connectors.base import Connector
 
-
 QUIET_LOGGERS = ("alembic.runtime.plugins", "apscheduler.scheduler", "apscheduler.executors.default")
 
 
