@@ -1,0 +1,62 @@
+"""The worker process as deployed: ``python -m scheduler`` sends due mail and stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from sqlalchemy import text
+
+from app import clock, create_app, services
+from app.migrate import upgrade
+from app.models import Message
+from tests.conftest import ENCRYPTION_KEY, SECRET_KEY, settings_for
+from tests.helpers import count, ingest_order, make_store, order_snapshot
+
+
+def test_worker_process_sends_due_mail_and_stops_on_sigterm(aftercare, smtp, database_url, tmp_path):
+    store = make_store(aftercare, smtp_port=smtp.port)
+    ingest_order(aftercare, store, order_snapshot("77", first_name="Nasrin", placed_at=clock.now()))
+    env = {
+        **os.environ,
+        "AFTERCARE_DATABASE_URL": database_url,
+        "AFTERCARE_SECRET_KEY": SECRET_KEY,
+        "AFTERCARE_ENCRYPTION_KEYS": ENCRYPTION_KEY,
+        "AFTERCARE_DISPATCH_INTERVAL_SECONDS": "0.2",
+        "AFTERCARE_CONFIG": str(tmp_path / "none.toml"),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "scheduler"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        [mail] = smtp.wait_for(1, timeout=30)
+        assert mail.message["Subject"] == "Thank you for your order #77, Nasrin"
+        deadline = time.monotonic() + 10
+        while count(aftercare, Message, status="sent") != 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert count(aftercare, Message, status="sent") == 1
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=30)
+    assert worker.returncode == 0, output
+    assert "stopping" in output
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
+    """The embedded default: readers never block the writer, and foreign keys are enforced."""
+    url = f"sqlite:///{tmp_path / 'wal.db'}"
+    upgrade(url)
+    app = create_app(settings_for(url, tmp_path))
+    try:
+        with services(app).db.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    finally:
+        services(app).db.dispose()
