@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app import timeline
 from app.db import insert_ignore
 from app.journeys import schedule
-from app.models import Customer, Order, OrderLine, Product, Store
+from app.models import Customer, Order, OrderLine, Product, Shipment, ShipmentEvent, Store
 from connectors.base import (
     CustomerSnapshot,
     OrderSnapshot,
@@ -45,10 +45,12 @@ def apply(session: Session, store: Store, snapshot: Snapshot) -> IngestResult:
         return apply_order(session, store, snapshot)
     if isinstance(snapshot, ProductSnapshot):
         return apply_product(session, store, snapshot)
-    if isinstance(snapshot, ShipmentSnapshot | RedactRequest):
-        # Shipments and redaction arrive with the Shopify and WooCommerce connectors; the sandbox
-        # sends neither yet. Refusing loudly keeps such a delivery in the inbox instead of losing it.
-        raise NotImplementedError(f"{type(snapshot).__name__} is not ingested yet")
+    if isinstance(snapshot, ShipmentSnapshot):
+        return apply_shipment(session, store, snapshot)
+    if isinstance(snapshot, RedactRequest):
+        # Redaction arrives with the Shopify connector's compliance webhooks; the sandbox sends none.
+        # Refusing loudly keeps such a delivery in the inbox instead of losing it.
+        raise NotImplementedError("RedactRequest is not ingested yet")
     raise TypeError(f"not a snapshot: {snapshot!r}")
 
 
@@ -86,8 +88,63 @@ def apply_order(session: Session, store: Store, snap: OrderSnapshot) -> IngestRe
                 f"Status changed from {old_status} to {order.status}.",
             )
     session.flush()
-    schedule.refresh_order(session, store, order)
+    schedule.refresh_customer(session, store, order)
     return IngestResult("order", snap.external_id, changed=True, note="created" if created else "updated")
+
+
+class OrderNotYetKnown(Exception):
+    """A shipment arrived before its order: the inbox keeps it and retries once the order is in."""
+
+
+def apply_shipment(session: Session, store: Store, snap: ShipmentSnapshot) -> IngestResult:
+    order = session.scalars(
+        select(Order).where(Order.store_id == store.id, Order.external_id == snap.order_external_id)
+    ).first()
+    if order is None:
+        raise OrderNotYetKnown(f"shipment {snap.external_id} names order {snap.order_external_id}, not seen yet")
+    fields: dict[str, Any] = {
+        "order_id": order.id,
+        "carrier": snap.carrier,
+        "tracking_number": snap.tracking_number,
+        "tracking_url": snap.tracking_url,
+        "status": snap.status.value,
+        "shipped_at": snap.shipped_at,
+        "delivered_at": snap.delivered_at,
+        "remote_updated_at": snap.updated_at,
+    }
+    created = insert_ignore(session, Shipment, {"store_id": store.id, "external_id": snap.external_id, **fields})
+    shipment = session.scalars(
+        select(Shipment)
+        .where(Shipment.store_id == store.id, Shipment.external_id == snap.external_id)
+        .with_for_update()
+    ).one()
+    changed = created
+    if not created and snap.updated_at > shipment.remote_updated_at:
+        for name, value in fields.items():
+            setattr(shipment, name, value)
+        changed = True
+    for event in snap.events:  # events only accumulate; a stale snapshot can still add an old event
+        added = insert_ignore(
+            session,
+            ShipmentEvent,
+            {
+                "store_id": store.id,
+                "shipment_id": shipment.id,
+                "external_id": event.external_id,
+                "status": event.status.value,
+                "happened_at": event.happened_at,
+                "detail": event.detail,
+            },
+        )
+        if added:
+            changed = True
+            words = event.status.value.replace("_", " ")
+            timeline.note(session, store.id, order.id, "shipment", f"Parcel {shipment.tracking_number or shipment.external_id}: {words}.", event.happened_at)
+    if not changed:
+        return IngestResult("shipment", snap.external_id, changed=False, note="not newer than stored")
+    session.flush()
+    schedule.refresh_order(session, store, order)
+    return IngestResult("shipment", snap.external_id, changed=True, note="created" if created else "updated")
 
 
 def apply_product(session: Session, store: Store, snap: ProductSnapshot) -> IngestResult:
@@ -174,6 +231,7 @@ def _replace_lines(session: Session, order: Order, snap: OrderSnapshot) -> None:
             title=line.title,
             sku=line.sku,
             quantity=line.quantity,
+            refunded_quantity=line.refunded_quantity,
             unit_price=line.unit_price,
         )
         for line in snap.lines

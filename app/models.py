@@ -40,6 +40,7 @@ class StoreStatus(StrEnum):
 
 class MessageStatus(StrEnum):
     SCHEDULED = "scheduled"
+    HELD = "held"  # the planner holds it (a delivery problem); it returns to scheduled when that clears
     SENDING = "sending"  # claimed by a worker under a lease
     SENT = "sent"
     FAILED = "failed"
@@ -85,6 +86,7 @@ class Store(Timestamps, Base):
     smtp_security: Mapped[str] = mapped_column(String(16), default="starttls")  # none|starttls|tls
     smtp_username: Mapped[str | None] = mapped_column(String(255))
     smtp_password: Mapped[str | None] = mapped_column(EncryptedText)
+    journey: Mapped[str] = mapped_column(Text, default="")  # JourneyConfig as JSON; empty: defaults
 
 
 class Customer(Timestamps, Base):
@@ -103,6 +105,7 @@ class Customer(Timestamps, Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     locale: Mapped[str | None] = mapped_column(String(16))
     accepts_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
+    marketing_paused: Mapped[str | None] = mapped_column(Text)  # why marketing stopped, e.g. unhappy check-in
     redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -129,6 +132,8 @@ class Order(Timestamps, Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     remote_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    check_in_answer: Mapped[str | None] = mapped_column(String(16))  # happy | unhappy
+    check_in_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     ship_name: Mapped[str | None] = mapped_column(String(255))
     ship_address1: Mapped[str | None] = mapped_column(String(255))
@@ -156,6 +161,7 @@ class OrderLine(Base):
     title: Mapped[str] = mapped_column(String(500))
     sku: Mapped[str | None] = mapped_column(String(255))
     quantity: Mapped[int] = mapped_column(Integer)
+    refunded_quantity: Mapped[int] = mapped_column(Integer, default=0)
     unit_price: Mapped[Decimal] = mapped_column(MONEY)
 
     order: Mapped[Order] = relationship(back_populates="lines")
@@ -227,6 +233,9 @@ class Message(Timestamps, Base):
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    shipment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("shipments.id", ondelete="CASCADE", name="fk_messages_shipment_id")
+    )
     step: Mapped[str] = mapped_column(String(32))
     kind: Mapped[str] = mapped_column(String(16))  # transactional | service | review | marketing
     dedupe_key: Mapped[str] = mapped_column(String(255))
@@ -290,3 +299,30 @@ class TimelineEntry(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     kind: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text)
+
+
+class Review(Base):
+    """A customer's rating of a product, collected by us or read from the store."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (Index("ix_reviews_customer_product", "store_id", "customer_id", "product_external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    product_external_id: Mapped[str] = mapped_column(String(255))
+    rating: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class JobLease(Base):
+    """Who runs a periodic job for a store until when, so any number of workers run it once."""
+
+    __tablename__ = "job_leases"
+
+    job: Mapped[str] = mapped_column(String(64), primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime)

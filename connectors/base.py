@@ -105,6 +105,7 @@ class LineSnapshot:
     unit_price: Decimal
     product_external_id: str | None = None
     sku: str | None = None
+    refunded_quantity: int = 0  # returned or refunded units: no review is asked for those
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,13 @@ from sqlalchemy.orm import Session
 from app import clock, timeline
 from app.db import Database
 from app.journeys import schedule
+from app.journeys.planner import Verdict
+from app.messages import compose
 from app.messages.render import render
-from app.models import Customer, Message, MessageStatus, Order, Store, StoreStatus, Suppression
+from app.models import Message, MessageStatus, Store, StoreStatus
 from scheduler.channels.base import (
     Channel,
+    ChannelDown,
     Outgoing,
     PermanentChannelError,
     Sender,
@@ -36,6 +39,9 @@ log = logging.getLogger(__name__)
 
 RETRY_BASE_SECONDS = 60
 RETRY_CAP_SECONDS = 3600
+CHANNEL_DOWN_RETRY = timedelta(minutes=5)
+DEFER_TOLERANCE = timedelta(minutes=1)
+ALERT_STEPS = frozenset({"merchant_alert"})  # to the merchant, not part of the customer's journey
 
 
 class Outcome(StrEnum):
@@ -43,6 +49,9 @@ class Outcome(StrEnum):
     RETRY = "retry"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    HELD = "held"
+    DEFERRED = "deferred"  # the window or the frequency cap moved it later
+    CHANNEL_DOWN = "channel_down"  # the store's channel is unreachable; retried without using attempts
     LOST_LEASE = "lost_lease"
 
 
@@ -53,11 +62,16 @@ class Prepared:
     channel: Channel
 
 
-def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
-    """Exponential backoff with full jitter around the midpoint, capped at an hour."""
+def jittered(base: timedelta, rng: random.Random | None = None) -> timedelta:
+    """``base`` give or take half, so that many messages failing together do not retry together."""
     rng = rng or random.Random()  # noqa: S311 - jitter, not secrecy
+    return base * rng.uniform(0.5, 1.5)
+
+
+def retry_delay(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """Exponential backoff with jitter, capped at an hour."""
     base = min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * 2 ** max(0, attempts - 1))
-    return timedelta(seconds=base * rng.uniform(0.5, 1.5))
+    return jittered(timedelta(seconds=base), rng)
 
 
 class Dispatcher:
@@ -81,8 +95,9 @@ class Dispatcher:
     def run_once(self) -> Counter[Outcome]:
         """Claim one batch and deliver it; returns how each message ended."""
         outcomes: Counter[Outcome] = Counter()
+        down: set[int] = set()  # stores whose channel failed in this batch: do not knock again
         for message_id in self.claim():
-            outcomes[self.deliver(message_id)] += 1
+            outcomes[self.deliver(message_id, down)] += 1
         return outcomes
 
     def run_until_idle(self, max_batches: int = 100) -> Counter[Outcome]:
@@ -126,12 +141,21 @@ class Dispatcher:
         with self.db.session() as session:
             return sorted(session.scalars(claim).all())
 
-    def deliver(self, message_id: int) -> Outcome:
+    def deliver(self, message_id: int, down: set[int] | None = None) -> Outcome:
+        down = set() if down is None else down
+        store_id = self._store_of(message_id)
+        if store_id in down:
+            return self._release(message_id, "the store's channel was unreachable moments ago")
         prepared = self._prepare(message_id)
         if isinstance(prepared, Outcome):
             return prepared
         try:
             provider_id = prepared.channel.send(prepared.sender, prepared.outgoing)
+        except ChannelDown as exc:
+            log.warning("message %s: the store's channel is down: %s", message_id, exc)
+            if store_id is not None:
+                down.add(store_id)
+            return self._release(message_id, f"waiting for the store's channel to come back ({exc})")
         except PermanentChannelError as exc:
             return self._record_failure(message_id, str(exc), permanent=True)
         except Exception as exc:  # noqa: BLE001 - every other error is worth another try
@@ -142,64 +166,86 @@ class Dispatcher:
     # --- steps -------------------------------------------------------------------------------------
 
     def _prepare(self, message_id: int) -> Prepared | Outcome:
-        """Re-plan and render inside one short transaction; cancel or fail here if we must."""
+        """Ask the planner again and render, inside one short transaction; cancel, hold, defer or
+        fail here when the fresh decision says so."""
         with self.db.session() as session:
             message = session.get(Message, message_id)
             if message is None or not self._holds(message):
                 return Outcome.LOST_LEASE
             store = session.get(Store, message.store_id)
             assert store is not None  # noqa: S101 - foreign key
-            reason = schedule.recheck(session, store, message)
-            order = session.get(Order, message.order_id) if message.order_id else None
-            customer = session.get(Customer, message.customer_id) if message.customer_id else None
-            if reason is None and (order is None or customer is None or not customer.email):
-                reason = "there is no one to send it to"
-            if (
-                reason is None
-                and customer is not None
-                and self._suppressed(session, store, customer, message)
-            ):
-                reason = "the customer's address is on the suppression list"
-            if reason is not None:
-                schedule.cancel(session, message, reason)
-                return Outcome.CANCELLED
-            assert order is not None and customer is not None  # noqa: S101 - checked above
+            if message.step not in ALERT_STEPS:
+                verdict = self._replan(session, store, message)
+                if verdict is not None:
+                    return verdict
             channel = self.channels.get(message.channel)
             if channel is None:
                 self._fail(session, message, f"unknown channel {message.channel!r}")
                 return Outcome.FAILED
             try:
-                rendered = render(message.step, store, order, customer)
+                built = compose.build(session, store, message)
+                rendered = render(message.step, built.locale, built.context)
+            except compose.NoRecipient as exc:
+                schedule.cancel(session, message, str(exc))
+                return Outcome.CANCELLED
             except Exception as exc:  # noqa: BLE001 - a template bug must not kill the worker
                 log.exception("message %s: rendering failed", message_id)
                 self._fail(session, message, f"the template could not be rendered: {exc}")
                 return Outcome.FAILED
-            message.recipient = customer.email
+            message.recipient = built.to_address
             message.subject = rendered.subject
             domain = (store.sender_email or "aftercare.invalid").rpartition("@")[2]
             outgoing = Outgoing(
                 message_id=f"<aftercare.{store.id}.{message.id}@{domain}>",
-                to_address=customer.email or "",
-                to_name=" ".join(part for part in (customer.first_name, customer.last_name) if part),
+                to_address=built.to_address,
+                to_name=built.to_name,
                 subject=rendered.subject,
                 text=rendered.text,
                 html=rendered.html,
                 locale=rendered.locale,
-                headers={"X-Aftercare-Message": f"{store.id}.{message.id}"},
+                headers={"X-Aftercare-Message": f"{store.id}.{message.id}", "X-Aftercare-Step": message.step},
             )
             return Prepared(sender_for(store), outgoing, channel)
 
+    def _replan(self, session: Session, store: Store, message: Message) -> Outcome | None:
+        """None when the message should go now; otherwise what happened to it instead."""
+        decision = schedule.recheck(session, store, message)
+        if isinstance(decision, str):
+            schedule.cancel(session, message, decision)
+            return Outcome.CANCELLED
+        if decision.verdict is Verdict.SKIP:
+            schedule.cancel(session, message, decision.reason)
+            return Outcome.CANCELLED
+        if decision.verdict in (Verdict.HOLD, Verdict.WAIT):
+            schedule.hold(session, message, decision.reason)
+            message.attempts -= 1  # holding is not an attempt
+            return Outcome.HELD
+        if decision.send_at is not None and decision.send_at > clock.now() + DEFER_TOLERANCE:
+            schedule.reschedule(session, message, decision.send_at, decision.reason)
+            message.attempts -= 1
+            return Outcome.DEFERRED
+        return None
+
+    def _store_of(self, message_id: int) -> int | None:
+        with self.db.session() as session:
+            return session.scalar(select(Message.store_id).where(Message.id == message_id))
+
+    def _release(self, message_id: int, reason: str) -> Outcome:
+        """Back to scheduled without using an attempt: the message is fine, the channel is not. The
+        store's messages accumulate and all go once it recovers."""
+        with self.db.session() as session:
+            message = session.get(Message, message_id)
+            if message is None or not self._holds(message):
+                return Outcome.LOST_LEASE
+            message.status = MessageStatus.SCHEDULED
+            message.attempts -= 1
+            message.send_at = clock.now() + jittered(CHANNEL_DOWN_RETRY)
+            message.reason = reason
+            message.lease_until = None
+        return Outcome.CHANNEL_DOWN
+
     def _holds(self, message: Message) -> bool:
         return message.status == MessageStatus.SENDING and message.claimed_by == self.worker_id
-
-    def _suppressed(self, session: Session, store: Store, customer: Customer, message: Message) -> bool:
-        kinds = ["all"] if message.kind == "transactional" else ["all", message.kind]
-        query = select(Suppression.id).where(
-            Suppression.store_id == store.id,
-            Suppression.address == (customer.email or "").lower(),
-            Suppression.kind.in_(kinds),
-        )
-        return session.scalars(query).first() is not None
 
     def _guarded(self, message_id: int) -> Update:
         return update(Message).where(

@@ -1,8 +1,9 @@
 """The planner: order state + store settings + message history -> what this order should get.
 
-Pure: no database, no clock, no I/O. It is asked when an order changes and again just before every
-send (invariant 4), so a cancellation that lands after scheduling still stops the message. Every
-decision carries its reason in plain words, which is what the merchant reads in the timeline.
+Pure: no database, no clock, no I/O; everything it may know arrives in :class:`OrderState` and
+:class:`Context`. It is asked when an order changes and again just before every send (invariant 4),
+so a cancellation, a delivery problem or an unsubscribe that lands after scheduling still stops or
+holds the message. Every decision carries its reason in plain words: that is what the merchant reads.
 """
 
 from __future__ import annotations
@@ -12,48 +13,123 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from app.journeys.steps import STEPS, Kind, Step
-from connectors.base import OrderStatus
+from app.journeys import timing
+from app.journeys.config import DEFAULT, JourneyConfig
+from app.journeys.steps import PREVIOUS_STEP, STEPS, Anchor, Kind, Step
+from connectors.base import OrderStatus, ShipmentStatus
 
 STOPPED_ORDER = {
     OrderStatus.CANCELLED: "the order was cancelled",
     OrderStatus.REFUNDED: "the order was refunded",
     OrderStatus.FAILED: "the payment failed",
 }
+PROBLEMS = {
+    ShipmentStatus.ATTEMPTED_DELIVERY: "a failed delivery attempt",
+    ShipmentStatus.DELAYED: "a delay",
+    ShipmentStatus.FAILURE: "a delivery failure",
+}
+KIND_WORDS = {Kind.SERVICE: "service", Kind.REVIEW: "review", Kind.MARKETING: "marketing"}
 
 
 class Verdict(StrEnum):
     SEND = "send"  # schedule (or keep) the message for ``send_at``
     WAIT = "wait"  # not yet: its anchor has not happened
+    HOLD = "hold"  # not now, for a reason that may clear (a delivery problem, a pause)
     SKIP = "skip"  # never, for the reason given
+
+
+# --- what the planner may know ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    event_id: str
+    status: ShipmentStatus
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ShipmentState:
+    shipment_id: int
+    status: ShipmentStatus
+    has_tracking: bool
+    shipped_at: datetime | None = None
+    out_for_delivery_at: datetime | None = None
+    delivered_at: datetime | None = None
+    problem: Problem | None = None  # the latest problem event, when it is the parcel's current state
+
+
+@dataclass(frozen=True)
+class LineState:
+    product_id: str | None
+    title: str
+    quantity: int
+    refunded_quantity: int = 0
+    review_delay: timedelta | None = None  # a per-product override, e.g. tag "review-delay:21d"
+    reviewed: bool = False
+
+    @property
+    def kept(self) -> bool:
+        return self.quantity - self.refunded_quantity > 0
+
+
+@dataclass(frozen=True)
+class CustomerState:
+    recipient: str | None  # where the message would go; None when the customer left no address
+    zone: str = "UTC"
+    country: str | None = None
+    marketing_consent: bool = False
+    unsubscribed: frozenset[str] = frozenset()  # kinds: service, review, marketing
+    marketing_paused: str | None = None  # why, e.g. an unhappy check-in answer
+    redacted: bool = False
+
+
+@dataclass(frozen=True)
+class ReviewGroup:
+    """The customer's orders close enough in time to share one review request, sent with the latest."""
+
+    lead_order_id: int
+    lead_number: str
+    order_ids: tuple[int, ...]
+    shipments: tuple[tuple[ShipmentState, ...], ...]  # each order's parcels: the request waits for all
+    lines: tuple[LineState, ...]  # every order's lines
 
 
 @dataclass(frozen=True)
 class OrderState:
-    """What the planner may know about an order."""
-
     order_id: int
     number: str
     status: OrderStatus
     placed_at: datetime
     paid_at: datetime | None
     cash_on_delivery: bool
-    recipient: str | None  # where the message would go; None when the customer left no address
-    customer_redacted: bool = False
+    customer: CustomerState
+    shipments: tuple[ShipmentState, ...] = ()
+    lines: tuple[LineState, ...] = ()
+    check_in_answer: str | None = None  # "happy" | "unhappy"
+    ordered_again_at: datetime | None = None
+    has_recommendations: bool = True
+    review_group: ReviewGroup | None = None
+    store_uninstalled: bool = False
 
 
 @dataclass(frozen=True)
-class StepSettings:
-    enabled: bool = True
-    delay: timedelta | None = None  # None: the step's default
+class Past:
+    """A message already in the outbox for this order."""
+
+    status: str
+    send_at: datetime
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
-class JourneySettings:
-    steps: Mapping[str, StepSettings] = field(default_factory=dict)
-
-    def for_step(self, step: Step) -> StepSettings:
-        return self.steps.get(step.name, StepSettings())
+class Context:
+    now: datetime
+    config: JourneyConfig = DEFAULT
+    history: Mapping[str, Past] = field(default_factory=dict)  # this order's messages by dedupe key
+    # Times of the customer's other non-transactional messages (any order), by dedupe key; the
+    # frequency cap keeps new ones away from these.
+    busy: Mapping[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,55 +140,314 @@ class Decision:
     verdict: Verdict
     reason: str
     send_at: datetime | None = None
+    shipment_id: int | None = None
 
 
-def plan(
-    state: OrderState, settings: JourneySettings, history: Mapping[str, str], now: datetime
-) -> list[Decision]:
-    """One decision per step of the journey, in journey order.
-
-    ``history`` maps the dedupe keys of this order's existing messages to their status; ``now`` is
-    only used to refuse messages that would arrive absurdly late.
-    """
-    return [_thank_you(state, settings, now)]
+# --- the plan --------------------------------------------------------------------------------------
 
 
-def dedupe_key(state: OrderState, step: Step) -> str:
-    return f"order:{state.order_id}:{step.name}"
-
-
-def _thank_you(state: OrderState, settings: JourneySettings, now: datetime) -> Decision:
-    step = STEPS["thank_you"]
-
-    def decide(verdict: Verdict, reason: str, send_at: datetime | None = None) -> Decision:
-        return Decision(step.name, step.kind, dedupe_key(state, step), verdict, reason, send_at)
-
-    step_settings = settings.for_step(step)
-    if not step_settings.enabled:
-        return decide(Verdict.SKIP, "the merchant turned this step off")
-    if state.customer_redacted:
-        return decide(Verdict.SKIP, "the customer's data was erased at the store's request")
-    if state.status in STOPPED_ORDER:
-        return decide(Verdict.SKIP, STOPPED_ORDER[state.status])
-    if not state.recipient:
-        return decide(Verdict.SKIP, "the customer left no email address")
-
-    if state.paid_at is not None:
-        anchor, anchor_words = state.paid_at, "paid"
-    elif state.cash_on_delivery:
-        anchor, anchor_words = state.placed_at, "placed (cash on delivery)"
-    else:
-        return decide(Verdict.WAIT, "waiting for the payment")
-
-    if now - anchor > step.max_lateness:
-        return decide(Verdict.SKIP, f"too late: the order was {anchor_words} on {_when(anchor)}")
-    delay = step_settings.delay if step_settings.delay is not None else step.delay
-    return decide(Verdict.SEND, f"order {anchor_words} on {_when(anchor)}", anchor + delay)
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%-d %b %Y, %H:%M UTC")
+def plan(state: OrderState, ctx: Context) -> list[Decision]:
+    """One decision per step (per shipment for tracking steps), in journey order."""
+    planner = _Planner(state, ctx)
+    decisions = [planner.thank_you()]
+    for shipment in state.shipments:
+        decisions.extend(planner.tracking(shipment))
+    for name in ("check_in", "review_request", "review_reminder", "cross_sell", "win_back"):
+        decisions.append(getattr(planner, name)())
+    return decisions
 
 
 def by_key(decisions: list[Decision]) -> dict[str, Decision]:
     return {decision.dedupe_key: decision for decision in decisions}
+
+
+def order_key(order_id: int, step: str) -> str:
+    return f"order:{order_id}:{step}"
+
+
+def when(moment: datetime) -> str:
+    return f"{moment.day} {moment:%b}"
+
+
+class _Planner:
+    def __init__(self, state: OrderState, ctx: Context) -> None:
+        self.state = state
+        self.ctx = ctx
+        self.config = ctx.config
+        self.busy = dict(ctx.busy)  # grows as this plan schedules its own non-transactional steps
+
+    # --- order steps -------------------------------------------------------------------------------
+
+    def thank_you(self) -> Decision:
+        step, state = STEPS["thank_you"], self.state
+        key = order_key(state.order_id, step.name)
+        if refusal := self._refusal(step) or self._stopped():
+            return self._decide(step, key, Verdict.SKIP, refusal)
+        anchor = self._anchor_time(step.name)
+        if anchor is None:
+            return self._decide(step, key, Verdict.WAIT, "waiting for the payment")
+        return self._timed(step, key, *anchor)
+
+    def check_in(self) -> Decision:
+        return self._after_delivery(STEPS["check_in"])
+
+    def review_request(self) -> Decision:
+        step, state = STEPS["review_request"], self.state
+        key = order_key(state.order_id, step.name)
+        group = state.review_group
+        if group and group.lead_order_id != state.order_id:
+            return self._decide(
+                step, key, Verdict.SKIP, f"merged into the review request for order {group.lead_number}"
+            )
+        lines = group.lines if group else state.lines
+        to_review = [line for line in lines if line.kept and not line.reviewed]
+        if refusal := self._refusal(step) or self._stopped():
+            return self._decide(step, key, Verdict.SKIP, refusal)
+        if not to_review:
+            everything = (
+                "returned or refunded" if not any(line.kept for line in lines) else "already reviewed"
+            )
+            return self._decide(step, key, Verdict.SKIP, f"every item was {everything}")
+        extra = max((line.review_delay for line in to_review if line.review_delay), default=None)
+        return self._after_delivery(step, extra_delay=extra, group=group)
+
+    def review_reminder(self) -> Decision:
+        step, state = STEPS["review_reminder"], self.state
+        key = order_key(state.order_id, step.name)
+        request = self.ctx.history.get(order_key(state.order_id, PREVIOUS_STEP[step.name]))
+        lines = state.review_group.lines if state.review_group else state.lines
+        if refusal := self._refusal(step) or self._stopped():
+            return self._decide(step, key, Verdict.SKIP, refusal)
+        if state.review_group and state.review_group.lead_order_id != state.order_id:
+            return self._decide(step, key, Verdict.SKIP, "merged with another order's review request")
+        if any(line.reviewed for line in lines if line.kept):
+            return self._decide(step, key, Verdict.SKIP, "the customer already left a review")
+        if request is None or request.status != "sent" or request.sent_at is None:
+            if request is not None and request.status == "cancelled":
+                return self._decide(step, key, Verdict.SKIP, "the review request was not sent")
+            return self._decide(step, key, Verdict.WAIT, "waiting for the review request to be sent")
+        if hold := self._problem_hold():
+            return self._decide(step, key, Verdict.HOLD, hold)
+        return self._timed(step, key, request.sent_at, f"review request sent on {when(request.sent_at)}")
+
+    def cross_sell(self) -> Decision:
+        step = STEPS["cross_sell"]
+        if not self.state.has_recommendations:
+            key = order_key(self.state.order_id, step.name)
+            return self._decide(
+                step, key, Verdict.SKIP, "nothing to recommend that the customer has not bought"
+            )
+        return self._after_delivery(step)
+
+    def win_back(self) -> Decision:
+        step, state = STEPS["win_back"], self.state
+        key = order_key(state.order_id, step.name)
+        if refusal := self._refusal(step) or self._stopped():
+            return self._decide(step, key, Verdict.SKIP, refusal)
+        if state.ordered_again_at is not None:
+            return self._decide(
+                step, key, Verdict.SKIP, f"the customer ordered again on {when(state.ordered_again_at)}"
+            )
+        anchor = self._anchor_time(step.name)
+        if anchor is None:
+            return self._decide(step, key, Verdict.WAIT, self._waiting_words(step.name))
+        return self._timed(step, key, *anchor)
+
+    # --- tracking steps, one set per shipment -------------------------------------------------------
+
+    def tracking(self, shipment: ShipmentState) -> list[Decision]:
+        decisions = []
+        prefix = f"shipment:{shipment.shipment_id}"
+        delivered = shipment.delivered_at is not None
+        events = [
+            ("shipped", shipment.shipped_at, "the parcel left the warehouse", not shipment.has_tracking),
+            ("out_for_delivery", shipment.out_for_delivery_at, "the parcel went out for delivery", False),
+            ("delivered", shipment.delivered_at, "the carrier delivered the parcel", False),
+        ]
+        for name, at, words, no_tracking in events:
+            step = STEPS[name]
+            key = f"{prefix}:{name}"
+            if at is None:
+                continue
+            if refusal := self._refusal(step):
+                decisions.append(self._decide(step, key, Verdict.SKIP, refusal, shipment))
+            elif no_tracking:
+                decisions.append(
+                    self._decide(step, key, Verdict.SKIP, "the shipment has no tracking number", shipment)
+                )
+            elif delivered and name != "delivered":
+                decisions.append(
+                    self._decide(step, key, Verdict.SKIP, "the parcel was already delivered", shipment)
+                )
+            else:
+                decisions.append(self._timed(step, key, at, f"{words} on {when(at)}", shipment))
+        if shipment.problem is not None and not delivered:
+            step, problem = STEPS["delivery_problem"], shipment.problem
+            key = f"{prefix}:delivery_problem:{problem.event_id}"
+            if refusal := self._refusal(step):
+                decisions.append(self._decide(step, key, Verdict.SKIP, refusal, shipment))
+            else:
+                words = f"the carrier reported {PROBLEMS[problem.status]} on {when(problem.at)}"
+                decisions.append(self._timed(step, key, problem.at, words, shipment))
+        return decisions
+
+    # --- shared rules --------------------------------------------------------------------------------
+
+    def _after_delivery(
+        self, step: Step, extra_delay: timedelta | None = None, group: ReviewGroup | None = None
+    ) -> Decision:
+        state = self.state
+        key = order_key(state.order_id, step.name)
+        if refusal := self._refusal(step) or self._stopped():
+            return self._decide(step, key, Verdict.SKIP, refusal)
+        if hold := self._problem_hold():
+            return self._decide(step, key, Verdict.HOLD, hold)
+        anchor = self._anchor_time(step.name, group)
+        if anchor is None:
+            return self._decide(step, key, Verdict.WAIT, self._waiting_words(step.name))
+        return self._timed(step, key, *anchor, extra_delay=extra_delay)
+
+    def _refusal(self, step: Step) -> str | None:
+        """Why this customer must not get this step at all, whatever the order does."""
+        state, customer = self.state, self.state.customer
+        if not self.config.step(step.name).enabled:
+            return "the merchant turned this step off"
+        if state.store_uninstalled:
+            return "the store uninstalled Aftercare"
+        if customer.redacted:
+            return "the customer's data was erased at the store's request"
+        if not customer.recipient:
+            return "the customer left no email address"
+        if step.kind is not Kind.TRANSACTIONAL and step.kind.value in customer.unsubscribed:
+            return f"the customer unsubscribed from {KIND_WORDS[step.kind]} emails"
+        if step.kind is Kind.MARKETING:
+            if not customer.marketing_consent:
+                return "the customer has not agreed to marketing emails"
+            if customer.marketing_paused:
+                return f"marketing is paused for this customer: {customer.marketing_paused}"
+        return None
+
+    def _stopped(self) -> str | None:
+        return STOPPED_ORDER.get(self.state.status)
+
+    def _problem_hold(self) -> str | None:
+        problems = [
+            s.problem for s in self.state.shipments if s.problem is not None and s.delivered_at is None
+        ]
+        if not problems:
+            return None
+        latest = max(problems, key=lambda problem: problem.at)
+        return f"held: the parcel reported {PROBLEMS[latest.status]} on {when(latest.at)}"
+
+    def _anchor_time(self, name: str, group: ReviewGroup | None = None) -> tuple[datetime, str] | None:
+        state = self.state
+        anchor = self.config.anchor(name)
+        if anchor is Anchor.PLACED:
+            return state.placed_at, f"order placed on {when(state.placed_at)}"
+        if anchor is Anchor.PAID:
+            if state.paid_at is not None:
+                return state.paid_at, f"order paid on {when(state.paid_at)}"
+            if state.cash_on_delivery:
+                return state.placed_at, f"order placed on {when(state.placed_at)} (cash on delivery)"
+            return None
+        if anchor is Anchor.SHIPPED:
+            shipped = [s.shipped_at for s in state.shipments if s.shipped_at]
+            return (min(shipped), f"order shipped on {when(min(shipped))}") if shipped else None
+        if anchor is Anchor.DELIVERED:
+            if group is not None:
+                arrivals = [self._delivered(shipments) for shipments in group.shipments]
+                if any(arrival is None for arrival in arrivals):
+                    return None
+                last = max(arrival[0] for arrival in arrivals if arrival is not None)
+                return last, f"the last of the customer's recent orders arrived on {when(last)}"
+            return self._delivered(state.shipments)
+        return None  # PREVIOUS is handled by the step that uses it
+
+    def _delivered(self, shipments: tuple[ShipmentState, ...]) -> tuple[datetime, str] | None:
+        """When every parcel arrived; a parcel with no delivery scan counts as delivered
+        ``delivered_fallback_days`` after it shipped."""
+        if not shipments:
+            return None
+        times, assumed = [], False
+        for shipment in shipments:
+            if shipment.delivered_at is not None:
+                times.append(shipment.delivered_at)
+            elif shipment.shipped_at is not None:
+                times.append(shipment.shipped_at + timedelta(days=self.config.delivered_fallback_days))
+                assumed = True
+            else:
+                return None
+        at = max(times)
+        if assumed:
+            return (
+                at,
+                f"assumed delivered on {when(at)}, {self.config.delivered_fallback_days} days after shipping",
+            )
+        return at, f"delivered on {when(at)}"
+
+    def _waiting_words(self, name: str) -> str:
+        anchor = self.config.anchor(name)
+        return {
+            Anchor.PAID: "waiting for the payment",
+            Anchor.SHIPPED: "waiting for the order to ship",
+            Anchor.DELIVERED: "waiting for the delivery",
+        }.get(anchor, "waiting")
+
+    def _timed(
+        self,
+        step: Step,
+        key: str,
+        anchor: datetime,
+        anchor_words: str,
+        shipment: ShipmentState | None = None,
+        extra_delay: timedelta | None = None,
+    ) -> Decision:
+        """SEND at anchor + delay, moved into the window and past the frequency cap; or SKIP if late."""
+        ctx, customer = self.ctx, self.state.customer
+        delay = self.config.delay(step.name)
+        words = anchor_words
+        if extra_delay is not None and extra_delay > delay:
+            delay = extra_delay
+            words += " (a product in it asks for a longer wait before reviews)"
+        ideal = anchor + delay
+        past = ctx.history.get(key)
+        if past is not None and past.status in ("sent", "sending"):
+            return self._decide(step, key, Verdict.SEND, words, shipment, past.send_at)
+        if ctx.now - ideal > step.max_lateness:
+            return self._decide(step, key, Verdict.SKIP, f"too late: {words}", shipment)
+        candidate = max(ideal, ctx.now)
+        place = (customer.zone, self.config, customer.country)
+        if step.kind is Kind.TRANSACTIONAL:
+            send_at = (
+                candidate
+                if self.config.bypasses_window(step.name)
+                else timing.next_in_window(candidate, *place)
+            )
+        else:
+            others = [moment for other, moment in self.busy.items() if other != key]
+            window = None if self.config.bypasses_window(step.name) else place
+            send_at = timing.first_free_slot(candidate, others, self.config.frequency_cap, window)
+            self.busy[key] = send_at
+        if send_at > candidate:
+            words += self._moved_words(candidate, send_at)
+        return self._decide(step, key, Verdict.SEND, words, shipment, send_at)
+
+    def _moved_words(self, candidate: datetime, send_at: datetime) -> str:
+        customer = self.state.customer
+        in_window = timing.next_in_window(candidate, customer.zone, self.config, customer.country)
+        if send_at == in_window:
+            return "; moved into the send window in the customer's time zone"
+        return "; deferred so the customer gets at most one message per frequency cap"
+
+    def _decide(
+        self,
+        step: Step,
+        key: str,
+        verdict: Verdict,
+        reason: str,
+        shipment: ShipmentState | None = None,
+        send_at: datetime | None = None,
+    ) -> Decision:
+        return Decision(
+            step.name, step.kind, key, verdict, reason, send_at, shipment.shipment_id if shipment else None
+        )

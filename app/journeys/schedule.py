@@ -1,26 +1,212 @@
-"""Decisions -> outbox rows, and the last look before a send.
+"""Database <-> planner: gather what the planner may know, and turn its decisions into outbox rows.
 
-``refresh_order`` runs whenever an order changes: it inserts rows for new decisions (the unique
-``(store_id, dedupe_key)`` constraint makes concurrent refreshes harmless), moves scheduled rows whose
-time changed, and cancels scheduled rows the planner no longer wants, recording why.
-``recheck`` is what the dispatcher asks just before sending.
+``refresh_order`` runs whenever an order (or its customer's other orders) changes: it inserts rows for
+new decisions (the unique ``(store_id, dedupe_key)`` makes concurrent refreshes harmless), moves or
+holds scheduled rows, and cancels the ones the planner no longer wants, recording why in the timeline.
+``recheck`` is what the dispatcher asks just before a send; there the frequency cap counts only what
+the customer really received, so a deferred message yields to sent mail, never to other plans.
 """
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock, timeline
+from app import clock, recommend, timeline
 from app.db import insert_ignore
-from app.journeys import planner
-from app.journeys.planner import Decision, JourneySettings, OrderState, Verdict
-from app.models import Customer, Message, MessageStatus, Order, Store
-from connectors.base import OrderStatus
+from app.journeys import config as journey_config
+from app.journeys import planner, timing
+from app.journeys.planner import (
+    Context,
+    CustomerState,
+    Decision,
+    LineState,
+    OrderState,
+    Past,
+    Problem,
+    ReviewGroup,
+    ShipmentState,
+    Verdict,
+)
+from app.journeys.steps import Kind
+from app.models import (
+    Customer,
+    Message,
+    MessageStatus,
+    Order,
+    OrderLine,
+    Product,
+    Review,
+    Shipment,
+    ShipmentEvent,
+    Store,
+    StoreStatus,
+    Suppression,
+)
+from connectors.base import OrderStatus, ShipmentStatus
+
+REVIEW_DELAY_TAG = re.compile(r"^review-delay:(\d{1,3})([hdw])$")
+UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+OPEN = (MessageStatus.SCHEDULED, MessageStatus.HELD)
+RELATED_ORDERS_DAYS = 60  # how far back a customer's other orders are re-planned when one changes
 
 
-def order_state(session: Session, order: Order) -> OrderState:
+def review_delay(tags: str) -> timedelta | None:
+    """``review-delay:21d`` (or ``36h``, ``3w``) among a product's tags."""
+    for tag in (part.strip().lower() for part in tags.split(",")):
+        if match := REVIEW_DELAY_TAG.match(tag):
+            return int(match.group(1)) * UNITS[match.group(2)]
+    return None
+
+
+# --- gathering the state ---------------------------------------------------------------------------
+
+
+def _shipments(session: Session, order: Order) -> tuple[ShipmentState, ...]:
+    rows = session.scalars(
+        select(Shipment)
+        .where(Shipment.store_id == order.store_id, Shipment.order_id == order.id)
+        .order_by(Shipment.id)
+    ).all()
+    states = []
+    for shipment in rows:
+        events = session.scalars(
+            select(ShipmentEvent)
+            .where(ShipmentEvent.shipment_id == shipment.id)
+            .order_by(ShipmentEvent.happened_at)
+        ).all()
+        out_for_delivery = next(
+            (e.happened_at for e in reversed(events) if e.status == ShipmentStatus.OUT_FOR_DELIVERY), None
+        )
+        problem = None
+        if shipment.status in planner.PROBLEMS:
+            latest = next((e for e in reversed(events) if e.status == shipment.status), None)
+            at = latest.happened_at if latest else shipment.remote_updated_at
+            problem = Problem(latest.external_id if latest else "status", ShipmentStatus(shipment.status), at)
+        states.append(
+            ShipmentState(
+                shipment_id=shipment.id,
+                status=ShipmentStatus(shipment.status),
+                has_tracking=bool(shipment.tracking_number or shipment.tracking_url),
+                shipped_at=shipment.shipped_at,
+                out_for_delivery_at=out_for_delivery,
+                delivered_at=shipment.delivered_at,
+                problem=problem,
+            )
+        )
+    return tuple(states)
+
+
+def _lines(session: Session, order: Order, customer: Customer | None) -> tuple[LineState, ...]:
+    lines = session.scalars(
+        select(OrderLine).where(OrderLine.order_id == order.id).order_by(OrderLine.id)
+    ).all()
+    product_ids = [line.product_external_id for line in lines if line.product_external_id]
+    tags = dict(
+        session.execute(
+            select(Product.external_id, Product.tags).where(
+                Product.store_id == order.store_id, Product.external_id.in_(product_ids)
+            )
+        ).all()
+    )
+    reviewed: set[str] = set()
+    if customer is not None:
+        reviewed = set(
+            session.scalars(
+                select(Review.product_external_id).where(
+                    Review.store_id == order.store_id,
+                    Review.customer_id == customer.id,
+                    Review.product_external_id.in_(product_ids),
+                )
+            )
+        )
+    return tuple(
+        LineState(
+            product_id=line.product_external_id,
+            title=line.title,
+            quantity=line.quantity,
+            refunded_quantity=line.refunded_quantity,
+            review_delay=review_delay(tags.get(line.product_external_id or "", "") or ""),
+            reviewed=(line.product_external_id or "") in reviewed,
+        )
+        for line in lines
+    )
+
+
+def _customer(session: Session, store: Store, order: Order, customer: Customer | None) -> CustomerState:
+    if customer is None:
+        return CustomerState(
+            recipient=None, zone=timing.safe_zone(store.timezone), country=order.ship_country
+        )
+    address = (customer.email or "").lower()
+    suppressed = set(
+        session.scalars(
+            select(Suppression.kind).where(Suppression.store_id == store.id, Suppression.address == address)
+        )
+    )
+    recipient = customer.email if address and "all" not in suppressed else None
+    return CustomerState(
+        recipient=recipient,
+        zone=timing.zone_for(order.ship_country, customer.phone, timing.safe_zone(store.timezone)),
+        country=order.ship_country,
+        marketing_consent=customer.accepts_marketing,
+        unsubscribed=frozenset(suppressed - {"all"}),
+        marketing_paused=customer.marketing_paused,
+        redacted=customer.redacted_at is not None,
+    )
+
+
+def _customer_orders(session: Session, order: Order) -> list[Order]:
+    if order.customer_id is None:
+        return [order]
+    return list(
+        session.scalars(
+            select(Order)
+            .where(Order.store_id == order.store_id, Order.customer_id == order.customer_id)
+            .order_by(Order.placed_at, Order.id)
+        )
+    )
+
+
+def _review_group(
+    session: Session, order: Order, siblings: list[Order], customer: Customer | None, merge_days: int
+) -> ReviewGroup | None:
+    """Chain the customer's live orders placed within ``merge_days`` of each other; None if alone."""
+    live = [o for o in siblings if o.status not in planner.STOPPED_ORDER]
+    if order not in live or merge_days == 0:
+        return None
+    chains: list[list[Order]] = []
+    for candidate in live:
+        if chains and candidate.placed_at - chains[-1][-1].placed_at <= timedelta(days=merge_days):
+            chains[-1].append(candidate)
+        else:
+            chains.append([candidate])
+    chain = next(chain for chain in chains if order in chain)
+    if len(chain) == 1:
+        return None
+    members = [(member, _shipments(session, member)) for member in chain]
+    return ReviewGroup(
+        lead_order_id=chain[-1].id,
+        lead_number=chain[-1].number,
+        order_ids=tuple(member.id for member in chain),
+        shipments=tuple(shipments for _, shipments in members),
+        lines=tuple(line for member, _ in members for line in _lines(session, member, customer)),
+    )
+
+
+def order_state(
+    session: Session, store: Store, order: Order, config: journey_config.JourneyConfig
+) -> OrderState:
     customer = session.get(Customer, order.customer_id) if order.customer_id else None
+    siblings = _customer_orders(session, order)
+    later = [
+        o.placed_at
+        for o in siblings
+        if o.placed_at > order.placed_at and o.status not in planner.STOPPED_ORDER
+    ]
     return OrderState(
         order_id=order.id,
         number=order.number,
@@ -28,25 +214,50 @@ def order_state(session: Session, order: Order) -> OrderState:
         placed_at=order.placed_at,
         paid_at=order.paid_at,
         cash_on_delivery=order.cash_on_delivery,
-        recipient=customer.email if customer else None,
-        customer_redacted=bool(customer and customer.redacted_at),
+        customer=_customer(session, store, order, customer),
+        shipments=_shipments(session, order),
+        lines=_lines(session, order, customer),
+        check_in_answer=order.check_in_answer,
+        ordered_again_at=min(later) if later else None,
+        has_recommendations=bool(recommend.for_order(session, order)),
+        review_group=_review_group(session, order, siblings, customer, config.merge_review_days),
+        store_uninstalled=store.status == StoreStatus.UNINSTALLED,
     )
 
 
-def journey_settings(store: Store) -> JourneySettings:
-    """Per-store step settings; every step runs with its defaults until the settings page exists."""
-    return JourneySettings()
-
-
-def decide(session: Session, store: Store, order: Order) -> list[Decision]:
-    history = dict(
-        session.execute(
-            select(Message.dedupe_key, Message.status).where(
-                Message.store_id == store.id, Message.order_id == order.id
+def context(
+    session: Session, store: Store, order: Order, config: journey_config.JourneyConfig, *, at_send: bool
+) -> Context:
+    own = session.scalars(
+        select(Message).where(Message.store_id == store.id, Message.order_id == order.id)
+    ).all()
+    history = {m.dedupe_key: Past(m.status, m.send_at, m.sent_at) for m in own}
+    busy: dict[str, datetime] = {}
+    if order.customer_id is not None:
+        counted = (
+            (MessageStatus.SENT, MessageStatus.SENDING)
+            if at_send
+            else (MessageStatus.SENT, MessageStatus.SENDING, MessageStatus.SCHEDULED)
+        )
+        for message in session.scalars(
+            select(Message).where(
+                Message.store_id == store.id,
+                Message.customer_id == order.customer_id,
+                Message.kind != Kind.TRANSACTIONAL.value,
+                Message.status.in_(counted),
             )
-        ).all()
-    )
-    return planner.plan(order_state(session, order), journey_settings(store), history, clock.now())
+        ):
+            busy[message.dedupe_key] = message.sent_at or message.send_at
+    return Context(now=clock.now(), config=config, history=history, busy=busy)
+
+
+def decide(session: Session, store: Store, order: Order, *, at_send: bool = False) -> list[Decision]:
+    config = journey_config.parse(store.journey)
+    state = order_state(session, store, order, config)
+    return planner.plan(state, context(session, store, order, config, at_send=at_send))
+
+
+# --- decisions -> rows -----------------------------------------------------------------------------
 
 
 def refresh_order(session: Session, store: Store, order: Order) -> None:
@@ -61,46 +272,78 @@ def refresh_order(session: Session, store: Store, order: Order) -> None:
         )
     }
     for decision in decisions:
-        message = existing.get(decision.dedupe_key)
+        message = existing.pop(decision.dedupe_key, None)
         if decision.verdict is Verdict.SEND and decision.send_at is not None:
             if message is None:
                 _schedule(session, store, order, decision)
-            elif message.status == MessageStatus.SCHEDULED and message.send_at != decision.send_at:
-                message.send_at = decision.send_at
-                message.reason = decision.reason
-                timeline.note(
-                    session, store.id, order.id, "rescheduled", f"{decision.step}: moved ({decision.reason})."
-                )
-        elif message is not None and message.status == MessageStatus.SCHEDULED:
-            cancel(session, message, decision.reason)
+            elif message.status in OPEN and (
+                message.send_at != decision.send_at or message.status == MessageStatus.HELD
+            ):
+                reschedule(session, message, decision.send_at, decision.reason)
+        elif message is not None and message.status in OPEN:
+            if decision.verdict is Verdict.SKIP:
+                cancel(session, message, decision.reason)
+            elif message.status != MessageStatus.HELD or message.reason != decision.reason:
+                hold(session, message, decision.reason)
+    for message in existing.values():  # rows the journey no longer mentions (a superseded problem report)
+        if message.status in OPEN:
+            cancel(session, message, "a newer update replaced it")
 
 
-def recheck(session: Session, store: Store, message: Message) -> str | None:
-    """None if the message should still go now; otherwise the reason it must not."""
+def refresh_customer(session: Session, store: Store, order: Order) -> None:
+    """Re-plan this order and the customer's other recent ones: a new order can cancel an older
+    order's come-back offer, merge review requests, or take a slot under the frequency cap."""
+    since = order.placed_at - timedelta(days=RELATED_ORDERS_DAYS)
+    for sibling in _customer_orders(session, order):
+        if sibling.id == order.id or sibling.placed_at >= since:
+            refresh_order(session, store, sibling)
+
+
+def recheck(session: Session, store: Store, message: Message) -> Decision | str:
+    """The planner's decision for this message right now, or why it has none."""
     if message.order_id is None:
-        return None
+        return "the message belongs to no order"
     order = session.get(Order, message.order_id)
     if order is None:
         return "the order no longer exists"
-    decision = planner.by_key(decide(session, store, order)).get(message.dedupe_key)
-    if decision is None:
-        return "the step is no longer part of the journey"
-    if decision.verdict is not Verdict.SEND:
-        return decision.reason
-    return None
+    decision = planner.by_key(decide(session, store, order, at_send=True)).get(message.dedupe_key)
+    return decision if decision is not None else "a newer update replaced it"
 
 
 def cancel(session: Session, message: Message, reason: str) -> None:
-    message.status = MessageStatus.CANCELLED
+    _set(session, message, MessageStatus.CANCELLED, reason, "cancelled", f"not sent, {reason}")
+
+
+def hold(session: Session, message: Message, reason: str) -> None:
+    _set(session, message, MessageStatus.HELD, reason, "held", reason)
+
+
+def reschedule(session: Session, message: Message, send_at: datetime, reason: str) -> None:
+    message.send_at = send_at
+    _set(
+        session,
+        message,
+        MessageStatus.SCHEDULED,
+        reason,
+        "scheduled",
+        f"scheduled for {_fmt(send_at)} ({reason})",
+    )
+
+
+def _set(
+    session: Session, message: Message, status: MessageStatus, reason: str, kind: str, words: str
+) -> None:
+    message.status = status
     message.reason = reason
     message.lease_until = None
     if message.order_id is not None:
         timeline.note(
-            session, message.store_id, message.order_id, "cancelled", f"{message.step}: not sent, {reason}."
+            session, message.store_id, message.order_id, kind, f"{message.step.replace('_', ' ')}: {words}."
         )
 
 
 def _schedule(session: Session, store: Store, order: Order, decision: Decision) -> None:
+    assert decision.send_at is not None  # noqa: S101 - only SEND decisions get here
     inserted = insert_ignore(
         session,
         Message,
@@ -108,6 +351,7 @@ def _schedule(session: Session, store: Store, order: Order, decision: Decision) 
             "store_id": store.id,
             "order_id": order.id,
             "customer_id": order.customer_id,
+            "shipment_id": decision.shipment_id,
             "step": decision.step,
             "kind": decision.kind.value,
             "dedupe_key": decision.dedupe_key,
@@ -119,11 +363,15 @@ def _schedule(session: Session, store: Store, order: Order, decision: Decision) 
         },
     )
     if inserted:
-        when = decision.send_at.strftime("%-d %b %Y, %H:%M UTC") if decision.send_at else ""
+        step = decision.step.replace("_", " ")
         timeline.note(
             session,
             store.id,
             order.id,
             "scheduled",
-            f"{decision.step}: scheduled for {when} ({decision.reason}).",
+            f"{step}: scheduled for {_fmt(decision.send_at)} ({decision.reason}).",
         )
+
+
+def _fmt(moment: datetime) -> str:
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"

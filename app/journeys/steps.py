@@ -16,23 +16,63 @@ class Kind(StrEnum):
     MARKETING = "marketing"
 
 
+class Anchor(StrEnum):
+    """The event a step's delay counts from."""
+
+    PLACED = "placed"
+    PAID = "paid"  # paid, or placed for cash on delivery
+    SHIPPED = "shipped"  # the first shipment left
+    DELIVERED = "delivered"  # every shipment arrived (or is assumed to have, see delivered_fallback_days)
+    PREVIOUS = "previous"  # the step before it in the journey was sent
+    SHIPMENT_EVENT = "shipment_event"  # tracking steps: the carrier event itself (not editable)
+
+
 @dataclass(frozen=True)
 class Step:
     name: str
     kind: Kind
-    delay: timedelta  # after the anchor
-    # A message whose anchor is older than this is not sent at all: a thank-you for an order placed
-    # weeks ago (a backfill, a long outage) would confuse the customer more than it pleases them.
+    anchor: Anchor
+    delay: timedelta
+    # A message whose ideal time is further in the past than this is not sent at all: a thank-you
+    # for an order placed weeks ago (a backfill, a long outage) confuses more than it pleases.
     max_lateness: timedelta
-    title: str  # how the merchant sees the step named
+    per_shipment: bool = False
+    title: str = ""
 
 
-THANK_YOU = Step(
-    name="thank_you",
-    kind=Kind.TRANSACTIONAL,
-    delay=timedelta(0),
-    max_lateness=timedelta(hours=48),
-    title="Thank-you note",
-)
-
-STEPS: dict[str, Step] = {step.name: step for step in (THANK_YOU,)}
+DAY = timedelta(days=1)
+STEPS: dict[str, Step] = {
+    step.name: step
+    for step in (
+        Step("thank_you", Kind.TRANSACTIONAL, Anchor.PAID, timedelta(0), 2 * DAY, title="Thank-you note"),
+        Step("shipped", Kind.TRANSACTIONAL, Anchor.SHIPMENT_EVENT, timedelta(0), 3 * DAY, True, "Shipped"),
+        Step(
+            "out_for_delivery",
+            Kind.TRANSACTIONAL,
+            Anchor.SHIPMENT_EVENT,
+            timedelta(0),
+            timedelta(hours=12),
+            True,
+            "Out for delivery",
+        ),
+        Step(
+            "delivered", Kind.TRANSACTIONAL, Anchor.SHIPMENT_EVENT, timedelta(0), 3 * DAY, True, "Delivered"
+        ),
+        Step(
+            "delivery_problem",
+            Kind.TRANSACTIONAL,
+            Anchor.SHIPMENT_EVENT,
+            timedelta(0),
+            3 * DAY,
+            True,
+            "Delivery problem",
+        ),
+        Step("check_in", Kind.SERVICE, Anchor.DELIVERED, 3 * DAY, 7 * DAY, title="Check-in after delivery"),
+        Step("review_request", Kind.REVIEW, Anchor.DELIVERED, 7 * DAY, 30 * DAY, title="Review request"),
+        Step("review_reminder", Kind.REVIEW, Anchor.PREVIOUS, 5 * DAY, 14 * DAY, title="Review reminder"),
+        Step("cross_sell", Kind.MARKETING, Anchor.DELIVERED, 14 * DAY, 30 * DAY, title="Recommendations"),
+        Step("win_back", Kind.MARKETING, Anchor.PLACED, 30 * DAY, 30 * DAY, title="Come-back offer"),
+    )
+}
+PREVIOUS_STEP = {"review_reminder": "review_request"}
+ORDER_STEPS = [name for name, step in STEPS.items() if not step.per_shipment]

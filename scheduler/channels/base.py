@@ -26,6 +26,11 @@ class TransientChannelError(ChannelError):
     """Worth retrying later: the server is down, busy, or refused us for now (4xx)."""
 
 
+class ChannelDown(TransientChannelError):
+    """The store's channel itself is unreachable or refuses us (server down, wrong credentials):
+    every message of the store would fail alike, so they wait without using up their attempts."""
+
+
 class PermanentChannelError(ChannelError):
     """Retrying will not help: the address does not exist, the content was refused (5xx)."""
 

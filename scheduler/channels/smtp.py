@@ -6,7 +6,14 @@ import functools
 import smtplib
 import ssl
 
-from scheduler.channels.base import Outgoing, PermanentChannelError, Sender, TransientChannelError, to_mime
+from scheduler.channels.base import (
+    ChannelDown,
+    Outgoing,
+    PermanentChannelError,
+    Sender,
+    TransientChannelError,
+    to_mime,
+)
 
 TIMEOUT_SECONDS = 30
 
@@ -16,7 +23,7 @@ class SmtpChannel:
 
     def send(self, sender: Sender, outgoing: Outgoing) -> str:
         if not sender.smtp_host:
-            raise TransientChannelError("the store has no SMTP server configured")
+            raise ChannelDown("the store has no SMTP server configured")
         message = to_mime(sender, outgoing)
         try:
             with _connect(sender) as server:
@@ -27,11 +34,13 @@ class SmtpChannel:
         except smtplib.SMTPAuthenticationError as exc:
             # Wrong credentials are the store's channel being down, not the message being bad:
             # keep the message and retry, so it goes once the merchant fixes the settings.
-            raise TransientChannelError(f"SMTP login refused: {exc.smtp_code} {exc.smtp_error!r}") from exc
+            raise ChannelDown(f"SMTP login refused: {exc.smtp_code} {exc.smtp_error!r}") from exc
         except smtplib.SMTPResponseException as exc:
             raise _by_code(exc.smtp_code, f"SMTP server said {exc.smtp_code} {exc.smtp_error!r}") from exc
-        except (smtplib.SMTPException, OSError) as exc:
-            raise TransientChannelError(f"SMTP server unreachable: {exc}") from exc
+        except (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise ChannelDown(f"SMTP server unreachable: {exc}") from exc
+        except smtplib.SMTPException as exc:
+            raise TransientChannelError(f"SMTP error: {exc}") from exc
         return outgoing.message_id
 
 

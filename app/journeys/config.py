@@ -1,0 +1,107 @@
+"""A store's journey settings: what the merchant edits, validated, stored as JSON on the store.
+
+Every field has the default from DESIGN.md, so a store that never opened the settings page runs the
+standard journey. Validation errors name the field (pydantic), which the settings page shows as is.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import time, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from app.journeys.steps import STEPS, Anchor, Kind
+
+log = logging.getLogger(__name__)
+
+
+class StepConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    anchor: Anchor | None = None  # None: the step's default
+    delay_minutes: int | None = Field(default=None, ge=0, le=365 * 24 * 60)
+    bypass_window: bool | None = None  # None: transactional steps bypass, the others do not
+    channels: tuple[str, ...] = ()  # in order of preference; empty: the store's default channel
+
+
+class JourneyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    steps: dict[str, StepConfig] = Field(default_factory=dict)
+    window_start: time = time(9, 0)
+    window_end: time = time(20, 0)
+    quiet_days: tuple[int, ...] = ()  # 0 = Monday .. 6 = Sunday, in the customer's local calendar
+    skip_public_holidays: bool = False  # of the customer's country
+    frequency_cap_hours: float = Field(default=16.0, ge=0, le=24 * 14)
+    delivered_fallback_days: int = Field(default=10, ge=1, le=60)  # "delivered" never came: shipped + N
+    merge_review_days: int = Field(default=3, ge=0, le=30)  # orders this close share one review request
+    win_back_coupon: str | None = Field(default=None, max_length=64)
+
+    @field_validator("steps")
+    @classmethod
+    def _known_steps(cls, value: dict[str, StepConfig]) -> dict[str, StepConfig]:
+        unknown = sorted(set(value) - set(STEPS))
+        if unknown:
+            raise ValueError(f"unknown step(s): {', '.join(unknown)}")
+        for name, config in value.items():
+            fixed = STEPS[name].anchor is Anchor.SHIPMENT_EVENT
+            if config.anchor is not None and (fixed or config.anchor is Anchor.SHIPMENT_EVENT):
+                raise ValueError(
+                    f"{name}: the anchor of a tracking step is the carrier's event and cannot change"
+                )
+            if config.anchor is Anchor.PREVIOUS and name not in ("review_reminder",):
+                raise ValueError(f"{name}: only the review reminder can follow a previous step")
+        return value
+
+    @field_validator("quiet_days")
+    @classmethod
+    def _weekdays(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(day not in range(7) for day in value):
+            raise ValueError("quiet days are weekday numbers 0 (Monday) to 6 (Sunday)")
+        if len(set(value)) == 7:
+            raise ValueError("at least one day of the week must allow sending")
+        return tuple(sorted(set(value)))
+
+    @model_validator(mode="after")
+    def _window(self) -> JourneyConfig:
+        if self.window_end <= self.window_start:
+            raise ValueError("the send window must end after it starts")
+        return self
+
+    # --- resolved values ---------------------------------------------------------------------------
+
+    def step(self, name: str) -> StepConfig:
+        return self.steps.get(name, StepConfig())
+
+    def anchor(self, name: str) -> Anchor:
+        return self.step(name).anchor or STEPS[name].anchor
+
+    def delay(self, name: str) -> timedelta:
+        minutes = self.step(name).delay_minutes
+        return STEPS[name].delay if minutes is None else timedelta(minutes=minutes)
+
+    def bypasses_window(self, name: str) -> bool:
+        configured = self.step(name).bypass_window
+        return STEPS[name].kind is Kind.TRANSACTIONAL if configured is None else configured
+
+    @property
+    def frequency_cap(self) -> timedelta:
+        return timedelta(hours=self.frequency_cap_hours)
+
+
+DEFAULT = JourneyConfig()
+
+
+def parse(raw: str | None) -> JourneyConfig:
+    """The stored JSON, or the defaults; a stored value that no longer validates falls back to them."""
+    if not raw:
+        return DEFAULT
+    try:
+        return JourneyConfig.model_validate_json(raw)
+    except ValidationError as exc:
+        # Saved values are validated on save; only a code change can make one invalid. Run the
+        # defaults rather than stop the store's journeys, and say so loudly.
+        log.error("stored journey settings no longer validate, using defaults: %s", exc)
+        return DEFAULT

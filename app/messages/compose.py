@@ -1,0 +1,140 @@
+"""Who a message goes to and everything its template may use, read from the database.
+
+Rendering itself (``render.py``) is pure; this module is the one place that turns an outbox row into
+the template's variables: the customer, the order and its items, the parcel, the products to review,
+the recommendations, the offer and the one-click links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import recommend
+from app.journeys import config as journey_config
+from app.journeys import planner
+from app.links import Links
+from app.messages.render import FALLBACK_LOCALE, LOCALES
+from app.models import Customer, Message, Order, OrderLine, Product, Review, Shipment, Store
+
+
+class NoRecipient(Exception):
+    """Nobody to send to (no customer, no address): the message is cancelled with this reason."""
+
+
+@dataclass(frozen=True)
+class Built:
+    locale: str
+    to_address: str
+    to_name: str
+    context: dict[str, Any]
+
+
+def choose_locale(*candidates: str | None) -> str:
+    """The first candidate we have templates for, reduced to its language (``ar-SA`` -> ``ar``)."""
+    for candidate in candidates:
+        if candidate:
+            language = candidate.replace("-", "_").split("_")[0].lower()
+            if language in LOCALES:
+                return language
+    return FALLBACK_LOCALE
+
+
+def build(session: Session, store: Store, message: Message, links: Links) -> Built:
+    order = session.get(Order, message.order_id) if message.order_id else None
+    customer = session.get(Customer, message.customer_id) if message.customer_id else None
+    if order is None:
+        raise NoRecipient("the order no longer exists")
+    if message.step == "merchant_alert":
+        address = store.reply_to or store.sender_email
+        if not address:
+            raise NoRecipient("the store has no address to alert")
+        locale = choose_locale(store.default_locale)
+        context = _base(store, order, customer, locale)
+        context["alert"] = message.reason
+        return Built(locale, address, store.name, context)
+    if customer is None or not customer.email:
+        raise NoRecipient("there is no one to send it to")
+    locale = choose_locale(order.locale, customer.locale, store.default_locale)
+    context = _base(store, order, customer, locale)
+    if message.shipment_id is not None:
+        shipment = session.get(Shipment, message.shipment_id)
+        if shipment is not None:
+            context["shipment"] = {
+                "carrier": shipment.carrier or "",
+                "tracking_number": shipment.tracking_number or "",
+                "tracking_url": shipment.tracking_url or "",
+                "status": shipment.status,
+                "problem": planner.PROBLEMS.get(shipment.status, "") if shipment.status in planner.PROBLEMS else "",
+            }
+    if message.step in ("review_request", "review_reminder"):
+        context["review_items"] = _review_items(session, store, order, customer)
+    if message.step == "cross_sell":
+        context["recommendations"] = [
+            {"title": product.title, "url": product.url or "", "price": _money(product.price, order.currency, locale)}
+            for product in recommend.for_order(session, order)
+        ]
+    if message.step == "win_back":
+        context["coupon"] = journey_config.parse(store.journey).win_back_coupon or ""
+    if message.step == "check_in":
+        context["check_in"] = links.check_in(store.id, order.id)
+    name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
+    return Built(locale, customer.email, name, context)
+
+
+def _base(store: Store, order: Order, customer: Customer | None, locale: str) -> dict[str, Any]:
+    babel_locale = Locale.parse(locale)
+    lines = order.lines
+    return {
+        "locale": locale,
+        "store": {"name": store.name, "email": store.reply_to or store.sender_email or ""},
+        "customer": {
+            "first_name": (customer.first_name if customer else None) or "",
+            "last_name": (customer.last_name if customer else None) or "",
+        },
+        "order": {
+            "number": order.number,
+            "total": _money(order.total, order.currency, locale),
+            "placed_on": format_date(order.placed_at, format="long", locale=babel_locale),
+            "cash_on_delivery": order.cash_on_delivery,
+        },
+        "items": [
+            {"title": line.title, "quantity": line.quantity, "price": _money(line.unit_price * line.quantity, order.currency, locale)}
+            for line in lines
+        ],
+    }
+
+
+def _review_items(session: Session, store: Store, order: Order, customer: Customer) -> list[dict[str, str]]:
+    """The kept, not yet reviewed products of this order and of any order merged into its request."""
+    config = journey_config.parse(store.journey)
+    from app.journeys.schedule import order_state  # the planner's view decides what was merged
+
+    state = order_state(session, store, order, config)
+    member_ids = list(state.review_group.order_ids) if state.review_group else [order.id]
+    lines = session.scalars(select(OrderLine).where(OrderLine.order_id.in_(member_ids)).order_by(OrderLine.id)).all()
+    reviewed = set(
+        session.scalars(
+            select(Review.product_external_id).where(Review.store_id == store.id, Review.customer_id == customer.id)
+        )
+    )
+    urls = dict(session.execute(select(Product.external_id, Product.url).where(Product.store_id == store.id)).all())
+    items, seen = [], set()
+    for line in lines:
+        key = line.product_external_id or line.title
+        if line.quantity - line.refunded_quantity <= 0 or key in reviewed or key in seen:
+            continue
+        seen.add(key)
+        items.append({"title": line.title, "url": urls.get(line.product_external_id or "") or ""})
+    return items
+
+
+def _money(amount: Decimal | None, currency: str, locale: str) -> str:
+    return "" if amount is None else format_currency(amount, currency, locale=Locale.parse(locale))
