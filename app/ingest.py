@@ -101,7 +101,9 @@ def apply_shipment(session: Session, store: Store, snap: ShipmentSnapshot) -> In
         select(Order).where(Order.store_id == store.id, Order.external_id == snap.order_external_id)
     ).first()
     if order is None:
-        raise OrderNotYetKnown(f"shipment {snap.external_id} names order {snap.order_external_id}, not seen yet")
+        raise OrderNotYetKnown(
+            f"shipment {snap.external_id} names order {snap.order_external_id}, not seen yet"
+        )
     fields: dict[str, Any] = {
         "order_id": order.id,
         "carrier": snap.carrier,
@@ -112,7 +114,9 @@ def apply_shipment(session: Session, store: Store, snap: ShipmentSnapshot) -> In
         "delivered_at": snap.delivered_at,
         "remote_updated_at": snap.updated_at,
     }
-    created = insert_ignore(session, Shipment, {"store_id": store.id, "external_id": snap.external_id, **fields})
+    created = insert_ignore(
+        session, Shipment, {"store_id": store.id, "external_id": snap.external_id, **fields}
+    )
     shipment = session.scalars(
         select(Shipment)
         .where(Shipment.store_id == store.id, Shipment.external_id == snap.external_id)
@@ -139,7 +143,14 @@ def apply_shipment(session: Session, store: Store, snap: ShipmentSnapshot) -> In
         if added:
             changed = True
             words = event.status.value.replace("_", " ")
-            timeline.note(session, store.id, order.id, "shipment", f"Parcel {shipment.tracking_number or shipment.external_id}: {words}.", event.happened_at)
+            timeline.note(
+                session,
+                store.id,
+                order.id,
+                "shipment",
+                f"Parcel {shipment.tracking_number or shipment.external_id}: {words}.",
+                event.happened_at,
+            )
     if not changed:
         return IngestResult("shipment", snap.external_id, changed=False, note="not newer than stored")
     session.flush()

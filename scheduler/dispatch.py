@@ -24,6 +24,7 @@ from app import clock, timeline
 from app.db import Database
 from app.journeys import schedule
 from app.journeys.planner import Verdict
+from app.links import Links
 from app.messages import compose
 from app.messages.render import render
 from app.models import Message, MessageStatus, Store, StoreStatus
@@ -80,6 +81,7 @@ class Dispatcher:
         db: Database,
         channels: dict[str, Channel],
         worker_id: str,
+        links: Links,
         *,
         batch_size: int = 50,
         lease_seconds: int = 120,
@@ -88,6 +90,7 @@ class Dispatcher:
         self.db = db
         self.channels = channels
         self.worker_id = worker_id
+        self.links = links
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
         self.max_attempts = max_attempts
@@ -183,7 +186,7 @@ class Dispatcher:
                 self._fail(session, message, f"unknown channel {message.channel!r}")
                 return Outcome.FAILED
             try:
-                built = compose.build(session, store, message)
+                built = compose.build(session, store, message, self.links)
                 rendered = render(message.step, built.locale, built.context)
             except compose.NoRecipient as exc:
                 schedule.cancel(session, message, str(exc))

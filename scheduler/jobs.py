@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from app import Services, inbox
+from app.links import Links
 from scheduler.channels import build as build_channels
 from scheduler.dispatch import Dispatcher, Outcome
 
@@ -17,6 +18,7 @@ def make_dispatcher(services: Services, worker_id: str) -> Dispatcher:
         services.db,
         build_channels(settings),
         worker_id,
+        Links(settings),
         batch_size=settings.dispatch_batch_size,
         lease_seconds=settings.dispatch_lease_seconds,
         max_attempts=settings.dispatch_max_attempts,

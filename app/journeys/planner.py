@@ -82,6 +82,7 @@ class CustomerState:
     unsubscribed: frozenset[str] = frozenset()  # kinds: service, review, marketing
     marketing_paused: str | None = None  # why, e.g. an unhappy check-in answer
     redacted: bool = False
+    suppressed: str | None = None  # the address bounced or complained: nothing at all goes to it
 
 
 @dataclass(frozen=True)
@@ -316,6 +317,8 @@ class _Planner:
             return "the store uninstalled Aftercare"
         if customer.redacted:
             return "the customer's data was erased at the store's request"
+        if customer.suppressed:
+            return customer.suppressed
         if not customer.recipient:
             return "the customer left no email address"
         if step.kind is not Kind.TRANSACTIONAL and step.kind.value in customer.unsubscribed:

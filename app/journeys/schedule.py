@@ -147,9 +147,9 @@ def _customer(session: Session, store: Store, order: Order, customer: Customer |
             select(Suppression.kind).where(Suppression.store_id == store.id, Suppression.address == address)
         )
     )
-    recipient = customer.email if address and "all" not in suppressed else None
     return CustomerState(
-        recipient=recipient,
+        recipient=customer.email or None,
+        suppressed="the customer's address is on the suppression list" if "all" in suppressed else None,
         zone=timing.zone_for(order.ship_country, customer.phone, timing.safe_zone(store.timezone)),
         country=order.ship_country,
         marketing_consent=customer.accepts_marketing,

@@ -72,13 +72,19 @@ def build(session: Session, store: Store, message: Message, links: Links) -> Bui
                 "tracking_number": shipment.tracking_number or "",
                 "tracking_url": shipment.tracking_url or "",
                 "status": shipment.status,
-                "problem": planner.PROBLEMS.get(shipment.status, "") if shipment.status in planner.PROBLEMS else "",
+                "problem": planner.PROBLEMS.get(shipment.status, "")
+                if shipment.status in planner.PROBLEMS
+                else "",
             }
     if message.step in ("review_request", "review_reminder"):
         context["review_items"] = _review_items(session, store, order, customer)
     if message.step == "cross_sell":
         context["recommendations"] = [
-            {"title": product.title, "url": product.url or "", "price": _money(product.price, order.currency, locale)}
+            {
+                "title": product.title,
+                "url": product.url or "",
+                "price": _money(product.price, order.currency, locale),
+            }
             for product in recommend.for_order(session, order)
         ]
     if message.step == "win_back":
@@ -106,7 +112,11 @@ def _base(store: Store, order: Order, customer: Customer | None, locale: str) ->
             "cash_on_delivery": order.cash_on_delivery,
         },
         "items": [
-            {"title": line.title, "quantity": line.quantity, "price": _money(line.unit_price * line.quantity, order.currency, locale)}
+            {
+                "title": line.title,
+                "quantity": line.quantity,
+                "price": _money(line.unit_price * line.quantity, order.currency, locale),
+            }
             for line in lines
         ],
     }
@@ -119,13 +129,19 @@ def _review_items(session: Session, store: Store, order: Order, customer: Custom
 
     state = order_state(session, store, order, config)
     member_ids = list(state.review_group.order_ids) if state.review_group else [order.id]
-    lines = session.scalars(select(OrderLine).where(OrderLine.order_id.in_(member_ids)).order_by(OrderLine.id)).all()
+    lines = session.scalars(
+        select(OrderLine).where(OrderLine.order_id.in_(member_ids)).order_by(OrderLine.id)
+    ).all()
     reviewed = set(
         session.scalars(
-            select(Review.product_external_id).where(Review.store_id == store.id, Review.customer_id == customer.id)
+            select(Review.product_external_id).where(
+                Review.store_id == store.id, Review.customer_id == customer.id
+            )
         )
     )
-    urls = dict(session.execute(select(Product.external_id, Product.url).where(Product.store_id == store.id)).all())
+    urls = dict(
+        session.execute(select(Product.external_id, Product.url).where(Product.store_id == store.id)).all()
+    )
     items, seen = [], set()
     for line in lines:
         key = line.product_external_id or line.title

@@ -27,6 +27,8 @@ FALLBACK_LOCALE = "en"
 RTL_LOCALES = frozenset({"ar", "fa"})
 LRI, PDI = "\u2066", "\u2069"  # Unicode isolates keep "#1042" and tracking codes whole inside RTL text
 HEADING = re.compile(r"^#+ ", re.MULTILINE)
+TABLE_RULE = re.compile(r"^-+(\|-+)+\s*\n", re.MULTILINE)
+BDI_LTR = re.compile(r'<bdi dir="ltr">(.*?)</bdi>', re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -62,9 +64,13 @@ def _text_of(markup: str) -> str:
     converter.body_width = 0
     converter.ignore_images = True
     converter.ignore_emphasis = True
-    converter.ignore_tables = True
+    converter.ignore_tables = False
+    converter.pad_tables = False
     converter.inline_links = True
+    # Keep the isolation of order numbers and codes that <bdi> gave the HTML part.
+    markup = BDI_LTR.sub(lambda match: LRI + match.group(1) + PDI, markup)
     text = HEADING.sub("", converter.handle(markup))
+    text = TABLE_RULE.sub("", text).replace("| ", ": ")  # item rows read as "Tea Set × 1: SAR 50.00"
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 

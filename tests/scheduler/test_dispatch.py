@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from app import clock, ingest
 from app.models import Message, Order, Store, Suppression
 from connectors.base import OrderStatus
-from scheduler.dispatch import Dispatcher, Outcome, retry_delay
+from scheduler.dispatch import Outcome, retry_delay
 from scheduler.jobs import make_dispatcher
 from tests.fakes.smtp import SmtpSink
 from tests.helpers import T0, count, ingest_order, make_store, order_snapshot
@@ -71,16 +71,19 @@ def test_paused_store_keeps_its_messages_until_resumed(aftercare, smtp):
     assert _message(aftercare).status == "scheduled"
 
 
-def test_bounced_address_is_not_written_to(aftercare, smtp):
+def test_address_that_bounced_after_scheduling_is_not_written_to(aftercare, smtp):
+    """A hard bounce recorded after the thank-you was scheduled cancels it at send time."""
     clock.freeze(T0)
     store = make_store(aftercare, smtp_port=smtp.port)
+    ingest_order(aftercare, store, order_snapshot())
+    assert _message(aftercare).status == "scheduled"
     with aftercare.db.session() as session:
         session.add(
             Suppression(store_id=store.id, address="layla@example.test", kind="all", reason="hard_bounce")
         )
-    ingest_order(aftercare, store, order_snapshot())
     assert make_dispatcher(aftercare, "w1").run_until_idle() == Counter({Outcome.CANCELLED: 1})
-    assert "suppression" in _message(aftercare).reason
+    assert _message(aftercare).reason == "the customer's address is on the suppression list"
+    assert smtp.wait_for(1, timeout=0.3) == []
 
 
 def test_temporary_refusal_is_retried_with_backoff(aftercare, smtp):
@@ -110,16 +113,25 @@ def test_permanent_refusal_fails_with_the_reason(aftercare, smtp):
 
 
 def test_store_whose_mail_server_is_down_sends_everything_when_it_recovers(aftercare, smtp):
+    """A day of outage: messages wait without using up attempts, then all go, each once."""
     clock.freeze(T0)
     store = make_store(aftercare, smtp_port=smtp.port)
     for number in range(5):
         ingest_order(aftercare, store, order_snapshot(str(number), email=f"c{number}@example.test"))
     smtp.stop()
-    assert make_dispatcher(aftercare, "w1").run_until_idle() == Counter({Outcome.RETRY: 5})
+    dispatcher = make_dispatcher(aftercare, "w1")
+    first = dispatcher.run_until_idle()
+    assert first == Counter({Outcome.CHANNEL_DOWN: 5})  # one refused connection, the rest not tried
+    for _ in range(24):  # far more rounds than dispatch_max_attempts
+        clock.advance(timedelta(hours=1))
+        assert set(dispatcher.run_until_idle()) <= {Outcome.CHANNEL_DOWN}
+    with aftercare.db.session() as session:
+        assert set(session.scalars(select(Message.attempts))) == {0}
+        assert set(session.scalars(select(Message.status))) == {"scheduled"}
     recovered = SmtpSink(port=smtp.port).start()  # the same server comes back
     try:
-        clock.freeze(T0 + timedelta(hours=2))
-        assert make_dispatcher(aftercare, "w1").run_until_idle() == Counter({Outcome.SENT: 5})
+        clock.advance(timedelta(hours=1))
+        assert dispatcher.run_until_idle() == Counter({Outcome.SENT: 5})
         assert sorted(mail.rcpt_tos[0] for mail in recovered.wait_for(5)) == [
             f"c{n}@example.test" for n in range(5)
         ]
@@ -132,7 +144,8 @@ def test_gives_up_after_max_attempts(aftercare, smtp):
     store = make_store(aftercare, smtp_port=smtp.port)
     ingest_order(aftercare, store, order_snapshot(placed_at=T0))
     smtp.refuse_with = "421 service not available"
-    dispatcher = Dispatcher(aftercare.db, make_dispatcher(aftercare, "x").channels, "w1", max_attempts=3)
+    dispatcher = make_dispatcher(aftercare, "w1")
+    dispatcher.max_attempts = 3
     results = []
     for _ in range(3):
         results.append(dispatcher.run_once())

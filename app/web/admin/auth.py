@@ -29,7 +29,9 @@ def store_from_token(settings: Settings, token: str) -> int:
     try:
         data = signing.loads(settings.secret_key, PURPOSE, token, settings.admin_link_max_age_seconds)
     except signing.TokenInvalid as exc:
-        raise LinkInvalid(f"this sign-in link {'has expired' if 'expired' in str(exc) else 'is not valid'}") from exc
+        raise LinkInvalid(
+            f"this sign-in link {'has expired' if 'expired' in str(exc) else 'is not valid'}"
+        ) from exc
     if not isinstance(data, dict) or not isinstance(data.get("store"), int):
         raise LinkInvalid("this sign-in link is not valid")
     return data["store"]
