@@ -29,7 +29,8 @@ def init_app(app: Flask) -> None:
 
 def _wants_json() -> bool:
     return (
-        request.path.startswith(("/webhooks/", "/api/"))
+        request.path.startswith("/webhooks/")
+        or "/api/" in request.path
         or request.accept_mimetypes.best == "application/json"
     )
 

@@ -123,6 +123,40 @@ class SimulatedStore:
             result["cancelled_at"] = updated.isoformat()
         return result
 
+    def shipment(
+        self,
+        order: Payload,
+        status: str,
+        *,
+        at: datetime | None = None,
+        previous: Payload | None = None,
+        carrier: str = "Aramex",
+    ) -> Payload:
+        """The order's parcel after a carrier event: ``status`` is one of connectors.base.ShipmentStatus."""
+        moment = at or self.now()
+        number = previous["tracking_number"] if previous else f"AX{self.rng.randrange(10**9, 10**10)}"
+        events = list(previous["events"]) if previous else []
+        events.append(
+            {
+                "id": f"{number}-{len(events) + 1}",
+                "status": status,
+                "happened_at": moment.isoformat(),
+                "detail": status.replace("_", " "),
+            }
+        )
+        return {
+            "id": f"S-{order['id']}",
+            "order_id": order["id"],
+            "carrier": carrier,
+            "tracking_number": number,
+            "tracking_url": f"https://track.example.test/{number}",
+            "status": status,
+            "shipped_at": previous["shipped_at"] if previous else moment.isoformat(),
+            "delivered_at": moment.isoformat() if status == "delivered" else None,
+            "updated_at": moment.isoformat(),
+            "events": events,
+        }
+
     # --- delivering webhooks -------------------------------------------------------------------
 
     def signed_request(

@@ -7,6 +7,9 @@ The sandbox's JSON is its own, shaped like a real platform's REST resources:
                                      "customer": {...}, "shipping_address": {...}, "line_items": [...]}
     product.updated                  {"id", "title", "url", "image_url", "price", "in_stock", "tags",
                                      "updated_at"}
+    shipment.updated                 {"id", "order_id", "carrier", "tracking_number", "tracking_url",
+                                     "status", "shipped_at", "delivered_at", "updated_at",
+                                     "events": [{"id", "status", "happened_at", "detail"}]}
 
 Statuses are the sandbox's words (``pending``, ``paid``, ``completed``, ``cancelled``, ``refunded``,
 ``failed``); ``payment_method == "cod"`` marks cash on delivery.
@@ -27,6 +30,9 @@ from connectors.base import (
     OrderStatus,
     PayloadError,
     ProductSnapshot,
+    ShipmentEventSnapshot,
+    ShipmentSnapshot,
+    ShipmentStatus,
     Snapshot,
 )
 
@@ -42,7 +48,12 @@ STATUSES = {
 
 def translate(topic: str, body: bytes) -> list[Snapshot]:
     """The snapshots in one delivery; topics the app does not use give none."""
-    handler = {"order.created": _order, "order.updated": _order, "product.updated": _product}.get(topic)
+    handler = {
+        "order.created": _order,
+        "order.updated": _order,
+        "product.updated": _product,
+        "shipment.updated": _shipment,
+    }.get(topic)
     if handler is None:
         return []
     try:
@@ -135,6 +146,29 @@ def _product(data: dict[str, Any]) -> ProductSnapshot:
         price=Decimal(str(price)) if price is not None else None,
         in_stock=bool(data.get("in_stock", True)),
         tags=tuple(str(tag) for tag in data.get("tags", ())),
+    )
+
+
+def _shipment(data: dict[str, Any]) -> ShipmentSnapshot:
+    return ShipmentSnapshot(
+        external_id=str(data["id"]),
+        order_external_id=str(data["order_id"]),
+        status=ShipmentStatus(data["status"]),
+        updated_at=_time(data["updated_at"]),
+        carrier=data.get("carrier"),
+        tracking_number=data.get("tracking_number"),
+        tracking_url=data.get("tracking_url"),
+        shipped_at=_time(data.get("shipped_at")),
+        delivered_at=_time(data.get("delivered_at")),
+        events=tuple(
+            ShipmentEventSnapshot(
+                external_id=str(event["id"]),
+                status=ShipmentStatus(event["status"]),
+                happened_at=_time(event["happened_at"]),
+                detail=event.get("detail"),
+            )
+            for event in data.get("events", ())
+        ),
     )
 
 

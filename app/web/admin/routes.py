@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from app.journeys.explain import explain
 from app.models import Customer, Message, Order, Store, TimelineEntry
 from app.web import current_services
 from app.web.admin import auth
@@ -78,11 +79,7 @@ def order(order_id: int) -> str:
         if found is None:
             abort(404, description="No such order in this store.")
         customer = db.get(Customer, found.customer_id) if found.customer_id else None
-        messages = db.scalars(
-            select(Message)
-            .where(Message.store_id == store_id, Message.order_id == order_id)
-            .order_by(Message.send_at)
-        ).all()
+        journey = explain(db, store, found)
         entries = db.scalars(
             select(TimelineEntry)
             .where(TimelineEntry.store_id == store_id, TimelineEntry.order_id == order_id)
@@ -93,10 +90,22 @@ def order(order_id: int) -> str:
             store=store,
             order=found,
             customer=customer,
-            messages=messages,
+            journey=journey,
             timeline=entries,
             local=_local(store),
         )
+
+
+@bp.get("/api/orders/<int:order_id>/journey")
+def order_journey(order_id: int) -> dict[str, object]:
+    """The order's journey as JSON: every step, its status, when, and why."""
+    store_id = _store_id()
+    with current_services().db.session() as db:
+        store = db.get(Store, store_id) or abort(401)
+        found = db.scalars(select(Order).where(Order.store_id == store_id, Order.id == order_id)).first()
+        if found is None:
+            abort(404, description="No such order in this store.")
+        return {"order": found.number, "journey": [entry.as_json() for entry in explain(db, store, found)]}
 
 
 def _local(store: Store) -> Callable[[datetime | None], str]:
