@@ -17,6 +17,9 @@ from connectors.base import (
     LineSnapshot,
     OrderSnapshot,
     OrderStatus,
+    ShipmentEventSnapshot,
+    ShipmentSnapshot,
+    ShipmentStatus,
 )
 from connectors.sandbox.store import SimulatedStore
 
@@ -69,6 +72,7 @@ def order_snapshot(
     cash_on_delivery: bool = False,
     locale: str | None = "en",
     items: int = 2,
+    accepts_marketing: bool = True,
 ) -> OrderSnapshot:
     placed = placed_at or clock.now()
     paid = placed if status in (OrderStatus.PAID, OrderStatus.COMPLETED) and not cash_on_delivery else None
@@ -91,6 +95,7 @@ def order_snapshot(
             first_name=first_name,
             last_name="Haddad",
             locale=locale,
+            accepts_marketing=accepts_marketing,
         ),
         shipping=AddressSnapshot(name=f"{first_name} Haddad", city="Riyadh", country="SA"),
         lines=tuple(
@@ -121,3 +126,37 @@ def count(aftercare: Services, model: type[Base], **where: Any) -> int:
 
 def later(minutes: int = 5) -> timedelta:
     return timedelta(minutes=minutes)
+
+
+def shipment_snapshot(
+    order_external_id: str = "1001",
+    status: str = "in_transit",
+    *,
+    shipped_at: datetime,
+    at: datetime | None = None,
+    events: tuple[tuple[str, datetime], ...] = (),
+    tracking: str = "AX1234567890",
+) -> ShipmentSnapshot:
+    """A parcel of the order; ``events`` are (status, time) carrier scans, in order."""
+    moment = at or shipped_at
+    delivered = next((when for state, when in events if state == "delivered"), None)
+    return ShipmentSnapshot(
+        external_id=f"S-{order_external_id}",
+        order_external_id=order_external_id,
+        status=ShipmentStatus(status),
+        updated_at=moment,
+        carrier="Aramex",
+        tracking_number=tracking,
+        tracking_url=f"https://track.example.test/{tracking}",
+        shipped_at=shipped_at,
+        delivered_at=delivered,
+        events=tuple(
+            ShipmentEventSnapshot(f"{tracking}-{n}", ShipmentStatus(state), when)
+            for n, (state, when) in enumerate(events)
+        ),
+    )
+
+
+def ingest_shipment(aftercare: Services, store: Store, snapshot: ShipmentSnapshot) -> ingest.IngestResult:
+    with aftercare.db.session() as session:
+        return ingest.apply(session, session.get(Store, store.id), snapshot)

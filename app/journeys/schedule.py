@@ -31,7 +31,7 @@ from app.journeys.planner import (
     ShipmentState,
     Verdict,
 )
-from app.journeys.steps import Kind
+from app.journeys.steps import STEPS, Kind
 from app.models import (
     Customer,
     Message,
@@ -286,7 +286,7 @@ def refresh_order(session: Session, store: Store, order: Order) -> None:
             elif message.status != MessageStatus.HELD or message.reason != decision.reason:
                 hold(session, message, decision.reason)
     for message in existing.values():  # rows the journey no longer mentions (a superseded problem report)
-        if message.status in OPEN:
+        if message.status in OPEN and message.step in STEPS:  # merchant alerts are not the planner's
             cancel(session, message, "a newer update replaced it")
 
 

@@ -19,10 +19,12 @@ def current_services() -> Services:
 def init_app(app: Flask) -> None:
     from app.web import health, webhooks
     from app.web.admin import routes as admin
+    from app.web.public import routes as public
 
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(public.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 

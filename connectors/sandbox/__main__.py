@@ -40,6 +40,7 @@ def main() -> None:
         store.deliver("product.updated", product)
 
     waiting: list[dict] = []  # cash-on-delivery orders not yet paid
+    parcels: list[tuple[dict, dict]] = []  # (order, parcel) on their way, moved one carrier step per round
     placed = 0
     while not args.count or placed < args.count:
         order = store.new_order()
@@ -53,12 +54,35 @@ def main() -> None:
             store.redeliver(response)
         if order["status"] == "pending":
             waiting.append(order)
+        else:
+            parcels.append((order, store.shipment(order, "in_transit")))
+            store.deliver("shipment.updated", parcels[-1][1])
         if waiting and store.rng.random() < 0.3:
             earlier = waiting.pop(0)
             status = "cancelled" if store.rng.random() < 0.25 else "completed"
             store.deliver("order.updated", store.changed(earlier, status=status))
             log.info("order %s is now %s", earlier["number"], status)
+        moved = [_advance(store, order, parcel) for order, parcel in parcels]
+        parcels = [(order, parcel) for order, parcel in moved if parcel["status"] != "delivered"]
         time.sleep(args.every)
+
+
+NEXT_STEP = {
+    "in_transit": "out_for_delivery",
+    "out_for_delivery": "delivered",
+    "attempted_delivery": "delivered",
+}
+
+
+def _advance(store: SimulatedStore, order: dict, parcel: dict) -> tuple[dict, dict]:
+    """Move a parcel one carrier step on; now and then the courier finds nobody home."""
+    status = NEXT_STEP[parcel["status"]]
+    if status == "delivered" and parcel["status"] == "out_for_delivery" and store.rng.random() < 0.15:
+        status = "attempted_delivery"
+    moved = store.shipment(order, status, previous=parcel)
+    store.deliver("shipment.updated", moved)
+    log.info("order %s: parcel %s", order["number"], status.replace("_", " "))
+    return order, moved
 
 
 def _wait_for(url: str, seconds: float = 60.0) -> None:

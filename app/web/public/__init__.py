@@ -1,0 +1,1 @@
+"""Pages customers reach from their messages: signed links only, no account, no session."""
