@@ -17,22 +17,26 @@ def _order(aftercare, store):
         return session.scalars(select(Order).where(Order.store_id == store.id)).one()
 
 
-def _messages(aftercare, store):
+def _messages(aftercare, store, step="thank_you"):
     with aftercare.db.session() as session:
-        return session.scalars(select(Message).where(Message.store_id == store.id)).all()
+        return session.scalars(
+            select(Message).where(Message.store_id == store.id, Message.step == step)
+        ).all()
 
 
 def test_same_snapshot_twice_changes_nothing(aftercare):
     clock.freeze(T0)
     store = make_store(aftercare)
     first = ingest_order(aftercare, store, order_snapshot())
+    planned = count(aftercare, Message)
     second = ingest_order(aftercare, store, order_snapshot())
     assert first.changed and not second.changed
     assert (
         count(aftercare, Order) == 1 and count(aftercare, OrderLine) == 2 and count(aftercare, Customer) == 1
     )
-    assert count(aftercare, Message) == 1
-    assert count(aftercare, TimelineEntry, kind="received") == 1
+    assert planned == 2  # the thank-you now, the come-back offer in 30 days
+    assert count(aftercare, Message) == planned
+    assert count(aftercare, TimelineEntry) == count(aftercare, TimelineEntry, kind="received") + planned
 
 
 def test_older_snapshot_after_newer_changes_nothing(aftercare):

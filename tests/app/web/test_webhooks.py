@@ -41,7 +41,7 @@ def test_same_delivery_twice_is_stored_once(app, aftercare):
     second = client.post("/webhooks/sandbox", data=body, headers=headers)
     assert second.status_code == 200 and second.json["duplicate"] is True
     assert count(aftercare, InboxEntry) == 1
-    assert count(aftercare, Message) == 1
+    assert count(aftercare, Message, step="thank_you") == 1
 
 
 def test_forged_signature_is_refused(app, aftercare):
