@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     dispatch_lease_seconds: int = Field(default=120, ge=10)
     dispatch_max_attempts: int = Field(default=8, ge=1)
     inbox_retry_interval_seconds: float = Field(default=30.0, gt=0)
+    replan_interval_seconds: float = Field(default=900.0, gt=0)
     outbox_dir: str = "var/outbox"
     admin_link_max_age_seconds: int = Field(default=7 * 24 * 3600, ge=60)
 

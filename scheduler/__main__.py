@@ -45,6 +45,14 @@ def main() -> int:
         **common,
     )
     scheduler.add_job(
+        jobs.replan_stores,
+        "interval",
+        args=[aftercare, worker_id],
+        seconds=settings.replan_interval_seconds,
+        id="replan",
+        **common,
+    )
+    scheduler.add_job(
         jobs.retry_inbox,
         "interval",
         args=[aftercare],

@@ -207,6 +207,10 @@ def order_state(
         for o in siblings
         if o.placed_at > order.placed_at and o.status not in planner.STOPPED_ORDER
     ]
+    customer_state = _customer(session, store, order, customer)
+    shipments = _shipments(session, order)
+    # Co-purchase counting is the costliest question here: ask it only when a cross-sell could go.
+    recommendable = customer_state.marketing_consent and bool(shipments)
     return OrderState(
         order_id=order.id,
         number=order.number,
@@ -214,12 +218,12 @@ def order_state(
         placed_at=order.placed_at,
         paid_at=order.paid_at,
         cash_on_delivery=order.cash_on_delivery,
-        customer=_customer(session, store, order, customer),
-        shipments=_shipments(session, order),
+        customer=customer_state,
+        shipments=shipments,
         lines=_lines(session, order, customer),
         check_in_answer=order.check_in_answer,
         ordered_again_at=min(later) if later else None,
-        has_recommendations=bool(recommend.for_order(session, order)),
+        has_recommendations=recommendable and bool(recommend.for_order(session, order)),
         review_group=_review_group(session, order, siblings, customer, config.merge_review_days),
         store_uninstalled=store.status == StoreStatus.UNINSTALLED,
     )
