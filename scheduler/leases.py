@@ -29,7 +29,7 @@ def acquire(db: Database, job: str, store_id: int, holder: str, ttl: timedelta) 
             .where(
                 JobLease.job == job,
                 JobLease.store_id == store_id,
-                or_(JobLease.lease_until < now, JobLease.holder == holder),
+                or_(JobLease.lease_until <= now, JobLease.holder == holder),
             )
             .values(holder=holder, lease_until=now + ttl)
             .returning(JobLease.job)
