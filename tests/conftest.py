@@ -67,6 +67,20 @@ def backend(
 
 
 @pytest.fixture
+def fresh_postgres() -> Iterator[str]:
+    """An empty, migrated PostgreSQL database of its own, for tests about PostgreSQL itself."""
+    name = f"aftercare_one_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+            upgrade(url)
+            yield url
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
 def database_url(backend: tuple[str, str], tmp_path: Path) -> str:
     """A clean database for one test."""
     kind, ref = backend

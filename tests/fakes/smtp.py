@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
@@ -31,6 +32,17 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+        if self.sink.hold_after is not None and not self.sink.holding.is_set():
+            with self.sink.lock:
+                due = len(self.sink.received) >= self.sink.hold_after
+            if due:
+                self.sink.holding.set()  # one transaction, whoever's, stops here until released
+                while not self.sink.released.is_set():
+                    await asyncio.sleep(0.02)
+        envelope.mail_from = address
+        return "250 OK"
+
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
         if self.sink.refuse_with:
             return self.sink.refuse_with
@@ -54,6 +66,9 @@ class SmtpSink:
         self.received: list[Received] = []
         self.lock = threading.Lock()
         self.refuse_with: str | None = None
+        self.hold_after: int | None = None  # hold the first MAIL FROM after this many messages
+        self.holding = threading.Event()
+        self.released = threading.Event()
         self.running = False
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
@@ -63,6 +78,7 @@ class SmtpSink:
         return self
 
     def stop(self) -> None:
+        self.released.set()
         """Stop listening (connections are then refused); safe to call twice."""
         if self.running:
             self.controller.stop()

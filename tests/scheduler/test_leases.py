@@ -25,7 +25,9 @@ def test_one_holder_at_a_time_until_it_expires(aftercare):
     assert leases.acquire(aftercare.db, "replan", store.id, "worker-a", TTL)  # renewal
     assert leases.acquire(aftercare.db, "other-job", store.id, "worker-b", TTL)  # leases are per job
     clock.advance(TTL + timedelta(seconds=1))
-    assert leases.acquire(aftercare.db, "replan", store.id, "worker-b", TTL)  # a dead holder's lease passes on
+    assert leases.acquire(
+        aftercare.db, "replan", store.id, "worker-b", TTL
+    )  # a dead holder's lease passes on
     leases.release(aftercare.db, "replan", store.id, "worker-b")
     assert leases.acquire(aftercare.db, "replan", store.id, "worker-c", TTL)
 
