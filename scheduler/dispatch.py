@@ -24,10 +24,11 @@ from app import clock, timeline
 from app.db import Database
 from app.journeys import schedule
 from app.journeys.planner import Verdict
+from app.journeys.steps import PREVIOUS_STEP
 from app.links import Links
 from app.messages import compose
 from app.messages.render import render
-from app.models import Message, MessageStatus, Store, StoreStatus
+from app.models import Message, MessageStatus, Order, Store, StoreStatus
 from scheduler.channels.base import (
     Channel,
     ChannelDown,
@@ -42,7 +43,8 @@ RETRY_BASE_SECONDS = 60
 RETRY_CAP_SECONDS = 3600
 CHANNEL_DOWN_RETRY = timedelta(minutes=5)
 DEFER_TOLERANCE = timedelta(minutes=1)
-ALERT_STEPS = frozenset({"merchant_alert"})  # to the merchant, not part of the customer's journey
+ALERT_STEPS = frozenset({"merchant_alert"})
+FOLLOWED_STEPS = frozenset(PREVIOUS_STEP.values())  # to the merchant, not part of the customer's journey
 
 
 class Outcome(StrEnum):
@@ -281,6 +283,10 @@ class Dispatcher:
                     "sent",
                     f"{message.step}: sent to {message.recipient} by {message.channel}.",
                 )
+                if message.step in FOLLOWED_STEPS:  # plan what counts from this send (the reminder)
+                    store, order = session.get(Store, message.store_id), session.get(Order, message.order_id)
+                    if store is not None and order is not None:
+                        schedule.refresh_order(session, store, order)
         return Outcome.SENT
 
     def _record_failure(self, message_id: int, error: str, *, permanent: bool) -> Outcome:

@@ -251,6 +251,8 @@ def context(
                 Message.status.in_(counted),
             )
         ):
+            if message.order_id == order.id and message.status == MessageStatus.SCHEDULED:
+                continue  # this order's own plans are being decided again right now
             busy[message.dedupe_key] = message.sent_at or message.send_at
     return Context(now=clock.now(), config=config, history=history, busy=busy)
 

@@ -1,0 +1,375 @@
+"""A simulated month: 2,000 orders, their parcels, refunds, reviews and unsubscribes, with the clock
+moving an hour at a time and the dispatcher running at every tick. The messages actually sent must
+equal, to the hour, an expectation written independently of the planner below: its own reading of
+DESIGN.md's journey table, with zoneinfo for the send window and none of the app's timing code.
+
+Customers live in Riyadh, Tehran, Los Angeles, Auckland and London; the month spans the end of
+summer time in London (25 Oct) and Los Angeles (1 Nov). Each customer places one order, so the
+frequency cap (tested on its own elsewhere) never binds here and every expected time is exact.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app import clock, ingest
+from app.journeys import schedule
+from app.links import Links
+from app.models import Message, Order, Review, Store, Suppression, TimelineEntry
+from connectors.base import (
+    AddressSnapshot,
+    CustomerSnapshot,
+    LineSnapshot,
+    OrderSnapshot,
+    OrderStatus,
+    ProductSnapshot,
+    ShipmentEventSnapshot,
+    ShipmentSnapshot,
+    ShipmentStatus,
+)
+from scheduler.channels.base import Outgoing, Sender
+from scheduler.dispatch import Dispatcher
+from tests.helpers import make_store
+
+ORDERS = int(os.environ.get("AFTERCARE_TEST_MONTH_ORDERS", "2000"))
+START = datetime(2026, 10, 20, tzinfo=UTC)
+ORDER_DAYS = 30
+END = START + timedelta(days=42)
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+PLACES = [  # country, zone, mobile prefix, digits after it: numbers phonenumbers accepts as valid
+    ("SA", "Asia/Riyadh", "+9665", 8),
+    ("IR", "Asia/Tehran", "+9891", 8),
+    ("US", "America/Los_Angeles", "+13104", 6),  # exchange codes never start with 0 or 1
+    ("NZ", "Pacific/Auckland", "+6421", 7),
+    ("GB", "Europe/London", "+4477", 8),
+]
+PRODUCTS = {f"{100 + n}": f"Product {n}" for n in range(12)}
+REVIEW_DELAY = {"107": timedelta(days=10), "109": timedelta(days=21)}  # tagged review-delay:10d / 21d
+
+
+# --- the scenario --------------------------------------------------------------------------------
+
+
+@dataclass
+class Story:
+    """One order's life, decided up front."""
+
+    number: int
+    country: str
+    zone: str
+    phone: str
+    placed: datetime
+    cod: bool
+    consent: bool
+    unsubscribed_reviews: bool
+    products: list[str]
+    cancelled: datetime | None = None
+    shipped: datetime | None = None
+    tracking: bool = True
+    attempted: datetime | None = None
+    delivered: datetime | None = None
+    refunded: datetime | None = None
+    reviews_after_request: bool = False
+    events: list[tuple[datetime, str]] = field(default_factory=list)
+
+
+def write_stories(count: int, rng: random.Random) -> list[Story]:
+    stories = []
+    for number in range(count):
+        country, zone, prefix, digits = rng.choice(PLACES)
+        placed = START + timedelta(minutes=rng.randrange(ORDER_DAYS * 24 * 60))
+        story = Story(
+            number=number,
+            country=country,
+            zone=zone,
+            phone=prefix + str(rng.randrange(10 ** (digits - 1), 10**digits)),
+            placed=placed,
+            cod=rng.random() < 0.1,
+            consent=rng.random() < 0.6,
+            unsubscribed_reviews=rng.random() < 0.05,
+            products=rng.sample(sorted(PRODUCTS), rng.randint(1, 3)),
+        )
+        story.events.append((placed, "placed"))
+        fate = rng.random()
+        if fate < 0.05:
+            story.cancelled = placed + timedelta(hours=rng.uniform(1, 20))
+            story.events.append((story.cancelled, "cancelled"))
+        else:
+            story.shipped = placed + timedelta(hours=rng.uniform(12, 48))
+            story.tracking = rng.random() < 0.9
+            story.events.append((story.shipped, "shipped"))
+            if story.tracking and fate < 0.13:
+                story.attempted = story.shipped + timedelta(hours=rng.uniform(24, 72))
+                story.delivered = story.attempted + DAY
+                story.events += [(story.attempted, "attempted"), (story.delivered, "delivered")]
+            elif story.tracking and fate < 0.85:
+                story.delivered = story.shipped + timedelta(hours=rng.uniform(24, 96))
+                story.events.append((story.delivered, "delivered"))
+            if story.delivered and rng.random() < 0.04:
+                story.refunded = story.delivered + DAY
+                story.events.append((story.refunded, "refunded"))
+            story.reviews_after_request = rng.random() < 0.2
+        stories.append(story)
+    return stories
+
+
+# --- the expectation, written without the app's planner or timing code ---------------------------
+
+
+def in_window(moment: datetime, zone: str) -> datetime:
+    local = moment.astimezone(ZoneInfo(zone))
+    if local.time() < time(9):
+        local = datetime.combine(local.date(), time(9), tzinfo=ZoneInfo(zone))
+    elif local.time() >= time(20):
+        local = datetime.combine(local.date() + DAY, time(9), tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC)
+
+
+def tick(moment: datetime) -> datetime:
+    """The dispatcher runs on the hour: a message due at 05:30 goes at 06:00."""
+    floor = moment.replace(minute=0, second=0, microsecond=0)
+    return floor if floor == moment else floor + HOUR
+
+
+def expect(story: Story) -> dict[str, datetime]:
+    sent: dict[str, datetime] = {"thank_you": tick(story.placed)}
+    if story.cancelled:
+        return sent
+    if story.tracking:
+        sent["shipped"] = tick(story.shipped)
+    if story.attempted:
+        sent["delivery_problem"] = tick(story.attempted)
+    if story.delivered:
+        sent["delivered"] = tick(story.delivered)
+    arrived = story.delivered or story.shipped + 10 * DAY  # no delivery scan: assumed after 10 days
+
+    def later_step(name: str, at: datetime) -> None:
+        when = tick(in_window(at, story.zone))
+        if story.refunded and story.refunded <= when:
+            return
+        sent[name] = when
+
+    later_step("check_in", arrived + 3 * DAY)
+    if not story.unsubscribed_reviews:
+        wait = max([7 * DAY] + [REVIEW_DELAY.get(product, 7 * DAY) for product in story.products])
+        later_step("review_request", arrived + wait)
+        if "review_request" in sent and not story.reviews_after_request:
+            later_step("review_reminder", sent["review_request"] + 5 * DAY)
+    if story.consent:
+        later_step("cross_sell", arrived + 14 * DAY)
+        later_step("win_back", story.placed + 30 * DAY)
+    return {name: at for name, at in sent.items() if at <= END}
+
+
+# --- driving the app -----------------------------------------------------------------------------
+
+
+class Recorder:
+    """The store's mail server, as far as this test cares: who got what, when."""
+
+    name = "smtp"
+
+    def __init__(self) -> None:
+        self.log: list[tuple[str, datetime]] = []
+
+    def send(self, sender: Sender, outgoing: Outgoing) -> str:
+        self.log.append((outgoing.headers["X-Aftercare-Message"], clock.now()))
+        return outgoing.message_id
+
+
+def order_snapshot(story: Story, status: OrderStatus, updated: datetime) -> OrderSnapshot:
+    paid = None if story.cod else story.placed
+    return OrderSnapshot(
+        external_id=str(story.number),
+        number=f"#{story.number}",
+        status=status,
+        remote_status=status.value,
+        currency="USD",
+        total=Decimal("10.00") * len(story.products),
+        placed_at=story.placed,
+        updated_at=updated,
+        paid_at=paid,
+        cash_on_delivery=story.cod,
+        locale="en",
+        customer=CustomerSnapshot(
+            f"c{story.number}",
+            f"c{story.number}@example.test",
+            "Sam",
+            "Lee",
+            story.phone,
+            "en",
+            story.consent,
+        ),
+        shipping=AddressSnapshot(country=story.country, phone=story.phone),
+        lines=tuple(
+            LineSnapshot(
+                f"{story.number}-{product}",
+                PRODUCTS[product],
+                1,
+                Decimal("10.00"),
+                product,
+                refunded_quantity=1 if status is OrderStatus.REFUNDED else 0,
+            )
+            for product in story.products
+        ),
+    )
+
+
+def shipment_snapshot(story: Story, upto: datetime) -> ShipmentSnapshot:
+    scans = [
+        (at, kind)
+        for at, kind in story.events
+        if kind in ("shipped", "attempted", "delivered") and at <= upto
+    ]
+    status = {
+        "shipped": ShipmentStatus.IN_TRANSIT,
+        "attempted": ShipmentStatus.ATTEMPTED_DELIVERY,
+        "delivered": ShipmentStatus.DELIVERED,
+    }
+    return ShipmentSnapshot(
+        external_id=f"S{story.number}",
+        order_external_id=str(story.number),
+        status=status[scans[-1][1]],
+        updated_at=scans[-1][0],
+        carrier="Aramex",
+        tracking_number=f"AX{story.number}" if story.tracking else None,
+        shipped_at=story.shipped,
+        delivered_at=story.delivered if story.delivered and story.delivered <= upto else None,
+        events=tuple(
+            ShipmentEventSnapshot(f"{story.number}-{n}", status[kind], at)
+            for n, (at, kind) in enumerate(scans)
+        )
+        if story.tracking
+        else (),
+    )
+
+
+def apply_event(session, store: Store, story: Story, at: datetime, kind: str) -> None:
+    if kind == "placed":
+        status = OrderStatus.PENDING if story.cod else OrderStatus.PAID
+        ingest.apply(session, store, order_snapshot(story, status, at))
+        if story.unsubscribed_reviews:
+            session.add(
+                Suppression(
+                    store_id=store.id,
+                    address=f"c{story.number}@example.test",
+                    kind="review",
+                    reason="unsubscribed",
+                )
+            )
+    elif kind == "cancelled":
+        ingest.apply(session, store, order_snapshot(story, OrderStatus.CANCELLED, at))
+    elif kind == "refunded":
+        ingest.apply(session, store, order_snapshot(story, OrderStatus.REFUNDED, at))
+    else:
+        ingest.apply(session, store, shipment_snapshot(story, at))
+
+
+def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
+    rng = random.Random(20261123)
+    stories = write_stories(ORDERS, rng)
+    clock.freeze(START)
+    store = make_store(aftercare, timezone="UTC")
+    recorder = Recorder()
+    dispatcher = Dispatcher(
+        aftercare.db, {"smtp": recorder}, "month", Links(aftercare.settings), batch_size=200
+    )
+    with aftercare.db.session() as session:
+        store_row = session.get(Store, store.id)
+        for product_id, title in PRODUCTS.items():
+            tags = (f"review-delay:{REVIEW_DELAY[product_id].days}d",) if product_id in REVIEW_DELAY else ()
+            ingest.apply(
+                session, store_row, ProductSnapshot(product_id, title, START, in_stock=True, tags=tags)
+            )
+
+    events = sorted((at, story.number, kind) for story in stories for at, kind in story.events)
+    by_number = {story.number: story for story in stories}
+    reviewers = {story.number for story in stories if story.reviews_after_request}
+    next_event, now = 0, START
+    while now <= END:
+        clock.freeze(now)
+        with aftercare.db.session() as session:  # webhooks that arrived during the past hour
+            store_row = session.get(Store, store.id)
+            while next_event < len(events) and events[next_event][0] <= now:
+                at, number, kind = events[next_event]
+                apply_event(session, store_row, by_number[number], at, kind)
+                next_event += 1
+        dispatcher.run_until_idle(max_batches=1000)
+        _leave_reviews(aftercare, store.id, reviewers, now)
+        now += HOUR
+
+    with aftercare.db.session() as session:
+        rows = session.execute(
+            select(Order.external_id, Message.step, Message.sent_at)
+            .join(Order, Order.id == Message.order_id)
+            .where(Message.status == "sent")
+        ).all()
+    actual: dict[int, dict[str, datetime]] = {}
+    for external_id, step, sent_at in rows:
+        assert step not in actual.setdefault(int(external_id), {}), (
+            f"{step} sent twice for order {external_id}"
+        )
+        actual[int(external_id)][step] = sent_at
+
+    mismatches = []
+    for story in stories:
+        expected, got = expect(story), actual.get(story.number, {})
+        if expected != got:
+            mismatches.append((story.number, sorted(expected.items()), sorted(got.items())))
+    if mismatches:
+        with aftercare.db.session() as session:
+            first = session.scalars(select(Order).where(Order.external_id == str(mismatches[0][0]))).one()
+            story = by_number[mismatches[0][0]]
+            notes = [f"{entry.at:%d %b %H:%M} {entry.detail}" for entry in session.scalars(
+                select(TimelineEntry).where(TimelineEntry.order_id == first.id).order_by(TimelineEntry.id))]
+        raise AssertionError(f"{len(mismatches)} orders differ; first: {mismatches[0]}\n{story}\n" + "\n".join(notes))
+    assert len(recorder.log) == len(rows) == len({message for message, _ in recorder.log})
+    steps = {step for _, step, _ in rows}
+    assert steps >= {
+        "thank_you",
+        "shipped",
+        "delivery_problem",
+        "delivered",
+        "check_in",
+        "review_request",
+        "review_reminder",
+        "cross_sell",
+        "win_back",
+    }
+
+
+def _leave_reviews(aftercare, store_id: int, reviewers: set[int], now: datetime) -> None:
+    """Customers who review do it a day after the request reaches them."""
+    with aftercare.db.session() as session:
+        due = session.execute(
+            select(Order.id, Order.external_id, Order.customer_id)
+            .join(Message, Message.order_id == Order.id)
+            .where(
+                Message.step == "review_request",
+                Message.status == "sent",
+                Message.sent_at > now - DAY - HOUR,
+                Message.sent_at <= now - DAY,
+            )
+        ).all()
+        for order_id, external_id, customer_id in due:
+            if int(external_id) in reviewers:
+                order = session.get(Order, order_id)
+                for line in order.lines:
+                    session.add(
+                        Review(
+                            store_id=store_id,
+                            customer_id=customer_id,
+                            order_id=order_id,
+                            product_external_id=line.product_external_id or "",
+                            rating=5,
+                        )
+                    )
+                schedule.refresh_order(session, session.get(Store, store_id), order)
