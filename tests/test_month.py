@@ -328,9 +328,15 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
         with aftercare.db.session() as session:
             first = session.scalars(select(Order).where(Order.external_id == str(mismatches[0][0]))).one()
             story = by_number[mismatches[0][0]]
-            notes = [f"{entry.at:%d %b %H:%M} {entry.detail}" for entry in session.scalars(
-                select(TimelineEntry).where(TimelineEntry.order_id == first.id).order_by(TimelineEntry.id))]
-        raise AssertionError(f"{len(mismatches)} orders differ; first: {mismatches[0]}\n{story}\n" + "\n".join(notes))
+            notes = [
+                f"{entry.at:%d %b %H:%M} {entry.detail}"
+                for entry in session.scalars(
+                    select(TimelineEntry).where(TimelineEntry.order_id == first.id).order_by(TimelineEntry.id)
+                )
+            ]
+        raise AssertionError(
+            f"{len(mismatches)} orders differ; first: {mismatches[0]}\n{story}\n" + "\n".join(notes)
+        )
     assert len(recorder.log) == len(rows) == len({message for message, _ in recorder.log})
     steps = {step for _, step, _ in rows}
     assert steps >= {

@@ -198,8 +198,15 @@ def _review_group(
 
 
 def order_state(
-    session: Session, store: Store, order: Order, config: journey_config.JourneyConfig
+    session: Session,
+    store: Store,
+    order: Order,
+    config: journey_config.JourneyConfig,
+    *,
+    recommendations: bool = True,
 ) -> OrderState:
+    """What the planner may know about ``order``. ``recommendations=False`` skips the co-purchase
+    count (the costliest question here) when the caller is not deciding a cross-sell."""
     customer = session.get(Customer, order.customer_id) if order.customer_id else None
     siblings = _customer_orders(session, order)
     later = [
@@ -210,7 +217,7 @@ def order_state(
     customer_state = _customer(session, store, order, customer)
     shipments = _shipments(session, order)
     # Co-purchase counting is the costliest question here: ask it only when a cross-sell could go.
-    recommendable = customer_state.marketing_consent and bool(shipments)
+    recommendable = recommendations and customer_state.marketing_consent and bool(shipments)
     return OrderState(
         order_id=order.id,
         number=order.number,
@@ -223,7 +230,8 @@ def order_state(
         lines=_lines(session, order, customer),
         check_in_answer=order.check_in_answer,
         ordered_again_at=min(later) if later else None,
-        has_recommendations=recommendable and bool(recommend.for_order(session, order)),
+        has_recommendations=not recommendations
+        or (recommendable and bool(recommend.for_order(session, order))),
         review_group=_review_group(session, order, siblings, customer, config.merge_review_days),
         store_uninstalled=store.status == StoreStatus.UNINSTALLED,
     )
@@ -257,9 +265,12 @@ def context(
     return Context(now=clock.now(), config=config, history=history, busy=busy)
 
 
-def decide(session: Session, store: Store, order: Order, *, at_send: bool = False) -> list[Decision]:
+def decide(
+    session: Session, store: Store, order: Order, *, at_send: bool = False, step: str | None = None
+) -> list[Decision]:
+    """The planner's decisions for the order; ``step`` names the one the caller cares about."""
     config = journey_config.parse(store.journey)
-    state = order_state(session, store, order, config)
+    state = order_state(session, store, order, config, recommendations=step in (None, "cross_sell"))
     return planner.plan(state, context(session, store, order, config, at_send=at_send))
 
 
@@ -312,7 +323,8 @@ def recheck(session: Session, store: Store, message: Message) -> Decision | str:
     order = session.get(Order, message.order_id)
     if order is None:
         return "the order no longer exists"
-    decision = planner.by_key(decide(session, store, order, at_send=True)).get(message.dedupe_key)
+    decisions = decide(session, store, order, at_send=True, step=message.step)
+    decision = planner.by_key(decisions).get(message.dedupe_key)
     return decision if decision is not None else "a newer update replaced it"
 
 
