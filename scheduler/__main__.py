@@ -35,31 +35,23 @@ def main() -> int:
     settings = aftercare.settings
 
     scheduler = BlockingScheduler(timezone="UTC")
-    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
-    scheduler.add_job(
-        jobs.dispatch,
-        "interval",
-        args=[dispatcher],
-        seconds=settings.dispatch_interval_seconds,
-        id="dispatch",
-        **common,
-    )
-    scheduler.add_job(
-        jobs.replan_stores,
-        "interval",
-        args=[aftercare, worker_id],
-        seconds=settings.replan_interval_seconds,
-        id="replan",
-        **common,
-    )
-    scheduler.add_job(
-        jobs.retry_inbox,
-        "interval",
-        args=[aftercare],
-        seconds=settings.inbox_retry_interval_seconds,
-        id="inbox",
-        **common,
-    )
+    periodic = [  # (id, function, arguments, every so many seconds)
+        ("dispatch", jobs.dispatch, [dispatcher], settings.dispatch_interval_seconds),
+        ("replan", jobs.replan_stores, [aftercare, worker_id], settings.replan_interval_seconds),
+        ("inbox", jobs.retry_inbox, [aftercare], settings.inbox_retry_interval_seconds),
+    ]
+    for job_id, function, arguments, seconds in periodic:
+        # One run of a job at a time per process; a run missed while busy is not made up twice.
+        scheduler.add_job(
+            function,
+            "interval",
+            args=arguments,
+            seconds=seconds,
+            id=job_id,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("worker %s stopping (signal %d)", worker_id, signum)
