@@ -4,8 +4,8 @@ equal, to the hour, an expectation written independently of the planner below: i
 DESIGN.md's journey table, with zoneinfo for the send window and none of the app's timing code.
 
 Customers live in Riyadh, Tehran, Los Angeles, Auckland and London; the month spans the end of
-summer time in London (25 Oct) and Los Angeles (1 Nov). Each customer places one order, so the
-frequency cap (tested on its own elsewhere) never binds here and every expected time is exact.
+summer time in London (25 Oct) and Los Angeles (1 Nov). Each customer places one order; the frequency
+cap binds between an order's own later steps (a reminder and a come-back offer can fall hours apart).
 """
 
 from __future__ import annotations
@@ -151,21 +151,27 @@ def expect(story: Story) -> dict[str, datetime]:
         sent["delivered"] = tick(story.delivered)
     arrived = story.delivered or story.shipped + 10 * DAY  # no delivery scan: assumed after 10 days
 
-    def later_step(name: str, at: datetime) -> None:
-        when = tick(in_window(at, story.zone))
-        if story.refunded and story.refunded <= when:
-            return
-        sent[name] = when
-
-    later_step("check_in", arrived + 3 * DAY)
+    # The later steps, each at its ideal time moved into the customer's 09:00-20:00, then taken in time
+    # order: one that would come less than 16 hours after the last one sent waits until 16 hours have
+    # passed (and for the window again). The reminder counts from when the request really went.
+    due = [(arrived + 3 * DAY, "check_in")]
     if not story.unsubscribed_reviews:
         wait = max([7 * DAY] + [REVIEW_DELAY.get(product, 7 * DAY) for product in story.products])
-        later_step("review_request", arrived + wait)
-        if "review_request" in sent and not story.reviews_after_request:
-            later_step("review_reminder", sent["review_request"] + 5 * DAY)
+        due.append((arrived + wait, "review_request"))
     if story.consent:
-        later_step("cross_sell", arrived + 14 * DAY)
-        later_step("win_back", story.placed + 30 * DAY)
+        due += [(arrived + 14 * DAY, "cross_sell"), (story.placed + 30 * DAY, "win_back")]
+    queue = sorted((in_window(at, story.zone), name) for at, name in due)
+    last: datetime | None = None
+    while queue:
+        at, name = queue.pop(0)
+        if last is not None and at < last + 16 * HOUR:
+            at = in_window(last + 16 * HOUR, story.zone)
+        when = tick(at)
+        if story.refunded and story.refunded <= when:
+            continue
+        sent[name], last = when, when
+        if name == "review_request" and not story.reviews_after_request:
+            queue = sorted([*queue, (in_window(when + 5 * DAY, story.zone), "review_reminder")])
     return {name: at for name, at in sent.items() if at <= END}
 
 

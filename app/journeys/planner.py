@@ -9,7 +9,7 @@ holds the message. Every decision carries its reason in plain words: that is wha
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -155,7 +155,7 @@ def plan(state: OrderState, ctx: Context) -> list[Decision]:
         decisions.extend(planner.tracking(shipment))
     for name in ("check_in", "review_request", "review_reminder", "cross_sell", "win_back"):
         decisions.append(getattr(planner, name)())
-    return decisions
+    return planner.capped(decisions)
 
 
 def by_key(decisions: list[Decision]) -> dict[str, Decision]:
@@ -175,7 +175,6 @@ class _Planner:
         self.state = state
         self.ctx = ctx
         self.config = ctx.config
-        self.busy = dict(ctx.busy)  # grows as this plan schedules its own non-transactional steps
 
     # --- order steps -------------------------------------------------------------------------------
 
@@ -420,27 +419,47 @@ class _Planner:
             return self._decide(step, key, Verdict.SKIP, f"too late: {words}", shipment)
         candidate = max(ideal, ctx.now)
         place = (customer.zone, self.config, customer.country)
-        if step.kind is Kind.TRANSACTIONAL:
-            send_at = (
-                candidate
-                if self.config.bypasses_window(step.name)
-                else timing.next_in_window(candidate, *place)
-            )
-        else:
-            others = [moment for other, moment in self.busy.items() if other != key]
-            window = None if self.config.bypasses_window(step.name) else place
-            send_at = timing.first_free_slot(candidate, others, self.config.frequency_cap, window)
-            self.busy[key] = send_at
+        send_at = (
+            candidate if self.config.bypasses_window(step.name) else timing.next_in_window(candidate, *place)
+        )
         if send_at > candidate:
-            words += self._moved_words(candidate, send_at)
+            words += "; moved into the send window in the customer's time zone"
         return self._decide(step, key, Verdict.SEND, words, shipment, send_at)
 
-    def _moved_words(self, candidate: datetime, send_at: datetime) -> str:
-        customer = self.state.customer
-        in_window = timing.next_in_window(candidate, customer.zone, self.config, customer.country)
-        if send_at == in_window:
-            return "; moved into the send window in the customer's time zone"
-        return "; deferred so the customer gets at most one message per frequency cap"
+    def capped(self, decisions: list[Decision]) -> list[Decision]:
+        """Apply the frequency cap to the non-transactional messages still to be sent, earliest
+        first: a message that would come too soon after another (sent, or planned earlier) moves to
+        the next free slot inside the window; none is ever dropped."""
+        customer, ctx = self.state.customer, self.ctx
+        taken = dict(ctx.busy)
+
+        def still_to_send(decision: Decision) -> bool:
+            past = ctx.history.get(decision.dedupe_key)
+            return (
+                decision.verdict is Verdict.SEND
+                and decision.kind is not Kind.TRANSACTIONAL
+                and decision.send_at is not None
+                and (past is None or past.status not in ("sent", "sending"))
+            )
+
+        pending = [decision for decision in decisions if still_to_send(decision)]
+        moved: dict[str, Decision] = {}
+        for decision in sorted(pending, key=lambda d: d.send_at or ctx.now):
+            assert decision.send_at is not None  # noqa: S101 - filtered above
+            others = [moment for key, moment in taken.items() if key != decision.dedupe_key]
+            window = (
+                None
+                if self.config.bypasses_window(decision.step)
+                else (customer.zone, self.config, customer.country)
+            )
+            send_at = timing.first_free_slot(decision.send_at, others, self.config.frequency_cap, window)
+            taken[decision.dedupe_key] = send_at
+            if send_at != decision.send_at:
+                reason = (
+                    decision.reason + "; deferred so the customer gets at most one message per frequency cap"
+                )
+                moved[decision.dedupe_key] = replace(decision, send_at=send_at, reason=reason)
+        return [moved.get(decision.dedupe_key, decision) for decision in decisions]
 
     def _decide(
         self,
