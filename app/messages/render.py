@@ -3,7 +3,7 @@
 Pure: the variables come from ``compose.py``. Templates run in Jinja2's sandbox with autoescaping
 (invariant 8): a customer called ``<script>`` or ``{{ 7*7 }}`` is text, never markup or code. Each
 step has one template per language, ``<locale>/<step>.html.j2``, with a ``subject`` block; the plain
-text part is derived from the HTML (html2text) so the two never drift apart, and the HTML gets its CSS
+text part is derived from the HTML (inscriptis) so the two never drift apart, and the HTML gets its CSS
 inlined, because most email clients drop ``<style>`` blocks.
 """
 
@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import css_inline
-import html2text
+from inscriptis import get_text
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.model.config import ParserConfig
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
@@ -26,8 +28,7 @@ LOCALES = ("en", "ar", "fa")
 FALLBACK_LOCALE = "en"
 RTL_LOCALES = frozenset({"ar", "fa"})
 LRI, PDI = "\u2066", "\u2069"  # Unicode isolates keep "#1042" and tracking codes whole inside RTL text
-HEADING = re.compile(r"^#+ ", re.MULTILINE)
-TABLE_RULE = re.compile(r"^-+(\|-+)+\s*\n", re.MULTILINE)
+TEXT_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=True)
 BDI_LTR = re.compile(r'<bdi dir="ltr">(.*?)</bdi>', re.DOTALL)
 
 
@@ -60,18 +61,11 @@ _inliner = css_inline.CSSInliner(keep_style_tags=False)
 
 
 def _text_of(markup: str) -> str:
-    converter = html2text.HTML2Text()
-    converter.body_width = 0
-    converter.ignore_images = True
-    converter.ignore_emphasis = True
-    converter.ignore_tables = False
-    converter.pad_tables = False
-    converter.inline_links = True
     # Keep the isolation of order numbers and codes that <bdi> gave the HTML part.
     markup = BDI_LTR.sub(lambda match: LRI + match.group(1) + PDI, markup)
-    text = HEADING.sub("", converter.handle(markup))
-    text = TABLE_RULE.sub("", text).replace("| ", ": ")  # item rows read as "Tea Set × 1: SAR 50.00"
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    text = get_text(markup, TEXT_CONFIG)
+    lines = [line.rstrip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
 
 
 def render(step: str, locale: str, context: dict[str, Any]) -> Rendered:
