@@ -230,8 +230,8 @@ def order_state(
         lines=_lines(session, order, customer),
         check_in_answer=order.check_in_answer,
         ordered_again_at=min(later) if later else None,
-        has_recommendations=not recommendations
-        or (recommendable and bool(recommend.for_order(session, order))),
+        # Unasked, the answer must not skip anything: consent and delivery decide the cross-sell then.
+        has_recommendations=not recommendable or bool(recommend.for_order(session, order)),
         review_group=_review_group(session, order, siblings, customer, config.merge_review_days),
         store_uninstalled=store.status == StoreStatus.UNINSTALLED,
     )

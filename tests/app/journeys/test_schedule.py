@@ -324,3 +324,19 @@ def _order_id(aftercare, external_id: str) -> int:
 
     with aftercare.db.session() as session:
         return session.scalars(select(Order.id).where(Order.external_id == external_id)).one()
+
+
+def test_cross_sell_waits_for_delivery_before_asking_for_recommendations(aftercare):
+    from app.journeys.explain import explain
+    from app.models import Order
+
+    clock.freeze(T0)
+    store = make_store(aftercare)
+    ingest_order(aftercare, store, order_snapshot("1"))
+    with aftercare.db.session() as session:
+        order = session.scalars(select(Order)).one()
+        entries = {entry.step: entry for entry in explain(session, session.get(Store, store.id), order)}
+    assert (
+        entries["cross_sell"].status == "waiting"
+        and entries["cross_sell"].reason == "waiting for the delivery"
+    )
