@@ -101,8 +101,8 @@ class Dispatcher:
         """Claim one batch and deliver it; returns how each message ended."""
         outcomes: Counter[Outcome] = Counter()
         down: set[int] = set()  # stores whose channel failed in this batch: do not knock again
-        for message_id in self.claim():
-            outcomes[self.deliver(message_id, down)] += 1
+        for message_id, store_id in self.claim():
+            outcomes[self.deliver(message_id, store_id, down)] += 1
         return outcomes
 
     def run_until_idle(self, max_batches: int = 100) -> Counter[Outcome]:
@@ -115,7 +115,8 @@ class Dispatcher:
                 break
         return total
 
-    def claim(self) -> list[int]:
+    def claim(self) -> list[tuple[int, int]]:
+        """Lease a batch of due messages to this worker; (message id, store id) pairs, oldest first."""
         now = clock.now()
         active_stores = select(Store.id).where(Store.status == StoreStatus.ACTIVE)
         due = (
@@ -141,14 +142,13 @@ class Dispatcher:
                 attempts=Message.attempts + 1,
                 updated_at=now,
             )
-            .returning(Message.id)
+            .returning(Message.id, Message.store_id)
         )
         with self.db.session() as session:
-            return sorted(session.scalars(claim).all())
+            return sorted((row.id, row.store_id) for row in session.execute(claim))
 
-    def deliver(self, message_id: int, down: set[int] | None = None) -> Outcome:
+    def deliver(self, message_id: int, store_id: int, down: set[int] | None = None) -> Outcome:
         down = set() if down is None else down
-        store_id = self._store_of(message_id)
         if store_id in down:
             return self._release(message_id, "the store's channel was unreachable moments ago")
         prepared = self._prepare(message_id)
@@ -158,8 +158,7 @@ class Dispatcher:
             provider_id = prepared.channel.send(prepared.sender, prepared.outgoing)
         except ChannelDown as exc:
             log.warning("message %s: the store's channel is down: %s", message_id, exc)
-            if store_id is not None:
-                down.add(store_id)
+            down.add(store_id)
             return self._release(message_id, f"waiting for the store's channel to come back ({exc})")
         except PermanentChannelError as exc:
             return self._record_failure(message_id, str(exc), permanent=True)
@@ -230,10 +229,6 @@ class Dispatcher:
             message.attempts -= 1
             return Outcome.DEFERRED
         return None
-
-    def _store_of(self, message_id: int) -> int | None:
-        with self.db.session() as session:
-            return session.scalar(select(Message.store_id).where(Message.id == message_id))
 
     def _release(self, message_id: int, reason: str) -> Outcome:
         """Back to scheduled without using an attempt: the message is fine, the channel is not. The

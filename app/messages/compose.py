@@ -127,7 +127,7 @@ def _review_items(session: Session, store: Store, order: Order, customer: Custom
     config = journey_config.parse(store.journey)
     from app.journeys.schedule import order_state  # the planner's view decides what was merged
 
-    state = order_state(session, store, order, config)
+    state = order_state(session, store, order, config, recommendations=False)
     member_ids = list(state.review_group.order_ids) if state.review_group else [order.id]
     lines = session.scalars(
         select(OrderLine).where(OrderLine.order_id.in_(member_ids)).order_by(OrderLine.id)

@@ -181,10 +181,10 @@ def test_late_worker_cannot_overwrite_the_outcome(aftercare, smtp):
     store = make_store(aftercare, smtp_port=smtp.port)
     ingest_order(aftercare, store, order_snapshot())
     slow = make_dispatcher(aftercare, "slow")
-    [message_id] = slow.claim()
+    [(message_id, store_id)] = slow.claim()
     clock.advance(timedelta(seconds=aftercare.settings.dispatch_lease_seconds + 1))
     assert make_dispatcher(aftercare, "fast").run_until_idle() == Counter({Outcome.SENT: 1})
-    assert slow.deliver(message_id) == Outcome.LOST_LEASE
+    assert slow.deliver(message_id, store_id) == Outcome.LOST_LEASE
     assert len(smtp.wait_for(2, timeout=0.5)) == 1
 
 
