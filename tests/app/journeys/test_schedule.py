@@ -302,16 +302,11 @@ def test_journey_route_explains_every_step(app, aftercare):
 
 
 def test_cancelled_order_explains_what_was_skipped(aftercare):
-    from app.journeys.explain import explain
-    from app.models import Order
-
     clock.freeze(T0)
     store = make_store(aftercare)
     ingest_order(aftercare, store, order_snapshot("1"))
     ingest_order(aftercare, store, order_snapshot("1", status=OrderStatus.CANCELLED, updated_at=T0 + DAY))
-    with aftercare.db.session() as session:
-        order = session.scalars(select(Order)).one()
-        entries = {entry.step: entry for entry in explain(session, session.get(Store, store.id), order)}
+    entries = explained(aftercare, store)
     assert (
         entries["thank_you"].status == "cancelled"
         and entries["thank_you"].reason == "the order was cancelled"
@@ -327,16 +322,21 @@ def _order_id(aftercare, external_id: str) -> int:
 
 
 def test_cross_sell_waits_for_delivery_before_asking_for_recommendations(aftercare):
-    from app.journeys.explain import explain
-    from app.models import Order
-
     clock.freeze(T0)
     store = make_store(aftercare)
     ingest_order(aftercare, store, order_snapshot("1"))
-    with aftercare.db.session() as session:
-        order = session.scalars(select(Order)).one()
-        entries = {entry.step: entry for entry in explain(session, session.get(Store, store.id), order)}
+    entries = explained(aftercare, store)
     assert (
         entries["cross_sell"].status == "waiting"
         and entries["cross_sell"].reason == "waiting for the delivery"
     )
+
+
+def explained(aftercare, store) -> dict:
+    """The journey of the store's only order, by step."""
+    from app.journeys.explain import explain
+    from app.models import Order
+
+    with aftercare.db.session() as session:
+        order = session.scalars(select(Order).where(Order.store_id == store.id)).one()
+        return {entry.step: entry for entry in explain(session, session.get(Store, store.id), order)}
