@@ -56,13 +56,9 @@ def apply(session: Session, store: Store, snapshot: Snapshot) -> IngestResult:
 
 def apply_order(session: Session, store: Store, snap: OrderSnapshot) -> IngestResult:
     customer = _upsert_customer(session, store, snap.customer) if snap.customer else None
-    fields = _order_fields(snap, customer)
-    created = insert_ignore(session, Order, {"store_id": store.id, "external_id": snap.external_id, **fields})
-    order = session.scalars(
-        select(Order)
-        .where(Order.store_id == store.id, Order.external_id == snap.external_id)
-        .with_for_update()
-    ).one()
+    order, created, before = _upsert_newer(
+        session, Order, store, snap.external_id, _order_fields(snap, customer)
+    )
     if created:
         _replace_lines(session, order, snap)
         timeline.note(
@@ -72,13 +68,11 @@ def apply_order(session: Session, store: Store, snap: OrderSnapshot) -> IngestRe
             "received",
             f"Order {snap.number} received ({snap.remote_status}).",
         )
-    elif snap.updated_at <= order.remote_updated_at:
+    elif before is None:
         return IngestResult("order", snap.external_id, changed=False, note="not newer than stored")
     else:
-        old_status = order.status
-        for name, value in fields.items():
-            setattr(order, name, value)
         _replace_lines(session, order, snap)
+        old_status = before["status"]
         if old_status != order.status:
             timeline.note(
                 session,
@@ -114,19 +108,8 @@ def apply_shipment(session: Session, store: Store, snap: ShipmentSnapshot) -> In
         "delivered_at": snap.delivered_at,
         "remote_updated_at": snap.updated_at,
     }
-    created = insert_ignore(
-        session, Shipment, {"store_id": store.id, "external_id": snap.external_id, **fields}
-    )
-    shipment = session.scalars(
-        select(Shipment)
-        .where(Shipment.store_id == store.id, Shipment.external_id == snap.external_id)
-        .with_for_update()
-    ).one()
-    changed = created
-    if not created and snap.updated_at > shipment.remote_updated_at:
-        for name, value in fields.items():
-            setattr(shipment, name, value)
-        changed = True
+    shipment, created, before = _upsert_newer(session, Shipment, store, snap.external_id, fields)
+    changed = created or before is not None
     for event in snap.events:  # events only accumulate; a stale snapshot can still add an old event
         added = insert_ignore(
             session,
@@ -168,21 +151,34 @@ def apply_product(session: Session, store: Store, snap: ProductSnapshot) -> Inge
         "tags": ",".join(snap.tags),
         "remote_updated_at": snap.updated_at,
     }
-    created = insert_ignore(
-        session, Product, {"store_id": store.id, "external_id": snap.external_id, **fields}
-    )
-    if created:
-        return IngestResult("product", snap.external_id, changed=True, note="created")
-    product = session.scalars(
-        select(Product)
-        .where(Product.store_id == store.id, Product.external_id == snap.external_id)
-        .with_for_update()
-    ).one()
-    if snap.updated_at <= product.remote_updated_at:
+    _, created, before = _upsert_newer(session, Product, store, snap.external_id, fields)
+    if not created and before is None:
         return IngestResult("product", snap.external_id, changed=False, note="not newer than stored")
+    return IngestResult("product", snap.external_id, changed=True, note="created" if created else "updated")
+
+
+def _upsert_newer(
+    session: Session,
+    model: type[Order] | type[Product] | type[Shipment],
+    store: Store,
+    external_id: str,
+    fields: dict[str, Any],
+) -> tuple[Any, bool, dict[str, Any] | None]:
+    """Invariant 3 in one place: insert the row if it is new, otherwise apply ``fields`` only when their
+    ``remote_updated_at`` is newer than the stored one. The row stays locked for the transaction.
+
+    Returns the row, whether it was created, and the values it held before an update (None when
+    nothing was updated), so callers can say what changed."""
+    created = insert_ignore(session, model, {"store_id": store.id, "external_id": external_id, **fields})
+    row = session.scalars(
+        select(model).where(model.store_id == store.id, model.external_id == external_id).with_for_update()
+    ).one()
+    if created or fields["remote_updated_at"] <= row.remote_updated_at:
+        return row, created, None
+    before = {name: getattr(row, name) for name in fields}
     for name, value in fields.items():
-        setattr(product, name, value)
-    return IngestResult("product", snap.external_id, changed=True, note="updated")
+        setattr(row, name, value)
+    return row, False, before
 
 
 def _upsert_customer(session: Session, store: Store, snap: CustomerSnapshot) -> Customer:
