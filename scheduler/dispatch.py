@@ -184,7 +184,7 @@ class Dispatcher:
                     return verdict
             channel = self.channels.get(message.channel)
             if channel is None:
-                self._fail(session, message, f"unknown channel {message.channel!r}")
+                schedule.fail(session, message, f"unknown channel {message.channel!r}")
                 return Outcome.FAILED
             try:
                 built = compose.build(session, store, message, self.links)
@@ -194,7 +194,7 @@ class Dispatcher:
                 return Outcome.CANCELLED
             except Exception as exc:  # noqa: BLE001 - a template bug must not kill the worker
                 log.exception("message %s: rendering failed", message_id)
-                self._fail(session, message, f"the template could not be rendered: {exc}")
+                schedule.fail(session, message, f"the template could not be rendered: {exc}")
                 return Outcome.FAILED
             message.recipient = built.to_address
             message.subject = rendered.subject
@@ -291,22 +291,13 @@ class Dispatcher:
                 return Outcome.LOST_LEASE
             if permanent or message.attempts >= self.max_attempts:
                 prefix = "" if permanent else f"gave up after {message.attempts} attempts: "
-                self._fail(session, message, prefix + error)
+                schedule.fail(session, message, prefix + error)
                 return Outcome.FAILED
             message.status = MessageStatus.SCHEDULED
             message.send_at = clock.now() + retry_delay(message.attempts)
             message.reason = f"retrying after a failed attempt ({error})"
             message.lease_until = None
             return Outcome.RETRY
-
-    def _fail(self, session: Session, message: Message, reason: str) -> None:
-        message.status = MessageStatus.FAILED
-        message.reason = reason[:2000]
-        message.lease_until = None
-        if message.order_id is not None:
-            timeline.note(
-                session, message.store_id, message.order_id, "failed", f"{message.step}: failed, {reason}."
-            )
 
 
 def sender_for(store: Store) -> Sender:

@@ -332,6 +332,12 @@ def cancel(session: Session, message: Message, reason: str) -> None:
     _set(session, message, MessageStatus.CANCELLED, reason, "cancelled", f"not sent, {reason}")
 
 
+def fail(session: Session, message: Message, reason: str) -> None:
+    """Give up on the message; ``reason`` is often a server's reply, so it is kept short."""
+    reason = reason[:2000]
+    _set(session, message, MessageStatus.FAILED, reason, "failed", f"failed, {reason}")
+
+
 def hold(session: Session, message: Message, reason: str) -> None:
     _set(session, message, MessageStatus.HELD, reason, "held", reason)
 

@@ -75,4 +75,3 @@ STEPS: dict[str, Step] = {
     )
 }
 PREVIOUS_STEP = {"review_reminder": "review_request"}
-ORDER_STEPS = [name for name, step in STEPS.items() if not step.per_shipment]
