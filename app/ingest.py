@@ -1,7 +1,10 @@
 """Snapshots -> rows -> planner.
 
-Idempotent and order-insensitive (invariant 3): a snapshot whose remote ``updated_at`` is not newer
-than what we hold changes nothing, so re-deliveries and late retries of old payloads are harmless.
+Idempotent and order-insensitive (invariant 3): a snapshot whose remote ``updated_at`` is older than
+what we hold changes nothing, so re-deliveries and late retries of old payloads are harmless. Stores
+keep modification times to the second, so two changes within one second share a time: a snapshot with
+the same time but different data is applied (the later arrival wins the tie), or reconcile could never
+repair an update lost inside that second.
 Rows are created with INSERT .. ON CONFLICT DO NOTHING and then locked, so two deliveries about the
 same new order racing in two web processes end with one row and the newer data.
 """
@@ -15,13 +18,15 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app import timeline
+from app import clock, timeline
 from app.db import insert_ignore
 from app.journeys import schedule
 from app.models import Customer, Order, OrderLine, Product, Shipment, ShipmentEvent, Store
 from connectors.base import (
     CustomerSnapshot,
+    OrderRemoved,
     OrderSnapshot,
+    OrderStatus,
     ProductSnapshot,
     RedactRequest,
     ShipmentSnapshot,
@@ -47,6 +52,8 @@ def apply(session: Session, store: Store, snapshot: Snapshot) -> IngestResult:
         return apply_product(session, store, snapshot)
     if isinstance(snapshot, ShipmentSnapshot):
         return apply_shipment(session, store, snapshot)
+    if isinstance(snapshot, OrderRemoved):
+        return apply_removal(session, store, snapshot)
     if isinstance(snapshot, RedactRequest):
         # Redaction arrives with the Shopify connector's compliance webhooks; the sandbox sends none.
         # Refusing loudly keeps such a delivery in the inbox instead of losing it.
@@ -84,6 +91,27 @@ def apply_order(session: Session, store: Store, snap: OrderSnapshot) -> IngestRe
     session.flush()
     schedule.refresh_customer(session, store, order)
     return IngestResult("order", snap.external_id, changed=True, note="created" if created else "updated")
+
+
+def apply_removal(session: Session, store: Store, snap: OrderRemoved) -> IngestResult:
+    """A deleted order counts as cancelled: its scheduled messages are cancelled by the planner."""
+    order = session.scalars(
+        select(Order)
+        .where(Order.store_id == store.id, Order.external_id == snap.external_id)
+        .with_for_update()
+    ).first()
+    if order is None or order.remote_status == REMOVED:
+        return IngestResult("order", snap.external_id, changed=False, note="nothing to remove")
+    order.status = OrderStatus.CANCELLED.value
+    order.remote_status = REMOVED
+    order.cancelled_at = order.cancelled_at or clock.now()
+    timeline.note(session, store.id, order.id, "status", "The store deleted the order.")
+    session.flush()
+    schedule.refresh_order(session, store, order)
+    return IngestResult("order", snap.external_id, changed=True, note="removed")
+
+
+REMOVED = "deleted"
 
 
 class OrderNotYetKnown(Exception):
@@ -173,9 +201,13 @@ def _upsert_newer(
     row = session.scalars(
         select(model).where(model.store_id == store.id, model.external_id == external_id).with_for_update()
     ).one()
-    if created or fields["remote_updated_at"] <= row.remote_updated_at:
+    if created or fields["remote_updated_at"] < row.remote_updated_at:
         return row, created, None
     before = {name: getattr(row, name) for name in fields}
+    if fields["remote_updated_at"] == row.remote_updated_at and all(
+        before[name] == value for name, value in fields.items()
+    ):
+        return row, False, None  # a re-delivery of what we hold
     for name, value in fields.items():
         setattr(row, name, value)
     return row, False, before

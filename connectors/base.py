@@ -171,7 +171,14 @@ class RedactRequest:
     email: str | None = None
 
 
-Snapshot = OrderSnapshot | ShipmentSnapshot | ProductSnapshot | RedactRequest
+@dataclass(frozen=True)
+class OrderRemoved:
+    """The store deleted (or trashed) an order: nothing more is sent about it."""
+
+    external_id: str
+
+
+Snapshot = OrderSnapshot | ShipmentSnapshot | ProductSnapshot | OrderRemoved | RedactRequest
 
 
 @dataclass(frozen=True)

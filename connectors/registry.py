@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from connectors.base import Connector
 from connectors.sandbox import SandboxConnector
+from connectors.woocommerce import WooCommerceConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     "sandbox": SandboxConnector,
+    "woocommerce": WooCommerceConnector,
 }
 
 

@@ -1,0 +1,222 @@
+"""WooCommerce REST v3 resources (webhook bodies and API answers alike) -> snapshots.
+
+Webhook bodies are exactly what ``GET /wp-json/wc/v3/orders/<id>`` returns, so one translation serves
+webhooks and reconcile. Times come from the ``*_gmt`` fields (UTC without an offset); the store-local
+ones are ignored.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from connectors.base import (
+    AddressSnapshot,
+    CustomerSnapshot,
+    LineSnapshot,
+    OrderRemoved,
+    OrderSnapshot,
+    OrderStatus,
+    PayloadError,
+    ProductSnapshot,
+    Snapshot,
+)
+from connectors.woocommerce import tracking
+
+# WooCommerce's core statuses. Anything else is a plugin's custom status: see ``_status``.
+STATUSES = {
+    "pending": OrderStatus.PENDING,
+    "processing": OrderStatus.PAID,
+    "on-hold": OrderStatus.ON_HOLD,
+    "completed": OrderStatus.COMPLETED,
+    "cancelled": OrderStatus.CANCELLED,
+    "refunded": OrderStatus.REFUNDED,
+    "failed": OrderStatus.FAILED,
+    "trash": OrderStatus.CANCELLED,  # a delivery built after the order was trashed
+}
+# Not an order yet: the block checkout's cart-in-progress. It becomes "pending" when placed.
+NOT_PLACED = {"checkout-draft", "auto-draft"}
+CASH_ON_DELIVERY = "cod"
+# Multilingual plugins record the language the customer shopped in (WPML/WCML, Polylang for WooCommerce).
+LANGUAGE_META = ("wpml_language", "pll_language")
+
+
+def translate(topic: str, body: bytes) -> list[Snapshot]:
+    """The snapshots in one delivery; topics the app does not use give none."""
+    handler = {
+        "order.created": order,
+        "order.updated": order,
+        "order.restored": order,
+        "order.deleted": _removed,
+        "product.created": _product_list,
+        "product.updated": _product_list,
+    }.get(topic)
+    if handler is None:
+        return []
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError(f"body is not valid JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise PayloadError("body must be a JSON object")
+    return handler(payload)
+
+
+def order(data: Mapping[str, Any]) -> list[Snapshot]:
+    """An order and the parcels it carries; nothing for a checkout still in progress."""
+    try:
+        status = str(data["status"])
+        if status in NOT_PLACED:
+            return []
+        snapshot = _order(data, status)
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
+        raise PayloadError(f"order payload is malformed: {exc!r}") from exc
+    meta = _meta(data)
+    completed_at = _time(data.get("date_completed_gmt"))
+    parcels = tracking.from_meta(snapshot.external_id, meta, snapshot.updated_at, completed_at)
+    if not parcels and snapshot.status not in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+        parcels = tracking.from_status(snapshot.external_id, status, snapshot.updated_at, completed_at)
+    return [snapshot, *parcels]
+
+
+def product(data: Mapping[str, Any]) -> ProductSnapshot:
+    try:
+        images = data.get("images") or []
+        price = str(data.get("price") or "").strip()
+        return ProductSnapshot(
+            external_id=str(data["id"]),
+            title=str(data["name"]),
+            updated_at=_required_time(data["date_modified_gmt"]),
+            url=data.get("permalink") or None,
+            image_url=(images[0].get("src") or None) if images else None,
+            price=Decimal(price) if price else None,
+            in_stock=data.get("status") == "publish"
+            and bool(data.get("purchasable", True))
+            and data.get("stock_status", "instock") in ("instock", "onbackorder"),
+            tags=tuple(str(tag["name"]) for tag in data.get("tags") or ()),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
+        raise PayloadError(f"product payload is malformed: {exc!r}") from exc
+
+
+def _product_list(data: Mapping[str, Any]) -> list[Snapshot]:
+    return [product(data)]
+
+
+def _removed(data: Mapping[str, Any]) -> list[Snapshot]:
+    if not isinstance(data.get("id"), int):
+        raise PayloadError("order.deleted payload has no id")
+    return [OrderRemoved(external_id=str(data["id"]))]
+
+
+def _order(data: Mapping[str, Any], status: str) -> OrderSnapshot:
+    billing = data.get("billing") or {}
+    shipping = data.get("shipping") or {}
+    updated_at = _required_time(data["date_modified_gmt"])
+    paid_at = _time(data.get("date_paid_gmt"))
+    cash_on_delivery = data.get("payment_method") == CASH_ON_DELIVERY
+    meta = _meta(data)
+    return OrderSnapshot(
+        external_id=str(data["id"]),
+        number=str(data.get("number") or data["id"]),
+        status=_status(status, paid_at, cash_on_delivery),
+        remote_status=status,
+        currency=str(data["currency"]),
+        total=Decimal(str(data["total"])),
+        placed_at=_required_time(data["date_created_gmt"]),
+        updated_at=updated_at,
+        paid_at=paid_at,
+        cancelled_at=updated_at if STATUSES.get(status) is OrderStatus.CANCELLED else None,
+        payment_method=data.get("payment_method") or None,
+        cash_on_delivery=cash_on_delivery,
+        locale=next((str(meta[key]) for key in LANGUAGE_META if meta.get(key)), None),
+        customer=_customer(data.get("customer_id"), billing, shipping),
+        shipping=_address(shipping, billing),
+        lines=tuple(_line(item) for item in data.get("line_items") or ()),
+    )
+
+
+def _status(status: str, paid_at: datetime | None, cash_on_delivery: bool) -> OrderStatus:
+    """Core statuses map directly. A custom status (``shipped``, ``awaiting-pickup``, ...) comes after
+    checkout in every plugin we know, so it counts as paid when the order was paid or is cash on
+    delivery, and as pending otherwise."""
+    if status in STATUSES:
+        return STATUSES[status]
+    return OrderStatus.PAID if paid_at is not None or cash_on_delivery else OrderStatus.PENDING
+
+
+def _customer(
+    customer_id: Any, billing: Mapping[str, Any], shipping: Mapping[str, Any]
+) -> CustomerSnapshot | None:
+    email = str(billing.get("email") or "").strip() or None
+    registered = isinstance(customer_id, int) and customer_id > 0
+    if not registered and email is None:
+        return None
+    return CustomerSnapshot(
+        external_id=str(customer_id) if registered else f"guest:{(email or '').lower()}",
+        email=email,
+        first_name=billing.get("first_name") or shipping.get("first_name") or None,
+        last_name=billing.get("last_name") or shipping.get("last_name") or None,
+        phone=billing.get("phone") or shipping.get("phone") or None,
+        # WooCommerce core records no marketing consent; without a plugin that does, we assume none.
+        accepts_marketing=False,
+    )
+
+
+def _address(shipping: Mapping[str, Any], billing: Mapping[str, Any]) -> AddressSnapshot | None:
+    """The shipping address, or the billing one when nothing ships (a virtual order, a guest who
+    left shipping blank): the customer's time zone comes from it."""
+    source = shipping if (shipping.get("country") or shipping.get("address_1")) else billing
+    if not (source.get("country") or source.get("address_1")):
+        return None
+    name = " ".join(part for part in (source.get("first_name"), source.get("last_name")) if part)
+    return AddressSnapshot(
+        name=name or None,
+        address1=source.get("address_1") or None,
+        address2=source.get("address_2") or None,
+        city=source.get("city") or None,
+        region=source.get("state") or None,
+        postcode=source.get("postcode") or None,
+        country=str(source.get("country") or "").upper() or None,
+        phone=source.get("phone") or billing.get("phone") or None,
+    )
+
+
+def _line(item: Mapping[str, Any]) -> LineSnapshot:
+    quantity = int(item["quantity"])
+    if quantity < 0:
+        raise ValueError("negative quantity")
+    product_id = item.get("product_id")
+    return LineSnapshot(
+        external_id=str(item["id"]),
+        title=str(item["name"]),
+        quantity=quantity,
+        unit_price=Decimal(str(item.get("price") or 0)),
+        product_external_id=str(product_id) if product_id else None,
+        sku=item.get("sku") or None,
+    )
+
+
+def _meta(data: Mapping[str, Any]) -> dict[str, Any]:
+    entries = data.get("meta_data") or []
+    return {
+        entry["key"]: entry.get("value") for entry in entries if isinstance(entry, dict) and "key" in entry
+    }
+
+
+def _time(value: Any) -> datetime | None:
+    """A ``*_gmt`` field (``2026-11-23T07:05:50``, UTC without an offset) -> aware UTC datetime."""
+    if value in (None, ""):
+        return None
+    parsed = datetime.fromisoformat(str(value))
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _required_time(value: Any) -> datetime:
+    parsed = _time(value)
+    if parsed is None:
+        raise ValueError("missing time")
+    return parsed
