@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     dispatch_max_attempts: int = Field(default=8, ge=1)
     inbox_retry_interval_seconds: float = Field(default=30.0, gt=0)
     replan_interval_seconds: float = Field(default=900.0, gt=0)
+    reconcile_interval_seconds: float = Field(default=180.0, gt=0)
+    reconcile_backfill_days: int = Field(default=60, ge=0, le=365)
+    webhook_check_interval_seconds: float = Field(default=3600.0, gt=0)
     outbox_dir: str = "var/outbox"
     admin_link_max_age_seconds: int = Field(default=7 * 24 * 3600, ge=60)
 

@@ -88,6 +88,13 @@ class Store(Timestamps, Base):
     smtp_password: Mapped[str | None] = mapped_column(EncryptedText)
     journey: Mapped[str] = mapped_column(Text, default="")  # JourneyConfig as JSON; empty: defaults
 
+    # Reconcile by polling, for platforms that can lose webhooks: the store's own modification time of
+    # the newest change we have fetched (so our clock and theirs never mix), when the last poll ended
+    # well, and why the last one did not.
+    synced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sync_error: Mapped[str | None] = mapped_column(Text)
+
 
 class Customer(Timestamps, Base):
     __tablename__ = "customers"

@@ -1,10 +1,13 @@
-"""A store's lifecycle as it affects sending: pause, resume, uninstall.
+"""A store's lifecycle as it affects sending: connect, pause, resume, disconnect, uninstall.
 
 Pausing keeps every scheduled message (the dispatcher does not claim a paused store's rows) so that
 resuming sends what is due; uninstalling stops everything at once and says why on every message.
 """
 
 from __future__ import annotations
+
+import secrets
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -13,6 +16,47 @@ from app.journeys import schedule
 from app.models import Message, MessageStatus, Store, StoreStatus
 
 OPEN = (MessageStatus.SCHEDULED, MessageStatus.HELD, MessageStatus.SENDING)
+
+
+def connect(
+    session: Session,
+    platform: str,
+    external_id: str,
+    *,
+    name: str,
+    credentials: str,
+    timezone: str | None = None,
+) -> tuple[Store, bool]:
+    """Create the store, or reconnect it with new credentials; returns it and whether it is new.
+
+    A reconnected store keeps its settings, history and webhook secret, and sends again: messages that
+    waited while it was disconnected go out, and an uninstalled store starts afresh."""
+    store = session.scalars(
+        select(Store).where(Store.platform == platform, Store.external_id == external_id).with_for_update()
+    ).first()
+    created = store is None
+    if store is None:
+        store = Store(
+            platform=platform,
+            external_id=external_id,
+            name=name,
+            webhook_secret=secrets.token_urlsafe(32),
+            timezone=_zone(timezone) or "UTC",
+        )
+        session.add(store)
+    store.name = name or store.name
+    store.credentials = credentials
+    store.status = StoreStatus.ACTIVE if store.status != StoreStatus.PAUSED else store.status
+    store.sync_error = None
+    session.flush()
+    return store, created
+
+
+def disconnect(session: Session, store: Store, reason: str) -> None:
+    """The platform refused our credentials: keep everything, send nothing until reconnected."""
+    if store.status in (StoreStatus.ACTIVE, StoreStatus.PAUSED):
+        store.status = StoreStatus.DISCONNECTED
+    store.sync_error = reason
 
 
 def pause(session: Session, store: Store) -> None:
@@ -34,3 +78,14 @@ def uninstall(session: Session, store: Store) -> int:
     for message in messages:
         schedule.cancel(session, message, "the store uninstalled Aftercare")
     return len(messages)
+
+
+def _zone(name: str | None) -> str | None:
+    """``name`` if it is an IANA zone this machine knows, else None."""
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name

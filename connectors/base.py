@@ -8,12 +8,12 @@ every connector maps its platform's words onto them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class OrderStatus(StrEnum):
@@ -232,4 +232,32 @@ class Connector(Protocol):
         Pure: the same delivery always gives the same snapshots. Raises PayloadError for a body that
         is not valid JSON or not in the platform's shape.
         """
+        ...
+
+
+@dataclass(frozen=True)
+class Change:
+    """One resource that changed at the store, as of ``modified_at`` (the store's clock)."""
+
+    modified_at: datetime
+    snapshots: list[Snapshot]
+
+
+@runtime_checkable
+class Polling(Protocol):
+    """A platform whose webhooks can be lost (WooCommerce never retries one), so the scheduler also asks
+    it what changed. ``credentials`` is the store's decrypted, connector-defined JSON."""
+
+    def changes_since(self, credentials: str, since: datetime) -> Iterator[Change]:
+        """Every order and product changed after ``since`` (the store's clock), oldest first.
+
+        Raises AuthError when the store refuses our credentials, TransientError or RateLimited when
+        it cannot answer now. A resource the connector cannot read is logged and skipped, so one bad
+        order never stops a store's sync."""
+        ...
+
+    def ensure_webhooks(self, credentials: str, delivery_url: str, secret: str) -> str:
+        """Create missing webhooks and re-enable ones the platform disabled; returns what was done.
+
+        Raises AuthError, TransientError or RateLimited as ``changes_since`` does."""
         ...

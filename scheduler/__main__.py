@@ -39,6 +39,8 @@ def main() -> int:
         ("dispatch", jobs.dispatch, [dispatcher], settings.dispatch_interval_seconds),
         ("replan", jobs.replan_stores, [aftercare, worker_id], settings.replan_interval_seconds),
         ("inbox", jobs.retry_inbox, [aftercare], settings.inbox_retry_interval_seconds),
+        ("reconcile", jobs.reconcile_stores, [aftercare, worker_id], settings.reconcile_interval_seconds),
+        ("webhooks", jobs.check_webhooks, [aftercare, worker_id], settings.webhook_check_interval_seconds),
     ]
     for job_id, function, arguments, seconds in periodic:
         # One run of a job at a time per process; a run missed while busy is not made up twice.

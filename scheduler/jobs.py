@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TypeVar
 
 from sqlalchemy import select
 
-from app import Services, clock, inbox
+from app import Services, clock, inbox, sync
 from app.journeys import schedule
 from app.links import Links
 from app.models import Message, MessageStatus, Order, Store, StoreStatus
@@ -16,6 +18,7 @@ from scheduler.channels import build as build_channels
 from scheduler.dispatch import Dispatcher, Outcome
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def make_dispatcher(services: Services, worker_id: str) -> Dispatcher:
@@ -51,6 +54,7 @@ def retry_inbox(services: Services) -> None:
 
 REPLAN_LEASE = timedelta(minutes=10)
 REPLAN_HORIZON = timedelta(days=45)  # orders older than this have nothing left to plan but a win-back
+SYNC_LEASE = timedelta(minutes=15)
 
 
 def replan_stores(services: Services, holder: str) -> int:
@@ -58,19 +62,46 @@ def replan_stores(services: Services, holder: str) -> int:
 
     Ingest re-plans an order when it changes; this catches what changes without an event: settings
     edited by the merchant, a customer's other orders, suppressions added by bounces."""
-    with services.db.session() as session:
-        store_ids = session.scalars(select(Store.id).where(Store.status == StoreStatus.ACTIVE)).all()
-    done = 0
-    for store_id in store_ids:
-        if not leases.acquire(services.db, "replan", store_id, holder, REPLAN_LEASE):
-            continue
-        try:
-            done += replan_store(services, store_id)
-        finally:
-            leases.release(services.db, "replan", store_id, holder)
+    done = sum(_each_store(services, "replan", holder, REPLAN_LEASE, (StoreStatus.ACTIVE,), replan_store))
     if done:
         log.info("replan: %d orders re-planned", done)
     return done
+
+
+def reconcile_stores(services: Services, holder: str) -> int:
+    """Poll every store whose platform can lose webhooks; returns how many changes were applied."""
+    results = _each_store(services, "reconcile", holder, SYNC_LEASE, sync.POLLED_STATUSES, sync.reconcile)
+    return sum(result.changed for result in results)
+
+
+def check_webhooks(services: Services, holder: str) -> int:
+    """Re-create missing webhooks and re-enable disabled ones; returns how many stores were checked."""
+    reports = _each_store(services, "webhooks", holder, SYNC_LEASE, sync.POLLED_STATUSES, sync.check_webhooks)
+    return sum(report is not None for report in reports)
+
+
+def _each_store(
+    services: Services,
+    job: str,
+    holder: str,
+    lease: timedelta,
+    statuses: tuple[str, ...],
+    work: Callable[[Services, int], T],
+) -> list[T]:
+    """Run ``work`` for each store in ``statuses`` that no other worker holds the ``job`` lease for."""
+    with services.db.session() as session:
+        store_ids = session.scalars(select(Store.id).where(Store.status.in_(statuses))).all()
+    results = []
+    for store_id in store_ids:
+        if not leases.acquire(services.db, job, store_id, holder, lease):
+            continue
+        try:
+            results.append(work(services, store_id))
+        except Exception:  # noqa: BLE001 - one store's failure must not stop the others
+            log.exception("%s: store %s failed", job, store_id)
+        finally:
+            leases.release(services.db, job, store_id, holder)
+    return results
 
 
 def replan_store(services: Services, store_id: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app import Services
@@ -25,6 +26,13 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(public.bp)
+    for connector in app.extensions["aftercare"].connectors.values():
+        if (blueprint := getattr(connector, "blueprint", None)) is not None:
+            app.register_blueprint(blueprint)  # a platform's own pages: install, connect, app home
+    # Forms carry a CSRF token (``csrf_token()`` in templates); views that take a form check it
+    # themselves, so webhooks and store callbacks, which have no session, are never caught by it.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    CSRFProtect(app)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 

@@ -29,7 +29,9 @@ def receive(platform: str) -> tuple[dict[str, object], int]:
     if connector is None:
         abort(404, description=f"unknown platform {platform!r}")
     body = request.get_data(cache=False)  # raw bytes: signatures are over these exact bytes
-    webhook = WebhookRequest(headers=dict(request.headers), body=body, content_type=request.mimetype)
+    # werkzeug's headers, not a dict of them: header names are case-insensitive (X-WC-Webhook-ID
+    # arrives as X-Wc-Webhook-Id through some proxies).
+    webhook = WebhookRequest(headers=request.headers, body=body, content_type=request.mimetype)
     if connector.is_ping(webhook):
         return {"ok": True}, 200
     try:

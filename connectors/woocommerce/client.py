@@ -110,6 +110,10 @@ class WooClient:
         }
         return self.paginate("products", params)
 
+    def check_access(self) -> None:
+        """One cheap authenticated read: raises AuthError now if the keys are wrong."""
+        self._send("GET", "orders", None, {"per_page": 1})
+
     def order(self, order_id: str) -> dict[str, Any]:
         return self.request("GET", f"orders/{order_id}")
 
