@@ -25,12 +25,14 @@ def connect(
     *,
     name: str,
     credentials: str,
+    webhook_secret: str | None = None,
     timezone: str | None = None,
 ) -> tuple[Store, bool]:
     """Create the store, or reconnect it with new credentials; returns it and whether it is new.
 
     A reconnected store keeps its settings, history and webhook secret, and sends again: messages that
-    waited while it was disconnected go out, and an uninstalled store starts afresh."""
+    waited while it was disconnected go out, and an uninstalled store starts afresh. ``webhook_secret``
+    is used for a new store only (a connector that registers webhooks before saving passes it)."""
     store = session.scalars(
         select(Store).where(Store.platform == platform, Store.external_id == external_id).with_for_update()
     ).first()
@@ -40,7 +42,7 @@ def connect(
             platform=platform,
             external_id=external_id,
             name=name,
-            webhook_secret=secrets.token_urlsafe(32),
+            webhook_secret=webhook_secret or secrets.token_urlsafe(32),
             timezone=_zone(timezone) or "UTC",
         )
         session.add(store)
@@ -89,3 +91,11 @@ def _zone(name: str | None) -> str | None:
     except (ZoneInfoNotFoundError, ValueError):
         return None
     return name
+
+
+def webhook_secret_for(session: Session, platform: str, external_id: str) -> str:
+    """The secret a store's webhooks are (or will be) signed with: kept across reconnects."""
+    secret = session.scalars(
+        select(Store.webhook_secret).where(Store.platform == platform, Store.external_id == external_id)
+    ).first()
+    return secret or secrets.token_urlsafe(32)

@@ -56,7 +56,7 @@ class _RetryAfterOrBackoff(wait_base):
     """Wait what a 429 asked for, else exponential backoff with jitter."""
 
     def __init__(self, initial: float, maximum: float) -> None:
-        self.backoff = wait_exponential_jitter(initial=initial, max=maximum)
+        self.backoff = wait_exponential_jitter(multiplier=initial, max=maximum)
         self.maximum = maximum
 
     def __call__(self, retry_state: Any) -> float:

@@ -126,15 +126,22 @@ def _connect(site_url: str, consumer_key: str, consumer_secret: str) -> int:
     connect.check_keys(client)
     services = current_services()
     with services.db.session() as db:
-        store, _ = stores.connect(
-            db, PLATFORM, site.url, name=site.name, credentials=credentials.to_json(), timezone=site.timezone
-        )
-        store_id, secret = store.id, store.webhook_secret or ""
-    try:
+        secret = stores.webhook_secret_for(db, PLATFORM, site.url)
+    try:  # before saving anything: read-only keys are refused here and leave no store behind
         connect.ensure_webhooks(client, sync.delivery_url(services, PLATFORM), secret)
     except ConnectorError as exc:
         raise connect.ConnectProblem(f"Your store did not accept Aftercare's webhooks: {exc}") from exc
-    return store_id
+    with services.db.session() as db:
+        store, _ = stores.connect(
+            db,
+            PLATFORM,
+            site.url,
+            name=site.name,
+            credentials=credentials.to_json(),
+            webhook_secret=secret,
+            timezone=site.timezone,
+        )
+        return store.id
 
 
 def _site_from_user_id(token: str) -> dict[str, str]:

@@ -37,13 +37,17 @@ def site_id(url: str) -> str:
     """A store's identity: its site URL, lower-cased scheme and host, no trailing slash.
 
     Raises PayloadError for anything that is not an absolute http(s) URL."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port  # raises ValueError for "host:notaport"
+    except ValueError as exc:
+        raise PayloadError(f"not a site URL: {url!r}") from exc
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise PayloadError(f"not a site URL: {url!r}")
     host = parts.hostname.lower()
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
-    netloc = f"{host}:{parts.port}" if parts.port else host
+    netloc = f"{host}:{port}" if port else host
     return f"{parts.scheme.lower()}://{netloc}{parts.path.rstrip('/')}"
 
 

@@ -67,6 +67,7 @@ class FakeWooCommerce:
 
     pretty_permalinks: bool = True
     rest_enabled: bool = True
+    woocommerce_active: bool = True
     tracking_namespace: str | None = None  # "wc-shipment-tracking/v3" or "wc-ast/v3" when installed
     require_https_callback: bool = True  # WC_Auth refuses a callback_url that is not https
     name: str = "متجر النخبة"
@@ -251,6 +252,8 @@ class FakeWooCommerce:
             return _error("rest_disabled", "The REST API is disabled on this site.", 401)
         if route in ("/", ""):
             return _json(self._index())
+        if not self.woocommerce_active:
+            return _error("rest_no_route", "No route was found matching the URL and request method.", 404)
         if route.startswith("/wc/v3/") or (
             self.tracking_namespace and route.startswith(f"/{self.tracking_namespace}/")
         ):
@@ -269,7 +272,9 @@ class FakeWooCommerce:
         return _error("rest_no_route", "No route was found matching the URL and request method.", 404)
 
     def _index(self) -> dict[str, Any]:
-        namespaces = ["oembed/1.0", "wc/store/v1", "wc/v3", "wc-admin", "wp/v2"]
+        namespaces = ["oembed/1.0", "wp/v2"]
+        if self.woocommerce_active:
+            namespaces += ["wc/store/v1", "wc/v3", "wc-admin"]
         if self.tracking_namespace:
             namespaces.append(self.tracking_namespace)
         return {
@@ -412,8 +417,9 @@ class FakeWooCommerce:
             "date_created_gmt": _now(),
         }
         self.webhooks[hook["id"]] = hook
-        # WC_Webhook::deliver_ping: unsigned, form-encoded; anything but 2xx disables the new webhook.
-        threading.Thread(target=self._ping, args=(hook,), daemon=True).start()
+        # WC_Webhook::deliver_ping, inside the creating request: unsigned, form-encoded; anything but
+        # a 2xx disables the new webhook.
+        self._ping(hook)
         return _json(hook, 201)
 
     def _ping(self, hook: dict[str, Any]) -> None:
