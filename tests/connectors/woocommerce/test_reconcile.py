@@ -1,0 +1,181 @@
+"""WooCommerce never retries a delivery: polling catches what webhooks missed, and disabled webhooks
+are switched back on. The app and the fake store talk over loopback HTTP."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app import clock, sync
+from app.models import InboxEntry, Message, Order, Product, Shipment, Store
+from scheduler import jobs
+from tests.connectors.woocommerce.conftest import connected_store
+from tests.fakes.woocommerce import capture
+from tests.helpers import count
+
+# The captures were recorded at about 07:07 UTC on 2026-11-23; the app's clock stands a little later.
+RECORDED = datetime(2026, 11, 23, 7, 10, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clock_after_the_recording():
+    clock.freeze(RECORDED)
+
+
+@pytest.fixture
+def store(aftercare, shop, shop_key):
+    return connected_store(aftercare, shop, shop_key, timezone="Asia/Riyadh")
+
+
+def order_row(aftercare, external_id):
+    with aftercare.db.session() as session:
+        order = session.scalars(select(Order).where(Order.external_id == external_id)).one()
+        session.expunge(order)
+        return order
+
+
+def store_row(aftercare, store_id):
+    with aftercare.db.session() as session:
+        row = session.get(Store, store_id)
+        session.expunge(row)
+        return row
+
+
+def test_the_first_poll_backfills_the_stores_recent_orders_and_products(aftercare, shop, store):
+    assert jobs.reconcile_stores(aftercare, "worker-1") > 0
+    assert {o for o in ("15", "17", "18") if order_row(aftercare, o)} == {"15", "17", "18"}
+    assert count(aftercare, Product) == 5
+    assert store_row(aftercare, store.id).synced_until == datetime(2026, 11, 23, 7, 7, 1, tzinfo=UTC)
+    # the cash-on-delivery guest order already has its thank-you planned
+    assert count(aftercare, Message, order_id=order_row(aftercare, "18").id, step="thank_you") == 1
+
+
+def test_a_missed_delivery_is_caught_by_the_next_poll(aftercare, shop, store, live_server):
+    """The order is completed while our webhook fails: the next poll brings the change in."""
+    jobs.reconcile_stores(aftercare, "worker-1")
+    assert order_row(aftercare, "18").status == "paid"
+
+    clock.advance(timedelta(minutes=30))
+    guest = dict(shop.orders[18], status="completed", date_completed_gmt="2026-11-23T07:39:00")
+    shop.set_order(guest, modified=datetime(2026, 11, 23, 7, 39, tzinfo=UTC))  # no delivery reaches us
+    jobs.reconcile_stores(aftercare, "worker-1")
+
+    order = order_row(aftercare, "18")
+    assert order.status == "completed"
+    with aftercare.db.session() as session:
+        parcel = session.scalars(select(Shipment).where(Shipment.order_id == order.id)).one()
+        assert parcel.status == "in_transit"
+    assert count(aftercare, InboxEntry) == 0  # it came by polling, not by webhook
+    # the poll asked only for changes since just before the last cursor
+    last = [route for method, route in shop.requests_seen if route == "/wc/v3/orders"]
+    assert len(last) >= 2
+
+
+def test_a_change_in_the_same_second_as_the_cursor_is_not_missed(aftercare, shop, store):
+    jobs.reconcile_stores(aftercare, "worker-1")
+    cursor = store_row(aftercare, store.id).synced_until
+    shop.set_order(dict(shop.orders[17], status="cancelled"), modified=cursor)  # same second as the cursor
+    jobs.reconcile_stores(aftercare, "worker-1")
+    assert order_row(aftercare, "17").status == "cancelled"
+
+
+def test_polling_again_changes_nothing_and_sends_nothing_twice(aftercare, shop, store):
+    jobs.reconcile_stores(aftercare, "worker-1")
+    messages = count(aftercare, Message)
+    assert jobs.reconcile_stores(aftercare, "worker-1") == 0
+    assert count(aftercare, Message) == messages
+
+
+def test_a_revoked_key_disconnects_the_store_and_keeps_its_messages(aftercare, shop, store):
+    jobs.reconcile_stores(aftercare, "worker-1")
+    scheduled = count(aftercare, Message, status="scheduled")
+    assert scheduled > 0
+    shop.keys.clear()  # the merchant revoked the key in WooCommerce
+    jobs.reconcile_stores(aftercare, "worker-1")
+    row = store_row(aftercare, store.id)
+    assert row.status == "disconnected" and "refused our credentials" in row.sync_error
+    assert count(aftercare, Message, status="scheduled") == scheduled  # waiting, not lost
+
+
+def test_a_store_that_cannot_answer_keeps_its_cursor_and_is_polled_again(aftercare, shop, store):
+    jobs.reconcile_stores(aftercare, "worker-1")
+    before = store_row(aftercare, store.id)
+    shop.fail_next = [503] * 20
+    result = sync.reconcile(aftercare, store.id)
+    after = store_row(aftercare, store.id)
+    assert result.error and "503" in after.sync_error
+    assert after.synced_until == before.synced_until and after.status == "active"
+    shop.fail_next = []
+    assert sync.reconcile(aftercare, store.id).error is None
+    assert store_row(aftercare, store.id).sync_error is None
+
+
+def test_tracking_from_the_shipment_tracking_rest_api(aftercare, shop, store):
+    shop.tracking_namespace = "wc-shipment-tracking/v3"
+    shop.tracking[18] = [
+        {
+            "tracking_id": "7f4978c390ee633c6294ae0f258656f9",
+            "tracking_provider": "SMSA Express",
+            "tracking_link": "https://www.smsaexpress.com/trackingdetails?tracknumbers=290019315792",
+            "tracking_number": "290019315792",
+            "date_shipped": "2026-11-23",
+        }
+    ]
+    jobs.reconcile_stores(aftercare, "worker-1")
+    with aftercare.db.session() as session:
+        parcel = session.scalars(
+            select(Shipment).where(Shipment.order_id == order_row(aftercare, "18").id)
+        ).one()
+        assert (parcel.carrier, parcel.tracking_number) == ("SMSA Express", "290019315792")
+        assert parcel.tracking_url.endswith("tracknumbers=290019315792")
+
+
+def test_one_unreadable_order_does_not_stop_the_sync(aftercare, shop, store):
+    shop.orders[99] = {"id": 99, "status": "processing", "date_modified_gmt": "2026-11-23T07:08:00"}
+    jobs.reconcile_stores(aftercare, "worker-1")
+    assert order_row(aftercare, "18").status == "paid"
+    assert store_row(aftercare, store.id).sync_error is None
+
+
+def test_missing_and_disabled_webhooks_are_restored(aftercare, shop, store, live_server):
+    """WooCommerce disables a webhook after 5 failed deliveries and tells no one; we switch it back on."""
+    assert jobs.check_webhooks(aftercare, "worker-1") == 1
+    assert len(shop.webhooks) == 5 and all(h["status"] == "active" for h in shop.webhooks.values())
+    updated = next(h for h in shop.webhooks.values() if h["topic"] == "order.updated")
+    shop.ping_failures(updated["id"], 6)
+    assert updated["status"] == "disabled"
+    deleted = next(h for h in shop.webhooks.values() if h["topic"] == "product.updated")
+    del shop.webhooks[deleted["id"]]
+
+    assert shop.deliver("order.updated", shop.orders[15]) == []  # nothing is sent while disabled
+    jobs.check_webhooks(aftercare, "worker-1")
+    assert updated["status"] == "active" and updated["failure_count"] == 0
+    assert sorted(h["topic"] for h in shop.webhooks.values()).count("product.updated") == 1
+    assert shop.deliver("order.updated", shop.orders[15]) == [200]
+    assert order_row(aftercare, "15").status == "completed"
+
+
+def test_a_delivery_signed_by_the_fake_is_processed_like_the_captures(aftercare, shop, store, live_server):
+    """The fake signs as WooCommerce does: a real delivery of an Arabic order arrives and is ingested."""
+    jobs.check_webhooks(aftercare, "worker-1")
+    assert shop.deliver("order.created", capture("GET_order_completed")["body"]) == [200]
+    assert order_row(aftercare, "15").ship_city == "الرياض"
+
+
+def test_uninstalled_stores_are_not_polled(aftercare, shop, store):
+    with aftercare.db.session() as session:
+        session.get(Store, store.id).status = "uninstalled"
+    assert jobs.reconcile_stores(aftercare, "worker-1") == 0
+    assert shop.requests_seen == []
+
+
+def test_a_second_change_saved_in_the_same_second_is_still_applied(aftercare, shop, store):
+    """WooCommerce keeps times to the second: processing then completed within one second share a
+    modification time, and the later state must still win when it arrives."""
+    jobs.reconcile_stores(aftercare, "worker-1")
+    same_second = order_row(aftercare, "18").remote_updated_at
+    shop.set_order(dict(shop.orders[18], status="completed"), modified=same_second)
+    jobs.reconcile_stores(aftercare, "worker-1")
+    assert order_row(aftercare, "18").status == "completed"
