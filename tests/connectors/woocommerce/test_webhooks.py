@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
 from sqlalchemy import select
 
+from app import clock
 from app.models import InboxEntry, Order, OrderLine, Product, Shipment
 from tests.connectors.woocommerce.conftest import CAPTURE_SECRET, CAPTURE_SITE
 from tests.fakes.woocommerce import webhook_capture
@@ -151,3 +153,50 @@ def test_a_product_update_is_stored_with_its_link_and_price(aftercare, live_serv
         product = session.scalars(select(Product)).one()
         assert (product.title, str(product.price), product.in_stock) == ("Hoodie", "55.00", True)
         assert product.url == "http://127.0.0.1:8080/product/hoodie/"
+
+
+def explained(aftercare, external_id):
+    from app.journeys.explain import explain
+    from app.models import Store
+
+    with aftercare.db.session() as session:
+        order = session.scalars(select(Order).where(Order.external_id == external_id)).one()
+        return {entry.step: entry for entry in explain(session, session.get(Store, order.store_id), order)}
+
+
+def test_a_cash_on_delivery_order_gets_its_thank_you_on_creation(aftercare, live_server, store):
+    """Nobody pays a COD order until the parcel arrives: the thank-you is due when it is placed."""
+    clock.freeze(datetime(2026, 11, 23, 7, 8, tzinfo=UTC))
+    assert replay(live_server, "order_created_guest_processing").status_code == 200
+    thank_you = explained(aftercare, "18")["thank_you"]
+    assert thank_you.status == "scheduled"
+    assert thank_you.at - datetime(2026, 11, 23, 7, 7, 1, tzinfo=UTC) < timedelta(
+        hours=14
+    )  # next send window
+
+
+def test_a_bank_transfer_on_hold_waits_for_the_payment(aftercare):
+    from app import ingest
+    from app.models import Store
+    from connectors.woocommerce import translate
+    from tests.fakes.woocommerce import capture
+
+    clock.freeze(datetime(2026, 11, 23, 7, 8, tzinfo=UTC))
+    body = dict(
+        capture("GET_order_completed")["body"], status="on-hold", payment_method="bacs", date_paid_gmt=None
+    )
+    store = make_store(aftercare, platform="woocommerce", external_id="https://bank.example")
+    with aftercare.db.session() as session:
+        for snapshot in translate.order(body):
+            ingest.apply(session, session.get(Store, store.id), snapshot)
+    thank_you = explained(aftercare, "15")["thank_you"]
+    assert (thank_you.status, thank_you.reason) == ("waiting", "waiting for the payment")
+
+
+def test_without_tracking_a_completed_order_is_assumed_delivered_after_the_configured_days(
+    aftercare, live_server, store
+):
+    clock.freeze(datetime(2026, 11, 23, 7, 8, tzinfo=UTC))
+    assert replay(live_server, "order_updated_completed").status_code == 200
+    check_in = explained(aftercare, "15")["check_in"]
+    assert "assumed delivered on" in check_in.reason and "10 days after shipping" in check_in.reason
