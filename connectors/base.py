@@ -8,12 +8,13 @@ every connector maps its platform's words onto them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 
 class OrderStatus(StrEnum):
@@ -69,6 +70,17 @@ class TransientError(ConnectorError):
 
 
 RETRYABLE_ERRORS: tuple[type[ConnectorError], ...] = (RateLimited, TransientError)
+
+
+def json_object(body: bytes) -> dict[str, Any]:
+    """A webhook body that must be one JSON object; PayloadError (answered 400) otherwise."""
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PayloadError(f"body is not valid JSON: {exc}") from exc
+    if not isinstance(payload, dict):
+        raise PayloadError("body must be a JSON object")
+    return payload
 
 
 # --- snapshots: what a store said about one thing at one moment --------------------------------

@@ -17,7 +17,6 @@ Statuses are the sandbox's words (``pending``, ``paid``, ``completed``, ``cancel
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -34,6 +33,7 @@ from connectors.base import (
     ShipmentSnapshot,
     ShipmentStatus,
     Snapshot,
+    json_object,
 )
 
 STATUSES = {
@@ -56,12 +56,7 @@ def translate(topic: str, body: bytes) -> list[Snapshot]:
     }.get(topic)
     if handler is None:
         return []
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError(f"body is not valid JSON: {exc}") from exc
-    if not isinstance(payload, dict):
-        raise PayloadError("body must be a JSON object")
+    payload = json_object(body)
     try:
         return [handler(payload)]
     except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:

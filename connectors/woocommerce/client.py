@@ -93,22 +93,19 @@ class WooClient:
 
     def orders_modified_after(self, since: datetime) -> Iterator[dict[str, Any]]:
         """Every order changed after ``since`` (UTC), oldest change first, any status."""
-        params = {
-            "modified_after": since.strftime("%Y-%m-%dT%H:%M:%S"),
-            "dates_are_gmt": "true",
-            "orderby": "modified",
-            "order": "asc",
-        }
-        return self.paginate("orders", params)
+        return self._modified_after("orders", since)
 
     def products_modified_after(self, since: datetime) -> Iterator[dict[str, Any]]:
+        return self._modified_after("products", since)
+
+    def _modified_after(self, endpoint: str, since: datetime) -> Iterator[dict[str, Any]]:
         params = {
             "modified_after": since.strftime("%Y-%m-%dT%H:%M:%S"),
             "dates_are_gmt": "true",
             "orderby": "modified",
             "order": "asc",
         }
-        return self.paginate("products", params)
+        return self.paginate(endpoint, params)
 
     def check_access(self) -> None:
         """One cheap authenticated read: raises AuthError now if the keys are wrong."""

@@ -7,7 +7,6 @@ ones are ignored.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -23,6 +22,7 @@ from connectors.base import (
     PayloadError,
     ProductSnapshot,
     Snapshot,
+    json_object,
 )
 from connectors.woocommerce import tracking
 
@@ -56,12 +56,7 @@ def translate(topic: str, body: bytes) -> list[Snapshot]:
     }.get(topic)
     if handler is None:
         return []
-    try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError(f"body is not valid JSON: {exc}") from exc
-    if not isinstance(payload, dict):
-        raise PayloadError("body must be a JSON object")
+    payload = json_object(body)
     return handler(payload)
 
 
