@@ -50,7 +50,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_NAME="aftercare_session",
     )
     app.extensions["aftercare"] = Services(
-        settings=settings, db=Database(settings.database_url), connectors=registry.build()
+        settings=settings,
+        db=Database(settings.database_url),
+        connectors=registry.build(settings.connector_options()),
     )
 
     from app import cli, web

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     reconcile_interval_seconds: float = Field(default=180.0, gt=0)
     reconcile_backfill_days: int = Field(default=60, ge=0, le=365)
     webhook_check_interval_seconds: float = Field(default=3600.0, gt=0)
+    shopify_client_id: str = ""
+    shopify_client_secret: str = ""
+    shopify_old_client_secret: str = ""
     outbox_dir: str = "var/outbox"
     admin_link_max_age_seconds: int = Field(default=7 * 24 * 3600, ge=60)
 
@@ -82,6 +85,15 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
             raise ValueError("must start with sqlite:// or postgresql://")
         return value
+
+    def connector_options(self) -> dict[str, dict[str, Any]]:
+        """What each platform's connector is built with (``connectors.registry.build``)."""
+        return {
+            "shopify": {
+                "client_secret": self.shopify_client_secret,
+                "old_client_secret": self.shopify_old_client_secret or None,
+            }
+        }
 
     @property
     def is_production(self) -> bool:

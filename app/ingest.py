@@ -18,19 +18,23 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app import clock, timeline
+from app import clock, privacy, stores, timeline
 from app.db import insert_ignore
 from app.journeys import schedule
 from app.models import Customer, Order, OrderLine, Product, Shipment, ShipmentEvent, Store
 from connectors.base import (
     CustomerSnapshot,
+    DataRequest,
     OrderRemoved,
     OrderSnapshot,
     OrderStatus,
     ProductSnapshot,
     RedactRequest,
+    ShipmentEventUpdate,
     ShipmentSnapshot,
+    ShipmentStatus,
     Snapshot,
+    StoreUninstalled,
 )
 
 log = logging.getLogger(__name__)
@@ -54,10 +58,29 @@ def apply(session: Session, store: Store, snapshot: Snapshot) -> IngestResult:
         return apply_shipment(session, store, snapshot)
     if isinstance(snapshot, OrderRemoved):
         return apply_removal(session, store, snapshot)
+    if isinstance(snapshot, ShipmentEventUpdate):
+        return apply_shipment_event(session, store, snapshot)
     if isinstance(snapshot, RedactRequest):
-        # Redaction arrives with the Shopify connector's compliance webhooks; the sandbox sends none.
-        # Refusing loudly keeps such a delivery in the inbox instead of losing it.
-        raise NotImplementedError("RedactRequest is not ingested yet")
+        if snapshot.scope == "store":
+            privacy.redact_store(session, store)
+            return IngestResult("store", store.external_id, changed=True, note="erased")
+        erased = privacy.redact_customer(
+            session, store, snapshot.customer_external_id, snapshot.email, snapshot.order_external_ids
+        )
+        return IngestResult("customer", snapshot.customer_external_id or "", bool(erased), note="erased")
+    if isinstance(snapshot, DataRequest):
+        privacy.record_export(
+            session,
+            store,
+            snapshot.request_ref,
+            snapshot.customer_external_id,
+            snapshot.email,
+            snapshot.order_external_ids,
+        )
+        return IngestResult("customer", snapshot.customer_external_id or "", True, note="exported")
+    if isinstance(snapshot, StoreUninstalled):
+        cancelled = stores.uninstall(session, store)
+        return IngestResult("store", store.external_id, True, note=f"uninstalled, {cancelled} cancelled")
     raise TypeError(f"not a snapshot: {snapshot!r}")
 
 
@@ -167,6 +190,50 @@ def apply_shipment(session: Session, store: Store, snap: ShipmentSnapshot) -> In
     session.flush()
     schedule.refresh_order(session, store, order)
     return IngestResult("shipment", snap.external_id, changed=True, note="created" if created else "updated")
+
+
+def apply_shipment_event(session: Session, store: Store, snap: ShipmentEventUpdate) -> IngestResult:
+    """A carrier event on its own: added to its parcel, whose status follows its latest event."""
+    shipment = session.scalars(
+        select(Shipment)
+        .where(Shipment.store_id == store.id, Shipment.external_id == snap.shipment_external_id)
+        .with_for_update()
+    ).first()
+    if shipment is None:
+        raise OrderNotYetKnown(f"event for parcel {snap.shipment_external_id}, not seen yet")
+    event = snap.event
+    added = insert_ignore(
+        session,
+        ShipmentEvent,
+        {
+            "store_id": store.id,
+            "shipment_id": shipment.id,
+            "external_id": event.external_id,
+            "status": event.status.value,
+            "happened_at": event.happened_at,
+            "detail": event.detail,
+        },
+    )
+    if not added:
+        return IngestResult("shipment", snap.shipment_external_id, changed=False, note="event already known")
+    latest = session.scalars(
+        select(ShipmentEvent.happened_at)
+        .where(ShipmentEvent.shipment_id == shipment.id)
+        .order_by(ShipmentEvent.happened_at.desc())
+        .limit(1)
+    ).one()
+    if event.happened_at >= latest:  # an older event arriving late does not move the parcel back
+        shipment.status = event.status.value
+        if event.status is ShipmentStatus.DELIVERED:
+            shipment.delivered_at = event.happened_at
+    order = session.get(Order, shipment.order_id)
+    assert order is not None  # noqa: S101 - foreign key
+    words = event.status.value.replace("_", " ")
+    label = shipment.tracking_number or shipment.external_id
+    timeline.note(session, store.id, order.id, "shipment", f"Parcel {label}: {words}.", event.happened_at)
+    session.flush()
+    schedule.refresh_order(session, store, order)
+    return IngestResult("shipment", snap.shipment_external_id, changed=True, note="event added")
 
 
 def apply_product(session: Session, store: Store, snap: ProductSnapshot) -> IngestResult:

@@ -333,3 +333,18 @@ class JobLease(Base):
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True)
     holder: Mapped[str] = mapped_column(String(64))
     lease_until: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DataExport(Base):
+    """What we held on a customer when they asked (GDPR access request), kept for the merchant to hand
+    over. It is the customer's own data, so it is erased with them."""
+
+    __tablename__ = "data_exports"
+    __table_args__ = (UniqueConstraint("store_id", "request_ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    request_ref: Mapped[str] = mapped_column(String(255))
+    customer_external_id: Mapped[str | None] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)  # JSON
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)

@@ -181,6 +181,32 @@ class RedactRequest:
     scope: str  # "customer" | "store"
     customer_external_id: str | None = None
     email: str | None = None
+    order_external_ids: tuple[str, ...] = ()  # the platform's list of the customer's orders to erase
+
+
+@dataclass(frozen=True)
+class DataRequest:
+    """A customer asked the store for the data we hold on them; ``request_ref`` is the platform's id."""
+
+    request_ref: str
+    customer_external_id: str | None = None
+    email: str | None = None
+    order_external_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoreUninstalled:
+    """The merchant removed the app: stop all sending at once."""
+
+
+@dataclass(frozen=True)
+class ShipmentEventUpdate:
+    """One carrier event for a parcel we already know (a platform that sends events on their own)."""
+
+    shipment_external_id: str
+    order_external_id: str
+    event: ShipmentEventSnapshot
+    estimated_delivery_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -190,7 +216,16 @@ class OrderRemoved:
     external_id: str
 
 
-Snapshot = OrderSnapshot | ShipmentSnapshot | ProductSnapshot | OrderRemoved | RedactRequest
+Snapshot = (
+    OrderSnapshot
+    | ShipmentSnapshot
+    | ShipmentEventUpdate
+    | ProductSnapshot
+    | OrderRemoved
+    | RedactRequest
+    | DataRequest
+    | StoreUninstalled
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,271 @@
+"""Shopify webhook payloads (REST-shaped JSON, as Shopify publishes them) -> snapshots.
+
+Order state: a cancelled order is cancelled; otherwise ``financial_status`` decides (pending and
+authorized wait for the money, paid and partially refunded are paid, refunded and voided end the
+journey) and a fulfilled, closed order is completed. Cash on delivery is recognised from the gateway
+names Shopify uses for manual payment methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from connectors.base import (
+    AddressSnapshot,
+    CustomerSnapshot,
+    DataRequest,
+    LineSnapshot,
+    OrderSnapshot,
+    OrderStatus,
+    PayloadError,
+    RedactRequest,
+    ShipmentEventSnapshot,
+    ShipmentEventUpdate,
+    ShipmentSnapshot,
+    ShipmentStatus,
+    Snapshot,
+    StoreUninstalled,
+    json_object,
+)
+
+FINANCIAL = {
+    "pending": OrderStatus.PENDING,
+    "authorized": OrderStatus.PAID,  # the payment is secured; capture usually follows fulfilment
+    "partially_paid": OrderStatus.PAID,
+    "paid": OrderStatus.PAID,
+    "partially_refunded": OrderStatus.PAID,
+    "refunded": OrderStatus.REFUNDED,
+    "voided": OrderStatus.CANCELLED,
+}
+COD_GATEWAYS = ("cash on delivery", "cod")
+
+# Shopify's fulfillment event and shipment statuses (FulfillmentEventStatus, lower-cased in REST).
+SHIPMENT_STATUSES = {
+    "label_purchased": ShipmentStatus.LABEL_CREATED,
+    "label_printed": ShipmentStatus.LABEL_CREATED,
+    "confirmed": ShipmentStatus.LABEL_CREATED,
+    "carrier_picked_up": ShipmentStatus.IN_TRANSIT,
+    "in_transit": ShipmentStatus.IN_TRANSIT,
+    "out_for_delivery": ShipmentStatus.OUT_FOR_DELIVERY,
+    "attempted_delivery": ShipmentStatus.ATTEMPTED_DELIVERY,
+    "ready_for_pickup": ShipmentStatus.READY_FOR_PICKUP,
+    "picked_up": ShipmentStatus.DELIVERED,
+    "delayed": ShipmentStatus.DELAYED,
+    "delivered": ShipmentStatus.DELIVERED,
+    "failure": ShipmentStatus.FAILURE,
+}
+
+
+def translate(topic: str, body: bytes) -> list[Snapshot]:
+    """The snapshots in one delivery; topics the app does not use give none."""
+    handler = {
+        "orders/create": _order_and_parcels,
+        "orders/paid": _order_and_parcels,
+        "orders/updated": _order_and_parcels,
+        "orders/cancelled": _order_and_parcels,
+        "fulfillments/create": _fulfillment_list,
+        "fulfillments/update": _fulfillment_list,
+        "fulfillment_events/create": _event,
+        "app/uninstalled": lambda _data: [StoreUninstalled()],
+        "customers/redact": _redact_customer,
+        "shop/redact": lambda _data: [RedactRequest(scope="store")],
+        "customers/data_request": _data_request,
+    }.get(topic)
+    if handler is None:
+        return []
+    payload = json_object(body)
+    try:
+        return handler(payload)
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
+        raise PayloadError(f"{topic} payload is malformed: {exc!r}") from exc
+
+
+def order(data: Mapping[str, Any]) -> OrderSnapshot:
+    gateways = [str(name).lower() for name in data.get("payment_gateway_names") or ()]
+    cash_on_delivery = any(any(word in name for word in COD_GATEWAYS) for name in gateways)
+    customer = data.get("customer")
+    return OrderSnapshot(
+        external_id=str(data["id"]),
+        number=str(data.get("name") or data["order_number"]),
+        status=_status(data),
+        remote_status=_remote_status(data),
+        currency=str(data["currency"]),
+        total=Decimal(str(data.get("current_total_price") or data["total_price"])),
+        placed_at=_time(data["created_at"]),
+        updated_at=_time(data["updated_at"]),
+        paid_at=_time(data["processed_at"])
+        if data.get("financial_status") in ("paid", "partially_refunded")
+        else None,
+        cancelled_at=_time(data.get("cancelled_at")) if data.get("cancelled_at") else None,
+        payment_method=", ".join(gateways) or None,
+        cash_on_delivery=cash_on_delivery,
+        locale=(str(data.get("customer_locale") or "").split("-")[0] or None),
+        customer=_customer(customer, data) if customer or data.get("email") else None,
+        shipping=_address(data.get("shipping_address") or data.get("billing_address")),
+        lines=tuple(_line(item, _refunded(data)) for item in data.get("line_items") or ()),
+    )
+
+
+def fulfillment(data: Mapping[str, Any]) -> ShipmentSnapshot | None:
+    """One fulfillment is one parcel; a cancelled or failed fulfillment carries none."""
+    if data.get("status") in ("cancelled", "error", "failure"):
+        return None
+    word = str(data.get("shipment_status") or "")
+    updated = _time(data["updated_at"])
+    status = SHIPMENT_STATUSES.get(word, ShipmentStatus.IN_TRANSIT)
+    return ShipmentSnapshot(
+        external_id=str(data["id"]),
+        order_external_id=str(data["order_id"]),
+        status=status,
+        updated_at=updated,
+        carrier=data.get("tracking_company") or None,
+        tracking_number=data.get("tracking_number") or None,
+        tracking_url=data.get("tracking_url") or None,
+        shipped_at=_time(data["created_at"]),
+        delivered_at=updated if status is ShipmentStatus.DELIVERED else None,
+    )
+
+
+def _order_and_parcels(data: Mapping[str, Any]) -> list[Snapshot]:
+    parcels = [fulfillment(item) for item in data.get("fulfillments") or ()]
+    return [order(data), *(parcel for parcel in parcels if parcel is not None)]
+
+
+def _fulfillment_list(data: Mapping[str, Any]) -> list[Snapshot]:
+    parcel = fulfillment(data)
+    return [parcel] if parcel is not None else []
+
+
+def _event(data: Mapping[str, Any]) -> list[Snapshot]:
+    word = str(data["status"])
+    if word not in SHIPMENT_STATUSES:
+        return []  # a status this app version does not know says nothing it can act on
+    return [
+        ShipmentEventUpdate(
+            shipment_external_id=str(data["fulfillment_id"]),
+            order_external_id=str(data["order_id"]),
+            event=ShipmentEventSnapshot(
+                external_id=str(data["id"]),
+                status=SHIPMENT_STATUSES[word],
+                happened_at=_time(data["happened_at"]),
+                detail=data.get("message") or None,
+            ),
+            estimated_delivery_at=_time(data.get("estimated_delivery_at"))
+            if data.get("estimated_delivery_at")
+            else None,
+        )
+    ]
+
+
+def _redact_customer(data: Mapping[str, Any]) -> list[Snapshot]:
+    customer = data.get("customer") or {}
+    return [
+        RedactRequest(
+            scope="customer",
+            customer_external_id=str(customer["id"]) if customer.get("id") else None,
+            email=customer.get("email") or None,
+            order_external_ids=tuple(str(order_id) for order_id in data.get("orders_to_redact") or ()),
+        )
+    ]
+
+
+def _data_request(data: Mapping[str, Any]) -> list[Snapshot]:
+    customer = data.get("customer") or {}
+    request = data.get("data_request") or {}
+    return [
+        DataRequest(
+            request_ref=str(request.get("id") or f"{customer.get('id')}:{data.get('orders_requested')}"),
+            customer_external_id=str(customer["id"]) if customer.get("id") else None,
+            email=customer.get("email") or None,
+            order_external_ids=tuple(str(order_id) for order_id in data.get("orders_requested") or ()),
+        )
+    ]
+
+
+def _status(data: Mapping[str, Any]) -> OrderStatus:
+    if data.get("cancelled_at"):
+        return OrderStatus.CANCELLED
+    status = FINANCIAL.get(str(data.get("financial_status") or "pending"), OrderStatus.PENDING)
+    if status is OrderStatus.PAID and data.get("fulfillment_status") == "fulfilled" and data.get("closed_at"):
+        return OrderStatus.COMPLETED
+    return status
+
+
+def _remote_status(data: Mapping[str, Any]) -> str:
+    if data.get("cancelled_at"):
+        return f"cancelled ({data.get('cancel_reason') or 'other'})"
+    return (
+        " / ".join(
+            str(part) for part in (data.get("financial_status"), data.get("fulfillment_status")) if part
+        )
+        or "open"
+    )
+
+
+def _customer(customer: Mapping[str, Any] | None, order_data: Mapping[str, Any]) -> CustomerSnapshot:
+    customer = customer or {}
+    email = customer.get("email") or order_data.get("email") or order_data.get("contact_email") or None
+    consent = customer.get("email_marketing_consent") or {}
+    accepts = (
+        consent.get("state") == "subscribed" if consent else bool(order_data.get("buyer_accepts_marketing"))
+    )
+    return CustomerSnapshot(
+        external_id=str(customer["id"]) if customer.get("id") else f"guest:{(email or '').lower()}",
+        email=email,
+        first_name=customer.get("first_name") or None,
+        last_name=customer.get("last_name") or None,
+        phone=customer.get("phone") or order_data.get("phone") or None,
+        locale=(str(order_data.get("customer_locale") or "").split("-")[0] or None),
+        accepts_marketing=accepts,
+    )
+
+
+def _address(data: Mapping[str, Any] | None) -> AddressSnapshot | None:
+    if not data:
+        return None
+    name = data.get("name") or " ".join(p for p in (data.get("first_name"), data.get("last_name")) if p)
+    return AddressSnapshot(
+        name=name or None,
+        address1=data.get("address1") or None,
+        address2=data.get("address2") or None,
+        city=data.get("city") or None,
+        region=data.get("province") or None,
+        postcode=data.get("zip") or None,
+        country=str(data.get("country_code") or "").upper() or None,
+        phone=data.get("phone") or None,
+    )
+
+
+def _refunded(data: Mapping[str, Any]) -> dict[str, int]:
+    refunded: dict[str, int] = {}
+    for refund in data.get("refunds") or ():
+        for item in refund.get("refund_line_items") or ():
+            key = str(item["line_item_id"])
+            refunded[key] = refunded.get(key, 0) + int(item.get("quantity") or 0)
+    return refunded
+
+
+def _line(item: Mapping[str, Any], refunded: Mapping[str, int]) -> LineSnapshot:
+    quantity = int(item["quantity"])
+    if quantity < 0:
+        raise ValueError("negative quantity")
+    product_id = item.get("product_id")
+    return LineSnapshot(
+        external_id=str(item["id"]),
+        title=str(item.get("title") or item.get("name")),
+        quantity=quantity,
+        unit_price=Decimal(str(item["price"])),
+        product_external_id=str(product_id) if product_id else None,
+        sku=item.get("sku") or None,
+        refunded_quantity=min(quantity, refunded.get(str(item["id"]), 0)),
+    )
+
+
+def _time(value: Any) -> datetime:
+    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    if parsed.tzinfo is None:
+        raise ValueError(f"time without an offset: {value!r}")
+    return parsed
