@@ -9,6 +9,7 @@ names Shopify uses for manual payment methods.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -21,6 +22,7 @@ from connectors.base import (
     OrderSnapshot,
     OrderStatus,
     PayloadError,
+    ProductSnapshot,
     RedactRequest,
     ShipmentEventSnapshot,
     ShipmentEventUpdate,
@@ -269,3 +271,160 @@ def _time(value: Any) -> datetime:
     if parsed.tzinfo is None:
         raise ValueError(f"time without an offset: {value!r}")
     return parsed
+
+
+# --- Admin GraphQL nodes (sync and backfill) -------------------------------------------------------
+# A GraphQL order is re-shaped into the webhook's REST form, so both paths share one translation.
+
+FULFILLMENT_DISPLAY = {
+    "fulfilled": "in_transit",
+    "marked_as_fulfilled": "in_transit",
+    "not_delivered": "failure",
+}
+
+
+def gid_number(gid: str | None) -> str | None:
+    """``gid://shopify/Order/123`` -> ``123``: webhooks name things by the number alone."""
+    return gid.rsplit("/", 1)[-1] if gid else None
+
+
+def order_node(node: Mapping[str, Any]) -> list[Snapshot]:
+    """An order from the Admin GraphQL API, with its parcels and their latest carrier events."""
+    try:
+        rest = _rest_order(node)
+        snapshots: list[Snapshot] = [order(rest)]
+        for source, fulfilled in zip(node.get("fulfillments") or (), rest["fulfillments"], strict=True):
+            parcel = fulfillment(fulfilled)
+            if parcel is None:
+                continue
+            events = tuple(
+                ShipmentEventSnapshot(
+                    external_id=str(gid_number(event["id"])),
+                    status=SHIPMENT_STATUSES[event["status"].lower()],
+                    happened_at=_time(event["happenedAt"]),
+                    detail=event.get("message") or None,
+                )
+                for event in _nodes(source.get("events"))
+                if event["status"].lower() in SHIPMENT_STATUSES
+            )
+            snapshots.append(replace(parcel, events=events))
+        return snapshots
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
+        raise PayloadError(f"order node is malformed: {exc!r}") from exc
+
+
+def product_node(node: Mapping[str, Any]) -> ProductSnapshot:
+    try:
+        price = ((node.get("priceRangeV2") or {}).get("minVariantPrice") or {}).get("amount")
+        image = (((node.get("featuredMedia") or {}).get("preview") or {}).get("image") or {}).get("url")
+        stocked = not node.get("tracksInventory") or (node.get("totalInventory") or 0) > 0
+        return ProductSnapshot(
+            external_id=str(gid_number(node["id"])),
+            title=str(node["title"]),
+            updated_at=_time(node["updatedAt"]),
+            url=node.get("onlineStoreUrl") or None,
+            image_url=image or None,
+            price=Decimal(str(price)) if price is not None else None,
+            in_stock=node.get("status") == "ACTIVE" and stocked,
+            tags=tuple(str(tag) for tag in node.get("tags") or ()),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
+        raise PayloadError(f"product node is malformed: {exc!r}") from exc
+
+
+def _rest_order(node: Mapping[str, Any]) -> dict[str, Any]:
+    order_id = gid_number(node["id"])
+    customer = node.get("customer")
+    address = node.get("shippingAddress")
+    consent = ((customer or {}).get("emailMarketingConsent") or {}).get("marketingState")
+    return {
+        "id": order_id,
+        "name": node["name"],
+        "currency": node["currencyCode"],
+        "current_total_price": node["currentTotalPriceSet"]["shopMoney"]["amount"],
+        "created_at": node["createdAt"],
+        "updated_at": node["updatedAt"],
+        "processed_at": node.get("processedAt") or node["createdAt"],
+        "cancelled_at": node.get("cancelledAt"),
+        "cancel_reason": (node.get("cancelReason") or "").lower() or None,
+        "closed_at": node.get("closedAt"),
+        "financial_status": (node.get("displayFinancialStatus") or "pending").lower(),
+        "fulfillment_status": (node.get("displayFulfillmentStatus") or "").lower() or None,
+        "payment_gateway_names": node.get("paymentGatewayNames") or [],
+        "customer_locale": node.get("customerLocale"),
+        "email": node.get("email"),
+        "phone": node.get("phone"),
+        "customer": {
+            "id": gid_number(customer.get("id")),
+            "email": customer.get("email"),
+            "first_name": customer.get("firstName"),
+            "last_name": customer.get("lastName"),
+            "phone": customer.get("phone"),
+            "email_marketing_consent": {"state": (consent or "").lower()} if consent else None,
+        }
+        if customer
+        else None,
+        "shipping_address": {
+            "name": address.get("name"),
+            "address1": address.get("address1"),
+            "address2": address.get("address2"),
+            "city": address.get("city"),
+            "province": address.get("province"),
+            "zip": address.get("zip"),
+            "country_code": address.get("countryCodeV2"),
+            "phone": address.get("phone"),
+        }
+        if address
+        else None,
+        "line_items": [
+            {
+                "id": gid_number(item["id"]),
+                "title": item["title"],
+                "quantity": item["quantity"],
+                "price": item["originalUnitPriceSet"]["shopMoney"]["amount"],
+                "product_id": gid_number((item.get("product") or {}).get("id")),
+                "sku": item.get("sku"),
+            }
+            for item in _nodes(node.get("lineItems"))
+        ],
+        "refunds": [
+            {
+                "refund_line_items": [
+                    {"line_item_id": gid_number(line["lineItem"]["id"]), "quantity": line["quantity"]}
+                    for line in _nodes(refund.get("refundLineItems"))
+                ]
+            }
+            for refund in node.get("refunds") or ()
+        ],
+        "fulfillments": [
+            {
+                "id": gid_number(item["id"]),
+                "order_id": order_id,
+                "status": (item.get("status") or "").lower(),
+                "created_at": item["createdAt"],
+                "updated_at": item["updatedAt"],
+                "shipment_status": _display(item.get("displayStatus")),
+                "tracking_company": (item.get("trackingInfo") or [{}])[0].get("company"),
+                "tracking_number": (item.get("trackingInfo") or [{}])[0].get("number"),
+                "tracking_url": (item.get("trackingInfo") or [{}])[0].get("url"),
+            }
+            for item in node.get("fulfillments") or ()
+        ],
+    }
+
+
+def _display(status: str | None) -> str | None:
+    word = (status or "").lower()
+    return FULFILLMENT_DISPLAY.get(word, word) or None
+
+
+def _nodes(connection: Any) -> list[dict[str, Any]]:
+    """A connection's items, whether selected as ``nodes``, as ``edges { node }``, or (bulk
+    results, re-assembled) as a plain list."""
+    if isinstance(connection, list):
+        return connection
+    if not connection:
+        return []
+    if "nodes" in connection:
+        return list(connection["nodes"])
+    return [edge["node"] for edge in connection.get("edges") or ()]

@@ -64,7 +64,9 @@ def test_every_sample_webhook_is_verified_and_accepted(aftercare, live_server, s
     if name.startswith("fulfillment"):  # a parcel needs its order, a carrier event its parcel
         assert post(live_server, "orders/create", open_order()).status_code == 200
     if name == "fulfillment_events_create":
-        assert post(live_server, "fulfillments/create", sample_bytes("fulfillments_create")).status_code == 200
+        assert (
+            post(live_server, "fulfillments/create", sample_bytes("fulfillments_create")).status_code == 200
+        )
     response = post(live_server, TOPICS[name], sample_bytes(name))
     assert response.status_code == 200, response.text
     with aftercare.db.session() as session:

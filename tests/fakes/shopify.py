@@ -1,0 +1,471 @@
+"""A fake Shopify Admin GraphQL API over loopback HTTP, executing the connector's real queries with
+graphql-core against Shopify's published Admin schema (``tests/connectors/shopify/fixtures``), and
+metering them as Shopify does:
+
+- every store has a bucket of points (``maximum``) that refills at ``restore_rate`` per second;
+- a query's requested cost follows Shopify's rules (scalars and enums 0, objects 1, connections
+  2 + first × the cost of one node, mutations 10) and is taken from the bucket before it runs; the
+  unused part is refunded afterwards, as the actual cost;
+- a query costing more than is available answers THROTTLED with no data (as the recorded
+  ``throttled_error_response.json``); one costing more than 1,000 answers MAX_COST_EXCEEDED;
+- every answer carries ``extensions.cost.throttleStatus``;
+- bulk operations run the whole query and serve JSONL with ``__parentId`` lines, like Shopify's.
+
+Shopify's hosts are ``<shop>.myshopify.com`` over https; ``client()`` gives an httpx client whose
+transport sends those requests to this server instead, over real loopback HTTP.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from flask import Flask, Response, request
+from graphql import (
+    FieldNode,
+    GraphQLSchema,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    build_client_schema,
+    get_named_type,
+    graphql_sync,
+    is_leaf_type,
+    parse,
+    validate,
+    value_from_ast_untyped,
+)
+from graphql.language import SelectionSetNode
+from werkzeug.serving import make_server
+
+SCHEMA_FILE = (
+    Path(__file__).resolve().parents[1]
+    / "connectors"
+    / "shopify"
+    / "fixtures"
+    / "admin-2025-01.schema.json.gz"
+)
+MAX_QUERY_COST = 1000
+
+
+def load_schema() -> GraphQLSchema:
+    schema = build_client_schema(json.loads(gzip.decompress(SCHEMA_FILE.read_bytes()))["data"])
+    # Shopify's schema marks some interface implementations deprecated where the interface field is
+    # not; graphql-core's schema check refuses that, though queries against it are fine. Skip the check.
+    schema._validation_errors = []  # noqa: SLF001
+    return schema
+
+
+SCHEMA = load_schema()
+
+
+def query_cost(document: Any, variables: dict[str, Any], operation: OperationDefinitionNode) -> int:
+    """Shopify's requested cost of ``operation``."""
+    if operation.operation.value == "mutation":
+        return 10
+    root = SCHEMA.query_type
+    return sum(_selection_cost(root, operation.selection_set, variables))
+
+
+def _selection_cost(
+    parent: Any, selection_set: SelectionSetNode | None, variables: dict[str, Any]
+) -> Iterator[int]:
+    if selection_set is None:
+        return
+    for selection in selection_set.selections:
+        if isinstance(selection, InlineFragmentNode):
+            fragment_type = (
+                SCHEMA.get_type(selection.type_condition.name.value) if selection.type_condition else parent
+            )
+            yield from _selection_cost(fragment_type, selection.selection_set, variables)
+            continue
+        if not isinstance(selection, FieldNode) or selection.name.value.startswith("__"):
+            continue
+        definition = parent.fields.get(selection.name.value)
+        if definition is None:
+            continue
+        target = get_named_type(definition.type)
+        if is_leaf_type(target):
+            continue
+        arguments = {
+            a.name.value: value_from_ast_untyped(a.value, variables) for a in selection.arguments or ()
+        }
+        size = arguments.get("first") or arguments.get("last")
+        if size is not None and "nodes" in getattr(target, "fields", {}):
+            node_type = get_named_type(target.fields["nodes"].type)
+            per_node = 0
+            for inner in selection.selection_set.selections:
+                if isinstance(inner, FieldNode) and inner.name.value == "nodes":
+                    per_node += 1 + sum(_selection_cost(node_type, inner.selection_set, variables))
+                elif isinstance(inner, FieldNode) and inner.name.value == "edges":
+                    for edge_field in inner.selection_set.selections:
+                        if isinstance(edge_field, FieldNode) and edge_field.name.value == "node":
+                            per_node += 1 + sum(
+                                _selection_cost(node_type, edge_field.selection_set, variables)
+                            )
+            yield 2 + int(size) * per_node
+        else:
+            yield 1 + sum(_selection_cost(target, selection.selection_set, variables))
+
+
+@dataclass
+class FakeShopify:
+    """One shop's Admin API: its orders and products as GraphQL nodes, its bucket, its tokens."""
+
+    shop: str = "aftercare-test.myshopify.com"
+    access_tokens: set[str] = field(default_factory=set)
+    maximum: float = 1000.0
+    restore_rate: float = 50.0
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    products: list[dict[str, Any]] = field(default_factory=list)
+    metafields: list[dict[str, Any]] = field(default_factory=list)
+    discounts: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        self.available = self.maximum
+        self.refilled_at = time.monotonic()
+        self.throttled = 0
+        self.queries = 0
+        self.bulk: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    # --- data ---------------------------------------------------------------------------------
+
+    def add_orders(self, count: int, start: datetime, step: timedelta = timedelta(minutes=1)) -> None:
+        base = len(self.orders)
+        for index in range(count):
+            self.orders.append(make_order(5000000 + base + index, start + step * index))
+
+    # --- the bucket -----------------------------------------------------------------------------
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self.available = min(self.maximum, self.available + (now - self.refilled_at) * self.restore_rate)
+        self.refilled_at = now
+
+    def _status(self, requested: int | None, actual: int | None) -> dict[str, Any]:
+        return {
+            "cost": {
+                "requestedQueryCost": requested,
+                "actualQueryCost": actual,
+                "throttleStatus": {
+                    "maximumAvailable": self.maximum,
+                    "currentlyAvailable": int(self.available),
+                    "restoreRate": self.restore_rate,
+                },
+            }
+        }
+
+    # --- the server -----------------------------------------------------------------------------
+
+    @contextmanager
+    def serving(self) -> Iterator[FakeShopify]:
+        server = make_server("127.0.0.1", 0, self._app(), threaded=True)
+        self.url = f"http://127.0.0.1:{server.server_port}"
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            server.shutdown()
+            thread.join(timeout=5)
+
+    def client(self) -> httpx.Client:
+        """An httpx client that sends https://<shop>.myshopify.com/... to this server."""
+        target = httpx.URL(self.url)
+
+        class ToLoopback(httpx.HTTPTransport):
+            def handle_request(self, req: httpx.Request) -> httpx.Response:
+                req.url = req.url.copy_with(scheme=target.scheme, host=target.host, port=target.port)
+                return super().handle_request(req)
+
+        return httpx.Client(transport=ToLoopback(), timeout=30)
+
+    def _app(self) -> Flask:
+        app = Flask("fake_shopify")
+
+        @app.post("/admin/api/<version>/graphql.json")
+        def graphql(version: str) -> Response:
+            if request.headers.get("X-Shopify-Access-Token") not in self.access_tokens:
+                return _json(
+                    {
+                        "errors": "[API] Invalid API key or access token "
+                        "(unrecognized login or wrong password)"
+                    },
+                    401,
+                )
+            payload = request.get_json(silent=True) or {}
+            return self._graphql(str(payload.get("query", "")), payload.get("variables") or {})
+
+        @app.get("/bulk/<operation_id>.jsonl")
+        def bulk_file(operation_id: str) -> Response:
+            operation = self.bulk.get(operation_id)
+            if operation is None:
+                return Response("no such file", 404)
+            return Response(operation["jsonl"], content_type="application/jsonl")
+
+        return app
+
+    def _graphql(self, query: str, variables: dict[str, Any]) -> Response:
+        try:
+            document = parse(query)
+        except Exception as exc:  # noqa: BLE001 - Shopify answers a syntax error with errors, status 200
+            return _json({"errors": [{"message": str(exc)}]})
+        errors = validate(SCHEMA, document)
+        if errors:
+            return _json({"errors": [{"message": e.message} for e in errors]})
+        operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+        requested = query_cost(document, variables, operation)
+        with self._lock:
+            self.queries += 1
+            self._refill()
+            if requested > MAX_QUERY_COST:
+                return _json(
+                    {
+                        "errors": [
+                            {
+                                "message": f"Query cost is {requested}, which exceeds the single query "
+                                "max cost limit (1000).",
+                                "extensions": {
+                                    "code": "MAX_COST_EXCEEDED",
+                                    "cost": requested,
+                                    "maxCost": 1000,
+                                },
+                            }
+                        ],
+                        **{"extensions": self._status(requested, None)},
+                    }
+                )
+            if requested > self.available:
+                self.throttled += 1
+                return _json(
+                    {
+                        "errors": [
+                            {
+                                "message": "Throttled",
+                                "extensions": {
+                                    "code": "THROTTLED",
+                                    "documentation": "https://shopify.dev/api/usage/rate-limits",
+                                },
+                            }
+                        ],
+                        "extensions": self._status(requested, None),
+                    }
+                )
+            self.available -= requested
+        result = graphql_sync(SCHEMA, query, root_value=self._root(), variable_values=variables)
+        actual = requested
+        nodes = [
+            v
+            for v in (result.data or {}).values()
+            if isinstance(v, dict) and isinstance(v.get("nodes"), list)
+        ]
+        if nodes and operation.operation.value == "query":
+            first = variables.get("first") or 1
+            actual = (
+                max(1, round(requested * max(1, len(nodes[0]["nodes"])) / first)) if nodes[0]["nodes"] else 2
+            )
+        with self._lock:
+            self.available = min(self.maximum, self.available + (requested - actual))
+            status = self._status(requested, actual)
+        body: dict[str, Any] = {"data": result.data, "extensions": status}
+        if result.errors:
+            body["errors"] = [{"message": e.message} for e in result.errors]
+        return _json(body)
+
+    # --- resolvers: the store's data in the schema's shape ------------------------------------------
+
+    def _root(self) -> dict[str, Any]:
+        return {
+            "orders": lambda info, first=None, after=None, query=None, **_: self._page(
+                self.orders, first, after, query
+            ),
+            "products": lambda info, first=None, after=None, query=None, **_: self._page(
+                self.products, first, after, query
+            ),
+            "node": lambda info, id: self.bulk.get(id, {}).get("node"),  # noqa: A006
+            "bulkOperationRunQuery": lambda info, query: self._run_bulk(query),
+            "metafieldsSet": lambda info, metafields: self._set_metafields(metafields),
+            "discountCodeBasicCreate": lambda info, basicCodeDiscount: self._create_discount(
+                basicCodeDiscount
+            ),
+        }
+
+    def _page(
+        self, rows: list[dict[str, Any]], first: int | None, after: str | None, query: str | None
+    ) -> dict[str, Any]:
+        selected = sorted(_matching(rows, query), key=lambda row: (row["updatedAt"], row["id"]))
+        start = int(base64.b64decode(after).decode()) if after else 0
+        chunk = selected[start : start + first] if first else selected
+        end = start + len(chunk)
+        return {
+            "nodes": chunk,
+            "edges": [{"node": row, "cursor": _cursor(start + i + 1)} for i, row in enumerate(chunk)],
+            "pageInfo": {"hasNextPage": end < len(selected), "endCursor": _cursor(end) if chunk else None},
+        }
+
+    def _run_bulk(self, inner_query: str) -> dict[str, Any]:
+        operation_id = f"gid://shopify/BulkOperation/{len(self.bulk) + 1}"
+        result = graphql_sync(SCHEMA, inner_query, root_value=self._root())
+        lines = []
+        for edge in (result.data or {}).get("orders", {}).get("edges", []):
+            order = dict(edge["node"])
+            children = order.pop("lineItems", {"edges": []})["edges"]
+            lines.append(json.dumps(order))
+            lines.extend(json.dumps({**child["node"], "__parentId": order["id"]}) for child in children)
+        jsonl = "\n".join(lines) + ("\n" if lines else "")
+        self.bulk[operation_id] = {
+            "jsonl": jsonl,
+            "polls": 0,
+            "node": {
+                "__typename": "BulkOperation",
+                "id": operation_id,
+                "status": "RUNNING",
+                "errorCode": None,
+                "createdAt": _now(),
+                "objectCount": str(len(lines)),
+                "fileSize": str(len(jsonl)),
+                "url": None,
+                "partialDataUrl": None,
+            },
+        }
+        threading.Timer(0.2, self._finish_bulk, args=(operation_id,)).start()
+        return {
+            "bulkOperation": {"id": operation_id, "status": "CREATED", "createdAt": _now()},
+            "userErrors": [],
+        }
+
+    def _finish_bulk(self, operation_id: str) -> None:
+        node = self.bulk[operation_id]["node"]
+        node["status"] = "COMPLETED"
+        node["url"] = f"{self.url}/bulk/{operation_id.rsplit('/', 1)[-1]}.jsonl"
+        self.bulk[operation_id.rsplit("/", 1)[-1]] = self.bulk[operation_id]
+
+    def _set_metafields(self, metafields: list[dict[str, Any]]) -> dict[str, Any]:
+        saved = []
+        for item in metafields:
+            row = {"id": f"gid://shopify/Metafield/{len(self.metafields) + 1}", **item}
+            self.metafields.append(row)
+            saved.append(row)
+        return {"metafields": saved, "userErrors": []}
+
+    def _create_discount(self, data: dict[str, Any]) -> dict[str, Any]:
+        self.discounts.append(data)
+        return {
+            "codeDiscountNode": {"id": f"gid://shopify/DiscountCodeNode/{len(self.discounts)}"},
+            "userErrors": [],
+        }
+
+
+def make_order(number: int, updated: datetime) -> dict[str, Any]:
+    """One order node in the Admin API's shape, with a line, a customer in Riyadh and a parcel."""
+    created = updated - timedelta(hours=2)
+    line = {
+        "id": f"gid://shopify/LineItem/{number}1",
+        "title": "عطر العود الملكي",
+        "quantity": 1,
+        "sku": "OUD-001",
+        "originalUnitPriceSet": {"shopMoney": {"amount": "250.0"}},
+        "product": {"id": "gid://shopify/Product/13"},
+    }
+    return {
+        "id": f"gid://shopify/Order/{number}",
+        "name": f"#{number}",
+        "createdAt": _iso(created),
+        "updatedAt": _iso(updated),
+        "processedAt": _iso(created),
+        "cancelledAt": None,
+        "cancelReason": None,
+        "closedAt": None,
+        "displayFinancialStatus": "PAID",
+        "displayFulfillmentStatus": "FULFILLED",
+        "currencyCode": "SAR",
+        "paymentGatewayNames": ["shopify_payments"],
+        "customerLocale": "ar",
+        "email": f"customer{number}@example.test",
+        "phone": None,
+        "currentTotalPriceSet": {"shopMoney": {"amount": "250.0", "currencyCode": "SAR"}},
+        "customer": {
+            "id": f"gid://shopify/Customer/{number}",
+            "firstName": "محمد",
+            "lastName": "العتيبي",
+            "email": f"customer{number}@example.test",
+            "phone": "+966501234567",
+            "emailMarketingConsent": {"marketingState": "SUBSCRIBED"},
+        },
+        "shippingAddress": {
+            "name": "محمد العتيبي",
+            "address1": "شارع الملك فهد",
+            "address2": None,
+            "city": "الرياض",
+            "province": "Riyadh",
+            "zip": "12211",
+            "countryCodeV2": "SA",
+            "phone": "+966501234567",
+        },
+        "lineItems": {"nodes": [line], "edges": [{"node": line}]},
+        "refunds": [],
+        "fulfillments": [
+            {
+                "id": f"gid://shopify/Fulfillment/{number}",
+                "status": "SUCCESS",
+                "createdAt": _iso(created + timedelta(hours=1)),
+                "updatedAt": _iso(updated),
+                "displayStatus": "IN_TRANSIT",
+                "trackingInfo": [
+                    {
+                        "company": "SMSA Express",
+                        "number": f"SM{number}",
+                        "url": f"https://track.example/{number}",
+                    }
+                ],
+                "events": {
+                    "nodes": [
+                        {
+                            "id": f"gid://shopify/FulfillmentEvent/{number}",
+                            "status": "IN_TRANSIT",
+                            "happenedAt": _iso(updated),
+                            "message": "Item is now in transit",
+                        }
+                    ]
+                },
+            }
+        ],
+    }
+
+
+def _matching(rows: list[dict[str, Any]], query: str | None) -> list[dict[str, Any]]:
+    """Shopify's search syntax, the one form the connector uses: ``updated_at:>'ISO time'``."""
+    if not query:
+        return rows
+    prefix = "updated_at:>"
+    if not query.startswith(prefix):
+        return rows
+    since = datetime.fromisoformat(query[len(prefix) :].strip("'\"").replace("Z", "+00:00"))
+    return [row for row in rows if datetime.fromisoformat(row["updatedAt"].replace("Z", "+00:00")) > since]
+
+
+def _cursor(position: int) -> str:
+    return base64.b64encode(str(position).encode()).decode()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _now() -> str:
+    return _iso(datetime.now(UTC))
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body), status, content_type="application/json; charset=utf-8")
