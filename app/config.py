@@ -90,6 +90,7 @@ class Settings(BaseSettings):
         """What each platform's connector is built with (``connectors.registry.build``)."""
         return {
             "shopify": {
+                "client_id": self.shopify_client_id,
                 "client_secret": self.shopify_client_secret,
                 "old_client_secret": self.shopify_old_client_secret or None,
             }

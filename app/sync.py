@@ -11,6 +11,7 @@ idempotent), so the overlap costs a few reads and no messages.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -46,7 +47,7 @@ def reconcile(services: Services, store_id: int) -> SyncResult:
     since = store.synced_until - OVERLAP if store.synced_until else started - _backfill(services)
     newest, fetched, changed = store.synced_until, 0, 0
     try:
-        for change in connector.changes_since(store.credentials or "", since):
+        for change in connector.changes_since(store.credentials or "", since, _saver(services, store_id)):
             fetched += 1
             with services.db.session() as session:
                 row = session.get(Store, store_id)
@@ -83,6 +84,19 @@ def check_webhooks(services: Services, store_id: int) -> str | None:
         return None
     log.info("webhooks of store %s: %s", store_id, report)
     return report
+
+
+def _saver(services: Services, store_id: int) -> Callable[[str], None]:
+    """Store renewed credentials at once, in their own transaction: a refresh token is single-use,
+    so losing the new one to a later rollback would lock the store out."""
+
+    def save(credentials: str) -> None:
+        with services.db.session() as session:
+            store = session.get(Store, store_id)
+            if store is not None:
+                store.credentials = credentials
+
+    return save
 
 
 def _load(services: Services, store_id: int) -> Store | None:

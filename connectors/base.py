@@ -9,7 +9,7 @@ every connector maps its platform's words onto them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -295,8 +295,13 @@ class Polling(Protocol):
     """A platform whose webhooks can be lost (WooCommerce never retries one), so the scheduler also asks
     it what changed. ``credentials`` is the store's decrypted, connector-defined JSON."""
 
-    def changes_since(self, credentials: str, since: datetime) -> Iterator[Change]:
+    def changes_since(
+        self, credentials: str, since: datetime, on_credentials: Callable[[str], None] | None = None
+    ) -> Iterator[Change]:
         """Every order and product changed after ``since`` (the store's clock), oldest first.
+
+        ``on_credentials`` is called with new credentials whenever the connector renews them (an
+        expiring token refreshed before or during the poll), for the caller to store at once.
 
         Raises AuthError when the store refuses our credentials, TransientError or RateLimited when
         it cannot answer now. A resource the connector cannot read is logged and skipped, so one bad

@@ -1,19 +1,21 @@
-"""Shopify: a public, embedded app. Webhooks (orders, fulfillments, carrier events, uninstall and the
-mandatory compliance topics) are verified with Shopify's own ``shopifyapp`` package.
+"""Shopify: a public, embedded app, installed by Shopify from ``shopify.app.toml``.
 
-Not built yet (issue 3 stays open): token exchange and refresh, the App Home, Admin GraphQL sync with
-its bulk backfill and reconcile, and write-back of ratings and discount codes."""
+``webhooks.py`` verifies deliveries with Shopify's own ``shopifyapp``; ``translate.py`` turns webhook
+payloads and Admin GraphQL nodes into snapshots; ``tokens.py`` exchanges and refreshes expiring offline
+tokens; ``client.py`` calls the Admin GraphQL API inside its cost limit; ``backfill.py`` reads bulk
+operation results; ``routes.py`` is the embedded App Home."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from flask import Blueprint
 
 from connectors.base import Change, Delivery, PayloadError, SignatureError, Snapshot, WebhookRequest
-from connectors.shopify import backfill, queries, translate, webhooks
+from connectors.shopify import backfill, queries, tokens, translate, webhooks
 from connectors.shopify.client import ShopCredentials, ShopifyClient
 
 log = logging.getLogger(__name__)
@@ -33,13 +35,23 @@ class ShopifyConnector:
         client_secret: str = "",
         old_client_secret: str | None = None,
         *,
+        client_id: str = "",
         http_client: httpx.Client | None = None,
         bulk_poll_seconds: float = backfill.POLL_SECONDS,
     ) -> None:
+        self.client_id = client_id
         self.client_secret = client_secret
         self.old_client_secret = old_client_secret
+        self.app_config = tokens.app_config(client_id, client_secret, old_client_secret)
         self.http_client = http_client  # tests route Shopify's hosts to a fake on loopback
         self.bulk_poll_seconds = bulk_poll_seconds
+
+    @property
+    def blueprint(self) -> Blueprint:
+        """The App Home (``routes.py``); imported on first use, once Flask is wiring the app."""
+        from connectors.shopify.routes import bp
+
+        return bp
 
     def is_ping(self, request: WebhookRequest) -> bool:
         return False  # Shopify has no unsigned ping
@@ -58,12 +70,28 @@ class ShopifyConnector:
 
     # --- Polling ---------------------------------------------------------------------------------
 
-    def client(self, credentials: str) -> ShopifyClient:
-        shop = ShopCredentials.from_json(credentials)
-        return ShopifyClient(shop.shop, shop.access_token, http_client=self.http_client)
+    def client(self, credentials: str, on_credentials: Callable[[str], None] | None = None) -> ShopifyClient:
+        """A client whose token is renewed before it expires and whenever Shopify refuses it; each
+        renewal is handed to ``on_credentials`` (the refresh token changes every time)."""
+        current = [ShopCredentials.from_json(credentials)]
 
-    def changes_since(self, credentials: str, since: datetime) -> Iterator[Change]:
-        client = self.client(credentials)
+        def renew(force: bool) -> str:
+            fresh = tokens.refresh(self.app_config, current[0], self.http_client, force=force)
+            if fresh is not None:
+                current[0] = fresh
+                if on_credentials is not None:
+                    on_credentials(fresh.to_json())
+            return current[0].access_token
+
+        token = renew(force=False)
+        return ShopifyClient(
+            current[0].shop, token, http_client=self.http_client, on_unauthorized=lambda: renew(force=True)
+        )
+
+    def changes_since(
+        self, credentials: str, since: datetime, on_credentials: Callable[[str], None] | None = None
+    ) -> Iterator[Change]:
+        client = self.client(credentials, on_credentials)
         search = f"updated_at:>'{since.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
         if datetime.now(UTC) - since > BULK_AFTER:
             orders = backfill.orders_since(client, since, poll=self.bulk_poll_seconds)

@@ -38,6 +38,8 @@ class ShopCredentials:
     access_token: str
     refresh_token: str | None = None
     expires_at: str | None = None
+    refresh_token_expires_at: str | None = None
+    scope: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -51,6 +53,8 @@ class ShopCredentials:
                 access_token=str(data["access_token"]),
                 refresh_token=data.get("refresh_token"),
                 expires_at=data.get("expires_at"),
+                refresh_token_expires_at=data.get("refresh_token_expires_at"),
+                scope=data.get("scope"),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise AuthError("the shop's access token is missing; open the app from Shopify again") from exc
@@ -86,6 +90,7 @@ class ShopifyClient:
         http_client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        on_unauthorized: Callable[[], str] | None = None,
     ) -> None:
         self.shop = shop_domain.removesuffix(".myshopify.com")
         self.access_token = access_token
@@ -95,8 +100,18 @@ class ShopifyClient:
         self.throttled = 0  # how many times Shopify answered THROTTLED (for the tests and the logs)
         self._sleep = sleep
         self._clock = clock
+        self._on_unauthorized = on_unauthorized  # returns a fresh access token, or raises AuthError
 
     def execute(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        try:
+            return self._execute(query, variables)
+        except AuthError:
+            if self._on_unauthorized is None:
+                raise
+            self.access_token = self._on_unauthorized()  # the token expired mid-sync: renew, ask again
+            return self._execute(query, variables)
+
+    def _execute(self, query: str, variables: dict[str, Any] | None) -> dict[str, Any]:
         for _ in range(MAX_THROTTLE_WAITS):
             self._pause(self.bucket.wait_for(self.expected_cost, self._clock()))
             result = admin_graphql_request(

@@ -63,7 +63,18 @@ SHIPMENT_STATUSES = {
 
 def translate(topic: str, body: bytes) -> list[Snapshot]:
     """The snapshots in one delivery; topics the app does not use give none."""
-    handler = {
+    handler = _HANDLERS.get(topic)
+    if handler is None:
+        return []
+    payload = json_object(body)
+    try:
+        return handler(payload)
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
+        raise PayloadError(f"{topic} payload is malformed: {exc!r}") from exc
+
+
+def _handlers() -> dict[str, Any]:
+    return {
         "orders/create": _order_and_parcels,
         "orders/paid": _order_and_parcels,
         "orders/updated": _order_and_parcels,
@@ -75,14 +86,7 @@ def translate(topic: str, body: bytes) -> list[Snapshot]:
         "customers/redact": _redact_customer,
         "shop/redact": lambda _data: [RedactRequest(scope="store")],
         "customers/data_request": _data_request,
-    }.get(topic)
-    if handler is None:
-        return []
-    payload = json_object(body)
-    try:
-        return handler(payload)
-    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
-        raise PayloadError(f"{topic} payload is malformed: {exc!r}") from exc
+    }
 
 
 def order(data: Mapping[str, Any]) -> OrderSnapshot:
@@ -428,3 +432,7 @@ def _nodes(connection: Any) -> list[dict[str, Any]]:
     if "nodes" in connection:
         return list(connection["nodes"])
     return [edge["node"] for edge in connection.get("edges") or ()]
+
+
+_HANDLERS = _handlers()
+TOPICS = frozenset(_HANDLERS)  # what shopify.app.toml must subscribe to

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from flask import Blueprint
@@ -51,7 +51,10 @@ class WooCommerceConnector:
 
     # --- Polling ---------------------------------------------------------------------------------
 
-    def changes_since(self, credentials: str, since: datetime) -> Iterator[Change]:
+    def changes_since(
+        self, credentials: str, since: datetime, on_credentials: Callable[[str], None] | None = None
+    ) -> Iterator[Change]:
+        """WooCommerce keys do not expire: ``on_credentials`` is never called."""
         client = WooClient(Credentials.from_json(credentials))
         namespace = _tracking_namespace(client.credentials.url)
         for data in client.orders_modified_after(since):

@@ -22,6 +22,7 @@ import gzip
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 from flask import Flask, Response, request
 from graphql import (
     FieldNode,
@@ -129,9 +131,17 @@ class FakeShopify:
     products: list[dict[str, Any]] = field(default_factory=list)
     metafields: list[dict[str, Any]] = field(default_factory=list)
     discounts: list[dict[str, Any]] = field(default_factory=list)
+    client_id: str = ""
+    client_secret: str = ""
+    token_ttl: float = 3600.0
     url: str = ""
 
     def __post_init__(self) -> None:
+        self.expires: dict[str, float] = {}  # access token -> when it stops working (monotonic)
+        self.refresh_tokens: set[str] = set()
+        self.exchanges = 0
+        self.refreshes = 0
+        self.expire_tokens_after_queries: int | None = None  # a token's hour runs out mid-sync
         self.available = self.maximum
         self.refilled_at = time.monotonic()
         self.throttled = 0
@@ -196,7 +206,15 @@ class FakeShopify:
 
         @app.post("/admin/api/<version>/graphql.json")
         def graphql(version: str) -> Response:
-            if request.headers.get("X-Shopify-Access-Token") not in self.access_tokens:
+            if (
+                self.expire_tokens_after_queries is not None
+                and self.queries >= self.expire_tokens_after_queries
+            ):
+                for live in list(self.access_tokens):
+                    self.expire(live)
+                self.expire_tokens_after_queries = None
+            token = request.headers.get("X-Shopify-Access-Token", "")
+            if token not in self.access_tokens or self.expires.get(token, float("inf")) < time.monotonic():
                 return _json(
                     {
                         "errors": "[API] Invalid API key or access token "
@@ -206,6 +224,10 @@ class FakeShopify:
                 )
             payload = request.get_json(silent=True) or {}
             return self._graphql(str(payload.get("query", "")), payload.get("variables") or {})
+
+        @app.post("/admin/oauth/access_token")
+        def access_token() -> Response:
+            return self._token(request.get_json(silent=True) or {})
 
         @app.get("/bulk/<operation_id>.jsonl")
         def bulk_file(operation_id: str) -> Response:
@@ -282,6 +304,55 @@ class FakeShopify:
         if result.errors:
             body["errors"] = [{"message": e.message} for e in result.errors]
         return _json(body)
+
+    # --- tokens: Shopify's token exchange and refresh (expiring offline tokens) -------------------
+
+    def expire(self, token: str) -> None:
+        """The token's 60 minutes are up."""
+        self.expires[token] = 0.0
+
+    def revoke_refresh_tokens(self) -> None:
+        self.refresh_tokens.clear()
+
+    def _token(self, body: dict[str, Any]) -> Response:
+        if body.get("client_id") != self.client_id or body.get("client_secret") != self.client_secret:
+            return _json(
+                {"error": "invalid_client", "error_description": "Client credentials are invalid"}, 401
+            )
+        grant = body.get("grant_type")
+        if grant == "urn:ietf:params:oauth:grant-type:token-exchange":
+            try:
+                claims = jwt.decode(
+                    body.get("subject_token", ""),
+                    self.client_secret,
+                    algorithms=["HS256"],
+                    audience=self.client_id,
+                )
+            except jwt.PyJWTError:
+                return _json({"error": "invalid_subject_token", "error_description": "Token is invalid"}, 400)
+            if claims.get("dest") != f"https://{self.shop}":
+                return _json({"error": "invalid_subject_token", "error_description": "Wrong shop"}, 400)
+            self.exchanges += 1
+        elif grant == "refresh_token":
+            if body.get("refresh_token") not in self.refresh_tokens:
+                return _json({"error": "invalid_grant", "error_description": "refresh_token is invalid"}, 400)
+            self.refresh_tokens.discard(body["refresh_token"])  # single use: replaced at every refresh
+            self.refreshes += 1
+        else:
+            return _json({"error": "unsupported_grant_type"}, 400)
+        access, refresh = f"shpat_{uuid.uuid4().hex}", f"shprt_{uuid.uuid4().hex}"
+        self.access_tokens.add(access)
+        self.expires[access] = time.monotonic() + self.token_ttl
+        self.refresh_tokens.add(refresh)
+        return _json(
+            {
+                "access_token": access,
+                "scope": "read_orders,read_products,write_discounts",
+                "expires_in": int(self.token_ttl),
+                "refresh_token": refresh,
+                "refresh_token_expires_in": 7776000,
+            }
+        )
 
     # --- resolvers: the store's data in the schema's shape ------------------------------------------
 
