@@ -252,6 +252,9 @@ class Connector(Protocol):
     """What the app needs from a platform. Implementations hold no database handles."""
 
     platform: str
+    # True when each store signs with its own secret (WooCommerce); False when one app-wide secret signs
+    # every store's deliveries (Shopify), so a signature can be checked before the store is looked up.
+    per_store_secret: bool
 
     def is_ping(self, request: WebhookRequest) -> bool:
         """True for a platform's unsigned "are you there" request, answered 200 and not stored."""

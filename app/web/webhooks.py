@@ -2,8 +2,11 @@
 
 Order of work, each step refusing with a 4xx and writing nothing: body size (Flask's
 MAX_CONTENT_LENGTH, 413), platform (404), store named by the request (400/404), signature over the
-raw bytes (401), payload shape (400). Only then is the delivery stored in the inbox (invariant 5) and
-processed. A processing failure still answers 200: the delivery is ours now and will be retried.
+raw bytes (401), payload shape (400). Platforms with one app-wide secret (Shopify) have the signature
+checked before the store is looked up, so a forged delivery always gets 401, and a privacy request
+(erase, export, uninstall) about a store we never held is answered 200: there is nothing to do.
+Only then is the delivery stored in the inbox (invariant 5) and processed. A processing failure
+still answers 200: the delivery is ours now and will be retried.
 """
 
 from __future__ import annotations
@@ -16,7 +19,17 @@ from sqlalchemy import select
 from app import inbox
 from app.models import Store
 from app.web import current_services
-from connectors.base import PayloadError, SignatureError, WebhookRequest
+from connectors.base import (
+    Connector,
+    DataRequest,
+    Delivery,
+    PayloadError,
+    RedactRequest,
+    SignatureError,
+    Snapshot,
+    StoreUninstalled,
+    WebhookRequest,
+)
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
@@ -38,13 +51,30 @@ def receive(platform: str) -> tuple[dict[str, object], int]:
         store_ref = connector.store_ref(webhook)
     except PayloadError as exc:
         abort(400, description=str(exc))
+    app_wide = not connector.per_store_secret
+    if app_wide:  # one secret for every store: a forged delivery is refused before we look anything up
+        delivery = _verified(connector, webhook, None)
     with services.db.session() as session:
         store = session.scalars(
             select(Store).where(Store.platform == platform, Store.external_id == store_ref)
         ).first()
-        if store is None:
-            abort(404, description="unknown store")
-        store_id, secret = store.id, store.webhook_secret
+        store_id, secret = (store.id, store.webhook_secret) if store is not None else (None, None)
+    if store_id is None:
+        if app_wide and _only_about_privacy(connector.translate(delivery)):
+            return {"ok": True, "nothing_held": True}, 200  # a store that never finished installing
+        abort(404, description="unknown store")
+    if not app_wide:
+        delivery = _verified(connector, webhook, secret)
+
+    entry_id = inbox.accept(services.db, store_id, delivery)
+    if entry_id is None:
+        return {"ok": True, "duplicate": True}, 200
+    processed = inbox.process(services.db, services.connectors, entry_id)
+    return {"ok": True, "processed": processed}, 200
+
+
+def _verified(connector: Connector, webhook: WebhookRequest, secret: str | None) -> Delivery:
+    """The delivery, signature checked and payload translatable; 401 or 400 otherwise."""
     try:
         delivery = connector.verify_webhook(webhook, secret)
         connector.translate(delivery)  # refuse a malformed payload now, before it is stored
@@ -52,9 +82,11 @@ def receive(platform: str) -> tuple[dict[str, object], int]:
         abort(401, description=str(exc))
     except PayloadError as exc:
         abort(400, description=str(exc))
+    return delivery
 
-    entry_id = inbox.accept(services.db, store_id, delivery)
-    if entry_id is None:
-        return {"ok": True, "duplicate": True}, 200
-    processed = inbox.process(services.db, services.connectors, entry_id)
-    return {"ok": True, "processed": processed}, 200
+
+def _only_about_privacy(snapshots: list[Snapshot]) -> bool:
+    """Erase, export, uninstall: for a store we never held, there is nothing to do."""
+    return bool(snapshots) and all(
+        isinstance(snap, RedactRequest | DataRequest | StoreUninstalled) for snap in snapshots
+    )

@@ -12,6 +12,7 @@ class SandboxConnector:
     """The Connector for sandbox stores; see ``connectors.base.Connector`` for the contract."""
 
     platform = PLATFORM
+    per_store_secret = True
 
     def is_ping(self, request: WebhookRequest) -> bool:
         return False  # the sandbox never sends unsigned requests

@@ -29,6 +29,7 @@ class ShopifyConnector:
     """The Connector for Shopify stores; see ``connectors.base.Connector`` for the contract."""
 
     platform = PLATFORM
+    per_store_secret = False  # one app secret signs every shop's webhooks
 
     def __init__(
         self,

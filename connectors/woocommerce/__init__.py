@@ -29,6 +29,7 @@ class WooCommerceConnector:
     """The Connector for WooCommerce stores; see ``connectors.base.Connector`` for the contract."""
 
     platform = PLATFORM
+    per_store_secret = True
 
     @property
     def blueprint(self) -> Blueprint:

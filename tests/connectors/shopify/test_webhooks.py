@@ -222,3 +222,17 @@ def test_without_a_configured_secret_every_delivery_is_refused(aftercare, live_s
 
     aftercare.connectors["shopify"] = ShopifyConnector(client_secret="")
     assert post(live_server, "orders/create", open_order()).status_code == 401
+
+
+def test_a_forged_delivery_for_an_unknown_shop_is_still_a_401(aftercare, live_server):
+    """No store row at all: the app-wide signature is checked first, so forgery is never a 404."""
+    body = sample_bytes("customers_redact")
+    assert post(live_server, "customers/redact", body, signature=sign(body, "shpss_other")).status_code == 401
+
+
+def test_a_privacy_request_for_a_shop_we_never_held_is_answered_and_nothing_is_stored(aftercare, live_server):
+    for topic, name in (("customers/redact", "customers_redact"), ("shop/redact", "shop_redact")):
+        response = post(live_server, topic, sample_bytes(name))
+        assert response.status_code == 200 and response.json()["nothing_held"] is True
+    assert post(live_server, "orders/create", open_order()).status_code == 404
+    assert count(aftercare, InboxEntry) == 0 and count(aftercare, Store) == 0
