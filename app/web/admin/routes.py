@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from app.journeys.explain import explain
-from app.models import Customer, Message, Order, Store, TimelineEntry
+from app.models import Customer, DataExport, Message, Order, Store, TimelineEntry
 from app.web import current_services
 from app.web.admin import auth
 
@@ -119,3 +119,42 @@ def _local(store: Store) -> Callable[[datetime | None], str]:
         return moment.astimezone(zone).strftime("%-d %b %Y %H:%M") if moment else ""
 
     return fmt
+
+
+@bp.get("/api/data-exports")
+def data_exports() -> dict[str, object]:
+    """Customers' requests for their data (GDPR access), newest first, for the merchant to hand over."""
+    store_id = _store_id()
+    with current_services().db.session() as db:
+        rows = db.scalars(
+            select(DataExport).where(DataExport.store_id == store_id).order_by(DataExport.created_at.desc())
+        ).all()
+        return {
+            "exports": [
+                {
+                    "id": row.id,
+                    "request": row.request_ref,
+                    "customer": row.customer_external_id,
+                    "created_at": row.created_at.isoformat(),
+                    "url": url_for("admin.data_export", export_id=row.id),
+                }
+                for row in rows
+            ]
+        }
+
+
+@bp.get("/api/data-exports/<int:export_id>")
+def data_export(export_id: int) -> Response:
+    """One export as a JSON file to download and send to the customer."""
+    store_id = _store_id()
+    with current_services().db.session() as db:
+        row = db.scalars(
+            select(DataExport).where(DataExport.store_id == store_id, DataExport.id == export_id)
+        ).first()
+        if row is None:
+            abort(404, description="No such data export in this store.")
+        return Response(
+            row.body,
+            mimetype="application/json",
+            headers={"Content-Disposition": f'attachment; filename="customer-data-{row.request_ref}.json"'},
+        )

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app import clock
-from app.models import Order
+from app import clock, privacy
+from app.models import Order, Store
 from app.web.admin.auth import login_token
 from tests.helpers import T0, ingest_order, make_store, order_snapshot
 
@@ -96,3 +96,23 @@ def test_unknown_pages_answer_404_not_500(app, aftercare):
     assert client.get("/no-such-page").status_code == 404
     assert client.get("/admin/orders/not-a-number").status_code in (401, 404)
     assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_a_customers_data_export_is_downloadable_by_its_store_only(app, aftercare):
+    store = make_store(aftercare)
+    other = make_store(aftercare, name="Other shop")
+    ingest_order(aftercare, store, order_snapshot("7001", email="layla@example.test"))
+    with aftercare.db.session() as session:
+        export = privacy.record_export(
+            session, session.get(Store, store.id), "req-1", None, "layla@example.test"
+        )
+        export_id = export.id
+    client = _signed_in(app, aftercare, store)
+    listing = client.get("/admin/api/data-exports").get_json()["exports"]
+    assert [item["request"] for item in listing] == ["req-1"]
+    download = client.get(listing[0]["url"])
+    assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
+    assert download.get_json()["customers"][0]["email"] == "layla@example.test"
+    stranger = _signed_in(app, aftercare, other)
+    assert stranger.get(f"/admin/api/data-exports/{export_id}").status_code == 404
+    assert stranger.get("/admin/api/data-exports").get_json()["exports"] == []
