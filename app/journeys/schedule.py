@@ -52,6 +52,7 @@ REVIEW_DELAY_TAG = re.compile(r"^review-delay:(\d{1,3})([hdw])$")
 UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 OPEN = (MessageStatus.SCHEDULED, MessageStatus.HELD)
 RELATED_ORDERS_DAYS = 60  # how far back a customer's other orders are re-planned when one changes
+SIBLINGS_NOW = 10  # how many of them are re-planned at once (see refresh_customer)
 
 
 def review_delay(tags: str) -> timedelta | None:
@@ -311,9 +312,14 @@ def refresh_customer(session: Session, store: Store, order: Order) -> None:
     """Re-plan this order and the customer's other recent ones: a new order can cancel an older
     order's come-back offer, merge review requests, or take a slot under the frequency cap."""
     since = order.placed_at - timedelta(days=RELATED_ORDERS_DAYS)
-    for sibling in _customer_orders(session, order):
-        if sibling.id == order.id or sibling.placed_at >= since:
-            refresh_order(session, store, sibling)
+    siblings = [s for s in _customer_orders(session, order) if s.id != order.id and s.placed_at >= since]
+    # Each re-plan reads all of the customer's orders, so re-planning every sibling made a webhook cost
+    # O(n^2) for a customer with n recent orders (a wholesale buyer: seconds, past Shopify's 5 s budget).
+    # The nearest ones are re-planned now; the rest wait for the periodic re-plan, and every message
+    # is decided again just before it is sent, so none goes out on a stale plan.
+    nearest = sorted(siblings, key=lambda s: abs(s.placed_at - order.placed_at))[:SIBLINGS_NOW]
+    for sibling in sorted([*nearest, order], key=lambda s: (s.placed_at, s.id)):  # in time order
+        refresh_order(session, store, sibling)
 
 
 def recheck(session: Session, store: Store, message: Message) -> Decision | str:

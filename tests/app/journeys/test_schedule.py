@@ -340,3 +340,31 @@ def explained(aftercare, store) -> dict:
     with aftercare.db.session() as session:
         order = session.scalars(select(Order).where(Order.store_id == store.id)).one()
         return {entry.step: entry for entry in explain(session, session.get(Store, store.id), order)}
+
+
+def test_a_customer_with_many_orders_has_the_nearest_replanned_at_once_and_the_rest_by_the_replan_job(
+    aftercare,
+):
+    """A wholesale buyer's new order must not re-plan every old one inside the webhook: the ten nearest
+    are re-planned at once, the others by the periodic re-plan (and every send re-checks anyway)."""
+    from scheduler.jobs import replan_stores
+
+    clock.freeze(T0)
+    store = make_store(aftercare)
+    customer = order_snapshot("1").customer
+    for number in range(1, 15):
+        placed = T0 + timedelta(minutes=number)
+        ingest_order(
+            aftercare, store, replace(order_snapshot(str(number), placed_at=placed), customer=customer)
+        )
+    with aftercare.db.session() as session:  # the merchant turns thank-you notes off
+        session.get(Store, store.id).journey = '{"steps": {"thank_you": {"enabled": false}}}'
+    new = replace(order_snapshot("15", placed_at=T0 + timedelta(minutes=15)), customer=customer)
+    ingest_order(aftercare, store, new)
+
+    def waiting_thank_yous() -> int:
+        return sum(1 for m in rows(aftercare).values() if m.step == "thank_you" and m.status == "scheduled")
+
+    assert waiting_thank_yous() == 14 - 10  # the four oldest are not re-planned inside the webhook
+    replan_stores(aftercare, "worker-1")
+    assert waiting_thank_yous() == 0
