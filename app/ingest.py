@@ -30,6 +30,7 @@ from connectors.base import (
     OrderStatus,
     ProductSnapshot,
     RedactRequest,
+    ShipmentEventSnapshot,
     ShipmentEventUpdate,
     ShipmentSnapshot,
     ShipmentStatus,
@@ -162,29 +163,7 @@ def apply_shipment(session: Session, store: Store, snap: ShipmentSnapshot) -> In
     shipment, created, before = _upsert_newer(session, Shipment, store, snap.external_id, fields)
     changed = created or before is not None
     for event in snap.events:  # events only accumulate; a stale snapshot can still add an old event
-        added = insert_ignore(
-            session,
-            ShipmentEvent,
-            {
-                "store_id": store.id,
-                "shipment_id": shipment.id,
-                "external_id": event.external_id,
-                "status": event.status.value,
-                "happened_at": event.happened_at,
-                "detail": event.detail,
-            },
-        )
-        if added:
-            changed = True
-            words = event.status.value.replace("_", " ")
-            timeline.note(
-                session,
-                store.id,
-                order.id,
-                "shipment",
-                f"Parcel {shipment.tracking_number or shipment.external_id}: {words}.",
-                event.happened_at,
-            )
+        changed = _add_event(session, store, order, shipment, event) or changed
     if not changed:
         return IngestResult("shipment", snap.external_id, changed=False, note="not newer than stored")
     session.flush()
@@ -202,6 +181,29 @@ def apply_shipment_event(session: Session, store: Store, snap: ShipmentEventUpda
     if shipment is None:
         raise OrderNotYetKnown(f"event for parcel {snap.shipment_external_id}, not seen yet")
     event = snap.event
+    order = session.get(Order, shipment.order_id)
+    assert order is not None  # noqa: S101 - foreign key
+    if not _add_event(session, store, order, shipment, event):
+        return IngestResult("shipment", snap.shipment_external_id, changed=False, note="event already known")
+    latest = session.scalars(
+        select(ShipmentEvent.happened_at)
+        .where(ShipmentEvent.shipment_id == shipment.id)
+        .order_by(ShipmentEvent.happened_at.desc())
+        .limit(1)
+    ).one()
+    if event.happened_at >= latest:  # an older event arriving late does not move the parcel back
+        shipment.status = event.status.value
+        if event.status is ShipmentStatus.DELIVERED:
+            shipment.delivered_at = event.happened_at
+    session.flush()
+    schedule.refresh_order(session, store, order)
+    return IngestResult("shipment", snap.shipment_external_id, changed=True, note="event added")
+
+
+def _add_event(
+    session: Session, store: Store, order: Order, shipment: Shipment, event: ShipmentEventSnapshot
+) -> bool:
+    """Record a carrier event once (and say so on the order's timeline); False if already known."""
     added = insert_ignore(
         session,
         ShipmentEvent,
@@ -214,26 +216,11 @@ def apply_shipment_event(session: Session, store: Store, snap: ShipmentEventUpda
             "detail": event.detail,
         },
     )
-    if not added:
-        return IngestResult("shipment", snap.shipment_external_id, changed=False, note="event already known")
-    latest = session.scalars(
-        select(ShipmentEvent.happened_at)
-        .where(ShipmentEvent.shipment_id == shipment.id)
-        .order_by(ShipmentEvent.happened_at.desc())
-        .limit(1)
-    ).one()
-    if event.happened_at >= latest:  # an older event arriving late does not move the parcel back
-        shipment.status = event.status.value
-        if event.status is ShipmentStatus.DELIVERED:
-            shipment.delivered_at = event.happened_at
-    order = session.get(Order, shipment.order_id)
-    assert order is not None  # noqa: S101 - foreign key
-    words = event.status.value.replace("_", " ")
-    label = shipment.tracking_number or shipment.external_id
-    timeline.note(session, store.id, order.id, "shipment", f"Parcel {label}: {words}.", event.happened_at)
-    session.flush()
-    schedule.refresh_order(session, store, order)
-    return IngestResult("shipment", snap.shipment_external_id, changed=True, note="event added")
+    if added:
+        words = event.status.value.replace("_", " ")
+        label = shipment.tracking_number or shipment.external_id
+        timeline.note(session, store.id, order.id, "shipment", f"Parcel {label}: {words}.", event.happened_at)
+    return added
 
 
 def apply_product(session: Session, store: Store, snap: ProductSnapshot) -> IngestResult:

@@ -36,6 +36,7 @@ from app.models import (
 )
 
 ERASED = "[erased]"
+ADDRESS = ("ship_name", "ship_address1", "ship_address2", "ship_city", "ship_region", "ship_postcode")
 OPEN = (MessageStatus.SCHEDULED, MessageStatus.HELD, MessageStatus.SENDING)
 
 
@@ -103,12 +104,7 @@ def export(
                     "currency",
                     "total",
                     "placed_at",
-                    "ship_name",
-                    "ship_address1",
-                    "ship_address2",
-                    "ship_city",
-                    "ship_region",
-                    "ship_postcode",
+                    *ADDRESS,
                     "ship_country",
                     "check_in_answer",
                 ),
@@ -209,14 +205,7 @@ def redact_customer(
         message.recipient = ERASED if message.recipient else None
         message.subject = ERASED if message.subject else None
     for order in orders:
-        for name in (
-            "ship_name",
-            "ship_address1",
-            "ship_address2",
-            "ship_city",
-            "ship_region",
-            "ship_postcode",
-        ):
+        for name in ADDRESS:
             setattr(order, name, None)
     for customer in customers:
         customer.email = customer.first_name = customer.last_name = customer.phone = None

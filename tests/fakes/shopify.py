@@ -47,7 +47,8 @@ from graphql import (
     value_from_ast_untyped,
 )
 from graphql.language import SelectionSetNode
-from werkzeug.serving import make_server
+
+from tests.fakes import serve
 
 SCHEMA_FILE = (
     Path(__file__).resolve().parents[1]
@@ -180,15 +181,9 @@ class FakeShopify:
 
     @contextmanager
     def serving(self) -> Iterator[FakeShopify]:
-        server = make_server("127.0.0.1", 0, self._app(), threaded=True)
-        self.url = f"http://127.0.0.1:{server.server_port}"
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with serve.serving(self._app()) as url:
+            self.url = url
             yield self
-        finally:
-            server.shutdown()
-            thread.join(timeout=5)
 
     def client(self) -> httpx.Client:
         """An httpx client that sends https://<shop>.myshopify.com/... to this server."""

@@ -37,7 +37,8 @@ from urllib.parse import quote, unquote, urlencode
 
 import requests
 from flask import Flask, Response, redirect, request
-from werkzeug.serving import make_server
+
+from tests.fakes import serve
 
 # Copied byte for byte from shared/fixtures/woocommerce (see its README), so a clone tests on its own.
 FIXTURES = Path(__file__).resolve().parents[1] / "connectors" / "woocommerce" / "fixtures"
@@ -169,15 +170,9 @@ class FakeWooCommerce:
 
     @contextmanager
     def serving(self) -> Iterator[FakeWooCommerce]:
-        server = make_server("127.0.0.1", 0, self._app(), threaded=True)
-        self.url = f"http://127.0.0.1:{server.server_port}"
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
+        with serve.serving(self._app()) as url:
+            self.url = url
             yield self
-        finally:
-            server.shutdown()
-            thread.join(timeout=5)
 
     def _app(self) -> Flask:
         app = Flask("fake_woocommerce")

@@ -236,3 +236,20 @@ def test_a_privacy_request_for_a_shop_we_never_held_is_answered_and_nothing_is_s
         assert response.status_code == 200 and response.json()["nothing_held"] is True
     assert post(live_server, "orders/create", open_order()).status_code == 404
     assert count(aftercare, InboxEntry) == 0 and count(aftercare, Store) == 0
+
+
+def test_a_late_older_carrier_event_does_not_move_the_parcel_back(aftercare, live_server, store):
+    assert post(live_server, "orders/create", open_order()).status_code == 200
+    assert post(live_server, "fulfillments/create", sample_bytes("fulfillments_create")).status_code == 200
+    delivered = dict(
+        sample("fulfillment_events_create"), id=2, status="delivered", happened_at="2022-01-03T10:00:00-05:00"
+    )
+    assert post(live_server, "fulfillment_events/create", delivered).status_code == 200
+    assert (
+        post(live_server, "fulfillment_events/create", sample_bytes("fulfillment_events_create")).status_code
+        == 200
+    )
+    with aftercare.db.session() as session:
+        parcel = session.scalars(select(Shipment)).one()
+        assert parcel.status == "delivered" and parcel.delivered_at is not None
+        assert len(session.scalars(select(ShipmentEvent)).all()) == 2  # both kept, in the timeline too
