@@ -9,6 +9,8 @@ from app.config import Settings
 
 CHECK_IN = "check-in"
 CHECK_IN_MAX_AGE_SECONDS = 60 * 24 * 3600
+UNSUBSCRIBE = "unsubscribe"
+UNSUBSCRIBE_MAX_AGE_SECONDS = 3 * 365 * 24 * 3600  # an old email's link must still work
 
 
 @dataclass(frozen=True)
@@ -27,3 +29,20 @@ class Links:
         if not (isinstance(data, list) and len(data) == 2 and all(isinstance(part, int) for part in data)):
             raise signing.TokenInvalid("this link is not valid")
         return data[0], data[1]
+
+    def unsubscribe(self, store_id: int, customer_id: int, kind: str) -> str:
+        """The one-click link (and List-Unsubscribe target) for a message of ``kind``."""
+        token = signing.dumps(self.settings.secret_key, UNSUBSCRIBE, [store_id, customer_id, kind])
+        return self._url(f"/u/{token}")
+
+    def read_unsubscribe(self, token: str) -> tuple[int, int, str]:
+        data = signing.loads(self.settings.secret_key, UNSUBSCRIBE, token, UNSUBSCRIBE_MAX_AGE_SECONDS)
+        if not (
+            isinstance(data, list)
+            and len(data) == 3
+            and isinstance(data[0], int)
+            and isinstance(data[1], int)
+            and isinstance(data[2], str)
+        ):
+            raise signing.TokenInvalid("this link is not valid")
+        return data[0], data[1], data[2]

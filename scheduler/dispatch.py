@@ -207,7 +207,7 @@ class Dispatcher:
                 text=rendered.text,
                 html=rendered.html,
                 locale=rendered.locale,
-                headers={"X-Aftercare-Message": f"{store.id}.{message.id}", "X-Aftercare-Step": message.step},
+                headers=_headers(store, message, built.unsubscribe_url),
             )
             return Prepared(sender_for(store), outgoing, channel)
 
@@ -311,3 +311,13 @@ def sender_for(store: Store) -> Sender:
         smtp_username=store.smtp_username,
         smtp_password=store.smtp_password,
     )
+
+
+def _headers(store: Store, message: Message, unsubscribe_url: str | None) -> dict[str, str]:
+    """Our trace headers, and on every message a customer may refuse the one-click unsubscribe pair
+    Gmail and Yahoo require of bulk senders (RFC 2369, RFC 8058)."""
+    headers = {"X-Aftercare-Message": f"{store.id}.{message.id}", "X-Aftercare-Step": message.step}
+    if unsubscribe_url:
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers

@@ -20,9 +20,16 @@ from sqlalchemy.orm import Session
 from app import recommend
 from app.journeys import config as journey_config
 from app.journeys import planner
+from app.journeys.steps import Kind
 from app.links import Links
 from app.messages.render import FALLBACK_LOCALE, LOCALES
 from app.models import Customer, Message, Order, OrderLine, Product, Review, Shipment, Store
+
+UNSUBSCRIBE_WORDS = {
+    "en": "Unsubscribe, or choose which emails you get",
+    "ar": "إلغاء الاشتراك، أو اختيار الرسائل التي تصلك",
+    "fa": "لغو اشتراک، یا انتخاب ایمیل‌هایی که دریافت می‌کنید",
+}
 
 
 class NoRecipient(Exception):
@@ -35,6 +42,7 @@ class Built:
     to_address: str
     to_name: str
     context: dict[str, Any]
+    unsubscribe_url: str | None = None  # every message a customer may refuse carries one
 
 
 def choose_locale(*candidates: str | None) -> str:
@@ -91,8 +99,12 @@ def build(session: Session, store: Store, message: Message, links: Links) -> Bui
         context["coupon"] = journey_config.parse(store.journey).win_back_coupon or ""
     if message.step == "check_in":
         context["check_in"] = links.check_in(store.id, order.id)
+    unsubscribe_url = None
+    if message.kind != Kind.TRANSACTIONAL.value:
+        unsubscribe_url = links.unsubscribe(store.id, customer.id, message.kind)
+        context["unsubscribe"] = {"url": unsubscribe_url, "label": UNSUBSCRIBE_WORDS[locale]}
     name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
-    return Built(locale, customer.email, name, context)
+    return Built(locale, customer.email, name, context, unsubscribe_url)
 
 
 def _base(store: Store, order: Order, customer: Customer | None, locale: str) -> dict[str, Any]:
