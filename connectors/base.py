@@ -316,3 +316,16 @@ class Polling(Protocol):
 
         Raises AuthError, TransientError or RateLimited as ``changes_since`` does."""
         ...
+
+
+@runtime_checkable
+class CustomerNotes(Protocol):
+    """A platform that can write to a customer through the store's own mailer (WooCommerce's customer
+    notes): the store's channel for merchants without an email provider of their own."""
+
+    def send_customer_note(self, credentials: str, order_external_id: str, text: str) -> str:
+        """Add ``text`` to the order as a note the customer is emailed; returns the note's id.
+
+        Raises AuthError (credentials refused), TransientError or RateLimited (try later), or
+        PayloadError (the store refused this note, e.g. the order is gone)."""
+        ...

@@ -208,6 +208,7 @@ class Dispatcher:
                 html=rendered.html,
                 locale=rendered.locale,
                 headers=_headers(store, message, built.unsubscribe_url),
+                order_ref=built.order_ref,
             )
             return Prepared(sender_for(store), outgoing, channel)
 
@@ -310,6 +311,8 @@ def sender_for(store: Store) -> Sender:
         smtp_security=store.smtp_security,
         smtp_username=store.smtp_username,
         smtp_password=store.smtp_password,
+        platform=store.platform,
+        credentials=store.credentials,
     )
 
 

@@ -25,7 +25,7 @@ def make_dispatcher(services: Services, worker_id: str) -> Dispatcher:
     settings = services.settings
     return Dispatcher(
         services.db,
-        build_channels(settings),
+        build_channels(settings, services.connectors),
         worker_id,
         Links(settings),
         batch_size=settings.dispatch_batch_size,

@@ -43,6 +43,7 @@ class Built:
     to_name: str
     context: dict[str, Any]
     unsubscribe_url: str | None = None  # every message a customer may refuse carries one
+    order_ref: str | None = None  # the platform's order id, for channels that write on the order
 
 
 def choose_locale(*candidates: str | None) -> str:
@@ -104,7 +105,7 @@ def build(session: Session, store: Store, message: Message, links: Links) -> Bui
         unsubscribe_url = links.unsubscribe(store.id, customer.id, message.kind)
         context["unsubscribe"] = {"url": unsubscribe_url, "label": UNSUBSCRIBE_WORDS[locale]}
     name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
-    return Built(locale, customer.email, name, context, unsubscribe_url)
+    return Built(locale, customer.email, name, context, unsubscribe_url, order.external_id)
 
 
 def _base(store: Store, order: Order, customer: Customer | None, locale: str) -> dict[str, Any]:

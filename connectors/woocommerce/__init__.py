@@ -84,6 +84,12 @@ class WooCommerceConnector:
         client = WooClient(Credentials.from_json(credentials))
         return str(connect.ensure_webhooks(client, delivery_url, secret))
 
+    # --- CustomerNotes ---------------------------------------------------------------------------
+
+    def send_customer_note(self, credentials: str, order_external_id: str, text: str) -> str:
+        note = WooClient(Credentials.from_json(credentials)).add_customer_note(order_external_id, text)
+        return str(note.get("id", ""))
+
 
 def _tracking_namespace(url: str) -> str | None:
     """The tracking plugin's REST namespace, if the store has one (read from its public index)."""

@@ -47,6 +47,8 @@ class Sender:
     smtp_security: str = "starttls"  # none | starttls | tls
     smtp_username: str | None = None
     smtp_password: str | None = None
+    platform: str | None = None  # for channels that go through the store's platform (customer notes)
+    credentials: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class Outgoing:
     html: str
     locale: str = "en"
     headers: Mapping[str, str] = field(default_factory=dict)
+    order_ref: str | None = None  # the platform's id of the order the message is about
 
 
 class Channel(Protocol):

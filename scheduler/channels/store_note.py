@@ -1,0 +1,48 @@
+"""The store's own mailer, through its platform: a customer note on the order (WooCommerce emails it
+with the store's own template and sender). For merchants who have no email provider to give us.
+
+The note carries the message's plain-text part: WooCommerce wraps notes in its own email layout, so our
+HTML would be nested inside theirs. The platform is asked through ``connectors.base.CustomerNotes``;
+its errors become the dispatcher's: refused credentials mean the whole channel is down (the store's
+messages wait without using attempts), a refused note is permanent, the rest is worth retrying.
+"""
+
+from __future__ import annotations
+
+from connectors.base import (
+    RETRYABLE_ERRORS,
+    AuthError,
+    Connector,
+    ConnectorError,
+    CustomerNotes,
+)
+from scheduler.channels.base import (
+    ChannelDown,
+    Outgoing,
+    PermanentChannelError,
+    Sender,
+    TransientChannelError,
+)
+
+
+class StoreNoteChannel:
+    name = "store_note"
+
+    def __init__(self, connectors: dict[str, Connector]) -> None:
+        self.connectors = connectors
+
+    def send(self, sender: Sender, outgoing: Outgoing) -> str:
+        connector = self.connectors.get(sender.platform or "")
+        if not isinstance(connector, CustomerNotes):
+            raise PermanentChannelError(f"{sender.platform} stores cannot send customer notes")
+        if not outgoing.order_ref:
+            raise PermanentChannelError("a customer note needs the order it belongs to")
+        text = f"{outgoing.subject}\n\n{outgoing.text}"
+        try:
+            return connector.send_customer_note(sender.credentials or "", outgoing.order_ref, text)
+        except AuthError as exc:
+            raise ChannelDown(f"the store refused our credentials: {exc}") from exc
+        except RETRYABLE_ERRORS as exc:
+            raise TransientChannelError(str(exc)) from exc
+        except ConnectorError as exc:
+            raise PermanentChannelError(f"the store refused the note: {exc}") from exc
