@@ -348,3 +348,17 @@ class DataExport(Base):
     customer_external_id: Mapped[str | None] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)  # JSON
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class Click(Base):
+    """A customer followed a link in one of our messages (through the signed redirect): what later
+    attribution of orders to messages is built on."""
+
+    __tablename__ = "clicks"
+    __table_args__ = (Index("ix_clicks_store_at", "store_id", "clicked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    url: Mapped[str] = mapped_column(String(2048))
+    clicked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)

@@ -26,7 +26,7 @@ from app.journeys import schedule
 from app.journeys.planner import Verdict
 from app.journeys.steps import PREVIOUS_STEP
 from app.links import Links
-from app.messages import compose
+from app.messages import compose, tracked
 from app.messages.render import render
 from app.models import Message, MessageStatus, Order, Store, StoreStatus
 from scheduler.channels.base import (
@@ -189,6 +189,12 @@ class Dispatcher:
             try:
                 built = compose.build(session, store, message, self.links)
                 rendered = render(message.step, built.locale, built.context)
+                html, text = tracked.rewrite(
+                    rendered.html,
+                    rendered.text,
+                    lambda url: self.links.tracked(store.id, message.id, url),
+                    self.links.settings.public_url.rstrip("/") + "/",
+                )
             except compose.NoRecipient as exc:
                 schedule.cancel(session, message, str(exc))
                 return Outcome.CANCELLED
@@ -204,8 +210,8 @@ class Dispatcher:
                 to_address=built.to_address,
                 to_name=built.to_name,
                 subject=rendered.subject,
-                text=rendered.text,
-                html=rendered.html,
+                text=text,
+                html=html,
                 locale=rendered.locale,
                 headers=_headers(store, message, built.unsubscribe_url),
                 order_ref=built.order_ref,

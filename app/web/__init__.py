@@ -20,14 +20,15 @@ def current_services() -> Services:
 def init_app(app: Flask) -> None:
     from app.web import health, webhooks
     from app.web.admin import routes as admin
+    from app.web.public import click, unsubscribe
     from app.web.public import routes as public
-    from app.web.public import unsubscribe
 
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(unsubscribe.bp)
+    app.register_blueprint(click.bp)
     for connector in app.extensions["aftercare"].connectors.values():
         if (blueprint := getattr(connector, "blueprint", None)) is not None:
             app.register_blueprint(blueprint)  # a platform's own pages: install, connect, app home

@@ -1,0 +1,36 @@
+"""Every web link in a rendered message, sent through our signed redirect so the click is recorded.
+
+lxml rewrites the HTML's links (``href`` only: images are not clicks); the plain-text part, derived
+from the same HTML, gets the same URLs replaced. Only http(s) links are wrapped: ``mailto:`` and
+``tel:`` stay as they are, and so does the unsubscribe link, which must work without us in between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import lxml.html
+
+DOCTYPE = "<!doctype html>"
+
+
+def rewrite(html: str, text: str, wrap: Callable[[str], str], ours: str) -> tuple[str, str]:
+    """``html`` and ``text`` with each web link not under ``ours`` (our public URL) replaced by
+    ``wrap(url)``."""
+    wrapped: dict[str, str] = {}
+
+    def replace(url: str) -> str:
+        if not url.startswith(("https://", "http://")) or url.startswith(ours):
+            return url
+        if url not in wrapped:
+            wrapped[url] = wrap(url)
+        return wrapped[url]
+
+    document = lxml.html.document_fromstring(html)
+    for element, attribute, link, _ in list(document.iterlinks()):
+        if element.tag == "a" and attribute == "href":
+            element.set("href", replace(link))
+    rewritten = lxml.html.tostring(document, encoding="unicode", doctype=DOCTYPE)
+    for original in sorted(wrapped, key=len, reverse=True):  # longest first: no URL is a prefix victim
+        text = text.replace(original, wrapped[original])
+    return rewritten, text

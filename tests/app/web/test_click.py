@@ -1,0 +1,80 @@
+"""Tracked links: every web link in a sent message goes through the signed redirect, which records the
+click and cannot be turned into an open redirect."""
+
+from __future__ import annotations
+
+import functools
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from app import clock, signing
+from app.links import CLICK
+from app.models import Click, Message
+from scheduler.jobs import make_dispatcher
+from tests import helpers
+from tests.conftest import SECRET_KEY
+from tests.helpers import T0, count, ingest_order, ingest_shipment, make_store, shipment_snapshot
+
+order_snapshot = functools.partial(helpers.order_snapshot, accepts_marketing=False)
+TRACKING_PAGE = "https://track.example.test/AX1234567890"
+
+
+def shipped_mail(aftercare, smtp):
+    clock.freeze(T0)
+    store = make_store(aftercare, smtp_port=smtp.port)
+    ingest_order(aftercare, store, order_snapshot("1001"))
+    ingest_shipment(aftercare, store, shipment_snapshot("1001", shipped_at=T0 + timedelta(minutes=5)))
+    clock.freeze(T0 + timedelta(minutes=10))
+    make_dispatcher(aftercare, "w1").run_until_idle()
+    mails = smtp.wait_for(2)
+    return next(m.message for m in mails if m.message["X-Aftercare-Step"] == "shipped")
+
+
+def test_links_in_a_sent_message_go_through_the_redirect_and_clicks_are_recorded(app, aftercare, smtp):
+    mail = shipped_mail(aftercare, smtp)
+    html = mail.get_body(("html",)).get_content()
+    text = mail.get_body(("plain",)).get_content()
+    assert f'href="{TRACKING_PAGE}"' not in html and TRACKING_PAGE not in text
+    hrefs = re.findall(r'href="(http://127\.0\.0\.1:8000/r/[^"]+)"', html)
+    assert hrefs and hrefs[0] in text  # the same tracked link in both parts
+    answer = app.test_client().get(urlsplit(hrefs[0]).path)
+    assert answer.status_code == 302 and answer.headers["Location"] == TRACKING_PAGE
+    with aftercare.db.session() as session:
+        click = session.scalars(select(Click)).one()
+        shipped = session.scalars(select(Message).where(Message.step == "shipped")).one()
+        assert (click.url, click.message_id) == (TRACKING_PAGE, shipped.id)
+
+
+def test_a_tampered_link_redirects_nowhere_and_records_nothing(app, aftercare, smtp):
+    mail = shipped_mail(aftercare, smtp)
+    href = re.search(
+        r'href="http://127\.0\.0\.1:8000(/r/[^"]+)"', mail.get_body(("html",)).get_content()
+    ).group(1)
+    client = app.test_client()
+    assert client.get(href[:-4] + "abcd").status_code == 400
+    evil = signing.dumps("not-our-key-" + "z" * 32, CLICK, [1, 1, "https://evil.example/"])
+    assert client.get(f"/r/{evil}").status_code == 400
+    assert count(aftercare, Click) == 0
+
+
+def test_only_web_addresses_are_ever_redirected_to(app, aftercare):
+    """Even a token we signed ourselves cannot send anyone to a javascript: or data: address."""
+    for address in ("javascript:alert(1)", "data:text/html,hi", "//evil.example/"):
+        token = signing.dumps(SECRET_KEY, CLICK, [1, 1, address])
+        assert app.test_client().get(f"/r/{token}").status_code == 400
+    assert count(aftercare, Click) == 0
+
+
+def test_our_own_pages_are_linked_directly(aftercare, smtp):
+    """The unsubscribe and check-in links must work without a redirect in between."""
+    from tests.app.web.test_unsubscribe import by_step, delivered_order, mails_until
+
+    store = make_store(aftercare, smtp_port=smtp.port)
+    delivered_order(aftercare, store)
+    check_in = by_step(mails_until(aftercare, smtp, "check_in"), "check_in")
+    html = check_in.get_body(("html",)).get_content()
+    assert "http://127.0.0.1:8000/c/" in html and "http://127.0.0.1:8000/u/" in html
+    assert "/r/" not in html
