@@ -21,19 +21,20 @@ from sqlalchemy import Update, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from app import clock, timeline
-from app.db import Database
+from app.db import Database, insert_ignore
 from app.journeys import schedule
 from app.journeys.planner import Verdict
 from app.journeys.steps import PREVIOUS_STEP
 from app.links import Links
 from app.messages import compose, tracked
 from app.messages.render import render
-from app.models import Message, MessageStatus, Order, Store, StoreStatus
+from app.models import Message, MessageStatus, Order, Store, StoreStatus, Suppression
 from scheduler.channels.base import (
     Channel,
     ChannelDown,
     Outgoing,
     PermanentChannelError,
+    RecipientRefused,
     Sender,
 )
 
@@ -160,6 +161,10 @@ class Dispatcher:
             log.warning("message %s: the store's channel is down: %s", message_id, exc)
             down.add(store_id)
             return self._release(message_id, f"waiting for the store's channel to come back ({exc})")
+        except RecipientRefused as exc:
+            return self._record_failure(
+                message_id, str(exc), permanent=True, bounced=prepared.outgoing.to_address
+            )
         except PermanentChannelError as exc:
             return self._record_failure(message_id, str(exc), permanent=True)
         except Exception as exc:  # noqa: BLE001 - every other error is worth another try
@@ -291,11 +296,24 @@ class Dispatcher:
                         schedule.refresh_order(session, store, order)
         return Outcome.SENT
 
-    def _record_failure(self, message_id: int, error: str, *, permanent: bool) -> Outcome:
+    def _record_failure(
+        self, message_id: int, error: str, *, permanent: bool, bounced: str | None = None
+    ) -> Outcome:
         with self.db.session() as session:
             message = session.get(Message, message_id)
             if message is None or not self._holds(message):
                 return Outcome.LOST_LEASE
+            if bounced:  # a hard bounce: suppress the address for every kind, so nothing more goes to it
+                insert_ignore(
+                    session,
+                    Suppression,
+                    {
+                        "store_id": message.store_id,
+                        "address": bounced.lower(),
+                        "kind": "all",
+                        "reason": "hard_bounce",
+                    },
+                )
             if permanent or message.attempts >= self.max_attempts:
                 prefix = "" if permanent else f"gave up after {message.attempts} attempts: "
                 schedule.fail(session, message, prefix + error)

@@ -35,6 +35,10 @@ class PermanentChannelError(ChannelError):
     """Retrying will not help: the address does not exist, the content was refused (5xx)."""
 
 
+class RecipientRefused(PermanentChannelError):
+    """The address itself does not exist (a hard bounce): nothing more should be sent to it."""
+
+
 @dataclass(frozen=True)
 class Sender:
     """The store's own sending identity and server."""

@@ -10,6 +10,7 @@ from scheduler.channels.base import (
     ChannelDown,
     Outgoing,
     PermanentChannelError,
+    RecipientRefused,
     Sender,
     TransientChannelError,
     to_mime,
@@ -30,7 +31,9 @@ class SmtpChannel:
                 server.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
-            raise _by_code(code, f"recipient refused: {code} {reply!r}") from exc
+            if 500 <= code < 600:
+                raise RecipientRefused(f"recipient refused: {code} {reply!r}") from exc
+            raise TransientChannelError(f"recipient refused for now: {code} {reply!r}") from exc
         except smtplib.SMTPAuthenticationError as exc:
             # Wrong credentials are the store's channel being down, not the message being bad:
             # keep the message and retry, so it goes once the merchant fixes the settings.

@@ -118,6 +118,30 @@ def test_permanent_refusal_fails_with_the_reason(aftercare, smtp):
     assert message.status == "failed" and "550" in message.reason
 
 
+def test_a_hard_bounce_suppresses_the_address_so_nothing_more_is_sent_to_it(aftercare, smtp):
+    clock.freeze(T0)
+    store = make_store(aftercare, smtp_port=smtp.port)
+    ingest_order(aftercare, store, order_snapshot("1"))
+    smtp.refuse_with = "550 5.1.1 no such user"
+    make_dispatcher(aftercare, "w1").run_until_idle()
+    with aftercare.db.session() as session:
+        [bounce] = session.scalars(select(Suppression)).all()
+        assert (bounce.address, bounce.kind, bounce.reason) == ("layla@example.test", "all", "hard_bounce")
+    smtp.refuse_with = None
+    ingest_order(aftercare, store, order_snapshot("2"))  # the same customer orders again
+    assert make_dispatcher(aftercare, "w1").run_until_idle() == Counter()
+    assert smtp.wait_for(1, timeout=0.3) == []
+
+
+def test_a_temporary_recipient_refusal_is_no_bounce(aftercare, smtp):
+    clock.freeze(T0)
+    store = make_store(aftercare, smtp_port=smtp.port)
+    ingest_order(aftercare, store, order_snapshot())
+    smtp.refuse_with = "450 4.2.1 mailbox busy"
+    assert make_dispatcher(aftercare, "w1").run_until_idle() == Counter({Outcome.RETRY: 1})
+    assert count(aftercare, Suppression) == 0
+
+
 def test_store_whose_mail_server_is_down_sends_everything_when_it_recovers(aftercare, smtp):
     """A day of outage: messages wait without using up attempts, then all go, each once."""
     clock.freeze(T0)
