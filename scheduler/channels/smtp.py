@@ -47,6 +47,28 @@ class SmtpChannel:
         return outgoing.message_id
 
 
+def check(sender: Sender) -> None:
+    """The settings page's "test connection": connect, start TLS, log in, and leave, without sending.
+
+    Raises ChannelDown (unreachable, TLS or login refused) or TransientChannelError with a sentence
+    the merchant can act on."""
+    if not sender.smtp_host:
+        raise ChannelDown("no SMTP server is set")
+    try:
+        with _connect(sender) as server:
+            server.noop()
+    except smtplib.SMTPAuthenticationError as exc:
+        raise ChannelDown(f"the server refused the username or password ({exc.smtp_code})") from exc
+    except smtplib.SMTPNotSupportedError as exc:
+        raise ChannelDown(f"the server does not offer this security mode: {exc}") from exc
+    except ssl.SSLError as exc:
+        raise ChannelDown(f"the secure connection failed: {exc.reason or exc}") from exc
+    except (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected, OSError) as exc:
+        raise ChannelDown(f"{sender.smtp_host}:{sender.smtp_port} could not be reached: {exc}") from exc
+    except smtplib.SMTPException as exc:
+        raise TransientChannelError(f"the server answered unexpectedly: {exc}") from exc
+
+
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
     """Built once: loading the CA bundle costs tens of milliseconds, more than the send itself."""
@@ -61,10 +83,14 @@ def _connect(sender: Sender) -> smtplib.SMTP:
         )
     else:
         server = smtplib.SMTP(host, sender.smtp_port or 587, timeout=TIMEOUT_SECONDS)
+    try:
         if security == "starttls":
             server.starttls(context=_tls_context())
-    if sender.smtp_username:
-        server.login(sender.smtp_username, sender.smtp_password or "")
+        if sender.smtp_username:
+            server.login(sender.smtp_username, sender.smtp_password or "")
+    except BaseException:
+        server.close()  # refused TLS or login: do not leave the socket open
+        raise
     return server
 
 

@@ -1,0 +1,41 @@
+"""The store's SMTP settings checked at once ("test connection"), against a real server on loopback."""
+
+from __future__ import annotations
+
+import pytest
+
+from scheduler.channels.base import ChannelDown, Sender
+from scheduler.channels.smtp import check
+from tests.fakes.smtp import free_port
+
+
+def sender(port: int, **changes) -> Sender:
+    values = {
+        "name": "Tea & Things",
+        "email": "hello@tea.example",
+        "smtp_host": "127.0.0.1",
+        "smtp_port": port,
+        "smtp_security": "none",
+    }
+    return Sender(**{**values, **changes})
+
+
+def test_a_working_server_passes_and_receives_nothing(smtp):
+    check(sender(smtp.port))
+    assert smtp.received == []
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"smtp_port": None}, "could not be reached"),  # replaced below by a closed port
+        ({"smtp_security": "starttls"}, "does not offer this security mode"),
+        ({"smtp_username": "shop", "smtp_password": "secret"}, "does not offer"),
+        ({"smtp_host": None}, "no SMTP server is set"),
+    ],
+)
+def test_a_wrong_setting_is_reported_in_words(smtp, changes, words):
+    if changes.get("smtp_port", 1) is None:
+        changes = {"smtp_port": free_port()}
+    with pytest.raises(ChannelDown, match=words):
+        check(sender(smtp.port, **changes))
