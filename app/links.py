@@ -38,16 +38,7 @@ class Links:
         return self._url(f"/u/{token}")
 
     def read_unsubscribe(self, token: str) -> tuple[int, int, str]:
-        data = signing.loads(self.settings.secret_key, UNSUBSCRIBE, token, UNSUBSCRIBE_MAX_AGE_SECONDS)
-        if not (
-            isinstance(data, list)
-            and len(data) == 3
-            and isinstance(data[0], int)
-            and isinstance(data[1], int)
-            and isinstance(data[2], str)
-        ):
-            raise signing.TokenInvalid("this link is not valid")
-        return data[0], data[1], data[2]
+        return self._ids_and_text(UNSUBSCRIBE, token, UNSUBSCRIBE_MAX_AGE_SECONDS)
 
     def tracked(self, store_id: int, message_id: int, url: str) -> str:
         """A redirect through us to ``url``, which is inside the signature: nobody can make one of
@@ -56,14 +47,20 @@ class Links:
         return self._url(f"/r/{token}")
 
     def read_tracked(self, token: str) -> tuple[int, int, str]:
-        data = signing.loads(self.settings.secret_key, CLICK, token, CLICK_MAX_AGE_SECONDS)
+        store_id, message_id, url = self._ids_and_text(CLICK, token, CLICK_MAX_AGE_SECONDS)
+        if not url.startswith(("https://", "http://")):
+            raise signing.TokenInvalid("this link is not valid")
+        return store_id, message_id, url
+
+    def _ids_and_text(self, purpose: str, token: str, max_age: int) -> tuple[int, int, str]:
+        """A token holding ``[int, int, str]`` for ``purpose``; TokenInvalid for anything else."""
+        data = signing.loads(self.settings.secret_key, purpose, token, max_age)
         if not (
             isinstance(data, list)
             and len(data) == 3
             and isinstance(data[0], int)
             and isinstance(data[1], int)
             and isinstance(data[2], str)
-            and data[2].startswith(("https://", "http://"))
         ):
             raise signing.TokenInvalid("this link is not valid")
         return data[0], data[1], data[2]
