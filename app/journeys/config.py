@@ -16,6 +16,10 @@ from app.journeys.steps import STEPS, Anchor, Kind
 log = logging.getLogger(__name__)
 
 
+# The channels a step may name, in scheduler/channels (a test keeps the two lists equal).
+CHANNELS = ("smtp", "store_note", "outbox")
+
+
 class StepConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -24,6 +28,14 @@ class StepConfig(BaseModel):
     delay_minutes: int | None = Field(default=None, ge=0, le=365 * 24 * 60)
     bypass_window: bool | None = None  # None: transactional steps bypass, the others do not
     channels: tuple[str, ...] = ()  # in order of preference; empty: the store's default channel
+
+    @field_validator("channels")
+    @classmethod
+    def _known_channels(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [name for name in value if name not in CHANNELS]
+        if unknown:
+            raise ValueError(f"unknown channel(s): {', '.join(unknown)} (choose from {', '.join(CHANNELS)})")
+        return value
 
 
 class JourneyConfig(BaseModel):

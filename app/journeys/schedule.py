@@ -46,6 +46,7 @@ from app.models import (
     StoreStatus,
     Suppression,
 )
+from connectors import registry
 from connectors.base import OrderStatus, ShipmentStatus
 
 REVIEW_DELAY_TAG = re.compile(r"^review-delay:(\d{1,3})([hdw])$")
@@ -372,6 +373,26 @@ def _set(
         )
 
 
+def channel_for(store: Store, step: str) -> str:
+    """The first channel in the step's order of preference that this store can use, falling back to the
+    store's own channel: a merchant may prefer the store's mailer (``store_note``) and have it only on
+    WooCommerce, or prefer their SMTP server before they have set one up."""
+    preferred = journey_config.parse(store.journey).step(step).channels
+    for name in (*preferred, store.channel):
+        if _usable(store, name):
+            return name
+    return store.channel
+
+
+def _usable(store: Store, channel: str) -> bool:
+    if channel == "smtp":
+        return bool(store.smtp_host and store.sender_email)
+    if channel == "store_note":
+        platform = registry.CONNECTORS.get(store.platform)
+        return bool(store.credentials) and platform is not None and hasattr(platform, "send_customer_note")
+    return channel == "outbox"
+
+
 def _schedule(session: Session, store: Store, order: Order, decision: Decision) -> None:
     assert decision.send_at is not None  # noqa: S101 - only SEND decisions get here
     inserted = insert_ignore(
@@ -385,7 +406,7 @@ def _schedule(session: Session, store: Store, order: Order, decision: Decision) 
             "step": decision.step,
             "kind": decision.kind.value,
             "dedupe_key": decision.dedupe_key,
-            "channel": store.channel,
+            "channel": channel_for(store, decision.step),
             "status": MessageStatus.SCHEDULED.value,
             "send_at": decision.send_at,
             "reason": decision.reason,
