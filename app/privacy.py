@@ -58,6 +58,20 @@ def find_customers(
     return list(session.scalars(select(Customer).where(Customer.store_id == store.id, or_(*conditions))))
 
 
+def _orders_of(session: Session, store: Store, customer_ids: list[int], order_ids: list[str]) -> list[Order]:
+    """The customers' orders and the orders the request names, oldest first."""
+    return list(
+        session.scalars(
+            select(Order)
+            .where(
+                Order.store_id == store.id,
+                or_(Order.customer_id.in_(customer_ids), Order.external_id.in_(order_ids)),
+            )
+            .order_by(Order.placed_at)
+        )
+    )
+
+
 def export(
     session: Session, store: Store, external_id: str | None, email: str | None, order_ids: Iterable[str] = ()
 ) -> dict[str, Any]:
@@ -65,15 +79,7 @@ def export(
     order_ids = list(order_ids)
     customers = find_customers(session, store, external_id, email, order_ids)
     ids = [customer.id for customer in customers]
-    orders = list(
-        session.scalars(
-            select(Order)
-            .where(
-                Order.store_id == store.id, or_(Order.customer_id.in_(ids), Order.external_id.in_(order_ids))
-            )
-            .order_by(Order.placed_at)
-        )
-    )
+    orders = _orders_of(session, store, ids, order_ids)
     order_row_ids = [order.id for order in orders]
     addresses = {customer.email for customer in customers if customer.email}
     return {
@@ -183,13 +189,7 @@ def redact_customer(
     ids = [customer.id for customer in customers]
     needles = {value for c in customers for value in (c.email, c.phone, c.first_name, c.last_name) if value}
     needles |= {value for value in (email, external_id) if value}
-    orders = list(
-        session.scalars(
-            select(Order).where(
-                Order.store_id == store.id, or_(Order.customer_id.in_(ids), Order.external_id.in_(order_ids))
-            )
-        )
-    )
+    orders = _orders_of(session, store, ids, order_ids)
     needles |= {value for o in orders for value in (o.ship_name, o.ship_address1) if value}
     now = clock.now()
     for message in session.scalars(

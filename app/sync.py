@@ -39,10 +39,10 @@ def delivery_url(services: Services, platform: str) -> str:
 
 def reconcile(services: Services, store_id: int) -> SyncResult:
     """Fetch and ingest everything the store changed since the cursor; one transaction per change."""
-    store = _load(services, store_id)
-    connector = services.connectors.get(store.platform) if store else None
-    if store is None or not isinstance(connector, Polling) or store.status not in POLLED_STATUSES:
+    polled = _polled(services, store_id)
+    if polled is None:
         return SyncResult(store_id)
+    store, connector = polled
     started = clock.now()
     since = store.synced_until - OVERLAP if store.synced_until else started - _backfill(services)
     newest, fetched, changed = store.synced_until, 0, 0
@@ -68,10 +68,10 @@ def reconcile(services: Services, store_id: int) -> SyncResult:
 
 def check_webhooks(services: Services, store_id: int) -> str | None:
     """Make sure the store's webhooks exist and are enabled; what was done, or None if not applicable."""
-    store = _load(services, store_id)
-    connector = services.connectors.get(store.platform) if store else None
-    if store is None or not isinstance(connector, Polling) or store.status not in POLLED_STATUSES:
+    polled = _polled(services, store_id)
+    if polled is None:
         return None
+    store, connector = polled
     try:
         report = connector.ensure_webhooks(
             store.credentials or "", delivery_url(services, store.platform), store.webhook_secret or ""
@@ -99,12 +99,17 @@ def _saver(services: Services, store_id: int) -> Callable[[str], None]:
     return save
 
 
-def _load(services: Services, store_id: int) -> Store | None:
+def _polled(services: Services, store_id: int) -> tuple[Store, Polling] | None:
+    """The store (detached) and its connector, when its platform is polled and its status allows it."""
     with services.db.session() as session:
         store = session.get(Store, store_id)
-        if store is not None:
-            session.expunge(store)
-        return store
+        if store is None:
+            return None
+        session.expunge(store)
+    connector = services.connectors.get(store.platform)
+    if not isinstance(connector, Polling) or store.status not in POLLED_STATUSES:
+        return None
+    return store, connector
 
 
 def _backfill(services: Services) -> timedelta:

@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import requests
 
 from connectors.base import AuthError, ConnectorError, PayloadError
-from connectors.woocommerce.client import API_VERSION, TRACKING_NAMESPACES, Credentials, WooClient
+from connectors.woocommerce.client import API_VERSION, TRACKING_NAMESPACES, WooClient
 from connectors.woocommerce.webhooks import site_id
 
 SCOPE = "read_write"
@@ -198,7 +198,3 @@ def _get_json(url: str) -> _Answer | None:
         return _Answer(response.status_code, response.json())
     except ValueError:
         return _Answer(response.status_code, None)
-
-
-def credentials_for(site: SiteInfo, consumer_key: str, consumer_secret: str) -> Credentials:
-    return Credentials(site.url, consumer_key.strip(), consumer_secret.strip())

@@ -66,10 +66,10 @@ def order(data: Mapping[str, Any]) -> list[Snapshot]:
         status = str(data["status"])
         if status in NOT_PLACED:
             return []
-        snapshot = _order(data, status)
+        meta = _meta(data)
+        snapshot = _order(data, status, meta)
     except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
         raise PayloadError(f"order payload is malformed: {exc!r}") from exc
-    meta = _meta(data)
     completed_at = _time(data.get("date_completed_gmt"))
     parcels = tracking.from_meta(snapshot.external_id, meta, snapshot.updated_at, completed_at)
     if not parcels and snapshot.status not in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
@@ -107,13 +107,12 @@ def _removed(data: Mapping[str, Any]) -> list[Snapshot]:
     return [OrderRemoved(external_id=str(data["id"]))]
 
 
-def _order(data: Mapping[str, Any], status: str) -> OrderSnapshot:
+def _order(data: Mapping[str, Any], status: str, meta: Mapping[str, Any]) -> OrderSnapshot:
     billing = data.get("billing") or {}
     shipping = data.get("shipping") or {}
     updated_at = _required_time(data["date_modified_gmt"])
     paid_at = _time(data.get("date_paid_gmt"))
     cash_on_delivery = data.get("payment_method") == CASH_ON_DELIVERY
-    meta = _meta(data)
     return OrderSnapshot(
         external_id=str(data["id"]),
         number=str(data.get("number") or data["id"]),
