@@ -88,6 +88,15 @@ class Store(Timestamps, Base):
     smtp_password: Mapped[str | None] = mapped_column(EncryptedText)
     journey: Mapped[str] = mapped_column(Text, default="")  # JourneyConfig as JSON; empty: defaults
 
+    # The store's own Twilio account (SMS from ``sms_from``, WhatsApp from ``whatsapp_from``), and the
+    # endpoint of a store that sends through its own system (signed with ``hook_secret``).
+    twilio_account_sid: Mapped[str | None] = mapped_column(String(64))
+    twilio_auth_token: Mapped[str | None] = mapped_column(EncryptedText)
+    sms_from: Mapped[str | None] = mapped_column(String(64))
+    whatsapp_from: Mapped[str | None] = mapped_column(String(64))
+    hook_url: Mapped[str | None] = mapped_column(String(2048))
+    hook_secret: Mapped[str | None] = mapped_column(EncryptedText)
+
     # Reconcile by polling, for platforms that can lose webhooks: the store's own modification time of
     # the newest change we have fetched (so our clock and theirs never mix), when the last poll ended
     # well, and why the last one did not.
@@ -257,6 +266,7 @@ class Message(Timestamps, Base):
     recipient: Mapped[str | None] = mapped_column(String(320))
     subject: Mapped[str | None] = mapped_column(Text)
     provider_message_id: Mapped[str | None] = mapped_column(String(255))
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first open, when the pixel is on
 
 
 class Suppression(Base):
@@ -362,3 +372,18 @@ class Click(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
     url: Mapped[str] = mapped_column(String(2048))
     clicked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class MessageTemplate(Timestamps, Base):
+    """A merchant's own wording of one step in one language, checked before it was saved."""
+
+    __tablename__ = "message_templates"
+    __table_args__ = (UniqueConstraint("store_id", "step", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    short: Mapped[str] = mapped_column(Text, default="")

@@ -26,8 +26,9 @@ from app.journeys import schedule
 from app.journeys.planner import Verdict
 from app.journeys.steps import PREVIOUS_STEP
 from app.links import Links
-from app.messages import compose, tracked
-from app.messages.render import render
+from app.messages import compose, custom, tracked
+from app.messages.render import Rendered, render
+from app.messages.sandbox import TemplateProblem
 from app.models import Message, MessageStatus, Order, Store, StoreStatus, Suppression
 from scheduler.channels.base import (
     Channel,
@@ -193,7 +194,7 @@ class Dispatcher:
                 return Outcome.FAILED
             try:
                 built = compose.build(session, store, message, self.links)
-                rendered = render(message.step, built.locale, built.context)
+                rendered = _render(session, store, message, built)
                 html, text = tracked.rewrite(
                     rendered.html,
                     rendered.text,
@@ -323,6 +324,22 @@ class Dispatcher:
             message.reason = f"retrying after a failed attempt ({error})"
             message.lease_until = None
             return Outcome.RETRY
+
+
+def _render(session: Session, store: Store, message: Message, built: compose.Built) -> Rendered:
+    """The merchant's own wording when there is one; ours when it fails for this customer (it passed
+    the check on save, so this is an edge its samples missed): the customer still hears from the store,
+    and the order's timeline says why the wording differs."""
+    own = custom.load(session, store.id, message.step, built.locale)
+    if own is not None:
+        try:
+            return render(message.step, built.locale, built.context, own)
+        except TemplateProblem as problem:
+            log.warning("message %s: the store's own template failed: %s", message.id, problem)
+            if message.order_id is not None:
+                detail = f"{message.step}: the store's own wording failed ({problem}); the default was used."
+                timeline.note(session, store.id, message.order_id, "template", detail)
+    return render(message.step, built.locale, built.context)
 
 
 def sender_for(store: Store) -> Sender:

@@ -160,3 +160,18 @@ def shipment_snapshot(
 def ingest_shipment(aftercare: Services, store: Store, snapshot: ShipmentSnapshot) -> ingest.IngestResult:
     with aftercare.db.session() as session:
         return ingest.apply(session, session.get(Store, store.id), snapshot)
+
+
+def signed_in(app: Any, aftercare: Services, store: Store) -> Any:
+    """A test client signed in to ``store``'s pages by its signed link."""
+    from app.web.admin.auth import login_token
+
+    client = app.test_client()
+    response = client.get("/admin/login", query_string={"token": login_token(aftercare.settings, store.id)})
+    assert response.status_code == 302
+    return client
+
+
+def csrf_headers(client: Any) -> dict[str, str]:
+    """The header the admin API wants on every write, as the pages send it."""
+    return {"X-CSRFToken": client.get("/admin/api/session").get_json()["csrf_token"]}

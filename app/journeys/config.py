@@ -50,6 +50,8 @@ class JourneyConfig(BaseModel):
     delivered_fallback_days: int = Field(default=10, ge=1, le=60)  # "delivered" never came: shipped + N
     merge_review_days: int = Field(default=3, ge=0, le=30)  # orders this close share one review request
     win_back_coupon: str | None = Field(default=None, max_length=64)
+    solar_hijri: bool = True  # Persian messages date things in the Solar Hijri calendar
+    open_pixel: bool = False  # count opens with a 1x1 image (off: many readers find it intrusive)
 
     @field_validator("steps")
     @classmethod

@@ -8,12 +8,8 @@ the recommendations, the offer and the one-click links.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from babel import Locale
-from babel.dates import format_date
-from babel.numbers import format_currency
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,6 +18,7 @@ from app.journeys import config as journey_config
 from app.journeys import planner
 from app.journeys.steps import Kind
 from app.links import Links
+from app.messages.localise import e164, long_date, money
 from app.messages.render import FALLBACK_LOCALE, LOCALES
 from app.models import Customer, Message, Order, OrderLine, Product, Review, Shipment, Store
 
@@ -30,6 +27,11 @@ UNSUBSCRIBE_WORDS = {
     "ar": "إلغاء الاشتراك، أو اختيار الرسائل التي تصلك",
     "fa": "لغو اشتراک، یا انتخاب ایمیل‌هایی که دریافت می‌کنید",
 }
+STOP_WORDS = {
+    "en": "Stop these messages",
+    "ar": "لإيقاف هذه الرسائل",
+    "fa": "لغو این پیام‌ها",
+}  # SMS, WhatsApp
 
 
 class NoRecipient(Exception):
@@ -39,9 +41,10 @@ class NoRecipient(Exception):
 @dataclass(frozen=True)
 class Built:
     locale: str
-    to_address: str
+    to_address: str  # email; empty when the customer left only a phone number
     to_name: str
     context: dict[str, Any]
+    to_phone: str | None = None  # E.164, for SMS and WhatsApp
     unsubscribe_url: str | None = None  # every message a customer may refuse carries one
     order_ref: str | None = None  # the platform's order id, for channels that write on the order
 
@@ -56,7 +59,8 @@ def choose_locale(*candidates: str | None) -> str:
     return FALLBACK_LOCALE
 
 
-def build(session: Session, store: Store, message: Message, links: Links) -> Built:
+def build(session: Session, store: Store, message: Message, links: Links, locale: str | None = None) -> Built:
+    """Everything one message needs; ``locale`` overrides the customer's language (a preview)."""
     order = session.get(Order, message.order_id) if message.order_id else None
     customer = session.get(Customer, message.customer_id) if message.customer_id else None
     if order is None:
@@ -65,13 +69,14 @@ def build(session: Session, store: Store, message: Message, links: Links) -> Bui
         address = store.reply_to or store.sender_email
         if not address:
             raise NoRecipient("the store has no address to alert")
-        locale = choose_locale(store.default_locale)
+        locale = choose_locale(locale, store.default_locale)
         context = _base(store, order, customer, locale)
         context["alert"] = message.reason
         return Built(locale, address, store.name, context)
-    if customer is None or not customer.email:
+    phone = e164(customer.phone, order.ship_country) if customer is not None else None
+    if customer is None or not (customer.email or phone):
         raise NoRecipient("there is no one to send it to")
-    locale = choose_locale(order.locale, customer.locale, store.default_locale)
+    locale = choose_locale(locale, order.locale, customer.locale, store.default_locale)
     context = _base(store, order, customer, locale)
     if message.shipment_id is not None:
         shipment = session.get(Shipment, message.shipment_id)
@@ -92,7 +97,7 @@ def build(session: Session, store: Store, message: Message, links: Links) -> Bui
             {
                 "title": product.title,
                 "url": product.url or "",
-                "price": _money(product.price, order.currency, locale),
+                "price": money(product.price, order.currency, locale),
             }
             for product in recommend.for_order(session, order)
         ]
@@ -103,13 +108,17 @@ def build(session: Session, store: Store, message: Message, links: Links) -> Bui
     unsubscribe_url = None
     if message.kind != Kind.TRANSACTIONAL.value:
         unsubscribe_url = links.unsubscribe(store.id, customer.id, message.kind)
-        context["unsubscribe"] = {"url": unsubscribe_url, "label": UNSUBSCRIBE_WORDS[locale]}
+        context["unsubscribe"] = {
+            "url": unsubscribe_url,
+            "label": UNSUBSCRIBE_WORDS[locale],
+            "stop": STOP_WORDS[locale],
+        }
     name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
-    return Built(locale, customer.email, name, context, unsubscribe_url, order.external_id)
+    return Built(locale, customer.email or "", name, context, phone, unsubscribe_url, order.external_id)
 
 
 def _base(store: Store, order: Order, customer: Customer | None, locale: str) -> dict[str, Any]:
-    babel_locale = Locale.parse(locale)
+    solar_hijri = journey_config.parse(store.journey).solar_hijri
     lines = order.lines
     return {
         "locale": locale,
@@ -120,15 +129,15 @@ def _base(store: Store, order: Order, customer: Customer | None, locale: str) ->
         },
         "order": {
             "number": order.number,
-            "total": _money(order.total, order.currency, locale),
-            "placed_on": format_date(order.placed_at, format="long", locale=babel_locale),
+            "total": money(order.total, order.currency, locale),
+            "placed_on": long_date(order.placed_at, locale, store.timezone, solar_hijri=solar_hijri),
             "cash_on_delivery": order.cash_on_delivery,
         },
         "items": [
             {
                 "title": line.title,
                 "quantity": line.quantity,
-                "price": _money(line.unit_price * line.quantity, order.currency, locale),
+                "price": money(line.unit_price * line.quantity, order.currency, locale),
             }
             for line in lines
         ],
@@ -163,7 +172,3 @@ def _review_items(session: Session, store: Store, order: Order, customer: Custom
         seen.add(key)
         items.append({"title": line.title, "url": urls.get(line.product_external_id or "") or ""})
     return items
-
-
-def _money(amount: Decimal | None, currency: str, locale: str) -> str:
-    return "" if amount is None else format_currency(amount, currency, locale=Locale.parse(locale))

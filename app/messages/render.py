@@ -1,10 +1,15 @@
-"""Render one journey step in one language: subject, HTML part and plain-text part.
+"""Render one journey step in one language: subject, HTML part, plain-text part and short text.
 
 Pure: the variables come from ``compose.py``. Templates run in Jinja2's sandbox with autoescaping
 (invariant 8): a customer called ``<script>`` or ``{{ 7*7 }}`` is text, never markup or code. Each
-step has one template per language, ``<locale>/<step>.html.j2``, with a ``subject`` block; the plain
-text part is derived from the HTML (inscriptis) so the two never drift apart, and the HTML gets its CSS
-inlined, because most email clients drop ``<style>`` blocks.
+step has one template per language, ``<locale>/<step>.html.j2``, with a ``subject`` block and a
+``short`` block (the SMS and WhatsApp text); the plain-text part is derived from the HTML (inscriptis)
+so the two never drift apart, and the HTML gets its CSS inlined, because most email clients drop
+``<style>`` blocks.
+
+A merchant may replace a step's subject, body and short text (``Custom``). Those run in a stricter
+sandbox (``sandbox.py``) and their body is placed inside our layout, so the footer with the
+unsubscribe link, the direction and the styles stay ours whatever the merchant writes.
 """
 
 from __future__ import annotations
@@ -21,13 +26,15 @@ from inscriptis.css_profiles import CSS_PROFILES
 from inscriptis.model.config import ParserConfig
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from app.messages import sandbox
+from app.messages.filters import ltr_html, ltr_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOCALES = ("en", "ar", "fa")
 FALLBACK_LOCALE = "en"
 RTL_LOCALES = frozenset({"ar", "fa"})
-LRI, PDI = "\u2066", "\u2069"  # Unicode isolates keep "#1042" and tracking codes whole inside RTL text
 TEXT_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=True)
 BDI_LTR = re.compile(r'<bdi dir="ltr">(.*?)</bdi>', re.DOTALL)
 
@@ -38,14 +45,16 @@ class Rendered:
     subject: str
     text: str
     html: str
+    short: str  # for SMS and WhatsApp: a few lines, no markup
 
 
-def _ltr_html(value: Any) -> Markup:
-    return Markup('<bdi dir="ltr">{}</bdi>').format(escape(str(value)))
+@dataclass(frozen=True)
+class Custom:
+    """A merchant's own wording for one step in one language (``short`` empty: ours is kept)."""
 
-
-def _ltr_text(value: Any) -> str:
-    return f"{LRI}{value}{PDI}"
+    subject: str
+    body: str
+    short: str = ""
 
 
 _environment = SandboxedEnvironment(
@@ -55,33 +64,71 @@ _environment = SandboxedEnvironment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_environment.filters["ltr"] = _ltr_html
-_environment.filters["ltr_text"] = _ltr_text
+_environment.filters["ltr"] = ltr_html
+_environment.filters["ltr_text"] = ltr_text
 _inliner = css_inline.CSSInliner(keep_style_tags=False)
 
 
 def _text_of(markup: str) -> str:
     # Keep the isolation of order numbers and codes that <bdi> gave the HTML part.
-    markup = BDI_LTR.sub(lambda match: LRI + match.group(1) + PDI, markup)
+    markup = BDI_LTR.sub(lambda match: ltr_text(match.group(1)), markup)
     text = get_text(markup, TEXT_CONFIG)
     lines = [line.rstrip() for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
 
 
-def render(step: str, locale: str, context: dict[str, Any]) -> Rendered:
-    """Raises jinja2's errors for a broken template; the dispatcher records them as a failure."""
+def _plain(rendered: str) -> str:
+    """Rendered with autoescaping, wanted as plain text (a header, an SMS): one space between words."""
+    return re.sub(r"\s+", " ", html.unescape(rendered)).strip()
+
+
+def render(step: str, locale: str, context: dict[str, Any], custom: Custom | None = None) -> Rendered:
+    """Raises jinja2's errors for a broken template (and ``sandbox.TemplateProblem`` for a merchant's);
+    the dispatcher records them as a failure."""
     try:
         template = _environment.get_template(f"{locale}/{step}.html.j2")
     except TemplateNotFound:
         locale = FALLBACK_LOCALE
         template = _environment.get_template(f"{locale}/{step}.html.j2")
     context = {**context, "locale": locale, "dir": "rtl" if locale in RTL_LOCALES else "ltr"}
-    subject = "".join(template.blocks["subject"](template.new_context(context)))
-    markup = template.render(context)
-    body = markup.split("<body", 1)[-1]  # the text part starts at the body: no <title> or <style>
+
+    def block(name: str) -> str:
+        if name not in template.blocks:
+            return ""
+        return "".join(template.blocks[name](template.new_context(context)))
+
+    if custom is None:
+        subject, short = _plain(block("subject")), _plain(block("short"))
+        markup = template.render(context)
+    else:
+        subject = _plain(sandbox.render(custom.subject, context, "subject"))
+        short = _plain(sandbox.render(custom.short, context, "short")) if custom.short else ""
+        short = short or _plain(block("short"))
+        body = Markup(sandbox.clean_html(sandbox.render(custom.body, context, "body")))  # noqa: S704 - rendered with autoescaping, then cleaned by nh3
+        wrapper = _environment.get_template("custom.html.j2")
+        markup = wrapper.render({**context, "custom_subject": subject, "custom_body": body})
+    short = short or subject
+    if "unsubscribe" in context:  # on a phone too, every message a customer may refuse says how
+        short += f"\n{context['unsubscribe']['stop']}: {context['unsubscribe']['url']}"
+    body_markup = markup.split("<body", 1)[-1]  # the text part starts at the body: no <title> or <style>
     return Rendered(
         locale=locale,
-        subject=re.sub(r"\s+", " ", html.unescape(subject)).strip(),  # a header: one line, plain text
-        text=_text_of("<body" + body),
+        subject=subject,
+        text=_text_of("<body" + body_markup),
         html=_inliner.inline(markup),
+        short=short,
     )
+
+
+def default_source(step: str, locale: str) -> Custom | None:
+    """Our own wording of a step, as a merchant starts editing it: the inside of each block."""
+    path = TEMPLATES / locale / f"{step}.html.j2"
+    if not path.is_file():
+        return None
+    source = path.read_text(encoding="utf-8")
+
+    def block(name: str) -> str:
+        found = re.search(r"{%\s*block " + name + r"\s*%}(.*?){%\s*endblock\s*%}", source, re.DOTALL)
+        return found.group(1).strip() if found else ""
+
+    return Custom(subject=block("subject"), body=block("body"), short=block("short"))

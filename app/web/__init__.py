@@ -20,12 +20,14 @@ def current_services() -> Services:
 def init_app(app: Flask) -> None:
     from app.web import health, webhooks
     from app.web.admin import routes as admin
+    from app.web.admin import templates_api
     from app.web.public import click, unsubscribe
     from app.web.public import routes as public
 
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(templates_api.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(unsubscribe.bp)
     app.register_blueprint(click.bp)

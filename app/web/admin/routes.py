@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
@@ -20,7 +21,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 RECENT_ORDERS = 50
 
 
-def _store_id() -> int:
+def signed_in_store_id() -> int:
+    """The store this browser signed in to; 401 otherwise. Every admin query filters by it."""
     store_id = session.get("store_id")
     if not isinstance(store_id, int):
         abort(401, description="Sign in with the link from your store to see this page.")
@@ -44,7 +46,7 @@ def login() -> Response:
 
 @bp.get("/")
 def orders() -> str:
-    store_id = _store_id()
+    store_id = signed_in_store_id()
     with current_services().db.session() as db:
         store = db.get(Store, store_id) or abort(401)
         rows = db.scalars(
@@ -68,7 +70,7 @@ def orders() -> str:
 
 @bp.get("/orders/<int:order_id>")
 def order(order_id: int) -> str:
-    store_id = _store_id()
+    store_id = signed_in_store_id()
     with current_services().db.session() as db:
         store = db.get(Store, store_id) or abort(401)
         found = db.scalars(
@@ -99,7 +101,7 @@ def order(order_id: int) -> str:
 @bp.get("/api/orders/<int:order_id>/journey")
 def order_journey(order_id: int) -> dict[str, object]:
     """The order's journey as JSON: every step, its status, when, and why."""
-    store_id = _store_id()
+    store_id = signed_in_store_id()
     with current_services().db.session() as db:
         store = db.get(Store, store_id) or abort(401)
         found = db.scalars(select(Order).where(Order.store_id == store_id, Order.id == order_id)).first()
@@ -121,10 +123,16 @@ def _local(store: Store) -> Callable[[datetime | None], str]:
     return fmt
 
 
+@bp.get("/api/session")
+def api_session() -> dict[str, object]:
+    """The signed-in store and the CSRF token its pages send back in ``X-CSRFToken`` on every write."""
+    return {"store_id": signed_in_store_id(), "csrf_token": generate_csrf()}
+
+
 @bp.get("/api/data-exports")
 def data_exports() -> dict[str, object]:
     """Customers' requests for their data (GDPR access), newest first, for the merchant to hand over."""
-    store_id = _store_id()
+    store_id = signed_in_store_id()
     with current_services().db.session() as db:
         rows = db.scalars(
             select(DataExport).where(DataExport.store_id == store_id).order_by(DataExport.created_at.desc())
@@ -146,7 +154,7 @@ def data_exports() -> dict[str, object]:
 @bp.get("/api/data-exports/<int:export_id>")
 def data_export(export_id: int) -> Response:
     """One export as a JSON file to download and send to the customer."""
-    store_id = _store_id()
+    store_id = signed_in_store_id()
     with current_services().db.session() as db:
         row = db.scalars(
             select(DataExport).where(DataExport.store_id == store_id, DataExport.id == export_id)

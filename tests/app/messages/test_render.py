@@ -6,7 +6,8 @@ import pytest
 
 from app.journeys.steps import STEPS
 from app.messages.compose import choose_locale
-from app.messages.render import LOCALES, LRI, PDI, render
+from app.messages.filters import LRI, PDI
+from app.messages.render import LOCALES, render
 
 
 def context(first_name: str = "Layla", cod: bool = False) -> dict:

@@ -9,14 +9,7 @@ from sqlalchemy import select
 from app import clock, privacy
 from app.models import Order, Store
 from app.web.admin.auth import login_token
-from tests.helpers import T0, ingest_order, make_store, order_snapshot
-
-
-def _signed_in(app, aftercare, store):
-    client = app.test_client()
-    response = client.get("/admin/login", query_string={"token": login_token(aftercare.settings, store.id)})
-    assert response.status_code == 302
-    return client
+from tests.helpers import T0, ingest_order, make_store, order_snapshot, signed_in
 
 
 def _order_id(aftercare, store) -> int:
@@ -55,7 +48,7 @@ def test_merchant_sees_own_orders_and_messages(app, aftercare):
     clock.freeze(T0)
     store = make_store(aftercare)
     ingest_order(aftercare, store, order_snapshot("5150", first_name="Shirin"))
-    client = _signed_in(app, aftercare, store)
+    client = signed_in(app, aftercare, store)
     page = client.get("/admin/").get_data(as_text=True)
     assert "#5150" in page and "Shirin" in page and "thank you" in page
     detail = client.get(f"/admin/orders/{_order_id(aftercare, store)}").get_data(as_text=True)
@@ -67,7 +60,7 @@ def test_another_stores_orders_are_invisible(app, aftercare):
     mine, theirs = make_store(aftercare, name="Mine"), make_store(aftercare, name="Theirs")
     ingest_order(aftercare, mine, order_snapshot("1", first_name="Maryam"))
     ingest_order(aftercare, theirs, order_snapshot("2", first_name="Omid"))
-    client = _signed_in(app, aftercare, mine)
+    client = signed_in(app, aftercare, mine)
     page = client.get("/admin/").get_data(as_text=True)
     assert "Maryam" in page and "Omid" not in page
     response = client.get(f"/admin/orders/{_order_id(aftercare, theirs)}")
@@ -78,7 +71,7 @@ def test_signing_into_another_store_replaces_the_session(app, aftercare):
     clock.freeze(T0)
     first, second = make_store(aftercare, name="First"), make_store(aftercare, name="Second")
     ingest_order(aftercare, first, order_snapshot("1", first_name="Amal"))
-    client = _signed_in(app, aftercare, first)
+    client = signed_in(app, aftercare, first)
     client.get("/admin/login", query_string={"token": login_token(aftercare.settings, second.id)})
     assert "Amal" not in client.get("/admin/").get_data(as_text=True)
 
@@ -87,7 +80,7 @@ def test_hostile_customer_name_is_shown_as_text(app, aftercare):
     clock.freeze(T0)
     store = make_store(aftercare)
     ingest_order(aftercare, store, order_snapshot("1", first_name='<script>alert("x")</script>'))
-    page = _signed_in(app, aftercare, store).get("/admin/").get_data(as_text=True)
+    page = signed_in(app, aftercare, store).get("/admin/").get_data(as_text=True)
     assert "<script>alert" not in page and "&lt;script&gt;" in page
 
 
@@ -107,12 +100,12 @@ def test_a_customers_data_export_is_downloadable_by_its_store_only(app, aftercar
             session, session.get(Store, store.id), "req-1", None, "layla@example.test"
         )
         export_id = export.id
-    client = _signed_in(app, aftercare, store)
+    client = signed_in(app, aftercare, store)
     listing = client.get("/admin/api/data-exports").get_json()["exports"]
     assert [item["request"] for item in listing] == ["req-1"]
     download = client.get(listing[0]["url"])
     assert download.status_code == 200 and "attachment" in download.headers["Content-Disposition"]
     assert download.get_json()["customers"][0]["email"] == "layla@example.test"
-    stranger = _signed_in(app, aftercare, other)
+    stranger = signed_in(app, aftercare, other)
     assert stranger.get(f"/admin/api/data-exports/{export_id}").status_code == 404
     assert stranger.get("/admin/api/data-exports").get_json()["exports"] == []

@@ -1,0 +1,54 @@
+"""Dates, prices and phone numbers as a customer in each language expects them.
+
+Babel formats dates and money for the locale. Persian readers get Persian digits (CLDR's ``arabext``
+numbering, which Babel knows but does not apply to digits), and, unless the store turns it off,
+dates in the Solar Hijri calendar that Iran and Afghanistan use (``jdatetime``): "۲ آذر ۱۴۰۵".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import jdatetime
+import phonenumbers
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency
+
+PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def digits(text: str, locale: str) -> str:
+    return text.translate(PERSIAN_DIGITS) if locale == "fa" else text
+
+
+def long_date(moment: datetime, locale: str, zone: str, *, solar_hijri: bool = True) -> str:
+    """The day of ``moment`` in the store's time zone, written out: "November 3, 2026", "3 نوفمبر
+    2026" as Babel writes Arabic, "۱۳ آبان ۱۴۰۵" in Persian."""
+    day = moment.astimezone(ZoneInfo(zone)).date()
+    if locale == "fa" and solar_hijri:
+        persian = jdatetime.date.fromgregorian(date=day, locale="fa_IR")
+        return digits(f"{persian.day} {persian.strftime('%B')} {persian.year}", locale)
+    return digits(format_date(day, format="long", locale=Locale.parse(locale)), locale)
+
+
+def money(amount: Decimal | None, currency: str, locale: str) -> str:
+    if amount is None:
+        return ""
+    return digits(format_currency(amount, currency, locale=Locale.parse(locale)), locale)
+
+
+def e164(phone: str | None, country: str | None) -> str | None:
+    """The number in E.164 (``+966501234567``) for SMS and WhatsApp, read with the shipping country as
+    the default region; None when it is not a possible number."""
+    if not phone:
+        return None
+    try:
+        number = phonenumbers.parse(phone, (country or "").upper() or None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
