@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app import suppression
 from app.db import insert_ignore
 from app.journeys import schedule
 from app.journeys.steps import Kind
@@ -23,34 +24,29 @@ OPEN = (MessageStatus.SCHEDULED, MessageStatus.HELD)
 
 
 def stopped(session: Session, store: Store, customer: Customer) -> set[str]:
-    """The kinds this customer's address no longer receives."""
-    address = (customer.email or "").lower()
-    return set(
-        session.scalars(
-            select(Suppression.kind).where(Suppression.store_id == store.id, Suppression.address == address)
-        )
-    )
+    """The kinds this customer chose to stop (on any of their addresses)."""
+    return set().union(*suppression.of(session, store, customer).values()) - {"all"}
 
 
 def choose(session: Session, store: Store, customer: Customer, stop: set[str]) -> int:
     """Stop exactly the kinds in ``stop`` (resuming the others the customer had stopped); returns how
     many planned messages were cancelled as a result."""
-    address = (customer.email or "").lower()
-    if not address:
-        return 0
     unknown = stop - set(CHOOSABLE)
     if unknown:
         raise ValueError(f"not a kind of message one can stop: {sorted(unknown)}")
-    for kind in stop:
-        insert_ignore(
-            session,
-            Suppression,
-            {"store_id": store.id, "address": address, "kind": kind, "reason": UNSUBSCRIBED},
-        )
+    if not suppression.addresses(customer):
+        return 0
+    for address in suppression.addresses(customer):  # the choice holds however we reach them
+        for kind in stop:
+            insert_ignore(
+                session,
+                Suppression,
+                {"store_id": store.id, "address": address, "kind": kind, "reason": UNSUBSCRIBED},
+            )
     session.execute(
         delete(Suppression).where(
             Suppression.store_id == store.id,
-            Suppression.address == address,
+            Suppression.address.in_(suppression.addresses(customer)),
             Suppression.reason == UNSUBSCRIBED,  # bounces and complaints are not the customer's to undo
             Suppression.kind.in_(set(CHOOSABLE) - stop),
         )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from app import clock, privacy, stores, timeline
 from app.db import insert_ignore
 from app.journeys import schedule
+from app.messages.localise import e164
 from app.models import Customer, Order, OrderLine, Product, Shipment, ShipmentEvent, Store
 from connectors.base import (
     CustomerSnapshot,
@@ -86,7 +87,8 @@ def apply(session: Session, store: Store, snapshot: Snapshot) -> IngestResult:
 
 
 def apply_order(session: Session, store: Store, snap: OrderSnapshot) -> IngestResult:
-    customer = _upsert_customer(session, store, snap.customer) if snap.customer else None
+    country = snap.shipping.country if snap.shipping else None
+    customer = _upsert_customer(session, store, snap.customer, country) if snap.customer else None
     order, created, before = _upsert_newer(
         session, Order, store, snap.external_id, _order_fields(snap, customer)
     )
@@ -267,8 +269,12 @@ def _upsert_newer(
     return row, False, before
 
 
-def _upsert_customer(session: Session, store: Store, snap: CustomerSnapshot) -> Customer:
-    """Customers carry no modification time of their own: they follow their (newer) orders."""
+def _upsert_customer(
+    session: Session, store: Store, snap: CustomerSnapshot, country: str | None = None
+) -> Customer:
+    """Customers carry no modification time of their own: they follow their (newer) orders. A phone
+    number is kept in E.164 when it can be read (with the shipping country for a local number), so
+    SMS, WhatsApp and the suppression list all know it by one spelling."""
     insert_ignore(
         session,
         Customer,
@@ -281,7 +287,7 @@ def _upsert_customer(session: Session, store: Store, snap: CustomerSnapshot) -> 
         customer.email = (snap.email or "").strip().lower() or customer.email
         customer.first_name = snap.first_name or customer.first_name
         customer.last_name = snap.last_name or customer.last_name
-        customer.phone = snap.phone or customer.phone
+        customer.phone = (e164(snap.phone, country) or snap.phone) if snap.phone else customer.phone
         customer.locale = snap.locale or customer.locale
         customer.accepts_marketing = snap.accepts_marketing
     return customer

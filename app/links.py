@@ -11,6 +11,8 @@ CHECK_IN = "check-in"
 CHECK_IN_MAX_AGE_SECONDS = 60 * 24 * 3600
 CLICK = "click"
 CLICK_MAX_AGE_SECONDS = 2 * 365 * 24 * 3600
+OPEN = "open"
+OPEN_MAX_AGE_SECONDS = 2 * 365 * 24 * 3600
 UNSUBSCRIBE = "unsubscribe"
 UNSUBSCRIBE_MAX_AGE_SECONDS = 3 * 365 * 24 * 3600  # an old email's link must still work
 
@@ -51,6 +53,15 @@ class Links:
         if not url.startswith(("https://", "http://")):
             raise signing.TokenInvalid("this link is not valid")
         return store_id, message_id, url
+
+    def opened(self, store_id: int, message_id: int) -> str:
+        """The open pixel's address for one message."""
+        token = signing.dumps(self.settings.secret_key, OPEN, [store_id, message_id, ""])
+        return self._url(f"/o/{token}.gif")
+
+    def read_opened(self, token: str) -> tuple[int, int]:
+        store_id, message_id, _ = self._ids_and_text(OPEN, token, OPEN_MAX_AGE_SECONDS)
+        return store_id, message_id
 
     def _ids_and_text(self, purpose: str, token: str, max_age: int) -> tuple[int, int, str]:
         """A token holding ``[int, int, str]`` for ``purpose``; TokenInvalid for anything else."""

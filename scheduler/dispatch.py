@@ -20,16 +20,17 @@ from enum import StrEnum
 from sqlalchemy import Update, and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from app import clock, timeline
+from app import clock, suppression, timeline
 from app.db import Database, insert_ignore
+from app.journeys import config as journey_config
 from app.journeys import schedule
 from app.journeys.planner import Verdict
 from app.journeys.steps import PREVIOUS_STEP
 from app.links import Links
-from app.messages import compose, custom, tracked
+from app.messages import compose, custom, segments, tracked
 from app.messages.render import Rendered, render
 from app.messages.sandbox import TemplateProblem
-from app.models import Message, MessageStatus, Order, Store, StoreStatus, Suppression
+from app.models import Customer, Message, MessageStatus, Order, Store, StoreStatus, Suppression
 from scheduler.channels.base import (
     Channel,
     ChannelDown,
@@ -37,6 +38,7 @@ from scheduler.channels.base import (
     PermanentChannelError,
     RecipientRefused,
     Sender,
+    Undeliverable,
 )
 
 log = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ RETRY_CAP_SECONDS = 3600
 CHANNEL_DOWN_RETRY = timedelta(minutes=5)
 DEFER_TOLERANCE = timedelta(minutes=1)
 ALERT_STEPS = frozenset({"merchant_alert"})
+PHONE_CHANNELS = frozenset({"sms", "whatsapp"})
 FOLLOWED_STEPS = frozenset(PREVIOUS_STEP.values())  # to the merchant, not part of the customer's journey
 
 
@@ -64,7 +67,7 @@ class Outcome(StrEnum):
 class Prepared:
     sender: Sender
     outgoing: Outgoing
-    channel: Channel
+    channels: list[tuple[str, Channel]]  # in the order to try them
 
 
 def jittered(base: timedelta, rng: random.Random | None = None) -> timedelta:
@@ -149,29 +152,52 @@ class Dispatcher:
         with self.db.session() as session:
             return sorted((row.id, row.store_id) for row in session.execute(claim))
 
-    def deliver(self, message_id: int, store_id: int, down: set[int] | None = None) -> Outcome:
+    def deliver(self, message_id: int, store_id: int, down: set[tuple[int, str]] | None = None) -> Outcome:
+        """Send through the message's channel, else the step's next usable ones in order: a channel
+        that is down, or cannot reach this customer (no phone, WhatsApp's window closed, an address
+        that bounced), hands over to the next. If none could take it and one was down, the message
+        waits for it without using an attempt; if none could reach the customer, it fails."""
         down = set() if down is None else down
-        if store_id in down:
-            return self._release(message_id, "the store's channel was unreachable moments ago")
         prepared = self._prepare(message_id)
         if isinstance(prepared, Outcome):
             return prepared
-        try:
-            provider_id = prepared.channel.send(prepared.sender, prepared.outgoing)
-        except ChannelDown as exc:
-            log.warning("message %s: the store's channel is down: %s", message_id, exc)
-            down.add(store_id)
-            return self._release(message_id, f"waiting for the store's channel to come back ({exc})")
-        except RecipientRefused as exc:
-            return self._record_failure(
-                message_id, str(exc), permanent=True, bounced=prepared.outgoing.to_address
+        outgoing, tried, waiting = prepared.outgoing, [], False
+        for name, channel in prepared.channels:
+            if (store_id, name) in down:
+                tried.append(f"{name} was unreachable moments ago")
+                waiting = True
+                continue
+            try:
+                provider_id = channel.send(prepared.sender, outgoing)
+            except ChannelDown as exc:
+                log.warning("message %s: the store's %s channel is down: %s", message_id, name, exc)
+                down.add((store_id, name))
+                tried.append(f"{name}: {exc}")
+                waiting = True
+                continue
+            except RecipientRefused as exc:
+                address = outgoing.to_phone if name in PHONE_CHANNELS else outgoing.to_address
+                self._suppress(message_id, address or "")
+                tried.append(f"{name}: {exc}")
+                continue
+            except Undeliverable as exc:
+                tried.append(f"{name}: {exc}")
+                continue
+            except PermanentChannelError as exc:
+                return self._record_failure(message_id, f"{name}: {exc}", permanent=True)
+            except Exception as exc:  # noqa: BLE001 - every other error is worth another try
+                log.warning("message %s: transient send error on %s: %s", message_id, name, exc)
+                return self._record_failure(
+                    message_id, f"{name}: {exc or type(exc).__name__}", permanent=False
+                )
+            return self._record_sent(message_id, provider_id, name, outgoing)
+        if waiting:
+            return self._release(
+                message_id, "waiting for the store's channel to come back (" + "; ".join(tried) + ")"
             )
-        except PermanentChannelError as exc:
-            return self._record_failure(message_id, str(exc), permanent=True)
-        except Exception as exc:  # noqa: BLE001 - every other error is worth another try
-            log.warning("message %s: transient send error: %s", message_id, exc)
-            return self._record_failure(message_id, str(exc) or type(exc).__name__, permanent=False)
-        return self._record_sent(message_id, provider_id)
+        return self._record_failure(
+            message_id, "no channel could reach the customer: " + "; ".join(tried), permanent=True
+        )
 
     # --- steps -------------------------------------------------------------------------------------
 
@@ -188,10 +214,15 @@ class Dispatcher:
                 verdict = self._replan(session, store, message)
                 if verdict is not None:
                     return verdict
-            channel = self.channels.get(message.channel)
-            if channel is None:
+            if message.channel not in self.channels:
                 schedule.fail(session, message, f"unknown channel {message.channel!r}")
                 return Outcome.FAILED
+            names = [message.channel]
+            if message.step not in ALERT_STEPS:
+                names += [
+                    name for name in schedule.channels_for(store, message.step) if name != message.channel
+                ]
+            channels = [(name, self.channels[name]) for name in names if name in self.channels]
             try:
                 built = compose.build(session, store, message, self.links)
                 rendered = _render(session, store, message, built)
@@ -208,12 +239,15 @@ class Dispatcher:
                 log.exception("message %s: rendering failed", message_id)
                 schedule.fail(session, message, f"the template could not be rendered: {exc}")
                 return Outcome.FAILED
-            message.recipient = built.to_address
+            to_address, to_phone = _reachable(session, store, message, built)
+            message.recipient = to_address or to_phone
             message.subject = rendered.subject
+            if journey_config.parse(store.journey).open_pixel and message.step not in ALERT_STEPS:
+                html = tracked.with_pixel(html, self.links.opened(store.id, message.id))
             domain = (store.sender_email or "aftercare.invalid").rpartition("@")[2]
             outgoing = Outgoing(
                 message_id=f"<aftercare.{store.id}.{message.id}@{domain}>",
-                to_address=built.to_address,
+                to_address=to_address,
                 to_name=built.to_name,
                 subject=rendered.subject,
                 text=text,
@@ -221,8 +255,12 @@ class Dispatcher:
                 locale=rendered.locale,
                 headers=_headers(store, message, built.unsubscribe_url),
                 order_ref=built.order_ref,
+                to_phone=to_phone,
+                short=rendered.short,
+                step=message.step,
+                kind=message.kind,
             )
-            return Prepared(sender_for(store), outgoing, channel)
+            return Prepared(sender_for(store), outgoing, channels)
 
     def _replan(self, session: Session, store: Store, message: Message) -> Outcome | None:
         """None when the message should go now; otherwise what happened to it instead."""
@@ -267,14 +305,18 @@ class Dispatcher:
             Message.claimed_by == self.worker_id,
         )
 
-    def _record_sent(self, message_id: int, provider_id: str) -> Outcome:
+    def _record_sent(self, message_id: int, provider_id: str, channel: str, outgoing: Outgoing) -> Outcome:
         now = clock.now()
+        phone = channel in PHONE_CHANNELS
+        recipient = outgoing.to_phone if phone else outgoing.to_address
         with self.db.session() as session:
             result = session.execute(
                 self._guarded(message_id).values(
                     status=MessageStatus.SENT,
                     sent_at=now,
                     provider_message_id=provider_id[:255],
+                    channel=channel,
+                    recipient=recipient or None,
                     lease_until=None,
                     updated_at=now,
                 )
@@ -284,37 +326,36 @@ class Dispatcher:
                 return Outcome.LOST_LEASE
             message = session.get(Message, message_id)
             if message is not None and message.order_id is not None:
-                timeline.note(
-                    session,
-                    message.store_id,
-                    message.order_id,
-                    "sent",
-                    f"{message.step}: sent to {message.recipient} by {message.channel}.",
-                )
+                cost = _cost(outgoing) if phone else ""
+                detail = f"{message.step}: sent to {message.recipient} by {channel}{cost}."
+                timeline.note(session, message.store_id, message.order_id, "sent", detail)
                 if message.step in FOLLOWED_STEPS:  # plan what counts from this send (the reminder)
                     store, order = session.get(Store, message.store_id), session.get(Order, message.order_id)
                     if store is not None and order is not None:
                         schedule.refresh_order(session, store, order)
         return Outcome.SENT
 
-    def _record_failure(
-        self, message_id: int, error: str, *, permanent: bool, bounced: str | None = None
-    ) -> Outcome:
+    def _suppress(self, message_id: int, address: str) -> None:
+        """A hard bounce or a STOP: nothing more goes to this address, of any kind."""
+        if not address:
+            return
+        with self.db.session() as session:
+            message = session.get(Message, message_id)
+            if message is None or not self._holds(message):
+                return
+            values = {
+                "store_id": message.store_id,
+                "address": address.lower(),
+                "kind": "all",
+                "reason": "hard_bounce",
+            }
+            insert_ignore(session, Suppression, values)
+
+    def _record_failure(self, message_id: int, error: str, *, permanent: bool) -> Outcome:
         with self.db.session() as session:
             message = session.get(Message, message_id)
             if message is None or not self._holds(message):
                 return Outcome.LOST_LEASE
-            if bounced:  # a hard bounce: suppress the address for every kind, so nothing more goes to it
-                insert_ignore(
-                    session,
-                    Suppression,
-                    {
-                        "store_id": message.store_id,
-                        "address": bounced.lower(),
-                        "kind": "all",
-                        "reason": "hard_bounce",
-                    },
-                )
             if permanent or message.attempts >= self.max_attempts:
                 prefix = "" if permanent else f"gave up after {message.attempts} attempts: "
                 schedule.fail(session, message, prefix + error)
@@ -342,6 +383,27 @@ def _render(session: Session, store: Store, message: Message, built: compose.Bui
     return render(message.step, built.locale, built.context)
 
 
+def _reachable(
+    session: Session, store: Store, message: Message, built: compose.Built
+) -> tuple[str, str | None]:
+    """The customer's email and phone, without any that bounced or said STOP (those channels then
+    hand over to the next)."""
+    customer = session.get(Customer, message.customer_id) if message.customer_id else None
+    if customer is None or message.step in ALERT_STEPS:
+        return built.to_address, built.to_phone
+    blocked = {
+        address for address, kinds in suppression.of(session, store, customer).items() if "all" in kinds
+    }
+    email = "" if built.to_address.lower() in blocked else built.to_address
+    phone = None if built.to_phone in blocked else built.to_phone
+    return email, phone
+
+
+def _cost(outgoing: Outgoing) -> str:
+    counted = segments.count(outgoing.short)
+    return f" ({counted.count} {counted.encoding} segment{'s' if counted.count != 1 else ''})"
+
+
 def sender_for(store: Store) -> Sender:
     return Sender(
         name=store.sender_name or store.name,
@@ -354,6 +416,12 @@ def sender_for(store: Store) -> Sender:
         smtp_password=store.smtp_password,
         platform=store.platform,
         credentials=store.credentials,
+        twilio_account_sid=store.twilio_account_sid,
+        twilio_auth_token=store.twilio_auth_token,
+        sms_from=store.sms_from,
+        whatsapp_from=store.whatsapp_from,
+        hook_url=store.hook_url,
+        hook_secret=store.hook_secret,
     )
 
 

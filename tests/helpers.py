@@ -73,6 +73,7 @@ def order_snapshot(
     locale: str | None = "en",
     items: int = 2,
     accepts_marketing: bool = True,
+    phone: str | None = None,
 ) -> OrderSnapshot:
     placed = placed_at or clock.now()
     paid = placed if status in (OrderStatus.PAID, OrderStatus.COMPLETED) and not cash_on_delivery else None
@@ -96,6 +97,7 @@ def order_snapshot(
             last_name="Haddad",
             locale=locale,
             accepts_marketing=accepts_marketing,
+            phone=phone,
         ),
         shipping=AddressSnapshot(name=f"{first_name} Haddad", city="Riyadh", country="SA"),
         lines=tuple(

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 # The channels a step may name, in scheduler/channels (a test keeps the two lists equal).
-CHANNELS = ("smtp", "store_note", "outbox")
+CHANNELS = ("smtp", "store_note", "sms", "whatsapp", "webhook", "outbox")
 
 
 class StepConfig(BaseModel):

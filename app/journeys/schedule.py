@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock, recommend, timeline
+from app import clock, recommend, suppression, timeline
 from app.db import insert_ignore
 from app.journeys import config as journey_config
 from app.journeys import planner, timing
@@ -44,7 +44,6 @@ from app.models import (
     ShipmentEvent,
     Store,
     StoreStatus,
-    Suppression,
 )
 from connectors import registry
 from connectors.base import OrderStatus, ShipmentStatus
@@ -143,19 +142,16 @@ def _customer(session: Session, store: Store, order: Order, customer: Customer |
         return CustomerState(
             recipient=None, zone=timing.safe_zone(store.timezone), country=order.ship_country
         )
-    address = (customer.email or "").lower()
-    suppressed = set(
-        session.scalars(
-            select(Suppression.kind).where(Suppression.store_id == store.id, Suppression.address == address)
-        )
-    )
+    found = suppression.of(session, store, customer)
+    reachable = [address for address, kinds in found.items() if "all" not in kinds]
+    stopped = set().union(*found.values()) - {"all"}
     return CustomerState(
-        recipient=customer.email or None,
-        suppressed="the customer's address is on the suppression list" if "all" in suppressed else None,
+        recipient=reachable[0] if reachable else None,
+        suppressed="the customer's address is on the suppression list" if found and not reachable else None,
         zone=timing.zone_for(order.ship_country, customer.phone, timing.safe_zone(store.timezone)),
         country=order.ship_country,
         marketing_consent=customer.accepts_marketing,
-        unsubscribed=frozenset(suppressed - {"all"}),
+        unsubscribed=frozenset(stopped),
         marketing_paused=customer.marketing_paused,
         redacted=customer.redacted_at is not None,
     )
@@ -373,15 +369,17 @@ def _set(
         )
 
 
-def channel_for(store: Store, step: str) -> str:
-    """The first channel in the step's order of preference that this store can use, falling back to the
-    store's own channel: a merchant may prefer the store's mailer (``store_note``) and have it only on
-    WooCommerce, or prefer their SMTP server before they have set one up."""
+def channels_for(store: Store, step: str) -> list[str]:
+    """The channels this store can use for ``step``, in the step's order of preference, then the store's
+    own channel: a merchant may prefer WhatsApp and have no Twilio account yet, or prefer the store's
+    mailer (``store_note``), which only WooCommerce has. The dispatcher tries them in this order."""
     preferred = journey_config.parse(store.journey).step(step).channels
-    for name in (*preferred, store.channel):
-        if _usable(store, name):
-            return name
-    return store.channel
+    ordered = list(dict.fromkeys((*preferred, store.channel)))
+    return [name for name in ordered if _usable(store, name)] or [store.channel]
+
+
+def channel_for(store: Store, step: str) -> str:
+    return channels_for(store, step)[0]
 
 
 def _usable(store: Store, channel: str) -> bool:
@@ -390,6 +388,13 @@ def _usable(store: Store, channel: str) -> bool:
     if channel == "store_note":
         platform = registry.CONNECTORS.get(store.platform)
         return bool(store.credentials) and platform is not None and hasattr(platform, "send_customer_note")
+    twilio = bool(store.twilio_account_sid and store.twilio_auth_token)
+    if channel == "sms":
+        return twilio and bool(store.sms_from)
+    if channel == "whatsapp":
+        return twilio and bool(store.whatsapp_from)
+    if channel == "webhook":
+        return bool(store.hook_url and store.hook_secret)
     return channel == "outbox"
 
 

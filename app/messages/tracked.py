@@ -1,4 +1,5 @@
-"""Every web link in a rendered message, sent through our signed redirect so the click is recorded.
+"""Every web link in a rendered message, sent through our signed redirect so the click is recorded;
+and, where the store turned it on, a 1x1 image that records the first open.
 
 lxml rewrites the HTML's links (``href`` only: images are not clicks); the plain-text part, derived
 from the same HTML, gets the same URLs replaced. Only http(s) links are wrapped: ``mailto:`` and
@@ -34,3 +35,17 @@ def rewrite(html: str, text: str, wrap: Callable[[str], str], ours: str) -> tupl
     for original in sorted(wrapped, key=len, reverse=True):  # longest first: no URL is a prefix victim
         text = text.replace(original, wrapped[original])
     return rewritten, text
+
+
+def with_pixel(html: str, url: str) -> str:
+    """``html`` with an invisible image from ``url`` at the end of its body. Opens are a rough figure
+    (Apple Mail loads every image in advance; many clients load none), so they are off by default."""
+    document = lxml.html.document_fromstring(html)
+    body = document.find("body")
+    if body is None:
+        return html
+    pixel = lxml.html.Element(
+        "img", src=url, width="1", height="1", alt="", style="display:block;border:0;width:1px;height:1px"
+    )
+    body.append(pixel)
+    return lxml.html.tostring(document, encoding="unicode", doctype=DOCTYPE)

@@ -21,7 +21,7 @@ def init_app(app: Flask) -> None:
     from app.web import health, webhooks
     from app.web.admin import routes as admin
     from app.web.admin import templates_api
-    from app.web.public import click, unsubscribe
+    from app.web.public import click, opened, unsubscribe
     from app.web.public import routes as public
 
     app.register_blueprint(health.bp)
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(unsubscribe.bp)
     app.register_blueprint(click.bp)
+    app.register_blueprint(opened.bp)
     for connector in app.extensions["aftercare"].connectors.values():
         if (blueprint := getattr(connector, "blueprint", None)) is not None:
             app.register_blueprint(blueprint)  # a platform's own pages: install, connect, app home

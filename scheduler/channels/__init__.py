@@ -6,13 +6,21 @@ from app.config import Settings
 from connectors.base import Connector
 from scheduler.channels.base import Channel
 from scheduler.channels.outbox import OutboxChannel
+from scheduler.channels.sms import SmsChannel
 from scheduler.channels.smtp import SmtpChannel
 from scheduler.channels.store_note import StoreNoteChannel
+from scheduler.channels.twilio_api import TwilioMessages
+from scheduler.channels.webhook import WebhookChannel
+from scheduler.channels.whatsapp import WhatsAppChannel
 
 
 def build(settings: Settings, connectors: dict[str, Connector] | None = None) -> dict[str, Channel]:
+    twilio = TwilioMessages(settings.twilio_api_url)
     return {
         "smtp": SmtpChannel(),
         "outbox": OutboxChannel(settings.outbox_dir),
         "store_note": StoreNoteChannel(connectors or {}),
+        "sms": SmsChannel(twilio),
+        "whatsapp": WhatsAppChannel(twilio),
+        "webhook": WebhookChannel(public_only=settings.environment == "production"),
     }

@@ -36,7 +36,13 @@ class PermanentChannelError(ChannelError):
 
 
 class RecipientRefused(PermanentChannelError):
-    """The address itself does not exist (a hard bounce): nothing more should be sent to it."""
+    """The address itself does not exist (a hard bounce), or its owner told the provider to stop
+    (an SMS "STOP"): nothing more should be sent to it."""
+
+
+class Undeliverable(PermanentChannelError):
+    """This channel cannot reach this customer (no phone number, a landline, WhatsApp's window
+    closed): the next channel in the step's order of preference may."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,12 @@ class Sender:
     smtp_password: str | None = None
     platform: str | None = None  # for channels that go through the store's platform (customer notes)
     credentials: str | None = None
+    twilio_account_sid: str | None = None  # SMS and WhatsApp through the store's own Twilio account
+    twilio_auth_token: str | None = None
+    sms_from: str | None = None
+    whatsapp_from: str | None = None
+    hook_url: str | None = None  # the store's own sending system, for the signed webhook channel
+    hook_secret: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,10 @@ class Outgoing:
     locale: str = "en"
     headers: Mapping[str, str] = field(default_factory=dict)
     order_ref: str | None = None  # the platform's id of the order the message is about
+    to_phone: str | None = None  # E.164, for SMS and WhatsApp
+    short: str = ""  # the SMS and WhatsApp text
+    step: str = ""
+    kind: str = ""
 
 
 class Channel(Protocol):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scheduler.channels.base import Outgoing, Sender, TransientChannelError, to_mime
+from scheduler.channels.base import Outgoing, Sender, TransientChannelError, Undeliverable, to_mime
 
 
 class OutboxChannel:
@@ -14,6 +14,8 @@ class OutboxChannel:
         self.folder = Path(folder)
 
     def send(self, sender: Sender, outgoing: Outgoing) -> str:
+        if not outgoing.to_address:
+            raise Undeliverable("the customer has no email address we may write to")
         safe_id = "".join(
             ch if ch.isalnum() or ch in "-_." else "_" for ch in outgoing.message_id.strip("<>")
         )

@@ -13,6 +13,7 @@ from scheduler.channels.base import (
     RecipientRefused,
     Sender,
     TransientChannelError,
+    Undeliverable,
     to_mime,
 )
 
@@ -25,6 +26,8 @@ class SmtpChannel:
     def send(self, sender: Sender, outgoing: Outgoing) -> str:
         if not sender.smtp_host:
             raise ChannelDown("the store has no SMTP server configured")
+        if not outgoing.to_address:
+            raise Undeliverable("the customer has no email address we may write to")
         message = to_mime(sender, outgoing)
         try:
             with _connect(sender) as server:

@@ -1,0 +1,25 @@
+"""SMS from the store's own number, through the store's own Twilio account.
+
+The text is the step's short text (``short`` block, or the merchant's own), which carries the stop
+link on every message a customer may refuse. Links in it are not tracked: a signed redirect is longer
+than the link, and the merchant pays per segment (``app.messages.segments``).
+"""
+
+from __future__ import annotations
+
+from scheduler.channels.base import ChannelDown, Outgoing, Sender, Undeliverable
+from scheduler.channels.twilio_api import TwilioMessages
+
+
+class SmsChannel:
+    name = "sms"
+
+    def __init__(self, twilio: TwilioMessages) -> None:
+        self.twilio = twilio
+
+    def send(self, sender: Sender, outgoing: Outgoing) -> str:
+        if not sender.sms_from:
+            raise ChannelDown("the store has no SMS number set")
+        if not outgoing.to_phone:
+            raise Undeliverable("the customer left no mobile number")
+        return self.twilio.send(sender, outgoing.to_phone, sender.sms_from, outgoing.short)

@@ -1,0 +1,171 @@
+"""SMS and WhatsApp through the store's own Twilio account (a fake Twilio over loopback), with the
+fallback to the step's next channel, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+
+import pytest
+from sqlalchemy import select
+
+from app import clock, create_app, services
+from app.models import Customer, Message, Suppression, TimelineEntry
+from scheduler.dispatch import Outcome
+from scheduler.jobs import make_dispatcher
+from tests import helpers
+from tests.conftest import settings_for
+from tests.fakes.twilio import FakeTwilio
+from tests.helpers import T0, ingest_order, make_store
+
+STORE_NUMBER = "+14155550100"
+order_snapshot = functools.partial(helpers.order_snapshot, accepts_marketing=False)
+
+
+@pytest.fixture
+def twilio():
+    with FakeTwilio(numbers={STORE_NUMBER}, whatsapp_senders={STORE_NUMBER}).running() as fake:
+        yield fake
+
+
+@pytest.fixture
+def app(database_url, tmp_path, twilio):
+    application = create_app(settings_for(database_url, tmp_path, twilio_api_url=twilio.url))
+    yield application
+    services(application).db.dispose()
+
+
+def _store(aftercare, twilio, *channels, smtp_port=None, **fields):
+    return make_store(
+        aftercare,
+        smtp_port=smtp_port,
+        twilio_account_sid=twilio.account_sid,
+        twilio_auth_token=fields.pop("auth_token", twilio.auth_token),
+        sms_from=STORE_NUMBER,
+        whatsapp_from=STORE_NUMBER,
+        journey=json.dumps({"steps": {"thank_you": {"channels": list(channels)}}}),
+        **fields,
+    )
+
+
+def _message(aftercare):
+    with aftercare.db.session() as session:
+        return session.scalars(select(Message)).one()
+
+
+def _notes(aftercare):
+    with aftercare.db.session() as session:
+        return session.scalars(select(TimelineEntry.detail).where(TimelineEntry.kind == "sent")).all()
+
+
+def test_arabic_thank_you_goes_by_sms_to_the_number_in_e164_with_its_segments_counted(aftercare, twilio):
+    clock.freeze(T0)
+    store = _store(aftercare, twilio, "sms")
+    ingest_order(
+        aftercare, store, order_snapshot("1001", first_name="ليلى", locale="ar", phone="050 123 4567")
+    )
+    assert make_dispatcher(aftercare, "w1").run_until_idle()[Outcome.SENT] == 1
+    [sms] = twilio.sent
+    assert (sms["to"], sms["from"]) == ("+966501234567", STORE_NUMBER)  # a Saudi local number, read as such
+    assert sms["body"].startswith("Tea & Things: شكرًا لطلبك \u2066#1001\u2069 يا ليلى!")
+    message = _message(aftercare)
+    assert (message.channel, message.recipient, message.provider_message_id) == (
+        "sms",
+        "+966501234567",
+        sms["sid"],
+    )
+    # Arabic is UCS-2: 70 characters in one message, 67 per part once split
+    length = len(sms["body"])
+    parts = 1 if length <= 70 else math.ceil(length / 67)
+    assert _notes(aftercare) == [
+        f"thank_you: sent to +966501234567 by sms ({parts} UCS-2 segment{'s' * (parts > 1)})."
+    ]
+
+
+def test_whatsapp_uses_twilio_whatsapp_addresses(aftercare, twilio):
+    clock.freeze(T0)
+    store = _store(aftercare, twilio, "whatsapp")
+    ingest_order(aftercare, store, order_snapshot("1001", phone="+98 912 345 6789", locale="fa"))
+    make_dispatcher(aftercare, "w1").run_until_idle()
+    [sent] = twilio.sent
+    assert (sent["to"], sent["from"]) == ("whatsapp:+989123456789", f"whatsapp:{STORE_NUMBER}")
+    assert "از خریدتان ممنونیم" in sent["body"] and _message(aftercare).channel == "whatsapp"
+
+
+def test_a_customer_without_a_phone_gets_the_next_channel(aftercare, twilio, smtp):
+    clock.freeze(T0)
+    store = _store(aftercare, twilio, "whatsapp", "smtp", smtp_port=smtp.port)
+    ingest_order(aftercare, store, order_snapshot("1001", phone=None))
+    make_dispatcher(aftercare, "w1").run_until_idle()
+    assert twilio.sent == [] and len(smtp.wait_for(1)) == 1
+    message = _message(aftercare)
+    assert (message.status, message.channel, message.recipient) == ("sent", "smtp", "layla@example.test")
+
+
+def test_a_landline_falls_back_to_email_and_a_refused_account_waits_without_a_fallback(
+    aftercare, twilio, smtp
+):
+    clock.freeze(T0)
+    twilio.landlines.add("+966112345678")
+    store = _store(aftercare, twilio, "sms", "smtp", smtp_port=smtp.port)
+    ingest_order(aftercare, store, order_snapshot("1001", phone="+966112345678"))
+    make_dispatcher(aftercare, "w1").run_until_idle()
+    assert _message(aftercare).channel == "smtp" and len(smtp.wait_for(1)) == 1
+
+    wrong = _store(aftercare, twilio, "sms", auth_token="not-the-token", channel="sms")
+    ingest_order(aftercare, wrong, order_snapshot("2002", phone="+966501234567", email=None))
+    outcomes = make_dispatcher(aftercare, "w1").run_until_idle()
+    assert outcomes == {Outcome.CHANNEL_DOWN: 1}
+    with aftercare.db.session() as session:
+        waiting = session.scalars(select(Message).where(Message.store_id == wrong.id)).one()
+    assert waiting.status == "scheduled" and waiting.attempts == 0
+    assert "Twilio refused the Account SID or Auth Token" in waiting.reason
+
+
+def test_stop_suppresses_the_number_and_later_messages_go_by_email(aftercare, twilio, smtp):
+    clock.freeze(T0)
+    twilio.stopped.add("+966501234567")
+    store = _store(aftercare, twilio, "sms", "smtp", smtp_port=smtp.port)
+    ingest_order(aftercare, store, order_snapshot("1001", phone="+966501234567"))
+    make_dispatcher(aftercare, "w1").run_until_idle()
+    assert _message(aftercare).channel == "smtp"
+    with aftercare.db.session() as session:
+        rows = session.execute(select(Suppression.address, Suppression.kind)).all()
+        assert rows == [("+966501234567", "all")]
+        assert session.scalars(select(Customer.phone)).one() == "+966501234567"
+    twilio.stopped.clear()  # even if Twilio forgot, we remember
+    ingest_order(aftercare, store, order_snapshot("1002", phone="+966501234567"))
+    make_dispatcher(aftercare, "w1").run_until_idle()
+    assert twilio.sent == [] and len(smtp.wait_for(2)) == 2
+
+
+def test_an_invalid_number_is_never_sent_to_twilio(aftercare, twilio, smtp):
+    clock.freeze(T0)
+    store = _store(aftercare, twilio, "sms", "smtp", smtp_port=smtp.port)
+    ingest_order(aftercare, store, order_snapshot("1001", phone="12"))
+    make_dispatcher(aftercare, "w1").run_until_idle()
+    assert twilio.sent == [] and _message(aftercare).channel == "smtp"
+
+
+def test_nobody_reachable_fails_with_every_reason(aftercare, twilio):
+    clock.freeze(T0)
+    store = _store(aftercare, twilio, "sms", "whatsapp", channel="sms")
+    ingest_order(aftercare, store, order_snapshot("1001", phone="+966112345678"))
+    twilio.landlines.add("+966112345678")
+    twilio.whatsapp_senders.clear()
+    outcomes = make_dispatcher(aftercare, "w1").run_until_idle()
+    message = _message(aftercare)
+    assert outcomes == {Outcome.CHANNEL_DOWN: 1}  # the WhatsApp sender is gone: that is the store's to fix
+    assert "not a mobile number" in message.reason and "WhatsApp sender" in message.reason
+
+
+def test_a_customer_no_channel_can_reach_fails_with_every_reason(aftercare, twilio):
+    clock.freeze(T0)
+    store = _store(aftercare, twilio, "sms", "whatsapp", channel="sms")
+    ingest_order(aftercare, store, order_snapshot("1001", phone=None))  # an email, but no email channel
+    assert make_dispatcher(aftercare, "w1").run_until_idle() == {Outcome.FAILED: 1}
+    message = _message(aftercare)
+    assert message.status == "failed" and message.reason.startswith("no channel could reach the customer")
+    assert "sms: the customer left no mobile number" in message.reason
+    assert "whatsapp: the customer left no mobile number" in message.reason
