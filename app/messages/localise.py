@@ -15,7 +15,7 @@ import jdatetime
 import phonenumbers
 from babel import Locale
 from babel.dates import format_date
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
@@ -35,9 +35,15 @@ def long_date(moment: datetime, locale: str, zone: str, *, solar_hijri: bool = T
 
 
 def money(amount: Decimal | None, currency: str, locale: str) -> str:
+    """With the locale's own numbering system: Persian separators (٬ ٫) and digits, "۱٬۲۹۹٫۵۰"."""
     if amount is None:
         return ""
-    return digits(format_currency(amount, currency, locale=Locale.parse(locale)), locale)
+    formatted = format_currency(amount, currency, locale=Locale.parse(locale), numbering_system="default")
+    return digits(formatted, locale)
+
+
+def number(value: int | float | Decimal, locale: str) -> str:
+    return digits(format_decimal(value, locale=Locale.parse(locale), numbering_system="default"), locale)
 
 
 def e164(phone: str | None, country: str | None) -> str | None:

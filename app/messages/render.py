@@ -29,7 +29,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from app.messages import sandbox
-from app.messages.filters import ltr_html, ltr_text
+from app.messages.filters import localised_number, ltr_html, ltr_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 LOCALES = ("en", "ar", "fa")
@@ -66,6 +66,7 @@ _environment = SandboxedEnvironment(
 )
 _environment.filters["ltr"] = ltr_html
 _environment.filters["ltr_text"] = ltr_text
+_environment.filters["number"] = localised_number
 _inliner = css_inline.CSSInliner(keep_style_tags=False)
 
 

@@ -26,7 +26,7 @@ from jinja2.defaults import DEFAULT_FILTERS
 from jinja2.environment import Template
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from app.messages.filters import ltr_html, ltr_text
+from app.messages.filters import localised_number, ltr_html, ltr_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 PARTIALS = frozenset({"items.html.j2"})  # what a merchant's template may include
@@ -126,7 +126,7 @@ _environment = _Bounded(
     lstrip_blocks=True,
 )
 _environment.filters = {name: _bounded_filter(DEFAULT_FILTERS[name]) for name in FILTERS}
-_environment.filters.update(ltr=ltr_html, ltr_text=ltr_text)
+_environment.filters.update(ltr=ltr_html, ltr_text=ltr_text, number=_bounded_filter(localised_number))
 _environment.globals = {"range": _range}
 
 
