@@ -7,6 +7,10 @@ cannot be forged or reused for anything else, and stops working after
 
 from __future__ import annotations
 
+from flask import abort, request
+from flask_wtf.csrf import CSRFError, validate_csrf
+from wtforms.validators import ValidationError
+
 from app import signing
 from app.config import Settings
 
@@ -35,3 +39,12 @@ def store_from_token(settings: Settings, token: str) -> int:
     if not isinstance(data, dict) or not isinstance(data.get("store"), int):
         raise LinkInvalid("this sign-in link is not valid")
     return data["store"]
+
+
+def require_csrf() -> None:
+    """A write from the merchant's pages carries the session's CSRF token in ``X-CSRFToken`` (given by
+    ``/admin/api/session``); anything else is refused with 400 before it changes anything."""
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except (ValidationError, CSRFError) as exc:
+        abort(400, description=f"The page's security token is missing or stale ({exc}); reload the page.")

@@ -11,9 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
-from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.wrappers import Response
-from wtforms.validators import ValidationError
 
 from app.journeys.steps import STEPS
 from app.links import Links
@@ -22,6 +20,7 @@ from app.messages.render import LOCALES, Custom, render
 from app.messages.sandbox import TemplateProblem
 from app.models import Store
 from app.web import current_services
+from app.web.admin import auth
 from app.web.admin.routes import signed_in_store_id
 
 bp = Blueprint("admin_templates", __name__, url_prefix="/admin/api/templates")
@@ -33,13 +32,6 @@ def _checked(step: str, locale: str) -> int:
     if not custom.editable(step, locale):
         abort(404, description=f"There is no step {step!r} in {locale!r} to edit.")
     return store_id
-
-
-def _csrf() -> None:
-    try:
-        validate_csrf(request.headers.get("X-CSRFToken", ""))
-    except (ValidationError, CSRFError) as exc:
-        abort(400, description=f"The page's security token is missing or stale ({exc}); reload the page.")
 
 
 def _posted() -> Custom:
@@ -104,7 +96,7 @@ def show(step: str, locale: str) -> dict[str, Any]:
 @bp.put("/<step>/<locale>")
 def save(step: str, locale: str) -> Any:
     store_id = _checked(step, locale)
-    _csrf()
+    auth.require_csrf()
     wording = _posted()
     services = current_services()
     with services.db.session() as db:
@@ -120,7 +112,7 @@ def save(step: str, locale: str) -> Any:
 @bp.delete("/<step>/<locale>")
 def reset(step: str, locale: str) -> dict[str, Any]:
     store_id = _checked(step, locale)
-    _csrf()
+    auth.require_csrf()
     with current_services().db.session() as db:
         removed = custom.reset(db, store_id, step, locale)
     return {"reset": removed, "step": step, "locale": locale}
@@ -131,7 +123,7 @@ def preview(step: str, locale: str) -> Any:
     """The step rendered from the store's most recent order (or a sample), with the wording posted,
     or the wording in use when nothing is posted; and what its short text costs in SMS segments."""
     store_id = _checked(step, locale)
-    _csrf()
+    auth.require_csrf()
     services = current_services()
     links = Links(services.settings)
     with services.db.session() as db:
