@@ -267,6 +267,9 @@ class Message(Timestamps, Base):
     subject: Mapped[str | None] = mapped_column(Text)
     provider_message_id: Mapped[str | None] = mapped_column(String(255))
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first open, when the pixel is on
+    send_now: Mapped[bool] = mapped_column(
+        Boolean, default=False
+    )  # the merchant said: now, not in the window
 
 
 class Suppression(Base):

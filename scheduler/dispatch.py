@@ -275,6 +275,8 @@ class Dispatcher:
             schedule.hold(session, message, decision.reason)
             message.attempts -= 1  # holding is not an attempt
             return Outcome.HELD
+        if message.send_now:  # the merchant asked for it now: no window or cap deferral
+            return None
         if decision.send_at is not None and decision.send_at > clock.now() + DEFER_TOLERANCE:
             schedule.reschedule(session, message, decision.send_at, decision.reason)
             message.attempts -= 1

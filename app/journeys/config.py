@@ -52,6 +52,7 @@ class JourneyConfig(BaseModel):
     win_back_coupon: str | None = Field(default=None, max_length=64)
     solar_hijri: bool = True  # Persian messages date things in the Solar Hijri calendar
     open_pixel: bool = False  # count opens with a 1x1 image (off: many readers find it intrusive)
+    attribution_days: int = Field(default=7, ge=1, le=90)  # an order this soon after a click counts for it
 
     @field_validator("steps")
     @classmethod

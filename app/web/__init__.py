@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -19,8 +19,8 @@ def current_services() -> Services:
 
 def init_app(app: Flask) -> None:
     from app.web import health, webhooks
+    from app.web.admin import pages, suppressions_api, templates_api
     from app.web.admin import routes as admin
-    from app.web.admin import suppressions_api, templates_api
     from app.web.public import click, opened, unsubscribe
     from app.web.public import routes as public
 
@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(admin.bp)
     app.register_blueprint(templates_api.bp)
+    app.register_blueprint(pages.bp)
     app.register_blueprint(suppressions_api.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(unsubscribe.bp)
@@ -40,8 +41,17 @@ def init_app(app: Flask) -> None:
     # themselves, so webhooks and store callbacks, which have no session, are never caught by it.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     CSRFProtect(app)
+    app.after_request(_embedded_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
+
+
+def _embedded_headers(response: Response) -> Response:
+    """A page inside a platform's admin gets the headers its verification asked for (Shopify's CSP
+    ``frame-ancestors``, naming the shop), set by the connector that identified the merchant."""
+    for name, value in g.get("embedded_headers", {}).items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def _wants_json() -> bool:

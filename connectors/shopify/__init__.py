@@ -54,6 +54,13 @@ class ShopifyConnector:
 
         return bp
 
+    def identify_merchant(self) -> str | None:
+        """The shop whose App Bridge ID token this request carries, for the merchant pages inside the
+        Shopify admin; None when the request is not from the embedded app (``routes.identify``)."""
+        from connectors.shopify.routes import identify
+
+        return identify(self)
+
     def is_ping(self, request: WebhookRequest) -> bool:
         return False  # Shopify has no unsigned ping
 

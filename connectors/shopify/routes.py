@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, render_template, request, url_for
 from shopify_app import app_home_patch_id_token, verify_app_home_req
 from sqlalchemy import func, select
 
@@ -69,6 +69,27 @@ def app_home() -> Response:
 def patch_id_token() -> Response:
     result = app_home_patch_id_token(_request(), _connector().app_config)
     return _answer(result.response)
+
+
+EMBEDDED_HINTS = ("id_token", "embedded", "host", "shop")
+
+
+def identify(connector: Any) -> str | None:
+    """For the merchant pages: the shop of a request from the embedded app, checked by
+    ``verify_app_home_req`` exactly as the App Home is (a fetch carries ``Authorization: Bearer``, a
+    page load ``id_token``). A stale or forged token ends the request with shopifyapp's answer: a
+    401 with ``X-Shopify-Retry-Invalid-Session-Request`` that App Bridge retries with a fresh token,
+    or the patch page for a page load. None when the request is not from the embedded app at all."""
+    bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+    if not bearer and not any(hint in request.args for hint in EMBEDDED_HINTS):
+        return None
+    if not connector.client_id or not connector.client_secret:
+        return None
+    result = verify_app_home_req(_request(), connector.app_config, url_for("shopify.patch_id_token"))
+    if not result.ok:
+        abort(_answer(result.response))
+    g.embedded_headers = dict(result.response.headers or {})  # the CSP frame-ancestors for this shop
+    return f"{result.shop}.myshopify.com"
 
 
 def _connector() -> Any:

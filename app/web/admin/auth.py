@@ -7,7 +7,7 @@ cannot be forged or reused for anything else, and stops working after
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, g, request
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms.validators import ValidationError
 
@@ -42,9 +42,16 @@ def store_from_token(settings: Settings, token: str) -> int:
 
 
 def require_csrf() -> None:
-    """A write from the merchant's pages carries the session's CSRF token in ``X-CSRFToken`` (given by
-    ``/admin/api/session``); anything else is refused with 400 before it changes anything."""
+    """A write from the merchant's pages carries the session's CSRF token (``X-CSRFToken``, given by
+    ``/admin/api/session``, or the form's ``csrf_token``); anything else is refused with 400 before it
+    changes anything. A request proved by an ID token in its Authorization header needs none: no
+    other site can make a browser send that header."""
+    from app.web.admin.routes import signed_in_store_id  # routes imports this module
+
+    signed_in_store_id()  # who is asking decides whether a token is needed (and 401s a stranger first)
+    if g.get("embedded"):
+        return
     try:
-        validate_csrf(request.headers.get("X-CSRFToken", ""))
+        validate_csrf(request.headers.get("X-CSRFToken") or request.form.get("csrf_token", ""))
     except (ValidationError, CSRFError) as exc:
         abort(400, description=f"The page's security token is missing or stale ({exc}); reload the page.")

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, g, redirect, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -15,17 +11,38 @@ from werkzeug.wrappers import Response
 from app.journeys.explain import explain
 from app.models import Customer, DataExport, Message, Order, Store, TimelineEntry
 from app.web import current_services
-from app.web.admin import auth
+from app.web.admin import auth, view
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 RECENT_ORDERS = 50
 
 
 def signed_in_store_id() -> int:
-    """The store this browser signed in to; 401 otherwise. Every admin query filters by it."""
+    """The store this request speaks for; 401 otherwise. Every admin query filters by it.
+
+    Inside a platform's admin (Shopify's App Home) each request carries the platform's own proof (an
+    App Bridge ID token), checked by the platform's connector; elsewhere (WooCommerce) the session
+    cookie set by a signed sign-in link does. The result is remembered for the request."""
+    if "store_id" in g:
+        return int(g.store_id)
+    for connector in current_services().connectors.values():
+        identify = getattr(connector, "identify_merchant", None)
+        external_id = identify() if identify is not None else None
+        if external_id is not None:
+            with current_services().db.session() as db:
+                store_id = db.scalar(
+                    select(Store.id).where(
+                        Store.platform == connector.platform, Store.external_id == external_id
+                    )
+                )
+            if store_id is None:
+                abort(401, description="This shop has not finished installing Aftercare; open the app again.")
+            g.store_id, g.embedded = store_id, True
+            return store_id
     store_id = session.get("store_id")
     if not isinstance(store_id, int):
         abort(401, description="Sign in with the link from your store to see this page.")
+    g.store_id, g.embedded = store_id, False
     return store_id
 
 
@@ -63,9 +80,7 @@ def orders() -> str:
             .order_by(Message.send_at)
         ):
             messages.setdefault(message.order_id or 0, []).append(message)
-        return render_template(
-            "admin/orders.html", store=store, orders=rows, messages=messages, local=_local(store)
-        )
+        return view.page("admin/orders.html", store, orders=rows, messages=messages)
 
 
 @bp.get("/orders/<int:order_id>")
@@ -87,14 +102,8 @@ def order(order_id: int) -> str:
             .where(TimelineEntry.store_id == store_id, TimelineEntry.order_id == order_id)
             .order_by(TimelineEntry.at, TimelineEntry.id)
         ).all()
-        return render_template(
-            "admin/order.html",
-            store=store,
-            order=found,
-            customer=customer,
-            journey=journey,
-            timeline=entries,
-            local=_local(store),
+        return view.page(
+            "admin/order.html", store, order=found, customer=customer, journey=journey, timeline=entries
         )
 
 
@@ -108,19 +117,6 @@ def order_journey(order_id: int) -> dict[str, object]:
         if found is None:
             abort(404, description="No such order in this store.")
         return {"order": found.number, "journey": [entry.as_json() for entry in explain(db, store, found)]}
-
-
-def _local(store: Store) -> Callable[[datetime | None], str]:
-    """A formatter showing UTC times in the store's own time zone."""
-    try:
-        zone = ZoneInfo(store.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-
-    def fmt(moment: datetime | None) -> str:
-        return moment.astimezone(zone).strftime("%-d %b %Y %H:%M") if moment else ""
-
-    return fmt
 
 
 @bp.get("/api/session")

@@ -50,7 +50,7 @@ def test_merchant_sees_own_orders_and_messages(app, aftercare):
     ingest_order(aftercare, store, order_snapshot("5150", first_name="Shirin"))
     client = signed_in(app, aftercare, store)
     page = client.get("/admin/").get_data(as_text=True)
-    assert "#5150" in page and "Shirin" in page and "thank you" in page
+    assert "#5150" in page and "Shirin" in page and "Thank-you note" in page
     detail = client.get(f"/admin/orders/{_order_id(aftercare, store)}").get_data(as_text=True)
     assert "Green Tea 1" in detail and "scheduled" in detail and "Order #5150 received" in detail
 

@@ -1,0 +1,91 @@
+"""The dashboard's numbers: what was sent, what failed, what was clicked and reviewed, and what it
+earned, per day in the store's time zone.
+
+Revenue is attributed to a message when the customer who clicked one of its links places an order
+within the attribution window after the click (``attribution_days`` in the journey settings). An order
+counts once however many clicks came before it; clicks by mail scanners never place orders, so they add
+clicks but no revenue. Amounts are summed per currency (a store may sell in several).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.journeys import config as journey_config
+from app.journeys import timing
+from app.models import Click, Message, MessageStatus, Order, Review, Store
+
+
+@dataclass
+class Stats:
+    days: list[date]
+    sent: dict[str, Counter[date]] = field(default_factory=dict)  # step -> day -> count
+    failed: Counter[date] = field(default_factory=Counter)
+    clicks: Counter[date] = field(default_factory=Counter)
+    reviews: Counter[date] = field(default_factory=Counter)
+    orders: Counter[date] = field(default_factory=Counter)  # attributed orders, by the day placed
+    revenue: dict[str, Counter[date]] = field(default_factory=dict)  # currency -> day -> amount
+
+    def total_sent(self) -> int:
+        return sum(sum(days.values()) for days in self.sent.values())
+
+
+def collect(session: Session, store: Store, days: int = 30, now: datetime | None = None) -> Stats:
+    zone = ZoneInfo(timing.safe_zone(store.timezone))
+    end = (now or datetime.now(zone)).astimezone(zone).date()
+    start = end - timedelta(days=days - 1)
+    since = datetime.combine(start, datetime.min.time(), zone)
+    window = timedelta(days=journey_config.parse(store.journey).attribution_days)
+    stats = Stats(days=[start + timedelta(days=n) for n in range(days)])
+
+    def day(moment: datetime) -> date:
+        return moment.astimezone(zone).date()
+
+    for step, sent_at in session.execute(
+        select(Message.step, Message.sent_at).where(
+            Message.store_id == store.id, Message.status == MessageStatus.SENT, Message.sent_at >= since
+        )
+    ):
+        stats.sent.setdefault(step, Counter())[day(sent_at)] += 1
+    for (updated_at,) in session.execute(
+        select(Message.updated_at).where(
+            Message.store_id == store.id, Message.status == MessageStatus.FAILED, Message.updated_at >= since
+        )
+    ):
+        stats.failed[day(updated_at)] += 1
+    for (created_at,) in session.execute(
+        select(Review.created_at).where(Review.store_id == store.id, Review.created_at >= since)
+    ):
+        stats.reviews[day(created_at)] += 1
+    clicks = session.execute(
+        select(Click.clicked_at, Message.customer_id)
+        .join(Message, Message.id == Click.message_id)
+        .where(Click.store_id == store.id, Click.clicked_at >= since - window)
+    ).all()
+    last_click: dict[int, list[datetime]] = defaultdict(list)
+    for clicked_at, customer_id in clicks:
+        if clicked_at >= since:
+            stats.clicks[day(clicked_at)] += 1
+        if customer_id is not None:
+            last_click[customer_id].append(clicked_at)
+    if last_click:
+        orders = session.execute(
+            select(Order.customer_id, Order.placed_at, Order.total, Order.currency).where(
+                Order.store_id == store.id,
+                Order.placed_at >= since,
+                Order.customer_id.in_(list(last_click)),
+                Order.cancelled_at.is_(None),
+            )
+        )
+        for customer_id, placed_at, total, currency in orders:
+            if any(clicked < placed_at <= clicked + window for clicked in last_click[customer_id]):
+                stats.orders[day(placed_at)] += 1
+                stats.revenue.setdefault(currency, Counter())[day(placed_at)] += Decimal(total)
+    return stats

@@ -1,0 +1,156 @@
+"""The journey and sender settings form: read it, validate it, and say exactly what is wrong.
+
+One form holds the store-wide settings, the sender and channel settings, and a row per step. Journey
+values are validated by ``JourneyConfig`` (pydantic), store values here; every problem is a sentence
+keyed by the form field it belongs to, so the page can show it beside that field. Secret fields left
+empty keep the stored secret (the page never shows them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import time
+from typing import Any
+from zoneinfo import available_timezones
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import ValidationError
+from werkzeug.datastructures import MultiDict
+
+from app.journeys.config import CHANNELS, JourneyConfig
+from app.journeys.steps import STEPS, Anchor
+from app.messages.localise import e164
+from app.messages.render import LOCALES
+from scheduler.channels.webhook import address_problem
+
+UNITS = {"minutes": 1, "hours": 60, "days": 24 * 60}
+CHOICES = 3  # channels a step may list in order of preference
+SECRETS = ("smtp_password", "twilio_auth_token", "hook_secret")
+TIMEZONES = frozenset(available_timezones())
+SECURITY = ("starttls", "tls", "none")
+
+
+@dataclass
+class Parsed:
+    config: JourneyConfig | None = None
+    store: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def delay_fields(minutes: int) -> tuple[int, str]:
+    """A delay as the form shows it: the largest whole unit."""
+    for unit in ("days", "hours"):
+        if minutes and minutes % UNITS[unit] == 0:
+            return minutes // UNITS[unit], unit
+    return minutes, "minutes"
+
+
+def parse(form: MultiDict[str, str], *, public_only: bool) -> Parsed:
+    parsed = Parsed()
+    journey: dict[str, Any] = {"steps": {}}
+    for name, step in STEPS.items():
+        prefix = f"step.{name}."
+        row: dict[str, Any] = {"enabled": form.get(prefix + "enabled") == "on"}
+        anchor = form.get(prefix + "anchor", "")
+        if anchor:
+            row["anchor"] = anchor
+        amount, unit = form.get(prefix + "delay", "").strip(), form.get(prefix + "unit", "days")
+        if amount:
+            if not re.fullmatch(r"\d{1,6}", amount) or unit not in UNITS:
+                parsed.errors[prefix + "delay"] = "The delay is a whole number of minutes, hours or days."
+            else:
+                row["delay_minutes"] = int(amount) * UNITS[unit]
+        row["bypass_window"] = form.get(prefix + "any_hour") == "on"
+        chosen = [form.get(f"{prefix}channel{n}", "") for n in range(1, CHOICES + 1)]
+        row["channels"] = [choice for choice in dict.fromkeys(chosen) if choice]
+        if step.anchor is Anchor.SHIPMENT_EVENT:
+            row.pop("anchor", None)
+        journey["steps"][name] = row
+    journey["quiet_days"] = [int(day) for day in form.getlist("quiet_days") if day in "0123456"]
+    for key in ("window_start", "window_end"):
+        value = form.get(key, "")
+        try:
+            journey[key] = time.fromisoformat(value).isoformat()
+        except ValueError:
+            parsed.errors[key] = "Use a time such as 09:00."
+    for key in ("frequency_cap_hours", "delivered_fallback_days", "merge_review_days", "attribution_days"):
+        value = form.get(key, "").strip()
+        if not re.fullmatch(r"\d{1,4}(\.\d+)?", value):
+            parsed.errors[key] = "Enter a number."
+        else:
+            journey[key] = float(value) if key == "frequency_cap_hours" else int(float(value))
+    journey["win_back_coupon"] = form.get("win_back_coupon", "").strip() or None
+    for key in ("skip_public_holidays", "solar_hijri", "open_pixel"):
+        journey[key] = form.get(key) == "on"
+    if not parsed.errors:
+        try:
+            parsed.config = JourneyConfig.model_validate(journey)
+        except ValidationError as exc:
+            for error in exc.errors():
+                location = ".".join(str(part) for part in error["loc"]) or "journey"
+                key = location.replace("steps.", "step.", 1)
+                parsed.errors[key] = error["msg"].removeprefix("Value error, ")
+    _store_fields(form, parsed, public_only=public_only)
+    return parsed
+
+
+def _store_fields(form: MultiDict[str, str], parsed: Parsed, *, public_only: bool) -> None:
+    values = {key: form.get(key, "").strip() for key in STORE_FIELDS}
+    errors = parsed.errors
+    if values["default_locale"] not in LOCALES:
+        errors["default_locale"] = "Choose English, Arabic or Persian."
+    if values["timezone"] not in TIMEZONES:
+        errors["timezone"] = "Choose a time zone from the list, such as Asia/Riyadh."
+    for key in ("sender_email", "reply_to"):
+        if values[key]:
+            try:
+                values[key] = validate_email(values[key], check_deliverability=False).normalized
+            except EmailNotValidError as exc:
+                errors[key] = str(exc)
+    if values["smtp_security"] not in SECURITY:
+        errors["smtp_security"] = "Choose STARTTLS, TLS or none."
+    if values["smtp_port"]:
+        if not values["smtp_port"].isdigit() or not 0 < int(values["smtp_port"]) < 65536:
+            errors["smtp_port"] = "A port is a number from 1 to 65535."
+    if values["smtp_host"] and not values["sender_email"]:
+        errors["sender_email"] = "Sending by SMTP needs the address your emails come from."
+    for key in ("sms_from", "whatsapp_from"):
+        if values[key]:
+            number = e164(values[key].removeprefix("whatsapp:"), None)
+            if number is None:
+                errors[key] = "Enter the number with its country code, such as +14155550100."
+            else:
+                values[key] = number
+    if values["hook_url"]:
+        problem = address_problem(values["hook_url"], public_only=public_only)
+        if problem:
+            errors["hook_url"] = problem[0].upper() + problem[1:] + "."
+    store: dict[str, Any] = {key: value or None for key, value in values.items()}
+    store["default_locale"] = values["default_locale"]
+    store["timezone"] = values["timezone"]
+    store["smtp_security"] = values["smtp_security"] or "starttls"
+    store["smtp_port"] = int(values["smtp_port"]) if values["smtp_port"].isdigit() else None
+    for key in SECRETS:
+        secret = form.get(key, "")
+        if secret:
+            store[key] = secret
+    parsed.store = store
+
+
+STORE_FIELDS = (
+    "default_locale",
+    "timezone",
+    "sender_name",
+    "sender_email",
+    "reply_to",
+    "smtp_host",
+    "smtp_port",
+    "smtp_security",
+    "smtp_username",
+    "twilio_account_sid",
+    "sms_from",
+    "whatsapp_from",
+    "hook_url",
+)
+CHANNEL_CHOICES = CHANNELS

@@ -1,0 +1,65 @@
+"""What every merchant page is rendered with: the store, the merchant's language and direction, the
+translator, local times and numbers, the CSRF token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import g, render_template, request, session
+from flask_wtf.csrf import generate_csrf
+
+from app.journeys.steps import STEPS
+from app.messages.localise import number
+from app.messages.render import LOCALES, RTL_LOCALES
+from app.models import Store
+from app.web.admin import words
+
+
+def ui_language(store: Store) -> str:
+    """The merchant's language: asked for (``?lang=``, or the ``locale`` Shopify adds to the App
+    Home), remembered in the session, else the store's own."""
+    asked = request.args.get("lang") or request.args.get("locale") or ""
+    asked = asked.replace("-", "_").split("_")[0].lower()
+    if asked in LOCALES:
+        if not g.get("embedded"):
+            session["lang"] = asked
+        return asked
+    remembered = session.get("lang")
+    return (
+        remembered
+        if remembered in LOCALES
+        else (store.default_locale if store.default_locale in LOCALES else "en")
+    )
+
+
+def page(template: str, store: Store, **context: Any) -> str:
+    lang = ui_language(store)
+    return render_template(
+        template,
+        store=store,
+        lang=lang,
+        dir="rtl" if lang in RTL_LOCALES else "ltr",
+        t=words.translator(lang),
+        n=lambda value: number(value, lang),
+        local=local_time(store),
+        embedded=bool(g.get("embedded")),
+        csrf=generate_csrf(),
+        steps=STEPS,
+        **context,
+    )
+
+
+def local_time(store: Store) -> Callable[[datetime | None], str]:
+    """A formatter showing UTC times in the store's own time zone."""
+    try:
+        zone = ZoneInfo(store.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+
+    def fmt(moment: datetime | None) -> str:
+        return moment.astimezone(zone).strftime("%-d %b %Y %H:%M") if moment else ""
+
+    return fmt

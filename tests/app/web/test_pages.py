@@ -1,0 +1,284 @@
+"""The merchant pages over HTTP, on SQLite and PostgreSQL: forms are read from the page itself and
+posted back as a browser would, with one field changed."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import jwt
+import lxml.html
+import pytest
+from sqlalchemy import select, update
+
+from app import clock, create_app, services
+from app.models import Click, Message, Review, Store
+from tests.conftest import settings_for
+from tests.helpers import T0, ingest_order, make_store, order_snapshot, signed_in
+
+PAGES = (
+    "/admin/",
+    "/admin/activity",
+    "/admin/journey",
+    "/admin/templates",
+    "/admin/templates/check_in/fa",
+    "/admin/dashboard",
+)
+
+
+def form_of(page: str, action: str) -> dict[str, object]:
+    """The values a browser would submit from the form posting to ``action``."""
+    document = lxml.html.fromstring(page)
+    [form] = [form for form in document.forms if form.action == action and form.method == "POST"]
+    values: dict[str, object] = {}
+    for name, value in form.form_values():
+        values.setdefault(name, []).append(value)
+    return {name: found if len(found) > 1 else found[0] for name, found in values.items()}
+
+
+def _message(aftercare, step):
+    with aftercare.db.session() as session:
+        return session.scalars(select(Message).where(Message.step == step)).one()
+
+
+@pytest.mark.parametrize("lang", ["en", "ar", "fa"])
+def test_every_page_renders_in_each_language_and_direction(app, aftercare, lang):
+    clock.freeze(T0)
+    store = make_store(aftercare)
+    ingest_order(aftercare, store, order_snapshot("1001", first_name="Layla"))
+    client = signed_in(app, aftercare, store)
+    for path in PAGES:
+        response = client.get(path, query_string={"lang": lang})
+        assert response.status_code == 200, path
+        page = response.get_data(as_text=True)
+        assert f'<html lang="{lang}" dir="{"ltr" if lang == "en" else "rtl"}">' in page, path
+    journey = client.get("/admin/journey").get_data(as_text=True)  # the language stays for the session
+    assert {"en": "Send window starts", "ar": "تبدأ نافذة الإرسال", "fa": "شروع بازهٔ ارسال"}[lang] in journey
+
+
+def test_a_changed_delay_moves_the_scheduled_message_and_the_page_says_how_many(app, aftercare):
+    clock.freeze(T0)
+    store = make_store(aftercare)
+    ingest_order(aftercare, store, order_snapshot("1001", accepts_marketing=False))
+    assert _message(aftercare, "thank_you").send_at == T0
+    client = signed_in(app, aftercare, store)
+    values = form_of(client.get("/admin/journey").get_data(as_text=True), "/admin/journey")
+    values.update({"step.thank_you.delay": "2", "step.thank_you.unit": "hours"})
+    response = client.post("/admin/journey", data=values, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Saved. 1 scheduled messages moved, 0 cancelled, 0 newly planned." in response.get_data(
+        as_text=True
+    )
+    assert _message(aftercare, "thank_you").send_at == T0 + timedelta(hours=2)
+    again = form_of(response.get_data(as_text=True), "/admin/journey")
+    assert (again["step.thank_you.delay"], again["step.thank_you.unit"]) == ("2", "hours")
+
+    values["step.thank_you.enabled"] = ""  # switched off: the planned thank-you is cancelled
+    del values["step.thank_you.enabled"]
+    page = client.post("/admin/journey", data=values, follow_redirects=True).get_data(as_text=True)
+    assert (
+        "0 scheduled messages moved, 1 cancelled" in page
+        and _message(aftercare, "thank_you").status == "cancelled"
+    )
+
+
+def test_invalid_settings_are_explained_beside_their_fields_and_change_nothing(app, aftercare):
+    store = make_store(aftercare)
+    client = signed_in(app, aftercare, store)
+    values = form_of(client.get("/admin/journey").get_data(as_text=True), "/admin/journey")
+    values.update(
+        {
+            "window_start": "20:00",
+            "window_end": "09:00",
+            "timezone": "Mars/Olympus",
+            "sender_email": "not an address",
+            "sms_from": "12",
+            "step.check_in.delay": "-3",
+        }
+    )
+    response = client.post("/admin/journey", data=values)
+    assert response.status_code == 422
+    document = lxml.html.fromstring(response.get_data(as_text=True))
+    errors = {node.get("id"): node.text_content() for node in document.find_class("error-text")}
+    assert "time zone" in errors["timezone-error"] and "+14155550100" in errors["sms_from-error"]
+    assert "sender_email-error" in errors and "step.check_in.delay-error" in errors
+    assert document.get_element_by_id("timezone").get("aria-invalid") == "true"
+    values.update(
+        {
+            "timezone": "Asia/Riyadh",
+            "sender_email": "hi@tea.example",
+            "sms_from": "",
+            "step.check_in.delay": "3",
+        }
+    )
+    response = client.post("/admin/journey", data=values)
+    assert response.status_code == 422 and "the send window must end after it starts" in response.get_data(
+        as_text=True
+    )
+    with aftercare.db.session() as session:
+        saved = session.get(Store, store.id)
+        assert (saved.journey, saved.timezone, saved.sender_email) == (
+            "",
+            "UTC",
+            "hello@tea-and-things.example",
+        )
+
+
+def test_forms_need_the_pages_csrf_token(app, aftercare):
+    store = make_store(aftercare)
+    client = signed_in(app, aftercare, store)
+    values = form_of(client.get("/admin/journey").get_data(as_text=True), "/admin/journey")
+    values["csrf_token"] = "forged"
+    assert client.post("/admin/journey", data=values).status_code == 400
+    assert client.post("/admin/pause").status_code == 400
+    with aftercare.db.session() as session:
+        assert session.get(Store, store.id).status == "active"
+
+
+def test_pause_resume_cancel_and_send_now(app, aftercare, smtp):
+    clock.freeze(T0)
+    store = make_store(aftercare, smtp_port=smtp.port)
+    ingest_order(aftercare, store, order_snapshot("1001", accepts_marketing=False))
+    client = signed_in(app, aftercare, store)
+    token = {
+        "csrf_token": form_of(client.get("/admin/activity").get_data(as_text=True), "/admin/pause")[
+            "csrf_token"
+        ]
+    }
+    assert "Sending is paused" in client.post("/admin/pause", data=token, follow_redirects=True).get_data(
+        as_text=True
+    )
+    with aftercare.db.session() as session:
+        assert session.get(Store, store.id).status == "paused"
+    client.post("/admin/resume", data=token)
+    with aftercare.db.session() as session:
+        assert session.get(Store, store.id).status == "active"
+        session.execute(update(Message).values(send_at=T0 + timedelta(days=2)))  # say it waits for the window
+    message = _message(aftercare, "thank_you")
+    page = client.post(f"/admin/messages/{message.id}/send-now", data=token, follow_redirects=True)
+    assert "goes out within a minute" in page.get_data(as_text=True)
+    from scheduler.jobs import make_dispatcher
+
+    make_dispatcher(aftercare, "w1").run_until_idle()
+    assert _message(aftercare, "thank_you").status == "sent" and len(smtp.wait_for(1)) == 1
+    assert client.post(f"/admin/messages/{message.id}/cancel", data=token).status_code == 404  # already sent
+
+
+def test_a_store_never_acts_on_another_stores_messages(app, aftercare):
+    clock.freeze(T0)
+    mine, theirs = make_store(aftercare), make_store(aftercare, name="Other")
+    ingest_order(aftercare, theirs, order_snapshot("1001"))
+    client = signed_in(app, aftercare, mine)
+    token = {
+        "csrf_token": form_of(client.get("/admin/activity").get_data(as_text=True), "/admin/pause")[
+            "csrf_token"
+        ]
+    }
+    message = _message(aftercare, "thank_you")
+    assert client.post(f"/admin/messages/{message.id}/cancel", data=token).status_code == 404
+    assert _message(aftercare, "thank_you").status == "scheduled"
+
+
+def test_dashboard_counts_and_attributes_revenue_to_clicks_within_the_window(app, aftercare):
+    clock.freeze(T0)
+    store = make_store(aftercare, timezone="Asia/Riyadh")
+    ingest_order(aftercare, store, order_snapshot("1001", accepts_marketing=False))
+    with aftercare.db.session() as session:
+        message = session.scalars(select(Message)).one()
+        session.execute(update(Message).values(status="sent", sent_at=T0, recipient="layla@example.test"))
+        session.add(
+            Click(
+                store_id=store.id,
+                message_id=message.id,
+                url="https://tea.example/p",
+                clicked_at=T0 + timedelta(hours=1),
+            )
+        )
+        session.add(
+            Review(
+                store_id=store.id,
+                customer_id=message.customer_id,
+                product_external_id="101",
+                rating=5,
+                created_at=T0,
+            )
+        )
+    later = order_snapshot("1002", placed_at=T0 + timedelta(days=2), accepts_marketing=False)
+    ingest_order(
+        aftercare, store, later.__class__(**{**later.__dict__, "customer": order_snapshot("1001").customer})
+    )
+    too_late = order_snapshot("1003", placed_at=T0 + timedelta(days=9), accepts_marketing=False)
+    ingest_order(
+        aftercare,
+        store,
+        too_late.__class__(**{**too_late.__dict__, "customer": order_snapshot("1001").customer}),
+    )
+    clock.freeze(T0 + timedelta(days=10))
+    page = signed_in(app, aftercare, store).get("/admin/dashboard").get_data(as_text=True)
+    document = lxml.html.fromstring(page)
+    figure = {
+        key: document.get_element_by_id(key).text_content()
+        for key in ("total-sent", "total-clicks", "total-reviews", "total-orders")
+    }
+    assert figure == {"total-sent": "1", "total-clicks": "1", "total-reviews": "1", "total-orders": "1"}
+    assert [node.text_content() for node in document.find_class("revenue")] == [str(Decimal("19.99") * 2)]
+    assert page.count("<svg") == 3
+
+
+SHOPIFY_SECRET = "shopify-client-secret-for-the-tests-0123456789"
+
+
+@pytest.fixture
+def shopify_app(database_url, tmp_path):
+    application = create_app(
+        settings_for(
+            database_url, tmp_path, shopify_client_id="client-id", shopify_client_secret=SHOPIFY_SECRET
+        )
+    )
+    yield application
+    services(application).db.dispose()
+
+
+def _id_token(shop: str, secret: str = SHOPIFY_SECRET) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": f"https://{shop}/admin",
+        "dest": f"https://{shop}",
+        "aud": "client-id",
+        "sub": "42",
+        "exp": now + 60,
+        "nbf": now - 5,
+        "iat": now,
+        "jti": f"jti-{now}",
+        "sid": "session",
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def test_inside_shopify_the_id_token_decides_the_store(shopify_app):
+    aftercare = services(shopify_app)
+    clock.freeze(T0)
+    mine = make_store(aftercare, platform="shopify", external_id="mine.myshopify.com")
+    theirs = make_store(aftercare, platform="shopify", external_id="theirs.myshopify.com")
+    ingest_order(aftercare, theirs, order_snapshot("1001"))
+    client = shopify_app.test_client()
+    headers = {"Authorization": f"Bearer {_id_token('mine.myshopify.com')}"}
+    assert client.get("/admin/api/session", headers=headers).get_json()["store_id"] == mine.id
+    with aftercare.db.session() as session:
+        their_order = session.scalars(select(Message.order_id)).first()
+    assert client.get(f"/admin/api/orders/{their_order}/journey", headers=headers).status_code == 404
+    page = client.get("/admin/activity", headers=headers)
+    assert page.status_code == 200 and "Other" not in page.get_data(as_text=True)
+    forged = {
+        "Authorization": f"Bearer {_id_token('theirs.myshopify.com', secret='not-the-secret-but-just-as-long-0123456789')}"
+    }
+    refused = client.get("/admin/api/session", headers=forged)
+    assert refused.status_code == 401 and refused.headers["X-Shopify-Retry-Invalid-Session-Request"] == "1"
+    # without a session cookie the CSRF token is not needed: the header cannot be forged cross-site
+    assert client.post("/admin/pause", headers=headers).status_code == 302
+    with aftercare.db.session() as session:
+        assert (session.get(Store, mine.id).status, session.get(Store, theirs.id).status) == (
+            "paused",
+            "active",
+        )
