@@ -270,9 +270,8 @@ def test_inside_shopify_the_id_token_decides_the_store(shopify_app):
     assert client.get(f"/admin/api/orders/{their_order}/journey", headers=headers).status_code == 404
     page = client.get("/admin/activity", headers=headers)
     assert page.status_code == 200 and "Other" not in page.get_data(as_text=True)
-    forged = {
-        "Authorization": f"Bearer {_id_token('theirs.myshopify.com', secret='not-the-secret-but-just-as-long-0123456789')}"
-    }
+    wrong_secret = "not-the-secret-but-just-as-long-0123456789"
+    forged = {"Authorization": f"Bearer {_id_token('theirs.myshopify.com', secret=wrong_secret)}"}
     refused = client.get("/admin/api/session", headers=forged)
     assert refused.status_code == 401 and refused.headers["X-Shopify-Retry-Invalid-Session-Request"] == "1"
     # without a session cookie the CSRF token is not needed: the header cannot be forged cross-site
