@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import clock
 from app.journeys import config as journey_config
 from app.journeys import timing
 from app.models import Click, Message, MessageStatus, Order, Review, Store
@@ -39,7 +40,7 @@ class Stats:
 
 def collect(session: Session, store: Store, days: int = 30, now: datetime | None = None) -> Stats:
     zone = ZoneInfo(timing.safe_zone(store.timezone))
-    end = (now or datetime.now(zone)).astimezone(zone).date()
+    end = (now or clock.now()).astimezone(zone).date()
     start = end - timedelta(days=days - 1)
     since = datetime.combine(start, datetime.min.time(), zone)
     window = timedelta(days=journey_config.parse(store.journey).attribution_days)

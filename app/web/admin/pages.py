@@ -311,7 +311,6 @@ def save_template(step: str, locale: str) -> Any:
         try:
             custom.save(db, store, step, locale, wording, Links(current_services().settings))
         except TemplateProblem as problem:
-            db.rollback()
             own = custom.load(db, store.id, step, locale) is not None
             return _editor(store, db, step, locale, wording, own, problem=str(problem)), 422
         flash(words.translator(view.ui_language(store))("Saved. New messages use this wording."))

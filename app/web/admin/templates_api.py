@@ -104,7 +104,6 @@ def save(step: str, locale: str) -> Any:
         try:
             custom.save(db, store, step, locale, wording, Links(services.settings))
         except TemplateProblem as problem:
-            db.rollback()
             return _refused(problem)
     return {"saved": True, "step": step, "locale": locale}
 

@@ -5,12 +5,11 @@ sit, and that order numbers and tracking codes stay left to right inside the rig
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from app.journeys.steps import STEPS
 from app.links import Links
@@ -18,7 +17,6 @@ from app.messages import samples
 from app.messages.render import LOCALES, render
 from tests.helpers import make_store
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parents[2] / "artifacts" / "emails"
 PHONE, DESKTOP = {"width": 375, "height": 900}, {"width": 900, "height": 900}
 LAYOUT = """() => {
@@ -45,14 +43,9 @@ LAYOUT = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package", pytrace=False)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
+@pytest.fixture
+def browser(chromium: Browser) -> Browser:
+    return chromium
 
 
 def _layout(browser: Browser, html: str, name: str, viewport: dict[str, int]) -> dict[str, Any]:

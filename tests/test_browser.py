@@ -1,0 +1,123 @@
+"""The merchant pages end to end in Debian's Chromium (Playwright) against the app on loopback:
+sign in by the signed link, change a delay and watch the message move, edit a template and watch the
+preview, have a broken one refused, and keep screenshots of every page in English and Arabic under
+``tests/artifacts/pages/`` (not committed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from app import clock
+from app.models import Message, MessageTemplate
+from app.web.admin.auth import login_url
+from tests.helpers import T0, count, ingest_order, make_store, order_snapshot
+
+ARTIFACTS = Path(__file__).parent / "artifacts" / "pages"
+UNLABELLED = """[...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+  .filter(field => !field.labels.length && !field.getAttribute('aria-label')).map(field => field.name)"""
+PAGES = {
+    "activity": "/admin/activity",
+    "orders": "/admin/",
+    "journey": "/admin/journey",
+    "messages": "/admin/templates",
+    "editor": "/admin/templates/thank_you/ar",
+    "dashboard": "/admin/dashboard",
+}
+
+
+@pytest.fixture
+def merchant(app, aftercare, live_server, chromium) -> Iterator[tuple[Page, object]]:
+    clock.freeze(T0)
+    store = make_store(aftercare, name="Dar Al Oud", timezone="Asia/Riyadh")
+    ingest_order(aftercare, store, order_snapshot("1001", first_name="Layla", accepts_marketing=False))
+    settings = aftercare.settings.model_copy(update={"public_url": live_server})
+    context = chromium.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    page.goto(login_url(settings, store.id))
+    expect(page).to_have_url(f"{live_server}/admin/")
+    yield page, store
+    context.close()
+
+
+def _send_at(aftercare, step):
+    with aftercare.db.session() as session:
+        return session.scalars(select(Message.send_at).where(Message.step == step)).one()
+
+
+def test_changing_a_delay_moves_the_scheduled_message(merchant, aftercare, live_server):
+    page, _ = merchant
+    page.goto(f"{live_server}/admin/journey")
+    page.get_by_label("Delay").first.fill("3")  # the first step is the thank-you note
+    page.locator("#step\\.thank_you\\.unit").select_option("hours")
+    page.get_by_role("button", name="Save and apply to scheduled messages").click()
+    expect(page.get_by_role("status")).to_contain_text("1 scheduled messages moved, 0 cancelled")
+    assert _send_at(aftercare, "thank_you") == T0.replace(hour=12)  # 09:30 + 3 h, in UTC
+    page.goto(f"{live_server}/admin/activity")
+    expect(page.locator("table").first).to_contain_text("3 Nov 2026 15:30")  # shown in Riyadh's time
+
+
+def test_the_settings_form_works_from_the_keyboard(merchant, aftercare, live_server):
+    page, _ = merchant
+    page.goto(f"{live_server}/admin/journey")
+    page.locator("#frequency_cap_hours").focus()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("30")
+    page.keyboard.press("Enter")  # submits the form it is in
+    expect(page.get_by_role("status")).to_contain_text("Saved.")
+    expect(page.locator("#frequency_cap_hours")).to_have_value("30.0")
+
+
+def test_editing_a_template_updates_the_preview_and_a_broken_one_is_refused(merchant, aftercare, live_server):
+    page, _ = merchant
+    page.goto(f"{live_server}/admin/templates/thank_you/en")
+    expect(page.locator("#preview-source")).to_have_text("from your latest order")
+    page.locator("#subject").fill("Hello {{ customer.first_name }}, from the editor")
+    expect(page.locator("#preview-subject")).to_have_text("Hello Layla, from the editor")
+    frame = page.frame_locator("#preview-frame")
+    expect(frame.locator("h1")).to_contain_text("Thank you, Layla!")
+    page.locator("#body").fill("<p>Line one</p>\n<p>{{ order.number }</p>")
+    expect(page.locator("#preview-error")).to_contain_text("body, line 2")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("alert").first).to_contain_text("Not saved: body, line 2")
+    assert count(aftercare, MessageTemplate) == 0
+    page.locator("#body").fill("<p>Thanks {{ customer.first_name }}, we're on it.</p>")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Saved. New messages use this wording.")
+    expect(frame.locator("p").first).to_have_text("Thanks Layla, we're on it.")
+
+
+def test_another_stores_session_cannot_read_this_stores_orders(merchant, aftercare, live_server, chromium):
+    page, store = merchant
+    other = make_store(aftercare, name="Other")
+    with aftercare.db.session() as session:
+        order_id = session.scalars(select(Message.order_id)).first()
+    settings = aftercare.settings.model_copy(update={"public_url": live_server})
+    stranger = chromium.new_context()
+    try:
+        intruder = stranger.new_page()
+        intruder.goto(login_url(settings, other.id))
+        assert intruder.request.get(f"{live_server}/admin/api/orders/{order_id}/journey").status == 404
+        assert page.request.get(f"{live_server}/admin/api/orders/{order_id}/journey").status == 200
+    finally:
+        stranger.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_screenshots_of_every_page(merchant, live_server, lang):
+    page, _ = merchant
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for width in (1100, 375):
+        page.set_viewport_size({"width": width, "height": 900})
+        for name, path in PAGES.items():
+            page.goto(f"{live_server}{path}?lang={lang}")
+            expect(page.locator("html")).to_have_attribute("dir", "rtl" if lang == "ar" else "ltr")
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{lang}-{width}.png"), full_page=True)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
+            unlabelled = page.evaluate(UNLABELLED)
+            assert unlabelled == [], f"{name}: fields without a label: {unlabelled}"
