@@ -41,7 +41,10 @@ def signed_in_store_id() -> int:
             return store_id
     store_id = session.get("store_id")
     if not isinstance(store_id, int):
-        abort(401, description="Sign in with the link from your store to see this page.")
+        abort(
+            401,
+            description="Sign in with the link from your store to see this page; a new one: /admin/signin.",
+        )
     g.store_id, g.embedded = store_id, False
     return store_id
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -109,3 +110,24 @@ def test_a_customers_data_export_is_downloadable_by_its_store_only(app, aftercar
     stranger = signed_in(app, aftercare, other)
     assert stranger.get(f"/admin/api/data-exports/{export_id}").status_code == 404
     assert stranger.get("/admin/api/data-exports").get_json()["exports"] == []
+
+
+def test_signing_in_again_emails_a_fresh_link_to_the_stores_own_address(app, aftercare, smtp):
+    store = make_store(
+        aftercare, platform="woocommerce", external_id="https://shop.example", smtp_port=smtp.port
+    )
+    client = app.test_client()
+    assert "/admin/signin" in client.get("/admin/").get_data(as_text=True)  # where an expired session points
+    page = client.get("/admin/signin").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post("/admin/signin", data={"address": "shop.example"}).status_code == 400  # no token
+    answer = client.post("/admin/signin", data={"address": "nobody.example", "csrf_token": token})
+    assert "sign-in link is on its way" in answer.get_data(as_text=True)
+    assert smtp.wait_for(1, timeout=0.3) == []  # the same answer, and nothing sent, for a stranger
+    client.post("/admin/signin", data={"address": "https://shop.example/", "csrf_token": token})
+    [mail] = smtp.wait_for(1)
+    assert mail.rcpt_tos == ["hello@tea-and-things.example"]
+    [link] = re.findall(r"http://\S+/admin/login\?token=\S+", mail.message.get_body(("plain",)).get_content())
+    fresh = app.test_client()
+    assert fresh.get(link.replace("http://127.0.0.1:8000", "")).status_code == 302
+    assert fresh.get("/admin/api/session").get_json()["store_id"] == store.id
