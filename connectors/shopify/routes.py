@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, g, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, request, url_for
 from shopify_app import app_home_patch_id_token, verify_app_home_req
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app import stores
-from app.models import Message, Order, Store, StoreStatus
+from app.models import Store, StoreStatus
 from app.web import current_services
 from connectors.base import AuthError, TransientError
 from connectors.shopify import tokens
@@ -26,7 +26,7 @@ from connectors.shopify import tokens
 PLATFORM = "shopify"
 NEEDS_TOKEN = (StoreStatus.UNINSTALLED, StoreStatus.DISCONNECTED)
 
-bp = Blueprint("shopify", __name__, url_prefix="/shopify", template_folder="templates")
+bp = Blueprint("shopify", __name__, url_prefix="/shopify")
 
 
 @bp.get("")
@@ -49,20 +49,9 @@ def app_home() -> Response:
             abort(503, description="Shopify could not be reached to finish installing. Reload in a moment.")
         with services.db.session() as db:
             stores.connect(db, PLATFORM, shop, name=result.shop or shop, credentials=credentials.to_json())
-    with services.db.session() as db:
-        store = db.scalars(select(Store).where(Store.platform == PLATFORM, Store.external_id == shop)).one()
-        page = render_template(
-            "shopify/app_home.html",
-            api_key=connector.client_id,
-            store=store,
-            orders=db.scalar(select(func.count()).select_from(Order).where(Order.store_id == store.id)),
-            sent=db.scalar(
-                select(func.count())
-                .select_from(Message)
-                .where(Message.store_id == store.id, Message.status == "sent")
-            ),
-        )
-    return Response(page, 200, headers=result.response.headers, content_type="text/html; charset=utf-8")
+    from app.web.admin.pages import activity  # the merchant pages, embedded: App Bridge in their head
+
+    return Response(activity(), 200, headers=result.response.headers, content_type="text/html; charset=utf-8")
 
 
 @bp.get("/patch-id-token")
@@ -89,6 +78,10 @@ def identify(connector: Any) -> str | None:
     if not result.ok:
         abort(_answer(result.response))
     g.embedded_headers = dict(result.response.headers or {})  # the CSP frame-ancestors for this shop
+    g.embedded_query = {"shop": f"{result.shop}.myshopify.com", "embedded": "1"}
+    if request.args.get("host"):
+        g.embedded_query["host"] = request.args["host"]
+    g.app_bridge_key = connector.client_id
     return f"{result.shop}.myshopify.com"
 
 

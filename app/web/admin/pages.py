@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pygal
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from markupsafe import Markup
 from pygal.style import Style
 from sqlalchemy import select, update
@@ -43,6 +43,16 @@ CHART_STYLE = Style(
     colors=("#1f3a34", "#c07a2c", "#5a7fa8", "#9b4d6b", "#6b8f3a", "#7a6fb0", "#b55a3c", "#3c8f8a"),
     font_family="-apple-system, 'Segoe UI', Tahoma, Arial, sans-serif",
 )
+
+
+def _done(said: str, endpoint: str, category: str = "message", **values: Any) -> Any:
+    """After a change: redirect to the page with the news in a flash; inside a platform's admin,
+    where no cookie carries a flash, answer that page at once with the news on it."""
+    if g.get("embedded"):
+        g.notices = [(category, said)]
+        return current_app.view_functions[endpoint](**values)
+    flash(said, category)
+    return redirect(url_for(endpoint, **values))
 
 
 def _store(db: Any) -> Store:
@@ -98,8 +108,8 @@ def cancel_message(message_id: int) -> Response:
         from app.journeys import schedule
 
         schedule.cancel(db, message, "cancelled by the merchant")
-        flash(words.translator(view.ui_language(store))("The message was cancelled."))
-    return redirect(url_for("pages.activity"))
+        said = words.translator(view.ui_language(store))("The message was cancelled.")
+    return _done(said, "pages.activity")
 
 
 @bp.post("/messages/<int:message_id>/send-now")
@@ -124,8 +134,8 @@ def send_now(message_id: int) -> Response:
             timeline.note(
                 db, store.id, message.order_id, "send_now", f"{message.step}: the merchant sent it now."
             )
-        flash(words.translator(view.ui_language(store))("The message goes out within a minute."))
-    return redirect(url_for("pages.activity"))
+        said = words.translator(view.ui_language(store))("The message goes out within a minute.")
+    return _done(said, "pages.activity")
 
 
 @bp.post("/pause")
@@ -134,8 +144,8 @@ def pause() -> Response:
     with current_services().db.session() as db:
         store = _store(db)
         stores.pause(db, store)
-        flash(words.translator(view.ui_language(store))("Sending is paused. Messages wait until you resume."))
-    return redirect(request.form.get("next") or url_for("pages.activity"))
+        said = words.translator(view.ui_language(store))("Sending is paused. Messages wait until you resume.")
+    return _done(said, "pages.activity")
 
 
 @bp.post("/resume")
@@ -144,8 +154,8 @@ def resume() -> Response:
     with current_services().db.session() as db:
         store = _store(db)
         stores.resume(db, store)
-        flash(words.translator(view.ui_language(store))("Sending resumed."))
-    return redirect(request.form.get("next") or url_for("pages.activity"))
+        said = words.translator(view.ui_language(store))("Sending resumed.")
+    return _done(said, "pages.activity")
 
 
 # --- journey and sender settings -------------------------------------------------------------------
@@ -213,16 +223,14 @@ def save_journey() -> Any:
         for key, value in parsed.store.items():
             setattr(store, key, value)
         applied = journey_apply.apply(db, store, parsed.config)
-        flash(
-            t(
-                "Saved. {moved} scheduled messages moved, {cancelled} cancelled, {scheduled} newly planned."
-            ).format(
-                moved=number(applied.moved, view.ui_language(store)),
-                cancelled=number(applied.cancelled, view.ui_language(store)),
-                scheduled=number(applied.scheduled, view.ui_language(store)),
-            )
+        lang = view.ui_language(store)
+        said = t("Saved. {moved} scheduled messages moved, {cancelled} cancelled, {scheduled} newly planned.")
+        said = said.format(
+            moved=number(applied.moved, lang),
+            cancelled=number(applied.cancelled, lang),
+            scheduled=number(applied.scheduled, lang),
         )
-    return redirect(url_for("pages.journey"))
+    return _done(said, "pages.journey")
 
 
 @bp.post("/journey/test-smtp")
@@ -234,10 +242,10 @@ def test_smtp() -> Response:
         try:
             smtp.check(sender_for(store))
         except ChannelError as exc:
-            flash(t("The SMTP server could not be used: {reason}").format(reason=exc), "error")
-        else:
-            flash(t("Connected and signed in to {host}.").format(host=store.smtp_host))
-    return redirect(url_for("pages.journey") + "#sender")
+            return _done(
+                t("The SMTP server could not be used: {reason}").format(reason=exc), "pages.journey", "error"
+            )
+        return _done(t("Connected and signed in to {host}.").format(host=store.smtp_host), "pages.journey")
 
 
 # --- templates -------------------------------------------------------------------------------------
@@ -313,8 +321,8 @@ def save_template(step: str, locale: str) -> Any:
         except TemplateProblem as problem:
             own = custom.load(db, store.id, step, locale) is not None
             return _editor(store, db, step, locale, wording, own, problem=str(problem)), 422
-        flash(words.translator(view.ui_language(store))("Saved. New messages use this wording."))
-    return redirect(url_for("pages.template_editor", step=step, locale=locale))
+        said = words.translator(view.ui_language(store))("Saved. New messages use this wording.")
+    return _done(said, "pages.template_editor", step=step, locale=locale)
 
 
 @bp.post("/templates/<step>/<locale>/reset")
@@ -324,8 +332,8 @@ def reset_template(step: str, locale: str) -> Response:
     with current_services().db.session() as db:
         store = _store(db)
         custom.reset(db, store.id, step, locale)
-        flash(words.translator(view.ui_language(store))("Back to our wording."))
-    return redirect(url_for("pages.template_editor", step=step, locale=locale))
+        said = words.translator(view.ui_language(store))("Back to our wording.")
+    return _done(said, "pages.template_editor", step=step, locale=locale)
 
 
 @bp.post("/templates/<step>/<locale>/test")
@@ -340,10 +348,10 @@ def send_test(step: str, locale: str) -> Response:
         store = _store(db)
         t = words.translator(view.ui_language(store))
         to = store.reply_to or store.sender_email
-        target = url_for("pages.template_editor", step=step, locale=locale)
+        target = {"step": step, "locale": locale}
         if not to:
-            flash(t("Set your sender or reply-to address first; the test goes there."), "error")
-            return redirect(target)
+            said = t("Set your sender or reply-to address first; the test goes there.")
+            return _done(said, "pages.template_editor", "error", **target)
         context = samples.recent_context(db, store, step, locale, links) or samples.sample_context(
             store, step, locale, links
         )
@@ -363,10 +371,13 @@ def send_test(step: str, locale: str) -> Response:
     try:
         build_channels(services.settings, services.connectors)[channel_name].send(sender, outgoing)
     except ChannelError as exc:
-        flash(t("The test could not be sent: {reason}").format(reason=exc), "error")
-    else:
-        flash(t("A test was sent to {address}.").format(address=to))
-    return redirect(target)
+        return _done(
+            t("The test could not be sent: {reason}").format(reason=exc),
+            "pages.template_editor",
+            "error",
+            **target,
+        )
+    return _done(t("A test was sent to {address}.").format(address=to), "pages.template_editor", **target)
 
 
 # --- dashboard -------------------------------------------------------------------------------------

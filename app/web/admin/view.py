@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import g, render_template, request, session
+from flask import g, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
 from app.journeys.steps import STEPS
@@ -46,7 +46,10 @@ def page(template: str, store: Store, **context: Any) -> str:
         n=lambda value: number(value, lang),
         local=local_time(store),
         embedded=bool(g.get("embedded")),
-        csrf=generate_csrf(),
+        csrf="" if g.get("embedded") else generate_csrf(),
+        admin_url=admin_url,
+        notices=g.get("notices", []),
+        app_bridge_key=g.get("app_bridge_key"),
         steps=STEPS,
         **context,
     )
@@ -63,3 +66,9 @@ def local_time(store: Store) -> Callable[[datetime | None], str]:
         return moment.astimezone(zone).strftime("%-d %b %Y %H:%M") if moment else ""
 
     return fmt
+
+
+def admin_url(endpoint: str, **values: Any) -> str:
+    """A link between merchant pages. Inside a platform's admin it carries the embedded hints (shop,
+    host), so that App Bridge's patch flow can hand the next page a fresh ID token."""
+    return url_for(endpoint, **values, **g.get("embedded_query", {}))
