@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     shopify_old_client_secret: str = ""
     outbox_dir: str = "var/outbox"
     twilio_api_url: str = "https://api.twilio.com"
+    settings_sync_replan_orders: int = Field(default=300, ge=0)  # more: the worker applies new settings
     admin_link_max_age_seconds: int = Field(default=7 * 24 * 3600, ge=60)
 
     @field_validator("encryption_keys", mode="before")

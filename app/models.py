@@ -100,6 +100,11 @@ class Store(Timestamps, Base):
     # Reconcile by polling, for platforms that can lose webhooks: the store's own modification time of
     # the newest change we have fetched (so our clock and theirs never mix), when the last poll ended
     # well, and why the last one did not.
+    # New journey settings on a store too large to re-plan inside the request: the worker does it, and
+    # keeps what changed (JSON: moved, cancelled, scheduled, at) for the settings page.
+    replan_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replan_result: Mapped[str | None] = mapped_column(Text)
+
     synced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sync_error: Mapped[str | None] = mapped_column(Text)

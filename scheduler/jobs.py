@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlalchemy import select
 
 from app import Services, clock, inbox, sync
+from app.journeys import apply as journey_apply
 from app.journeys import schedule
 from app.links import Links
 from app.models import Message, MessageStatus, Order, Store, StoreStatus
@@ -65,6 +66,27 @@ def replan_stores(services: Services, holder: str) -> int:
     done = sum(_each_store(services, "replan", holder, REPLAN_LEASE, (StoreStatus.ACTIVE,), replan_store))
     if done:
         log.info("replan: %d orders re-planned", done)
+    return done
+
+
+def settings_replans(services: Services, holder: str) -> int:
+    """Apply new journey settings to the scheduled messages of stores too large to re-plan inside the
+    settings request (``journeys.apply``); under the same per-store lease as the periodic re-plan."""
+    with services.db.session() as session:
+        waiting = session.scalars(select(Store.id).where(Store.replan_requested_at.is_not(None))).all()
+    done = 0
+    for store_id in waiting:
+        if not leases.acquire(services.db, "replan", store_id, holder, REPLAN_LEASE):
+            continue
+        try:
+            with services.db.session() as session:
+                store = session.get(Store, store_id)
+                if store is not None and journey_apply.replan_requested(session, store) is not None:
+                    done += 1
+        except Exception:  # noqa: BLE001 - one store's failure must not stop the others
+            log.exception("settings replan: store %s failed", store_id)
+        finally:
+            leases.release(services.db, "replan", store_id, holder)
     return done
 
 

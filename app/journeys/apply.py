@@ -4,14 +4,21 @@ Every order with a message still open is planned again, and so is every order pl
 ``schedule.RELATED_ORDERS_DAYS`` (a step the merchant just switched on may now be due for it). The
 settings page then tells the merchant how many scheduled messages moved, how many were cancelled and
 how many were newly planned, as the issue asks ("the page says how many").
+
+Re-planning costs one ``refresh_order`` per order (10 to 25 ms; ``python -m bench.settings``), so a
+store with more than ``sync_limit`` orders to re-plan would keep the merchant waiting past a request's
+timeout: there the settings are saved at once, the worker re-plans (``replan_requested``), and the
+page shows the counts when it is done.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -29,6 +36,14 @@ class Applied:
     scheduled: int
 
 
+def _scope(store: Store) -> Select[tuple[Order]]:
+    since = clock.now() - timedelta(days=schedule.RELATED_ORDERS_DAYS)
+    has_open = select(Message.order_id).where(Message.store_id == store.id, Message.status.in_(OPEN))
+    return select(Order).where(
+        Order.store_id == store.id, or_(Order.id.in_(has_open), Order.placed_at >= since)
+    )
+
+
 def _open(session: Session, store: Store) -> dict[int, datetime]:
     rows = session.execute(
         select(Message.id, Message.send_at).where(Message.store_id == store.id, Message.status.in_(OPEN))
@@ -39,13 +54,7 @@ def _open(session: Session, store: Store) -> dict[int, datetime]:
 def replan(session: Session, store: Store) -> Applied:
     """Plan the store's open and recent orders again; what moved, was cancelled or newly planned."""
     before = _open(session, store)
-    since = clock.now() - timedelta(days=schedule.RELATED_ORDERS_DAYS)
-    has_open = select(Message.order_id).where(Message.store_id == store.id, Message.status.in_(OPEN))
-    orders = session.scalars(
-        select(Order)
-        .where(Order.store_id == store.id, or_(Order.id.in_(has_open), Order.placed_at >= since))
-        .order_by(Order.placed_at, Order.id)
-    ).all()
+    orders = session.scalars(_scope(store).order_by(Order.placed_at, Order.id)).all()
     for order in orders:
         schedule.refresh_order(session, store, order)
     session.flush()
@@ -57,7 +66,36 @@ def replan(session: Session, store: Store) -> Applied:
     )
 
 
-def apply(session: Session, store: Store, config: JourneyConfig) -> Applied:
+def apply(session: Session, store: Store, config: JourneyConfig, sync_limit: int) -> Applied | None:
+    """Save ``config`` and re-plan now (what changed), or, past ``sync_limit`` orders, ask the worker
+    to (None)."""
     store.journey = config.model_dump_json(exclude_defaults=True)
     session.flush()
+    count = session.scalar(select(func.count()).select_from(_scope(store).subquery())) or 0
+    if count > sync_limit:
+        store.replan_requested_at = clock.now()
+        return None
     return replan(session, store)
+
+
+def replan_requested(session: Session, store: Store) -> Applied | None:
+    """The worker's half: re-plan a store whose settings changed, and keep the counts for the page."""
+    requested = store.replan_requested_at
+    if requested is None:
+        return None
+    applied = replan(session, store)
+    if store.replan_requested_at == requested:  # a newer save asks again; leave its request in place
+        store.replan_requested_at = None
+    store.replan_result = json.dumps({**asdict(applied), "at": clock.now().isoformat()})
+    return applied
+
+
+def last_result(store: Store) -> dict[str, Any] | None:
+    """What the worker's last re-plan changed, for the settings page."""
+    if not store.replan_result:
+        return None
+    try:
+        found = json.loads(store.replan_result)
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None

@@ -185,6 +185,8 @@ def _journey_page(
     page = view.page(
         "admin/journey.html",
         store,
+        replanning=store.replan_requested_at is not None,
+        last_replan=journey_apply.last_result(store),
         config=config,
         rows=rows,
         form=form,
@@ -222,15 +224,21 @@ def save_journey() -> Any:
             return _journey_page(store, request.form, parsed.errors, 422)
         for key, value in parsed.store.items():
             setattr(store, key, value)
-        applied = journey_apply.apply(db, store, parsed.config)
-        lang = view.ui_language(store)
-        said = t("Saved. {moved} scheduled messages moved, {cancelled} cancelled, {scheduled} newly planned.")
-        said = said.format(
-            moved=number(applied.moved, lang),
-            cancelled=number(applied.cancelled, lang),
-            scheduled=number(applied.scheduled, lang),
-        )
+        applied = journey_apply.apply(db, store, parsed.config, services.settings.settings_sync_replan_orders)
+        if applied is None:
+            return _done(
+                t("Saved. Your scheduled messages are being re-planned; this page shows the result."),
+                "pages.journey",
+            )
+        said = _counts(t, view.ui_language(store), applied.moved, applied.cancelled, applied.scheduled)
     return _done(said, "pages.journey")
+
+
+def _counts(t: Any, lang: str, moved: int, cancelled: int, scheduled: int) -> str:
+    said = t("Saved. {moved} scheduled messages moved, {cancelled} cancelled, {scheduled} newly planned.")
+    return said.format(
+        moved=number(moved, lang), cancelled=number(cancelled, lang), scheduled=number(scheduled, lang)
+    )
 
 
 @bp.post("/journey/test-smtp")

@@ -138,6 +138,13 @@ AR: dict[str, str] = {
     "Saved. {moved} scheduled messages moved, {cancelled} cancelled, {scheduled} newly planned.": (
         "حُفظ. تغيّر موعد {moved} من الرسائل المجدولة، وأُلغيت {cancelled}، وجُدولت {scheduled} جديدة."
     ),
+    "Saved. Your scheduled messages are being re-planned; this page shows the result.": (
+        "حُفظ. يُعاد الآن جدولة رسائلك؛ ستعرض هذه الصفحة النتيجة."
+    ),
+    "Re-planning your scheduled messages with the new settings…": "نعيد جدولة رسائلك بالإعدادات الجديدة…",
+    "Last change: {moved} scheduled messages moved, {cancelled} cancelled, {scheduled} newly planned.": (
+        "آخر تغيير: تغيّر موعد {moved} من الرسائل، وأُلغيت {cancelled}، وجُدولت {scheduled} جديدة."
+    ),
     "The SMTP server could not be used: {reason}": "تعذّر استخدام خادم SMTP: {reason}",
     "Connected and signed in to {host}.": "تم الاتصال وتسجيل الدخول إلى {host}.",
     "Each step's wording in each language. Ours is used until you change it.": (
@@ -325,6 +332,16 @@ FA: dict[str, str] = {
     "Test the SMTP connection": "آزمایش اتصال SMTP",
     "Saved. {moved} scheduled messages moved, {cancelled} cancelled, {scheduled} newly planned.": (
         "ذخیره شد. زمان {moved} پیام تغییر کرد، {cancelled} پیام لغو شد و {scheduled} پیام تازه زمان‌بندی شد."
+    ),
+    "Saved. Your scheduled messages are being re-planned; this page shows the result.": (
+        "ذخیره شد. پیام‌های شما دوباره زمان‌بندی می‌شوند؛ نتیجه در همین صفحه نمایش داده می‌شود."
+    ),
+    "Re-planning your scheduled messages with the new settings…": (
+        "در حال زمان‌بندی دوبارهٔ پیام‌ها با تنظیمات تازه…"
+    ),
+    "Last change: {moved} scheduled messages moved, {cancelled} cancelled, {scheduled} newly planned.": (
+        "آخرین تغییر: زمان {moved} پیام تغییر کرد، {cancelled} پیام "
+        "لغو شد و {scheduled} پیام تازه زمان‌بندی شد."
     ),
     "The SMTP server could not be used: {reason}": "سرور SMTP قابل استفاده نبود: {reason}",
     "Connected and signed in to {host}.": "اتصال و ورود به {host} انجام شد.",

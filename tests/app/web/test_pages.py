@@ -285,3 +285,29 @@ def test_inside_shopify_the_id_token_decides_the_store(shopify_app):
             "paused",
             "active",
         )
+
+
+def test_a_large_store_is_re_planned_by_the_worker_and_the_page_shows_the_result(database_url, tmp_path):
+    application = create_app(settings_for(database_url, tmp_path, settings_sync_replan_orders=0))
+    aftercare = services(application)
+    try:
+        clock.freeze(T0)
+        store = make_store(aftercare)
+        ingest_order(aftercare, store, order_snapshot("1001", accepts_marketing=False))
+        client = signed_in(application, aftercare, store)
+        values = form_of(client.get("/admin/journey").get_data(as_text=True), "/admin/journey")
+        values.update({"step.thank_you.delay": "2", "step.thank_you.unit": "hours"})
+        page = client.post("/admin/journey", data=values, follow_redirects=True).get_data(as_text=True)
+        assert "being re-planned" in page and "Re-planning your scheduled messages" in page
+        assert '<meta http-equiv="refresh" content="5">' in page  # it looks again by itself
+        assert _message(aftercare, "thank_you").send_at == T0  # not yet: the worker does it
+
+        from scheduler import jobs
+
+        assert jobs.settings_replans(aftercare, "w1") == 1
+        assert _message(aftercare, "thank_you").send_at == T0 + timedelta(hours=2)
+        page = client.get("/admin/journey").get_data(as_text=True)
+        assert "Last change: 1 scheduled messages moved, 0 cancelled, 0 newly planned." in page
+        assert "Re-planning" not in page and jobs.settings_replans(aftercare, "w1") == 0
+    finally:
+        aftercare.db.dispose()
