@@ -63,6 +63,9 @@ class Links:
         store_id, message_id, _ = self._ids_and_text(OPEN, token, OPEN_MAX_AGE_SECONDS)
         return store_id, message_id
 
+    def short(self, code: str) -> str:
+        return self._url(f"/s/{code}")
+
     def _ids_and_text(self, purpose: str, token: str, max_age: int) -> tuple[int, int, str]:
         """A token holding ``[int, int, str]`` for ``purpose``; TokenInvalid for anything else."""
         data = signing.loads(self.settings.secret_key, purpose, token, max_age)

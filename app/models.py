@@ -395,3 +395,18 @@ class MessageTemplate(Timestamps, Base):
     subject: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     short: Mapped[str] = mapped_column(Text, default="")
+
+
+class ShortLink(Base):
+    """A link in an SMS or WhatsApp message, as a short random code (``/s/<code>``): a signed redirect
+    is longer than the link itself, and every character costs the merchant. Only links we put in a
+    message get a code, so a code can never send anyone to an address of someone else's choosing."""
+
+    __tablename__ = "short_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)

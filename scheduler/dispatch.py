@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,7 +31,7 @@ from app.links import Links
 from app.messages import compose, custom, segments, tracked
 from app.messages.render import Rendered, render
 from app.messages.sandbox import TemplateProblem
-from app.models import Customer, Message, MessageStatus, Order, Store, StoreStatus, Suppression
+from app.models import Customer, Message, MessageStatus, Order, ShortLink, Store, StoreStatus, Suppression
 from scheduler.channels.base import (
     Channel,
     ChannelDown,
@@ -244,6 +245,9 @@ class Dispatcher:
             message.subject = rendered.subject
             if journey_config.parse(store.journey).open_pixel and message.step not in ALERT_STEPS:
                 html = tracked.with_pixel(html, self.links.opened(store.id, message.id))
+            short = rendered.short
+            if to_phone and any(name in PHONE_CHANNELS for name, _ in channels):
+                short = tracked.shorten(short, lambda url: self._short_link(session, message, url))
             domain = (store.sender_email or "aftercare.invalid").rpartition("@")[2]
             outgoing = Outgoing(
                 message_id=f"<aftercare.{store.id}.{message.id}@{domain}>",
@@ -256,11 +260,21 @@ class Dispatcher:
                 headers=_headers(store, message, built.unsubscribe_url),
                 order_ref=built.order_ref,
                 to_phone=to_phone,
-                short=rendered.short,
+                short=short,
                 step=message.step,
                 kind=message.kind,
             )
             return Prepared(sender_for(store), outgoing, channels)
+
+    def _short_link(self, session: Session, message: Message, url: str) -> str:
+        """A short code for ``url`` in this message (the same one on a retry)."""
+        code = session.scalar(
+            select(ShortLink.code).where(ShortLink.message_id == message.id, ShortLink.url == url)
+        )
+        if code is None:
+            code = secrets.token_urlsafe(6)  # 48 random bits: not guessable, and 8 characters
+            session.add(ShortLink(store_id=message.store_id, message_id=message.id, code=code, url=url))
+        return self.links.short(code)
 
     def _replan(self, session: Session, store: Store, message: Message) -> Outcome | None:
         """None when the message should go now; otherwise what happened to it instead."""

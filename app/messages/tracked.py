@@ -8,11 +8,13 @@ from the same HTML, gets the same URLs replaced. Only http(s) links are wrapped:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import lxml.html
 
 DOCTYPE = "<!doctype html>"
+URL = re.compile(r"https?://[^\s<>\"']+")
 
 
 def rewrite(html: str, text: str, wrap: Callable[[str], str], ours: str) -> tuple[str, str]:
@@ -49,3 +51,17 @@ def with_pixel(html: str, url: str) -> str:
     )
     body.append(pixel)
     return lxml.html.tostring(document, encoding="unicode", doctype=DOCTYPE)
+
+
+def shorten(text: str, short: Callable[[str], str]) -> str:
+    """Every web address in a text message replaced by ``short(url)`` (the same code for a repeated
+    one). Unlike email, our own links are shortened too: the stop link is long, and it still works."""
+    codes: dict[str, str] = {}
+
+    def replace(match: re.Match[str]) -> str:
+        url = match.group(0)
+        if url not in codes:
+            codes[url] = short(url)
+        return codes[url]
+
+    return URL.sub(replace, text)

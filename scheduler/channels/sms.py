@@ -1,8 +1,9 @@
 """SMS from the store's own number, through the store's own Twilio account.
 
 The text is the step's short text (``short`` block, or the merchant's own), which carries the stop
-link on every message a customer may refuse. Links in it are not tracked: a signed redirect is longer
-than the link, and the merchant pays per segment (``app.messages.segments``).
+link on every message a customer may refuse. Its links arrive as short codes (``/s/<code>``, made by
+the dispatcher): a signed redirect is longer than the link, and the merchant pays per segment
+(``app.messages.segments``).
 """
 
 from __future__ import annotations

@@ -6,18 +6,20 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app import clock, create_app, services
-from app.models import Customer, Message, Suppression, TimelineEntry
+from app.models import Click, Customer, Message, Suppression, TimelineEntry
 from scheduler.dispatch import Outcome
 from scheduler.jobs import make_dispatcher
 from tests import helpers
 from tests.conftest import settings_for
 from tests.fakes.twilio import FakeTwilio
-from tests.helpers import T0, ingest_order, make_store
+from tests.helpers import T0, ingest_order, ingest_shipment, make_store, shipment_snapshot
 
 STORE_NUMBER = "+14155550100"
 order_snapshot = functools.partial(helpers.order_snapshot, accepts_marketing=False)
@@ -169,3 +171,37 @@ def test_a_customer_no_channel_can_reach_fails_with_every_reason(aftercare, twil
     assert message.status == "failed" and message.reason.startswith("no channel could reach the customer")
     assert "sms: the customer left no mobile number" in message.reason
     assert "whatsapp: the customer left no mobile number" in message.reason
+
+
+def test_links_in_a_text_are_short_tracked_codes_and_the_stop_link_works(app, aftercare, twilio):
+    clock.freeze(T0)
+    store = make_store(
+        aftercare,
+        twilio_account_sid=twilio.account_sid,
+        twilio_auth_token=twilio.auth_token,
+        sms_from=STORE_NUMBER,
+        channel="sms",
+    )
+    ingest_order(aftercare, store, order_snapshot("1001", phone="+966501234567", accepts_marketing=True))
+    ingest_shipment(aftercare, store, shipment_snapshot("1001", shipped_at=T0, tracking="AX1"))
+    make_dispatcher(aftercare, "w1").run_until_idle()
+    shipped = next(sms for sms in twilio.sent if "on its way" in sms["body"])
+    [code] = re.findall(r"http://127\.0\.0\.1:8000/s/([\w-]{8})", shipped["body"])
+    assert "track.example" not in shipped["body"]  # 8 characters instead of the whole address
+    client = app.test_client()
+    followed = client.get(f"/s/{code}")
+    assert followed.status_code == 302 and followed.headers["Location"] == "https://track.example.test/AX1"
+    assert client.get("/s/not-a-code").status_code == 404
+    with aftercare.db.session() as session:
+        clicks = session.execute(select(Click.url, Click.message_id)).all()
+    assert [url for url, _ in clicks] == ["https://track.example.test/AX1"] and clicks[0][1] is not None
+
+    clock.freeze(T0 + timedelta(days=31))  # the come-back offer, which a customer may refuse
+    make_dispatcher(aftercare, "w1").run_until_idle()
+    offer = twilio.sent[-1]["body"]
+    [stop] = re.findall(r"Stop these messages: http://127\.0\.0\.1:8000/s/([\w-]{8})", offer)
+    unsubscribe = client.get(f"/s/{stop}")
+    assert unsubscribe.status_code == 302 and "/u/" in unsubscribe.headers["Location"]
+    assert client.get(unsubscribe.headers["Location"].replace("http://127.0.0.1:8000", "")).status_code == 200
+    with aftercare.db.session() as session:  # our own stop page is not a click on the store's offer
+        assert session.scalars(select(Click.url)).all() == ["https://track.example.test/AX1"]
