@@ -46,7 +46,7 @@ def test_order_to_email_to_merchant_page(aftercare, live_server, smtp):
     )
     assert page.status_code == 200 and page.url.endswith("/admin/")
     assert order["number"] in page.text
-    assert re.search(r'class="status sent">sent</span>\s*thank you', page.text)
+    assert re.search(r'class="status sent">sent</span>\s*Thank-you note', page.text)
 
 
 def test_same_webhook_delivered_twice_sends_one_email(aftercare, live_server, smtp):
