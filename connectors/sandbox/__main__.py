@@ -86,13 +86,14 @@ def _advance(store: SimulatedStore, order: dict, parcel: dict) -> tuple[dict, di
 
 
 def _wait_for(url: str, seconds: float = 60.0) -> None:
-    """The web process may still be starting; wait until it answers anything."""
+    """The web process may still be starting: refusing connections, or (gunicorn's socket is open
+    before its workers have imported the app) accepting them and answering late. Wait for an answer."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            requests.get(url.rsplit("/webhooks/", 1)[0] + "/healthz", timeout=2)
+            requests.get(url.rsplit("/webhooks/", 1)[0] + "/healthz", timeout=5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             time.sleep(0.5)
     raise SystemExit(f"Aftercare did not answer at {url} within {seconds:.0f}s")
 
