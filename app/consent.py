@@ -30,7 +30,7 @@ OPEN = (MessageStatus.SCHEDULED, MessageStatus.HELD)
 
 def stopped(session: Session, store: Store, customer: Customer) -> set[str]:
     """The kinds this customer chose to stop (on any of their addresses)."""
-    return set().union(*suppression.of(session, store, customer).values()) - {"all"}
+    return suppression.chosen(suppression.of(session, store, customer))
 
 
 def choose(session: Session, store: Store, customer: Customer, stop: set[str]) -> int:

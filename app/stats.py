@@ -70,23 +70,23 @@ def collect(session: Session, store: Store, days: int = 30, now: datetime | None
         .join(Message, Message.id == Click.message_id)
         .where(Click.store_id == store.id, Click.clicked_at >= since - window)
     ).all()
-    last_click: dict[int, list[datetime]] = defaultdict(list)
+    clicks_by_customer: dict[int, list[datetime]] = defaultdict(list)
     for clicked_at, customer_id in clicks:
         if clicked_at >= since:
             stats.clicks[day(clicked_at)] += 1
         if customer_id is not None:
-            last_click[customer_id].append(clicked_at)
-    if last_click:
+            clicks_by_customer[customer_id].append(clicked_at)
+    if clicks_by_customer:
         orders = session.execute(
             select(Order.customer_id, Order.placed_at, Order.total, Order.currency).where(
                 Order.store_id == store.id,
                 Order.placed_at >= since,
-                Order.customer_id.in_(list(last_click)),
+                Order.customer_id.in_(list(clicks_by_customer)),
                 Order.cancelled_at.is_(None),
             )
         )
         for customer_id, placed_at, total, currency in orders:
-            if any(clicked < placed_at <= clicked + window for clicked in last_click[customer_id]):
+            if any(clicked < placed_at <= clicked + window for clicked in clicks_by_customer[customer_id]):
                 stats.orders[day(placed_at)] += 1
                 stats.revenue.setdefault(currency, Counter())[day(placed_at)] += Decimal(total)
     return stats

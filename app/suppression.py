@@ -28,3 +28,9 @@ def of(session: Session, store: Store, customer: Customer) -> dict[str, set[str]
     for address, kind in rows:
         found[address].add(kind)
     return found
+
+
+def chosen(found: dict[str, set[str]]) -> set[str]:
+    """The kinds the customer chose to stop, on any of their addresses (``of``'s answer): a bounce or
+    a STOP ("all") is not a choice."""
+    return set().union(*found.values()) - {"all"}

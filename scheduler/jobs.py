@@ -7,13 +7,13 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from app import Services, clock, inbox, sync
 from app.journeys import apply as journey_apply
 from app.journeys import schedule
 from app.links import Links
-from app.models import Message, MessageStatus, Order, Store, StoreStatus
+from app.models import Store, StoreStatus
 from scheduler import leases
 from scheduler.channels import build as build_channels
 from scheduler.dispatch import Dispatcher, Outcome
@@ -63,7 +63,11 @@ def replan_stores(services: Services, holder: str) -> int:
 
     Ingest re-plans an order when it changes; this catches what changes without an event: settings
     edited by the merchant, a customer's other orders, suppressions added by bounces."""
-    done = sum(_each_store(services, "replan", holder, REPLAN_LEASE, (StoreStatus.ACTIVE,), replan_store))
+    done = sum(
+        _each_store(
+            services, "replan", holder, REPLAN_LEASE, Store.status == StoreStatus.ACTIVE, replan_store
+        )
+    )
     if done:
         log.info("replan: %d orders re-planned", done)
     return done
@@ -72,33 +76,27 @@ def replan_stores(services: Services, holder: str) -> int:
 def settings_replans(services: Services, holder: str) -> int:
     """Apply new journey settings to the scheduled messages of stores too large to re-plan inside the
     settings request (``journeys.apply``); under the same per-store lease as the periodic re-plan."""
+    waiting = Store.replan_requested_at.is_not(None)
+    return sum(_each_store(services, "replan", holder, REPLAN_LEASE, waiting, _settings_replan))
+
+
+def _settings_replan(services: Services, store_id: int) -> bool:
     with services.db.session() as session:
-        waiting = session.scalars(select(Store.id).where(Store.replan_requested_at.is_not(None))).all()
-    done = 0
-    for store_id in waiting:
-        if not leases.acquire(services.db, "replan", store_id, holder, REPLAN_LEASE):
-            continue
-        try:
-            with services.db.session() as session:
-                store = session.get(Store, store_id)
-                if store is not None and journey_apply.replan_requested(session, store) is not None:
-                    done += 1
-        except Exception:  # noqa: BLE001 - one store's failure must not stop the others
-            log.exception("settings replan: store %s failed", store_id)
-        finally:
-            leases.release(services.db, "replan", store_id, holder)
-    return done
+        store = session.get(Store, store_id)
+        return store is not None and journey_apply.replan_requested(session, store) is not None
 
 
 def reconcile_stores(services: Services, holder: str) -> int:
     """Poll every store whose platform can lose webhooks; returns how many changes were applied."""
-    results = _each_store(services, "reconcile", holder, SYNC_LEASE, sync.POLLED_STATUSES, sync.reconcile)
+    polled = Store.status.in_(sync.POLLED_STATUSES)
+    results = _each_store(services, "reconcile", holder, SYNC_LEASE, polled, sync.reconcile)
     return sum(result.changed for result in results)
 
 
 def check_webhooks(services: Services, holder: str) -> int:
     """Re-create missing webhooks and re-enable disabled ones; returns how many stores were checked."""
-    reports = _each_store(services, "webhooks", holder, SYNC_LEASE, sync.POLLED_STATUSES, sync.check_webhooks)
+    polled = Store.status.in_(sync.POLLED_STATUSES)
+    reports = _each_store(services, "webhooks", holder, SYNC_LEASE, polled, sync.check_webhooks)
     return sum(report is not None for report in reports)
 
 
@@ -107,12 +105,12 @@ def _each_store(
     job: str,
     holder: str,
     lease: timedelta,
-    statuses: tuple[str, ...],
+    which: ColumnElement[bool],
     work: Callable[[Services, int], T],
 ) -> list[T]:
-    """Run ``work`` for each store in ``statuses`` that no other worker holds the ``job`` lease for."""
+    """Run ``work`` for each store matching ``which`` that no other worker holds the ``job`` lease for."""
     with services.db.session() as session:
-        store_ids = session.scalars(select(Store.id).where(Store.status.in_(statuses))).all()
+        store_ids = session.scalars(select(Store.id).where(which)).all()
     results = []
     for store_id in store_ids:
         if not leases.acquire(services.db, job, store_id, holder, lease):
@@ -127,19 +125,11 @@ def _each_store(
 
 
 def replan_store(services: Services, store_id: int) -> int:
-    since = clock.now() - REPLAN_HORIZON
     with services.db.session() as session:
         store = session.get(Store, store_id)
         if store is None:
             return 0
-        open_orders = select(Message.order_id).where(
-            Message.store_id == store_id, Message.status.in_([MessageStatus.SCHEDULED, MessageStatus.HELD])
-        )
-        orders = session.scalars(
-            select(Order).where(
-                Order.store_id == store_id, (Order.placed_at >= since) | Order.id.in_(open_orders)
-            )
-        ).all()
+        orders = session.scalars(journey_apply.live_orders(store, clock.now() - REPLAN_HORIZON)).all()
         for order in orders:
             schedule.refresh_order(session, store, order)
         return len(orders)

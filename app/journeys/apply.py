@@ -36,12 +36,17 @@ class Applied:
     scheduled: int
 
 
-def _scope(store: Store) -> Select[tuple[Order]]:
-    since = clock.now() - timedelta(days=schedule.RELATED_ORDERS_DAYS)
+def live_orders(store: Store, since: datetime) -> Select[tuple[Order]]:
+    """The store's orders that can still have something to plan: placed since ``since``, or holding
+    a message not yet sent."""
     has_open = select(Message.order_id).where(Message.store_id == store.id, Message.status.in_(OPEN))
     return select(Order).where(
         Order.store_id == store.id, or_(Order.id.in_(has_open), Order.placed_at >= since)
     )
+
+
+def _recent() -> datetime:
+    return clock.now() - timedelta(days=schedule.RELATED_ORDERS_DAYS)
 
 
 def _open(session: Session, store: Store) -> dict[int, datetime]:
@@ -54,7 +59,7 @@ def _open(session: Session, store: Store) -> dict[int, datetime]:
 def replan(session: Session, store: Store) -> Applied:
     """Plan the store's open and recent orders again; what moved, was cancelled or newly planned."""
     before = _open(session, store)
-    orders = session.scalars(_scope(store).order_by(Order.placed_at, Order.id)).all()
+    orders = session.scalars(live_orders(store, _recent()).order_by(Order.placed_at, Order.id)).all()
     for order in orders:
         schedule.refresh_order(session, store, order)
     session.flush()
@@ -71,7 +76,7 @@ def apply(session: Session, store: Store, config: JourneyConfig, sync_limit: int
     to (None)."""
     store.journey = config.model_dump_json(exclude_defaults=True)
     session.flush()
-    count = session.scalar(select(func.count()).select_from(_scope(store).subquery())) or 0
+    count = session.scalar(select(func.count()).select_from(live_orders(store, _recent()).subquery())) or 0
     if count > sync_limit:
         store.replan_requested_at = clock.now()
         return None

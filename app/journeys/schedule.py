@@ -144,14 +144,13 @@ def _customer(session: Session, store: Store, order: Order, customer: Customer |
         )
     found = suppression.of(session, store, customer)
     reachable = [address for address, kinds in found.items() if "all" not in kinds]
-    stopped = set().union(*found.values()) - {"all"}
     return CustomerState(
         recipient=reachable[0] if reachable else None,
         suppressed="the customer's address is on the suppression list" if found and not reachable else None,
         zone=timing.zone_for(order.ship_country, customer.phone, timing.safe_zone(store.timezone)),
         country=order.ship_country,
         marketing_consent=customer.accepts_marketing,
-        unsubscribed=frozenset(stopped),
+        unsubscribed=frozenset(suppression.chosen(found)),
         marketing_paused=customer.marketing_paused,
         redacted=customer.redacted_at is not None,
     )

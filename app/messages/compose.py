@@ -49,6 +49,11 @@ class Built:
     order_ref: str | None = None  # the platform's order id, for channels that write on the order
 
 
+def unsubscribe_context(url: str, locale: str) -> dict[str, str]:
+    """The ``unsubscribe`` variable: the link, the footer's words, and the SMS stop line's words."""
+    return {"url": url, "label": UNSUBSCRIBE_WORDS[locale], "stop": STOP_WORDS[locale]}
+
+
 def choose_locale(*candidates: str | None) -> str:
     """The first candidate we have templates for, reduced to its language (``ar-SA`` -> ``ar``)."""
     for candidate in candidates:
@@ -108,11 +113,7 @@ def build(session: Session, store: Store, message: Message, links: Links, locale
     unsubscribe_url = None
     if message.kind != Kind.TRANSACTIONAL.value:
         unsubscribe_url = links.unsubscribe(store.id, customer.id, message.kind)
-        context["unsubscribe"] = {
-            "url": unsubscribe_url,
-            "label": UNSUBSCRIBE_WORDS[locale],
-            "stop": STOP_WORDS[locale],
-        }
+        context["unsubscribe"] = unsubscribe_context(unsubscribe_url, locale)
     name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
     return Built(locale, customer.email or "", name, context, phone, unsubscribe_url, order.external_id)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from app.journeys.steps import STEPS
@@ -74,14 +74,20 @@ def editable(step: str, locale: str) -> bool:
     return step in STEPS and locale in LOCALES
 
 
+def _one(store_id: int, step: str, locale: str) -> tuple[ColumnElement[bool], ...]:
+    return (
+        MessageTemplate.store_id == store_id,
+        MessageTemplate.step == step,
+        MessageTemplate.locale == locale,
+    )
+
+
+def _row(session: Session, store_id: int, step: str, locale: str) -> MessageTemplate | None:
+    return session.scalars(select(MessageTemplate).where(*_one(store_id, step, locale))).first()
+
+
 def load(session: Session, store_id: int, step: str, locale: str) -> Custom | None:
-    row = session.scalars(
-        select(MessageTemplate).where(
-            MessageTemplate.store_id == store_id,
-            MessageTemplate.step == step,
-            MessageTemplate.locale == locale,
-        )
-    ).first()
+    row = _row(session, store_id, step, locale)
     return None if row is None else Custom(subject=row.subject, body=row.body, short=row.short)
 
 
@@ -117,13 +123,7 @@ def check(session: Session, store: Store, step: str, locale: str, custom: Custom
 def save(session: Session, store: Store, step: str, locale: str, custom: Custom, links: Links) -> None:
     """Check, then store; raises ``TemplateProblem`` (and stores nothing) when the check fails."""
     check(session, store, step, locale, custom, links)
-    row = session.scalars(
-        select(MessageTemplate).where(
-            MessageTemplate.store_id == store.id,
-            MessageTemplate.step == step,
-            MessageTemplate.locale == locale,
-        )
-    ).first()
+    row = _row(session, store.id, step, locale)
     if row is None:
         row = MessageTemplate(store_id=store.id, step=step, locale=locale)
         session.add(row)
@@ -132,11 +132,5 @@ def save(session: Session, store: Store, step: str, locale: str, custom: Custom,
 
 def reset(session: Session, store_id: int, step: str, locale: str) -> bool:
     """Back to our wording; True when there was a template of the merchant's to remove."""
-    result = session.execute(
-        delete(MessageTemplate).where(
-            MessageTemplate.store_id == store_id,
-            MessageTemplate.step == step,
-            MessageTemplate.locale == locale,
-        )
-    )
+    result = session.execute(delete(MessageTemplate).where(*_one(store_id, step, locale)))
     return bool(result.rowcount)

@@ -92,11 +92,7 @@ def sample_context(
         context["check_in"] = links.check_in(store.id, 0)
     if STEPS[step].kind is not Kind.TRANSACTIONAL:
         unsubscribe = links.unsubscribe(store.id, 0, STEPS[step].kind.value)
-        context["unsubscribe"] = {
-            "url": unsubscribe,
-            "label": compose.UNSUBSCRIBE_WORDS[locale],
-            "stop": compose.STOP_WORDS[locale],
-        }
+        context["unsubscribe"] = compose.unsubscribe_context(unsubscribe, locale)
     return context
 
 

@@ -82,13 +82,17 @@ class _Bounded(ImmutableSandboxedEnvironment):
         return _bounded_result(super().call_binop(context, operator, left, right))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - Jinja2's signature
-        if any(_big(value, MAX_NUMBER) for value in (*args, *kwargs.values())):
-            raise SecurityError(f"numbers above {MAX_NUMBER:,} are not allowed here")
+        _bounded_arguments((*args, *kwargs.values()))
         return _bounded_result(super().call(__context, __obj, *args, **kwargs))
 
 
 def _big(value: Any, limit: int) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) > limit
+
+
+def _bounded_arguments(values: tuple[Any, ...]) -> None:
+    if any(_big(value, MAX_NUMBER) for value in values):
+        raise SecurityError(f"numbers above {MAX_NUMBER:,} are not allowed here")
 
 
 def _bounded_result(value: Any) -> Any:
@@ -100,8 +104,7 @@ def _bounded_result(value: Any) -> Any:
 def _bounded_filter(function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)  # keeps Jinja2's pass_context / pass_eval_context marker
     def bounded(*args: Any, **kwargs: Any) -> Any:
-        if any(_big(value, MAX_NUMBER) for value in (*args[1:], *kwargs.values())):
-            raise SecurityError(f"numbers above {MAX_NUMBER:,} are not allowed here")
+        _bounded_arguments((*args[1:], *kwargs.values()))  # the first is the value being filtered
         return _bounded_result(function(*args, **kwargs))
 
     return bounded

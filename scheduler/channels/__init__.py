@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.config import Settings
 from connectors.base import Connector
-from scheduler.channels.base import Channel
+from scheduler.channels.base import Channel, Outgoing, Sender
 from scheduler.channels.outbox import OutboxChannel
 from scheduler.channels.sms import SmsChannel
 from scheduler.channels.smtp import SmtpChannel
@@ -24,3 +24,10 @@ def build(settings: Settings, connectors: dict[str, Connector] | None = None) ->
         "whatsapp": WhatsAppChannel(twilio),
         "webhook": WebhookChannel(public_only=settings.environment == "production"),
     }
+
+
+def send_direct(settings: Settings, sender: Sender, outgoing: Outgoing) -> str:
+    """A one-off email outside the journey (a template test, a sign-in link), sent at once through the
+    store's own mail: its SMTP server once one is set, else the development outbox."""
+    channel: Channel = SmtpChannel() if sender.smtp_host else OutboxChannel(settings.outbox_dir)
+    return channel.send(sender, outgoing)

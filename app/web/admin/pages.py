@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from app import clock, stats, stores, timeline
 from app.journeys import apply as journey_apply
 from app.journeys import config as journey_config
+from app.journeys import schedule
 from app.journeys.config import CHANNELS
 from app.journeys.steps import STEPS, Anchor
 from app.links import Links
@@ -28,8 +29,7 @@ from app.models import Message, MessageStatus, Store
 from app.web import current_services
 from app.web.admin import auth, settings_form, view, words
 from app.web.admin.routes import signed_in_store_id
-from scheduler.channels import build as build_channels
-from scheduler.channels import smtp
+from scheduler.channels import send_direct, smtp
 from scheduler.channels.base import ChannelError, Outgoing
 from scheduler.dispatch import sender_for
 
@@ -105,10 +105,8 @@ def cancel_message(message_id: int) -> Response:
     with current_services().db.session() as db:
         store = _store(db)
         message = _open_message(db, store, message_id)
-        from app.journeys import schedule
-
         schedule.cancel(db, message, "cancelled by the merchant")
-        said = words.translator(view.ui_language(store))("The message was cancelled.")
+        said = view.translator(store)("The message was cancelled.")
     return _done(said, "pages.activity")
 
 
@@ -134,7 +132,7 @@ def send_now(message_id: int) -> Response:
             timeline.note(
                 db, store.id, message.order_id, "send_now", f"{message.step}: the merchant sent it now."
             )
-        said = words.translator(view.ui_language(store))("The message goes out within a minute.")
+        said = view.translator(store)("The message goes out within a minute.")
     return _done(said, "pages.activity")
 
 
@@ -144,7 +142,7 @@ def pause() -> Response:
     with current_services().db.session() as db:
         store = _store(db)
         stores.pause(db, store)
-        said = words.translator(view.ui_language(store))("Sending is paused. Messages wait until you resume.")
+        said = view.translator(store)("Sending is paused. Messages wait until you resume.")
     return _done(said, "pages.activity")
 
 
@@ -154,7 +152,7 @@ def resume() -> Response:
     with current_services().db.session() as db:
         store = _store(db)
         stores.resume(db, store)
-        said = words.translator(view.ui_language(store))("Sending resumed.")
+        said = view.translator(store)("Sending resumed.")
     return _done(said, "pages.activity")
 
 
@@ -219,7 +217,7 @@ def save_journey() -> Any:
     parsed = settings_form.parse(request.form, public_only=services.settings.environment == "production")
     with services.db.session() as db:
         store = _store(db)
-        t = words.translator(view.ui_language(store))
+        t = view.translator(store)
         if parsed.errors or parsed.config is None:
             return _journey_page(store, request.form, parsed.errors, 422)
         for key, value in parsed.store.items():
@@ -246,7 +244,7 @@ def test_smtp() -> Response:
     auth.require_csrf()
     with current_services().db.session() as db:
         store = _store(db)
-        t = words.translator(view.ui_language(store))
+        t = view.translator(store)
         try:
             smtp.check(sender_for(store))
         except ChannelError as exc:
@@ -329,7 +327,7 @@ def save_template(step: str, locale: str) -> Any:
         except TemplateProblem as problem:
             own = custom.load(db, store.id, step, locale) is not None
             return _editor(store, db, step, locale, wording, own, problem=str(problem)), 422
-        said = words.translator(view.ui_language(store))("Saved. New messages use this wording.")
+        said = view.translator(store)("Saved. New messages use this wording.")
     return _done(said, "pages.template_editor", step=step, locale=locale)
 
 
@@ -340,7 +338,7 @@ def reset_template(step: str, locale: str) -> Response:
     with current_services().db.session() as db:
         store = _store(db)
         custom.reset(db, store.id, step, locale)
-        said = words.translator(view.ui_language(store))("Back to our wording.")
+        said = view.translator(store)("Back to our wording.")
     return _done(said, "pages.template_editor", step=step, locale=locale)
 
 
@@ -354,7 +352,7 @@ def send_test(step: str, locale: str) -> Response:
     links = Links(services.settings)
     with services.db.session() as db:
         store = _store(db)
-        t = words.translator(view.ui_language(store))
+        t = view.translator(store)
         to = store.reply_to or store.sender_email
         target = {"step": step, "locale": locale}
         if not to:
@@ -364,7 +362,6 @@ def send_test(step: str, locale: str) -> Response:
             store, step, locale, links
         )
         rendered = render(step, locale, context, custom.load(db, store.id, step, locale))
-        channel_name = "smtp" if store.smtp_host else "outbox"
         outgoing = Outgoing(
             message_id=f"<aftercare.test.{store.id}.{step}.{clock.now().timestamp():.0f}@aftercare.invalid>",
             to_address=to,
@@ -377,7 +374,7 @@ def send_test(step: str, locale: str) -> Response:
         )
         sender = sender_for(store)
     try:
-        build_channels(services.settings, services.connectors)[channel_name].send(sender, outgoing)
+        send_direct(services.settings, sender, outgoing)
     except ChannelError as exc:
         return _done(
             t("The test could not be sent: {reason}").format(reason=exc),

@@ -23,7 +23,7 @@ from app.web import current_services
 from app.web.admin.auth import login_url
 from connectors.base import PayloadError
 from connectors.woocommerce.webhooks import site_id
-from scheduler.channels import build as build_channels
+from scheduler.channels import send_direct
 from scheduler.channels.base import ChannelError, Outgoing
 from scheduler.dispatch import sender_for
 
@@ -60,7 +60,6 @@ def send_link() -> str:
         ).first()
         to = (store.reply_to or store.sender_email) if store is not None else None
         sender = sender_for(store) if store is not None else None
-        channel = "smtp" if store is not None and store.smtp_host else "outbox"
         link = login_url(services.settings, store.id) if store is not None else ""
     if sender is not None and to:
         outgoing = Outgoing(
@@ -73,7 +72,7 @@ def send_link() -> str:
             html=str(HTML.format(name=sender.name, link=link)),
         )
         try:
-            build_channels(services.settings, services.connectors)[channel].send(sender, outgoing)
+            send_direct(services.settings, sender, outgoing)
         except ChannelError as exc:
             log.warning("sign-in link for %s could not be sent: %s", site, exc)
     return render_template("admin/signin.html", done=True, message=SENT)

@@ -35,6 +35,11 @@ def ui_language(store: Store) -> str:
     )
 
 
+def translator(store: Store) -> Callable[[str], str]:
+    """``t`` for the merchant's language, for what a view says outside a template (a flash)."""
+    return words.translator(ui_language(store))
+
+
 def page(template: str, store: Store, **context: Any) -> str:
     lang = ui_language(store)
     return render_template(
