@@ -329,3 +329,72 @@ class CustomerNotes(Protocol):
         Raises AuthError (credentials refused), TransientError or RateLimited (try later), or
         PayloadError (the store refused this note, e.g. the order is gone)."""
         ...
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    """A web request as a platform's verification library reads it; keeps Flask out of connectors."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    """What a platform's library says to answer (a redirect, a page, a 401 its script retries)."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: str = ""
+
+
+@dataclass(frozen=True)
+class EmbeddedCheck:
+    """The outcome of checking a request from inside a platform's admin.
+
+    ``shop`` is the store's external id when the proof holds; otherwise ``answer`` is what to send back
+    instead (and nothing else may happen). ``headers`` go on every answer to a proved request (Shopify's
+    CSP ``frame-ancestors`` naming the shop); ``query`` is what links must carry to stay embedded."""
+
+    shop: str | None
+    answer: HttpAnswer
+    id_token: Any = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
+    api_key: str = ""
+    refused: HttpAnswer | None = None  # what to answer if the platform then refuses the proof itself
+
+
+@runtime_checkable
+class EmbeddedAdmin(Protocol):
+    """A platform whose admin hosts our merchant pages and proves every request from there (Shopify's
+    App Bridge ID token), so those requests need no session cookie of ours."""
+
+    @property
+    def configured(self) -> bool:
+        """False until the operator set the app's credentials: then nothing is embedded."""
+        ...
+
+    def claims_embedded(self, request: HttpRequest, args: Mapping[str, str]) -> bool:
+        """True when the request says it comes from inside the platform's admin (and the app is
+        configured to check it); ``args`` are the URL's query arguments."""
+        ...
+
+    def verify_embedded(self, request: HttpRequest, args: Mapping[str, str], patch_url: str) -> EmbeddedCheck:
+        """Check the request's proof. ``patch_url`` is our page that fetches a fresh proof for a page
+        load that came without one. Never raises for a bad proof: the check's ``answer`` says what
+        to send back."""
+        ...
+
+    def patch_page(self, request: HttpRequest) -> HttpAnswer:
+        """Our page that fetches a fresh proof and reloads the page that lacked one."""
+        ...
+
+    def install(self, check: EmbeddedCheck) -> str:
+        """Credentials (connector-defined JSON) for the shop a verified check names, obtained from
+        the platform with the check's proof.
+
+        Raises AuthError when the platform refuses the proof, TransientError when it cannot answer."""
+        ...

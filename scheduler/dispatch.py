@@ -32,7 +32,7 @@ from app.messages import compose, custom, segments, tracked
 from app.messages.render import Rendered, render
 from app.messages.sandbox import TemplateProblem
 from app.models import Customer, Message, MessageStatus, Order, ShortLink, Store, StoreStatus, Suppression
-from scheduler.channels.base import (
+from channels.base import (
     Channel,
     ChannelDown,
     Outgoing,

@@ -14,8 +14,8 @@ from app.journeys import apply as journey_apply
 from app.journeys import schedule
 from app.links import Links
 from app.models import Store, StoreStatus
+from channels import build as build_channels
 from scheduler import leases
-from scheduler.channels import build as build_channels
 from scheduler.dispatch import Dispatcher, Outcome
 
 log = logging.getLogger(__name__)

@@ -23,6 +23,7 @@ from app import clock, ingest
 from app.journeys import schedule
 from app.links import Links
 from app.models import Message, Order, Review, Store, Suppression, TimelineEntry
+from channels.base import Outgoing, Sender
 from connectors.base import (
     AddressSnapshot,
     CustomerSnapshot,
@@ -34,7 +35,6 @@ from connectors.base import (
     ShipmentSnapshot,
     ShipmentStatus,
 )
-from scheduler.channels.base import Outgoing, Sender
 from scheduler.dispatch import Dispatcher
 from tests.helpers import make_store
 

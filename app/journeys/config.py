@@ -16,7 +16,7 @@ from app.journeys.steps import STEPS, Anchor, Kind
 log = logging.getLogger(__name__)
 
 
-# The channels a step may name, in scheduler/channels (a test keeps the two lists equal).
+# The channels a step may name, in channels (a test keeps the two lists equal).
 CHANNELS = ("smtp", "store_note", "sms", "whatsapp", "webhook", "outbox")
 
 

@@ -18,7 +18,7 @@ def current_services() -> Services:
 
 
 def init_app(app: Flask) -> None:
-    from app.web import health, webhooks
+    from app.web import connect, health, webhooks
     from app.web.admin import pages, signin, suppressions_api, templates_api
     from app.web.admin import routes as admin
     from app.web.public import click, opened, unsubscribe
@@ -35,9 +35,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(unsubscribe.bp)
     app.register_blueprint(click.bp)
     app.register_blueprint(opened.bp)
-    for connector in app.extensions["aftercare"].connectors.values():
-        if (blueprint := getattr(connector, "blueprint", None)) is not None:
-            app.register_blueprint(blueprint)  # a platform's own pages: install, connect, app home
+    for blueprint in connect.BLUEPRINTS:  # a platform's own pages: install, connect, app home
+        app.register_blueprint(blueprint)
     # Forms carry a CSRF token (``csrf_token()`` in templates); views that take a form check it
     # themselves, so webhooks and store callbacks, which have no session, are never caught by it.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)

@@ -3,18 +3,30 @@
 ``webhooks.py`` verifies deliveries with Shopify's own ``shopifyapp``; ``translate.py`` turns webhook
 payloads and Admin GraphQL nodes into snapshots; ``tokens.py`` exchanges and refreshes expiring offline
 tokens; ``client.py`` calls the Admin GraphQL API inside its cost limit; ``backfill.py`` reads bulk
-operation results; ``routes.py`` is the embedded App Home."""
+operation results. The embedded App Home's views live in ``app/web/connect/shopify.py`` and reach
+Shopify through this connector's ``EmbeddedAdmin`` methods."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
-from flask import Blueprint
+from shopify_app import app_home_patch_id_token, verify_app_home_req
 
-from connectors.base import Change, Delivery, PayloadError, SignatureError, Snapshot, WebhookRequest
+from connectors.base import (
+    Change,
+    Delivery,
+    EmbeddedCheck,
+    HttpAnswer,
+    HttpRequest,
+    PayloadError,
+    SignatureError,
+    Snapshot,
+    WebhookRequest,
+)
 from connectors.shopify import backfill, queries, tokens, translate, webhooks
 from connectors.shopify.client import ShopCredentials, ShopifyClient
 
@@ -23,6 +35,7 @@ BULK_AFTER = timedelta(days=1)  # a poll reaching further back than this runs as
 PRODUCTS_PAGE = 50
 
 PLATFORM = "shopify"
+EMBEDDED_HINTS = ("id_token", "embedded", "host", "shop")
 
 
 class ShopifyConnector:
@@ -47,19 +60,47 @@ class ShopifyConnector:
         self.http_client = http_client  # tests route Shopify's hosts to a fake on loopback
         self.bulk_poll_seconds = bulk_poll_seconds
 
+    # --- EmbeddedAdmin ----------------------------------------------------------------------------
+
     @property
-    def blueprint(self) -> Blueprint:
-        """The App Home (``routes.py``); imported on first use, once Flask is wiring the app."""
-        from connectors.shopify.routes import bp
+    def configured(self) -> bool:
+        return bool(self.client_id and self.client_secret)
 
-        return bp
+    def claims_embedded(self, request: HttpRequest, args: Mapping[str, str]) -> bool:
+        """A fetch from the embedded app carries ``Authorization: Bearer``, a page load ``id_token``
+        and Shopify's other hints in its query."""
+        bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+        return self.configured and (bearer or any(hint in args for hint in EMBEDDED_HINTS))
 
-    def identify_merchant(self) -> str | None:
-        """The shop whose App Bridge ID token this request carries, for the merchant pages inside the
-        Shopify admin; None when the request is not from the embedded app (``routes.identify``)."""
-        from connectors.shopify.routes import identify
+    def verify_embedded(self, request: HttpRequest, args: Mapping[str, str], patch_url: str) -> EmbeddedCheck:
+        """The App Bridge ID token checked by ``verify_app_home_req``; a stale or forged one gets
+        shopifyapp's answer: a 401 with ``X-Shopify-Retry-Invalid-Session-Request`` that App Bridge
+        retries with a fresh token, or the patch page for a page load."""
+        result = verify_app_home_req(_library_request(request), self.app_config, patch_url)
+        answer = _answer(result.response)
+        if not result.ok:
+            return EmbeddedCheck(shop=None, answer=answer)
+        shop = f"{result.shop}.myshopify.com"
+        query = {"shop": shop, "embedded": "1"}
+        if args.get("host"):
+            query["host"] = args["host"]
+        return EmbeddedCheck(
+            shop=shop,
+            answer=answer,
+            id_token=result.id_token,
+            headers=dict(answer.headers),
+            query=query,
+            api_key=self.client_id,
+            refused=_answer(result.invalid_token_response) if result.invalid_token_response else None,
+        )
 
-        return identify(self)
+    def patch_page(self, request: HttpRequest) -> HttpAnswer:
+        """The page where App Bridge fetches a fresh ID token, then reloads the page it came from."""
+        return _answer(app_home_patch_id_token(_library_request(request), self.app_config).response)
+
+    def install(self, check: EmbeddedCheck) -> str:
+        """An expiring offline token by token exchange (``tokens.exchange``)."""
+        return tokens.exchange(self.app_config, check.id_token, self.http_client).to_json()
 
     def is_ping(self, request: WebhookRequest) -> bool:
         return False  # Shopify has no unsigned ping
@@ -125,3 +166,12 @@ class ShopifyConnector:
     def ensure_webhooks(self, credentials: str, delivery_url: str, secret: str) -> str:
         """Shopify's subscriptions are declared in shopify.app.toml and kept by Shopify: nothing to do."""
         return "declared in shopify.app.toml"
+
+
+def _answer(res: Any) -> HttpAnswer:
+    """shopifyapp's suggested response, as given."""
+    return HttpAnswer(int(res.status), dict(res.headers or {}), res.body or "")
+
+
+def _library_request(request: HttpRequest) -> dict[str, Any]:
+    return {"method": request.method, "headers": dict(request.headers), "url": request.url, "body": ""}

@@ -6,8 +6,6 @@ import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from flask import Blueprint
-
 from connectors.base import (
     Change,
     Delivery,
@@ -30,13 +28,6 @@ class WooCommerceConnector:
 
     platform = PLATFORM
     per_store_secret = True
-
-    @property
-    def blueprint(self) -> Blueprint:
-        """The connect pages (``routes.py``); imported on first use, once Flask is wiring the app."""
-        from connectors.woocommerce.routes import bp
-
-        return bp
 
     def is_ping(self, request: WebhookRequest) -> bool:
         return webhooks.is_ping(request)

@@ -29,8 +29,8 @@ from app.models import Message, MessageStatus, Store
 from app.web import current_services
 from app.web.admin import auth, settings_form, view, words
 from app.web.admin.routes import signed_in_store_id
-from scheduler.channels import send_direct, smtp
-from scheduler.channels.base import ChannelError, Outgoing
+from channels import send_direct, smtp
+from channels.base import ChannelError, Outgoing
 from scheduler.dispatch import sender_for
 
 bp = Blueprint("pages", __name__, url_prefix="/admin", template_folder="templates")

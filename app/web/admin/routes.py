@@ -12,6 +12,8 @@ from app.journeys.explain import explain
 from app.models import Customer, DataExport, Message, Order, Store, TimelineEntry
 from app.web import current_services
 from app.web.admin import auth, view
+from app.web.connect import embedded
+from connectors.base import EmbeddedAdmin
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 RECENT_ORDERS = 50
@@ -25,15 +27,14 @@ def signed_in_store_id() -> int:
     cookie set by a signed sign-in link does. The result is remembered for the request."""
     if "store_id" in g:
         return int(g.store_id)
-    for connector in current_services().connectors.values():
-        identify = getattr(connector, "identify_merchant", None)
-        external_id = identify() if identify is not None else None
+    for platform, connector in current_services().connectors.items():
+        if not isinstance(connector, EmbeddedAdmin):
+            continue
+        external_id = embedded.identify(platform, connector)
         if external_id is not None:
             with current_services().db.session() as db:
                 store_id = db.scalar(
-                    select(Store.id).where(
-                        Store.platform == connector.platform, Store.external_id == external_id
-                    )
+                    select(Store.id).where(Store.platform == platform, Store.external_id == external_id)
                 )
             if store_id is None:
                 abort(401, description="This shop has not finished installing Aftercare; open the app again.")

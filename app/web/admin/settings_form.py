@@ -22,7 +22,7 @@ from app.journeys.config import CHANNELS, JourneyConfig
 from app.journeys.steps import STEPS, Anchor
 from app.messages.localise import e164
 from app.messages.render import LOCALES
-from scheduler.channels.webhook import address_problem
+from channels.webhook import address_problem
 
 UNITS = {"minutes": 1, "hours": 60, "days": 24 * 60}
 CHOICES = 3  # channels a step may list in order of preference

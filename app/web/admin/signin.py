@@ -21,10 +21,10 @@ from app import clock
 from app.models import Store, StoreStatus
 from app.web import current_services
 from app.web.admin.auth import login_url
+from channels import send_direct
+from channels.base import ChannelError, Outgoing
 from connectors.base import PayloadError
 from connectors.woocommerce.webhooks import site_id
-from scheduler.channels import send_direct
-from scheduler.channels.base import ChannelError, Outgoing
 from scheduler.dispatch import sender_for
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app import clock
 from app.journeys.config import CHANNELS, JourneyConfig
 from app.models import Message
-from scheduler.channels import build
+from channels import build
 from tests.helpers import T0, ingest_order, make_store, order_snapshot
 
 WOO_CREDENTIALS = json.dumps(

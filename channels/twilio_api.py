@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import requests
 
-from scheduler.channels.base import (
+from channels.base import (
     ChannelDown,
     PermanentChannelError,
     RecipientRefused,

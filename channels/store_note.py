@@ -9,19 +9,19 @@ messages wait without using attempts), a refused note is permanent, the rest is 
 
 from __future__ import annotations
 
+from channels.base import (
+    ChannelDown,
+    Outgoing,
+    PermanentChannelError,
+    Sender,
+    TransientChannelError,
+)
 from connectors.base import (
     RETRYABLE_ERRORS,
     AuthError,
     Connector,
     ConnectorError,
     CustomerNotes,
-)
-from scheduler.channels.base import (
-    ChannelDown,
-    Outgoing,
-    PermanentChannelError,
-    Sender,
-    TransientChannelError,
 )
 
 

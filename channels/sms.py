@@ -8,8 +8,8 @@ the dispatcher): a signed redirect is longer than the link, and the merchant pay
 
 from __future__ import annotations
 
-from scheduler.channels.base import ChannelDown, Outgoing, Sender, Undeliverable
-from scheduler.channels.twilio_api import TwilioMessages
+from channels.base import ChannelDown, Outgoing, Sender, Undeliverable
+from channels.twilio_api import TwilioMessages
 
 
 class SmsChannel:

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import requests
 
 from app import clock
-from scheduler.channels.base import (
+from channels.base import (
     ChannelDown,
     Outgoing,
     PermanentChannelError,

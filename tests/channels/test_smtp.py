@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.channels.base import ChannelDown, Sender
-from scheduler.channels.smtp import check
+from channels.base import ChannelDown, Sender
+from channels.smtp import check
 from tests.fakes.smtp import free_port
 
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from app.config import Settings
+from channels.base import Channel, Outgoing, Sender
+from channels.outbox import OutboxChannel
+from channels.sms import SmsChannel
+from channels.smtp import SmtpChannel
+from channels.store_note import StoreNoteChannel
+from channels.twilio_api import TwilioMessages
+from channels.webhook import WebhookChannel
+from channels.whatsapp import WhatsAppChannel
 from connectors.base import Connector
-from scheduler.channels.base import Channel, Outgoing, Sender
-from scheduler.channels.outbox import OutboxChannel
-from scheduler.channels.sms import SmsChannel
-from scheduler.channels.smtp import SmtpChannel
-from scheduler.channels.store_note import StoreNoteChannel
-from scheduler.channels.twilio_api import TwilioMessages
-from scheduler.channels.webhook import WebhookChannel
-from scheduler.channels.whatsapp import WhatsAppChannel
 
 
 def build(settings: Settings, connectors: dict[str, Connector] | None = None) -> dict[str, Channel]:

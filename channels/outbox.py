@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scheduler.channels.base import Outgoing, Sender, TransientChannelError, Undeliverable, to_mime
+from channels.base import Outgoing, Sender, TransientChannelError, Undeliverable, to_mime
 
 
 class OutboxChannel:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from app import clock
 from app.models import Message
-from scheduler.channels.webhook import address_problem
+from channels.webhook import address_problem
 from scheduler.dispatch import Outcome
 from scheduler.jobs import make_dispatcher
 from tests import helpers

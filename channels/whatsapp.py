@@ -7,8 +7,8 @@ Twilio addresses WhatsApp as ``whatsapp:+E164``. WhatsApp lets a business write 
 
 from __future__ import annotations
 
-from scheduler.channels.base import ChannelDown, Outgoing, Sender, Undeliverable
-from scheduler.channels.twilio_api import TwilioMessages
+from channels.base import ChannelDown, Outgoing, Sender, Undeliverable
+from channels.twilio_api import TwilioMessages
 
 PREFIX = "whatsapp:"
 

@@ -6,7 +6,7 @@ import functools
 import smtplib
 import ssl
 
-from scheduler.channels.base import (
+from channels.base import (
     ChannelDown,
     Outgoing,
     PermanentChannelError,

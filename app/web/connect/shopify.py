@@ -1,0 +1,71 @@
+"""The embedded App Home: the page Shopify loads in the admin, and where the shop gets its token.
+
+Shopify-managed installation (``shopify.app.toml``) means there is no OAuth redirect of ours: the first
+App Home request carries an App Bridge ID token. The connector checks it (or answers with the patch
+page that fetches one); a shop we hold no usable token for then gets one by token exchange, stored
+encrypted. Every answer carries the ``frame-ancestors`` policy Shopify requires.
+
+    GET /shopify                    App Home (``application_url``)
+    GET /shopify/patch-id-token     App Bridge fetches a fresh ID token, then reloads the page
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, request, url_for
+from sqlalchemy import select
+
+from app import stores
+from app.models import Store, StoreStatus
+from app.web import current_services
+from app.web.connect.embedded import answer, http_request
+from connectors.base import AuthError, EmbeddedAdmin, TransientError
+
+PLATFORM = "shopify"
+NEEDS_TOKEN = (StoreStatus.UNINSTALLED, StoreStatus.DISCONNECTED)
+
+bp = Blueprint("shopify", __name__, url_prefix="/shopify")
+
+
+@bp.get("")
+def app_home() -> Response:
+    connector = _connector()
+    check = connector.verify_embedded(http_request(), request.args, url_for("shopify.patch_id_token"))
+    if check.shop is None:
+        return answer(check.answer)
+    services = current_services()
+    with services.db.session() as db:
+        store = db.scalars(
+            select(Store).where(Store.platform == PLATFORM, Store.external_id == check.shop)
+        ).first()
+        needs_token = store is None or store.status in NEEDS_TOKEN or not store.credentials
+    if needs_token:
+        try:
+            credentials = connector.install(check)
+        except AuthError:
+            if check.refused is not None:  # the answer App Bridge knows to retry with a fresh token
+                return answer(check.refused)
+            abort(401, description="Shopify refused this session; reload the app from your admin.")
+        except TransientError:
+            abort(503, description="Shopify could not be reached to finish installing. Reload in a moment.")
+        name = check.shop.removesuffix(".myshopify.com")
+        with services.db.session() as db:
+            stores.connect(db, PLATFORM, check.shop, name=name, credentials=credentials)
+    from app.web.admin.pages import activity  # the merchant pages, embedded: App Bridge in their head
+
+    return Response(
+        activity(), 200, headers=dict(check.answer.headers), content_type="text/html; charset=utf-8"
+    )
+
+
+@bp.get("/patch-id-token")
+def patch_id_token() -> Response:
+    return answer(_connector().patch_page(http_request()))
+
+
+def _connector() -> EmbeddedAdmin:
+    connector = current_services().connectors.get(PLATFORM)
+    if not isinstance(connector, EmbeddedAdmin) or not connector.configured:
+        abort(
+            503, description="The Shopify app is not configured (shopify_client_id, shopify_client_secret)."
+        )
+    return connector
