@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     dispatch_batch_size: int = Field(default=50, ge=1, le=1000)
     dispatch_lease_seconds: int = Field(default=120, ge=10)
     dispatch_max_attempts: int = Field(default=8, ge=1)
-    inbox_retry_interval_seconds: float = Field(default=30.0, gt=0)
+    inbox_interval_seconds: float = Field(default=1.0, gt=0)  # how soon a received webhook is applied
     replan_interval_seconds: float = Field(default=900.0, gt=0)
     reconcile_interval_seconds: float = Field(default=180.0, gt=0)
     reconcile_backfill_days: int = Field(default=60, ge=0, le=365)

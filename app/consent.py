@@ -3,9 +3,10 @@ addresses a merchant stops by hand (a complaint to the store, a bounce their own
 
 Kinds follow ``journeys.steps.Kind``: transactional messages (receipts, parcel news) need no consent and
 cannot be refused; service (the check-in), review and marketing can. A choice is a suppression row per
-kind for the customer's address, so it also holds for their future orders and for a guest checkout
-with the same email. It takes effect at once: the customer's planned messages are re-planned now, and
-every send re-checks anyway.
+kind for the address the person's order is known by (its email, else its phone), so it also holds
+for their future orders and for a guest checkout with the same email, and never for someone else who
+shares their customer account or typed in the same phone number. It takes effect at once: their
+planned messages are re-planned now, and every send re-checks anyway.
 """
 
 from __future__ import annotations
@@ -18,30 +19,31 @@ from sqlalchemy.orm import Session
 
 from app import clock, suppression
 from app.db import insert_ignore
-from app.journeys import schedule
+from app.journeys import reconcile
 from app.journeys.steps import Kind
 from app.messages.localise import e164
-from app.models import Customer, Message, MessageStatus, Order, Store, Suppression
+from app.models import Message, MessageStatus, Order, Store, Suppression
 
 CHOOSABLE = (Kind.SERVICE.value, Kind.REVIEW.value, Kind.MARKETING.value)
 UNSUBSCRIBED = "unsubscribed"
 OPEN = (MessageStatus.SCHEDULED, MessageStatus.HELD)
 
 
-def stopped(session: Session, store: Store, customer: Customer) -> set[str]:
-    """The kinds this customer chose to stop (on any of their addresses)."""
-    return suppression.chosen(suppression.of(session, store, customer))
+def stopped(session: Session, store: Store, addresses: list[str]) -> set[str]:
+    """The kinds the person at ``addresses`` chose to stop (on any of them)."""
+    return suppression.chosen(suppression.of(session, store, addresses))
 
 
-def choose(session: Session, store: Store, customer: Customer, stop: set[str]) -> int:
-    """Stop exactly the kinds in ``stop`` (resuming the others the customer had stopped); returns how
-    many planned messages were cancelled as a result."""
+def choose(session: Session, store: Store, addresses: list[str], stop: set[str]) -> int:
+    """Stop exactly the kinds in ``stop`` for ``addresses`` (the address a person's order is known by),
+    resuming the others they had stopped; returns how many planned messages were cancelled as a
+    result."""
     unknown = stop - set(CHOOSABLE)
     if unknown:
         raise ValueError(f"not a kind of message one can stop: {sorted(unknown)}")
-    if not suppression.addresses(customer):
+    if not addresses:
         return 0
-    for address in suppression.addresses(customer):  # the choice holds however we reach them
+    for address in addresses:  # the choice holds however we reach them
         for kind in stop:
             insert_ignore(
                 session,
@@ -51,13 +53,13 @@ def choose(session: Session, store: Store, customer: Customer, stop: set[str]) -
     session.execute(
         delete(Suppression).where(
             Suppression.store_id == store.id,
-            Suppression.address.in_(suppression.addresses(customer)),
+            Suppression.address.in_(addresses),
             Suppression.reason == UNSUBSCRIBED,  # bounces and complaints are not the customer's to undo
             Suppression.kind.in_(set(CHOOSABLE) - stop),
         )
     )
     session.flush()
-    return _replan(session, store, customer)
+    return _replan(session, store, addresses)
 
 
 MERCHANT_REASONS = ("complaint", "hard_bounce")  # what a merchant records by hand, and may lift
@@ -77,20 +79,21 @@ def normalise(raw: str) -> str | None:
 
 
 def suppress(session: Session, store: Store, address: str, reason: str) -> int:
-    """Stop everything to ``address`` (a complaint to the store, say); re-plans its customers and
-    returns how many planned messages were cancelled."""
+    """Stop everything to ``address`` (a complaint to the store, say); re-plans what was planned for
+    it and returns how many planned messages were cancelled."""
     if reason not in MERCHANT_REASONS:
         raise ValueError(f"a reason is one of {', '.join(MERCHANT_REASONS)}")
     insert_ignore(
         session, Suppression, {"store_id": store.id, "address": address, "kind": "all", "reason": reason}
     )
     session.flush()
-    return sum(_replan(session, store, customer) for customer in _customers(session, store, address))
+    return _replan(session, store, [address])
 
 
 def lift(session: Session, store: Store, address: str) -> bool:
     """The merchant lifts a bounce or complaint (the customer fixed their mailbox, or wrote again).
-    A customer's own unsubscribe choices are theirs, and stay."""
+    A customer's own unsubscribe choices are theirs, and stay. Messages the suppression cancelled
+    come back: the address's recent orders are planned again."""
     removed = session.execute(
         delete(Suppression).where(
             Suppression.store_id == store.id,
@@ -99,54 +102,46 @@ def lift(session: Session, store: Store, address: str) -> bool:
         )
     ).rowcount
     session.flush()
-    for customer in _customers(session, store, address):
-        _replan_all(session, store, customer)
+    since = clock.now() - timedelta(days=reconcile.RELATED_ORDERS_DAYS)
+    reconcile.refresh(session, store, _orders_to(session, store, [address], since))
     return bool(removed)
 
 
-def _customers(session: Session, store: Store, address: str) -> list[Customer]:
-    return list(
-        session.scalars(
-            select(Customer).where(
-                Customer.store_id == store.id, or_(Customer.email == address, Customer.phone == address)
-            )
-        )
+def _orders_to(session: Session, store: Store, addresses: list[str], since: object = None) -> list[Order]:
+    """Orders whose own contact is one of ``addresses`` (placed since ``since``, if given)."""
+    query = select(Order).where(
+        Order.store_id == store.id, or_(Order.email.in_(addresses), Order.phone.in_(addresses))
     )
+    if since is not None:
+        query = query.where(Order.placed_at >= since)
+    return list(session.scalars(query))
 
 
-def _replan_all(session: Session, store: Store, customer: Customer) -> None:
-    """Messages cancelled by a suppression come back: re-plan the customer's recent orders."""
-    since = clock.now() - timedelta(days=schedule.RELATED_ORDERS_DAYS)
-    orders = session.scalars(
-        select(Order).where(
-            Order.store_id == store.id, Order.customer_id == customer.id, Order.placed_at >= since
+def _replan(session: Session, store: Store, addresses: list[str]) -> int:
+    """Re-plan the orders with open messages to ``addresses``; how many open messages that cancelled."""
+    orders = [
+        order
+        for order in _orders_to(session, store, addresses)
+        if session.scalar(
+            select(Message.id)
+            .where(Message.store_id == store.id, Message.order_id == order.id, Message.status.in_(OPEN))
+            .limit(1)
         )
-    )
-    for order in orders:
-        schedule.refresh_order(session, store, order)
+        is not None
+    ]
+    ids = [order.id for order in orders]
 
-
-def _replan(session: Session, store: Store, customer: Customer) -> int:
     def open_count() -> int:
+        if not ids:
+            return 0
         return len(
             session.scalars(
                 select(Message.id).where(
-                    Message.store_id == store.id, Message.customer_id == customer.id, Message.status.in_(OPEN)
+                    Message.store_id == store.id, Message.order_id.in_(ids), Message.status.in_(OPEN)
                 )
             ).all()
         )
 
     before = open_count()
-    orders = session.scalars(
-        select(Order).where(
-            Order.store_id == store.id,
-            Order.id.in_(
-                select(Message.order_id).where(
-                    Message.store_id == store.id, Message.customer_id == customer.id, Message.status.in_(OPEN)
-                )
-            ),
-        )
-    ).all()
-    for order in orders:
-        schedule.refresh_order(session, store, order)
+    reconcile.refresh(session, store, orders)
     return max(0, before - open_count())

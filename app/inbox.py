@@ -1,27 +1,39 @@
-"""Received webhooks: stored first, processed second, retried until processed (invariant 5).
+"""Received deliveries: stored by the web, applied by the worker (invariant 5).
 
-A delivery is written here in its own transaction before anything else happens to it. Processing
-runs in a second transaction; if it fails, that transaction rolls back, the row stays ``pending``
-with a later ``next_attempt_at``, and the scheduler's inbox job tries again.
+The webhook request only verifies, refuses a bad body and writes the delivery here (``accept``, one
+INSERT), so it answers in milliseconds whatever the store's size. The worker takes pending deliveries
+in batches (``process``): in one transaction, oldest first, each delivery's snapshots are applied
+(inside a savepoint of its own), then every order the batch touched is planned once, set-based.
+
+A delivery that can never be applied (its body is not in the platform's shape, or the database refuses
+a value in it) is kept once as ``rejected`` with the reason, for the operator, and not retried. One that
+arrived before what it is about ("order not seen yet") waits and is tried again, quietly. A failure of
+the batch as a whole (the database went away) rolls it back; the rows stay pending and are tried one by
+one next time, so one bad row can never hold up the others.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from app import clock, ingest
 from app.db import Database, insert_ignore
 from app.models import InboxEntry, InboxStatus, Store
-from connectors.base import Connector, Delivery
+from connectors.base import Connector, Delivery, PayloadError
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=2)
+BATCH = 200
 
 
 def accept(db: Database, store_id: int, delivery: Delivery) -> int | None:
@@ -49,51 +61,131 @@ def accept(db: Database, store_id: int, delivery: Delivery) -> int | None:
         ).one()
 
 
-def process(db: Database, connectors: dict[str, Connector], entry_id: int) -> bool:
-    """Translate and ingest one stored delivery; True when it is done (now or before)."""
+@dataclass(frozen=True)
+class Processed:
+    done: int = 0
+    waiting: int = 0  # tried again later (what they are about has not arrived yet)
+    rejected: int = 0
+
+
+def process(db: Database, connectors: dict[str, Connector], limit: int = BATCH) -> Processed:
+    """Apply one batch of due deliveries; falls back to one at a time when the batch fails."""
     try:
         with db.session() as session:
-            entry = session.scalars(
-                select(InboxEntry).where(InboxEntry.id == entry_id).with_for_update(skip_locked=True)
-            ).first()
-            if entry is None or entry.status != InboxStatus.PENDING:
-                return entry is not None
-            store = session.get(Store, entry.store_id)
-            assert store is not None  # noqa: S101 - foreign key
-            connector = connectors[store.platform]
-            delivery = Delivery(entry.topic, entry.delivery_id, entry.body, entry.triggered_at)
-            for snapshot in connector.translate(delivery):
-                ingest.apply(session, store, snapshot)
-            entry.status = InboxStatus.PROCESSED
-            entry.processed_at = clock.now()
-            entry.attempts += 1
-            return True
-    except Exception as exc:  # noqa: BLE001 - the row stays for a retry; nothing may be lost
-        log.exception("inbox entry %s failed", entry_id)
-        _record_failure(db, entry_id, exc)
-        return False
-
-
-def process_pending(db: Database, connectors: dict[str, Connector], limit: int = 200) -> int:
-    """Retry deliveries whose time has come; returns how many were processed now."""
+            return _batch(session, connectors, _due(session, limit))
+    except Exception:  # noqa: BLE001 - nothing may be lost: the rows stay pending
+        log.exception("inbox batch failed; trying its deliveries one at a time")
+    totals = Processed()
     with db.session() as session:
-        due = session.scalars(
-            select(InboxEntry.id)
-            .where(InboxEntry.status == InboxStatus.PENDING, InboxEntry.next_attempt_at <= clock.now())
-            .order_by(InboxEntry.id)
-            .limit(limit)
-        ).all()
-    return sum(process(db, connectors, entry_id) for entry_id in due)
+        ids = [entry.id for entry in _due(session, limit, lock=False)]
+    for entry_id in ids:
+        try:
+            with db.session() as session:
+                entries = session.scalars(
+                    select(InboxEntry)
+                    .where(InboxEntry.id == entry_id, InboxEntry.status == InboxStatus.PENDING)
+                    .with_for_update(skip_locked=True)
+                ).all()
+                one = _batch(session, connectors, list(entries))
+        except Exception as exc:  # noqa: BLE001 - it stays pending and is tried again later
+            log.exception("inbox entry %s could not be applied now", entry_id)
+            _later(db, entry_id, f"{type(exc).__name__}: {exc}")
+            continue
+        totals = Processed(
+            totals.done + one.done, totals.waiting + one.waiting, totals.rejected + one.rejected
+        )
+    return totals
 
 
-def _record_failure(db: Database, entry_id: int, exc: Exception) -> None:
+def drain(db: Database, connectors: dict[str, Connector], limit: int = BATCH) -> int:
+    """Process until nothing is due; how many deliveries were applied (tests and the demo use it)."""
+    done = 0
+    while True:
+        result = process(db, connectors, limit)
+        done += result.done
+        if result.done + result.rejected + result.waiting < limit:
+            return done
+
+
+def pending(db: Database, store_id: int) -> int:
+    """How many of the store's deliveries wait to be applied (the merchant's pages say so)."""
+    with db.session() as session:
+        return int(
+            session.scalar(
+                select(func.count()).where(
+                    InboxEntry.store_id == store_id, InboxEntry.status == InboxStatus.PENDING
+                )
+            )
+            or 0
+        )
+
+
+def _due(session: Session, limit: int, *, lock: bool = True) -> list[InboxEntry]:
+    query = (
+        select(InboxEntry)
+        .where(InboxEntry.status == InboxStatus.PENDING, InboxEntry.next_attempt_at <= clock.now())
+        .order_by(InboxEntry.id)
+        .limit(limit)
+    )
+    if lock:
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def _batch(session: Session, connectors: dict[str, Connector], entries: list[InboxEntry]) -> Processed:
+    done = waiting = rejected = 0
+    now = clock.now()
+    stores: dict[int, Store] = {}
+    results: dict[int, list[ingest.IngestResult]] = defaultdict(list)
+    for entry in entries:
+        store = stores.get(entry.store_id) or session.get(Store, entry.store_id)
+        assert store is not None  # noqa: S101 - foreign key
+        stores[store.id] = store
+        connector = connectors[store.platform]
+        delivery = Delivery(entry.topic, entry.delivery_id, bytes(entry.body), entry.triggered_at)
+        entry.attempts += 1
+        try:
+            with session.begin_nested():
+                applied = [
+                    ingest.apply(session, store, snapshot) for snapshot in connector.translate(delivery)
+                ]
+        except ingest.OrderNotYetKnown as exc:
+            log.info("inbox entry %s waits: %s", entry.id, exc)
+            _retry_later(entry, str(exc))
+            waiting += 1
+            continue
+        except OperationalError:
+            raise  # the database itself: the whole batch is tried again
+        except Exception as exc:  # noqa: BLE001 - its shape, or a value the database refuses
+            if isinstance(exc, PayloadError | DBAPIError):
+                log.warning("inbox entry %s rejected: %s", entry.id, exc)
+            else:
+                log.exception("inbox entry %s rejected", entry.id)
+            entry.status = InboxStatus.REJECTED
+            entry.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            entry.processed_at = now
+            rejected += 1
+            continue
+        results[store.id].extend(applied)
+        entry.status = InboxStatus.PROCESSED
+        entry.processed_at = now
+        done += 1
+    for store_id, touched in results.items():
+        ingest.replan(session, stores[store_id], touched)
+    return Processed(done, waiting, rejected)
+
+
+def _retry_later(entry: InboxEntry, error: str) -> None:
+    entry.last_error = error[:2000]
+    delay = min(RETRY_CAP, RETRY_BASE * 2 ** (entry.attempts - 1))
+    entry.next_attempt_at = clock.now() + delay
+    if entry.attempts >= MAX_ATTEMPTS:
+        entry.status = InboxStatus.FAILED
+
+
+def _later(db: Database, entry_id: int, error: str) -> None:
     with db.session() as session:
         entry = session.get(InboxEntry, entry_id)
-        if entry is None:
-            return
-        entry.attempts += 1
-        entry.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        delay = min(RETRY_CAP, RETRY_BASE * 2 ** (entry.attempts - 1))
-        entry.next_attempt_at = clock.now() + delay
-        if entry.attempts >= MAX_ATTEMPTS:
-            entry.status = InboxStatus.FAILED
+        if entry is not None and entry.status == InboxStatus.PENDING:
+            entry.attempts += 1
+            _retry_later(entry, error)

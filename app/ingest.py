@@ -6,13 +6,18 @@ keep modification times to the second, so two changes within one second share a 
 the same time but different data is applied (the later arrival wins the tie), or reconcile could never
 repair an update lost inside that second.
 Rows are created with INSERT .. ON CONFLICT DO NOTHING and then locked, so two deliveries about the
-same new order racing in two web processes end with one row and the newer data.
+same new order racing in two workers end with one row and the newer data.
+
+``apply`` writes one snapshot and says which orders it touched; ``apply_all`` writes a batch and then
+re-plans everything it touched once, set-based (``journeys.reconcile``).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -20,9 +25,10 @@ from sqlalchemy.orm import Session
 
 from app import clock, privacy, stores, timeline
 from app.db import insert_ignore
-from app.journeys import schedule
+from app.journeys import reconcile
+from app.journeys.state import REMOVED
 from app.messages.localise import e164
-from app.models import Customer, Order, OrderLine, Product, Shipment, ShipmentEvent, Store
+from app.models import Consent, Customer, Order, OrderLine, Product, Shipment, ShipmentEvent, Store
 from connectors.base import (
     CustomerSnapshot,
     DataRequest,
@@ -48,10 +54,35 @@ class IngestResult:
     external_id: str
     changed: bool
     note: str = ""
+    order_id: int | None = None  # the order whose plan may have changed
+    related: bool = False  # its contact's other orders too (a new or changed order)
+
+
+def apply_all(session: Session, store: Store, snapshots: Iterable[Snapshot]) -> list[IngestResult]:
+    """Apply ``snapshots`` in order, then re-plan every order they touched, once."""
+    results = [apply(session, store, snapshot) for snapshot in snapshots]
+    replan(session, store, results)
+    return results
+
+
+def replan(session: Session, store: Store, results: Iterable[IngestResult]) -> None:
+    """Re-plan what ``results`` touched: changed orders with their contacts' other recent orders,
+    orders whose parcels moved on their own."""
+    related, alone = set(), set()
+    for result in results:
+        if result.changed and result.order_id is not None:
+            (related if result.related else alone).add(result.order_id)
+    if not (related or alone):
+        return
+    session.flush()
+    orders = reconcile.orders_of(session, store, related | alone)
+    near = reconcile.related(session, store, [o for o in orders if o.id in related])
+    reconcile.refresh(session, store, list({o.id: o for o in [*orders, *near]}.values()))
 
 
 def apply(session: Session, store: Store, snapshot: Snapshot) -> IngestResult:
-    """Apply one snapshot for ``store`` inside the caller's transaction."""
+    """Apply one snapshot for ``store`` inside the caller's transaction; re-planning is the caller's
+    (``apply_all``), so a batch of deliveries plans each order once."""
     if isinstance(snapshot, OrderSnapshot):
         return apply_order(session, store, snapshot)
     if isinstance(snapshot, ProductSnapshot):
@@ -90,37 +121,32 @@ def apply_order(session: Session, store: Store, snap: OrderSnapshot) -> IngestRe
     country = snap.shipping.country if snap.shipping else None
     customer = _upsert_customer(session, store, snap.customer, country) if snap.customer else None
     order, created, before = _upsert_newer(
-        session, Order, store, snap.external_id, _order_fields(snap, customer)
+        session, Order, store, snap.external_id, _order_fields(snap, customer, country)
     )
     if created:
         _replace_lines(session, order, snap)
         timeline.note(
-            session,
-            order.store_id,
-            order.id,
-            "received",
-            f"Order {snap.number} received ({snap.remote_status}).",
+            session, order.store_id, order.id, "received", number=snap.number, status=snap.remote_status
         )
     elif before is None:
         return IngestResult("order", snap.external_id, changed=False, note="not newer than stored")
     else:
         _replace_lines(session, order, snap)
+        if before["remote_status"] == REMOVED:
+            timeline.note(session, order.store_id, order.id, "restored")
         old_status = before["status"]
         if old_status != order.status:
-            timeline.note(
-                session,
-                order.store_id,
-                order.id,
-                "status",
-                f"Status changed from {old_status} to {order.status}.",
-            )
+            timeline.note(session, order.store_id, order.id, "status", old=old_status, new=order.status)
+    if snap.customer is not None and snap.customer.accepts_marketing is not None and order.email:
+        _record_consent(session, store, order.email, snap.customer.accepts_marketing, snap.updated_at)
     session.flush()
-    schedule.refresh_customer(session, store, order)
-    return IngestResult("order", snap.external_id, changed=True, note="created" if created else "updated")
+    note = "created" if created else "updated"
+    return IngestResult("order", snap.external_id, changed=True, note=note, order_id=order.id, related=True)
 
 
 def apply_removal(session: Session, store: Store, snap: OrderRemoved) -> IngestResult:
-    """A deleted order counts as cancelled: its scheduled messages are cancelled by the planner."""
+    """A deleted (trashed) order stops: its scheduled messages are cancelled by the planner, saying
+    the order was deleted in the store; restoring it in the store plans it again."""
     order = session.scalars(
         select(Order)
         .where(Order.store_id == store.id, Order.external_id == snap.external_id)
@@ -131,13 +157,11 @@ def apply_removal(session: Session, store: Store, snap: OrderRemoved) -> IngestR
     order.status = OrderStatus.CANCELLED.value
     order.remote_status = REMOVED
     order.cancelled_at = order.cancelled_at or clock.now()
-    timeline.note(session, store.id, order.id, "status", "The store deleted the order.")
+    timeline.note(session, store.id, order.id, "deleted")
     session.flush()
-    schedule.refresh_order(session, store, order)
-    return IngestResult("order", snap.external_id, changed=True, note="removed")
-
-
-REMOVED = "deleted"
+    return IngestResult(
+        "order", snap.external_id, changed=True, note="removed", order_id=order.id, related=True
+    )
 
 
 class OrderNotYetKnown(Exception):
@@ -169,8 +193,8 @@ def apply_shipment(session: Session, store: Store, snap: ShipmentSnapshot) -> In
     if not changed:
         return IngestResult("shipment", snap.external_id, changed=False, note="not newer than stored")
     session.flush()
-    schedule.refresh_order(session, store, order)
-    return IngestResult("shipment", snap.external_id, changed=True, note="created" if created else "updated")
+    note = "created" if created else "updated"
+    return IngestResult("shipment", snap.external_id, changed=True, note=note, order_id=order.id)
 
 
 def apply_shipment_event(session: Session, store: Store, snap: ShipmentEventUpdate) -> IngestResult:
@@ -198,8 +222,9 @@ def apply_shipment_event(session: Session, store: Store, snap: ShipmentEventUpda
         if event.status is ShipmentStatus.DELIVERED:
             shipment.delivered_at = event.happened_at
     session.flush()
-    schedule.refresh_order(session, store, order)
-    return IngestResult("shipment", snap.shipment_external_id, changed=True, note="event added")
+    return IngestResult(
+        "shipment", snap.shipment_external_id, changed=True, note="event added", order_id=order.id
+    )
 
 
 def _add_event(
@@ -219,9 +244,16 @@ def _add_event(
         },
     )
     if added:
-        words = event.status.value.replace("_", " ")
         label = shipment.tracking_number or shipment.external_id
-        timeline.note(session, store.id, order.id, "shipment", f"Parcel {label}: {words}.", event.happened_at)
+        timeline.note(
+            session,
+            store.id,
+            order.id,
+            "shipment",
+            at=event.happened_at,
+            label=label,
+            status=event.status.value,
+        )
     return added
 
 
@@ -272,29 +304,66 @@ def _upsert_newer(
 def _upsert_customer(
     session: Session, store: Store, snap: CustomerSnapshot, country: str | None = None
 ) -> Customer:
-    """Customers carry no modification time of their own: they follow their (newer) orders. A phone
-    number is kept in E.164 when it can be read (with the shipping country for a local number), so
-    SMS, WhatsApp and the suppression list all know it by one spelling."""
-    insert_ignore(
-        session,
-        Customer,
-        {"store_id": store.id, "external_id": snap.external_id, "accepts_marketing": snap.accepts_marketing},
-    )
+    """The account behind the order. Customers carry no modification time of their own: they follow
+    their (newer) orders. What a message needs (email, phone, name, language) is the order's own,
+    kept on the order (``_order_fields``): an account shared by several people, or a guest email
+    reused with another name, must never redirect one order's messages to another order's buyer."""
+    insert_ignore(session, Customer, {"store_id": store.id, "external_id": snap.external_id})
     customer = session.scalars(
         select(Customer).where(Customer.store_id == store.id, Customer.external_id == snap.external_id)
     ).one()
     if customer.redacted_at is None:  # never refill personal data the store asked us to erase
-        customer.email = (snap.email or "").strip().lower() or customer.email
+        customer.email = _email(snap.email) or customer.email
         customer.first_name = snap.first_name or customer.first_name
         customer.last_name = snap.last_name or customer.last_name
-        customer.phone = (e164(snap.phone, country) or snap.phone) if snap.phone else customer.phone
+        customer.phone = _phone(snap.phone, country) or customer.phone
         customer.locale = snap.locale or customer.locale
-        customer.accepts_marketing = snap.accepts_marketing
     return customer
 
 
-def _order_fields(snap: OrderSnapshot, customer: Customer | None) -> dict[str, Any]:
+def _email(raw: str | None) -> str | None:
+    return (raw or "").strip().lower() or None
+
+
+def _phone(raw: str | None, country: str | None) -> str | None:
+    """E.164 when it can be read (with the shipping country for a local number), so SMS, WhatsApp and
+    the suppression list all know it by one spelling."""
+    return (e164(raw, country) or raw.strip() or None) if raw else None
+
+
+def _record_consent(
+    session: Session, store: Store, address: str, granted: bool, evidence_at: datetime
+) -> None:
+    """The platform's word on email marketing for this address, kept when it is the newest evidence."""
+    address = address.lower()
+    insert_ignore(
+        session,
+        Consent,
+        {
+            "store_id": store.id,
+            "address": address,
+            "channel": "email",
+            "granted": granted,
+            "source": store.platform,
+            "recorded_at": evidence_at,
+            "words": "",
+        },
+    )
+    row = session.scalars(
+        select(Consent).where(
+            Consent.store_id == store.id, Consent.address == address, Consent.channel == "email"
+        )
+    ).one()
+    if evidence_at > row.recorded_at or (evidence_at == row.recorded_at and row.source == store.platform):
+        row.granted, row.source, row.recorded_at = granted, store.platform, evidence_at
+
+
+def _order_fields(snap: OrderSnapshot, customer: Customer | None, country: str | None) -> dict[str, Any]:
     address = snap.shipping
+    contact = snap.customer
+    redacted = customer is not None and customer.redacted_at is not None
+    email = None if redacted or contact is None else _email(contact.email)
+    phone = None if redacted or contact is None else _phone(contact.phone, country)
     return {
         "number": snap.number,
         "customer_id": customer.id if customer else None,
@@ -304,7 +373,12 @@ def _order_fields(snap: OrderSnapshot, customer: Customer | None) -> dict[str, A
         "cash_on_delivery": snap.cash_on_delivery,
         "currency": snap.currency,
         "total": snap.total,
-        "locale": snap.locale,
+        "locale": snap.locale or (contact.locale if contact else None),
+        "email": email,
+        "phone": phone,
+        "first_name": None if redacted or contact is None else contact.first_name,
+        "last_name": None if redacted or contact is None else contact.last_name,
+        "contact": email or phone,
         "placed_at": snap.placed_at,
         "paid_at": snap.paid_at,
         "cancelled_at": snap.cancelled_at,

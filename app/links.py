@@ -13,7 +13,8 @@ CLICK = "click"
 CLICK_MAX_AGE_SECONDS = 2 * 365 * 24 * 3600
 OPEN = "open"
 OPEN_MAX_AGE_SECONDS = 2 * 365 * 24 * 3600
-UNSUBSCRIBE = "unsubscribe"
+UNSUBSCRIBE = "unsubscribe-order"
+UNSUBSCRIBE_BY_CUSTOMER = "unsubscribe"  # links sent before each order kept its own contact
 UNSUBSCRIBE_MAX_AGE_SECONDS = 3 * 365 * 24 * 3600  # an old email's link must still work
 
 
@@ -34,13 +35,23 @@ class Links:
             raise signing.TokenInvalid("this link is not valid")
         return data[0], data[1]
 
-    def unsubscribe(self, store_id: int, customer_id: int, kind: str) -> str:
-        """The one-click link (and List-Unsubscribe target) for a message of ``kind``."""
-        token = signing.dumps(self.settings.secret_key, UNSUBSCRIBE, [store_id, customer_id, kind])
+    def unsubscribe(self, store_id: int, order_id: int, kind: str) -> str:
+        """The one-click link (and List-Unsubscribe target) for a message of ``kind`` about an order:
+        the choice applies to that order's own contact, never to others sharing the account."""
+        token = signing.dumps(self.settings.secret_key, UNSUBSCRIBE, [store_id, order_id, kind])
         return self._url(f"/u/{token}")
 
-    def read_unsubscribe(self, token: str) -> tuple[int, int, str]:
-        return self._ids_and_text(UNSUBSCRIBE, token, UNSUBSCRIBE_MAX_AGE_SECONDS)
+    def read_unsubscribe(self, token: str) -> tuple[int, str, int, str]:
+        """(store id, "order" or "customer", its id, kind): links from before orders kept their own
+        contact name the customer, and must still work."""
+        try:
+            store_id, order_id, kind = self._ids_and_text(UNSUBSCRIBE, token, UNSUBSCRIBE_MAX_AGE_SECONDS)
+            return store_id, "order", order_id, kind
+        except signing.TokenInvalid:
+            store_id, customer_id, kind = self._ids_and_text(
+                UNSUBSCRIBE_BY_CUSTOMER, token, UNSUBSCRIBE_MAX_AGE_SECONDS
+            )
+            return store_id, "customer", customer_id, kind
 
     def tracked(self, store_id: int, message_id: int, url: str) -> str:
         """A redirect through us to ``url``, which is inside the signature: nobody can make one of

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app import clock
 from app.crypto import EncryptedText
 from app.db import Base, UTCDateTime
+from app.journeys.reasons import Reason
 
 MONEY = Numeric(12, 2)
 
@@ -51,6 +52,7 @@ class InboxStatus(StrEnum):
     PENDING = "pending"
     PROCESSED = "processed"
     FAILED = "failed"  # gave up after repeated errors; kept for a human
+    REJECTED = "rejected"  # it can never be applied (its shape is wrong): kept once, with the reason
 
 
 def _now() -> datetime:
@@ -125,16 +127,19 @@ class Customer(Timestamps, Base):
     last_name: Mapped[str | None] = mapped_column(String(255))
     phone: Mapped[str | None] = mapped_column(String(32))
     locale: Mapped[str | None] = mapped_column(String(16))
-    accepts_marketing: Mapped[bool] = mapped_column(Boolean, default=False)
-    marketing_paused: Mapped[str | None] = mapped_column(Text)  # why marketing stopped, e.g. unhappy check-in
     redacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Order(Timestamps, Base):
+    """An order, with its own contact as the store recorded it on this order: every message about it
+    goes there (invariant 6), even when one customer account places orders for several people."""
+
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("store_id", "external_id"),
         Index("ix_orders_store_placed", "store_id", "placed_at"),
+        Index("ix_orders_store_contact", "store_id", "contact", "placed_at"),
+        Index("ix_orders_store_customer", "store_id", "customer_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -149,6 +154,13 @@ class Order(Timestamps, Base):
     currency: Mapped[str] = mapped_column(String(3))
     total: Mapped[Decimal] = mapped_column(MONEY)
     locale: Mapped[str | None] = mapped_column(String(16))
+    email: Mapped[str | None] = mapped_column(String(320))  # lower case
+    phone: Mapped[str | None] = mapped_column(String(32))  # E.164 when it could be read
+    first_name: Mapped[str | None] = mapped_column(String(255))
+    last_name: Mapped[str | None] = mapped_column(String(255))
+    # The person this order belongs to, as the shared state (cap, consent, suppression, reviews, their
+    # other orders) knows them: the email, else the phone.
+    contact: Mapped[str | None] = mapped_column(String(320))
     placed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -172,7 +184,10 @@ class Order(Timestamps, Base):
 
 class OrderLine(Base):
     __tablename__ = "order_lines"
-    __table_args__ = (UniqueConstraint("order_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("order_id", "external_id"),
+        Index("ix_order_lines_store_product", "store_id", "product_external_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
@@ -206,7 +221,10 @@ class Product(Timestamps, Base):
 
 class Shipment(Timestamps, Base):
     __tablename__ = "shipments"
-    __table_args__ = (UniqueConstraint("store_id", "external_id"),)
+    __table_args__ = (
+        UniqueConstraint("store_id", "external_id"),
+        Index("ix_shipments_store_order", "store_id", "order_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
@@ -248,6 +266,7 @@ class Message(Timestamps, Base):
         UniqueConstraint("store_id", "dedupe_key", name="uq_messages_store_dedupe"),
         Index("ix_messages_due", "status", "send_at"),
         Index("ix_messages_order", "store_id", "order_id"),
+        Index("ix_messages_contact", "store_id", "contact", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -263,7 +282,11 @@ class Message(Timestamps, Base):
     channel: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=MessageStatus.SCHEDULED)
     send_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    reason: Mapped[str] = mapped_column(Text, default="")  # plain words: why scheduled/cancelled/failed
+    # Why it is where it is (``journeys.reasons``): a code and its parameters as JSON.
+    reason_code: Mapped[str] = mapped_column(String(48), default="")
+    reason_params: Mapped[str] = mapped_column(Text, default="")
+    contact: Mapped[str | None] = mapped_column(String(320))  # the order's contact: the frequency cap's key
+    members: Mapped[str] = mapped_column(Text, default="")  # a merged review request: its orders' ids, JSON
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
@@ -275,6 +298,51 @@ class Message(Timestamps, Base):
     send_now: Mapped[bool] = mapped_column(
         Boolean, default=False
     )  # the merchant said: now, not in the window
+
+    @property
+    def why(self) -> Reason:
+        return Reason.loads(self.reason_code, self.reason_params)
+
+    @property
+    def reason(self) -> str:
+        """The reason in English (logs, the JSON API, tests); pages word it in the merchant's language."""
+        return str(self.why)
+
+
+class MessageAttempt(Base):
+    """One try of one channel for one message: what the provider answered, how long it took. The
+    order page shows them; the message's own status is the outbox's (``app.outbox``)."""
+
+    __tablename__ = "message_attempts"
+    __table_args__ = (Index("ix_message_attempts_message", "store_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str] = mapped_column(String(16))  # sent | retry | failed | down | unreachable
+    provider_id: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Consent(Base):
+    """Whether an address agreed to marketing on a channel, with the evidence: where it came from,
+    when, and the words the person saw. Keyed by address, not customer account, so one person's yes
+    or no never speaks for another who shares the account (invariant 6). The newest evidence wins."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("store_id", "address", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(320))  # lower-cased email or E.164 phone
+    channel: Mapped[str] = mapped_column(String(16))  # email | sms | whatsapp
+    granted: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(64))  # the platform's name, or how we asked
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the evidence says it was given
+    words: Mapped[str] = mapped_column(Text, default="")
 
 
 class Suppression(Base):
@@ -323,19 +391,29 @@ class TimelineEntry(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     kind: Mapped[str] = mapped_column(String(32))
-    detail: Mapped[str] = mapped_column(Text)
+    step: Mapped[str] = mapped_column(String(32), default="")  # the message's step, when about one
+    code: Mapped[str] = mapped_column(String(48))  # ``journeys.reasons``, worded when shown
+    params: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def why(self) -> Reason:
+        return Reason.loads(self.code, self.params)
 
 
 class Review(Base):
     """A customer's rating of a product, collected by us or read from the store."""
 
     __tablename__ = "reviews"
-    __table_args__ = (Index("ix_reviews_customer_product", "store_id", "customer_id", "product_external_id"),)
+    __table_args__ = (
+        Index("ix_reviews_customer_product", "store_id", "customer_id", "product_external_id"),
+        Index("ix_reviews_email_product", "store_id", "email", "product_external_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    email: Mapped[str | None] = mapped_column(String(320))  # the reviewer: an order's own contact
     product_external_id: Mapped[str] = mapped_column(String(255))
     rating: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text, default="")

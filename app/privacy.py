@@ -17,14 +17,16 @@ from typing import Any
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from app import clock
-from app.journeys import schedule
+from app import clock, outbox
+from app.journeys.reasons import Reason
 from app.models import (
+    Consent,
     Customer,
     DataExport,
     InboxEntry,
     InboxStatus,
     Message,
+    MessageAttempt,
     MessageStatus,
     Order,
     OrderLine,
@@ -37,6 +39,7 @@ from app.models import (
 
 ERASED = "[erased]"
 ADDRESS = ("ship_name", "ship_address1", "ship_address2", "ship_city", "ship_region", "ship_postcode")
+CONTACT = ("email", "phone", "first_name", "last_name", "contact")  # the order's own contact
 OPEN = (MessageStatus.SCHEDULED, MessageStatus.HELD, MessageStatus.SENDING)
 
 
@@ -58,16 +61,17 @@ def find_customers(
     return list(session.scalars(select(Customer).where(Customer.store_id == store.id, or_(*conditions))))
 
 
-def _orders_of(session: Session, store: Store, customer_ids: list[int], order_ids: list[str]) -> list[Order]:
-    """The customers' orders and the orders the request names, oldest first."""
+def _orders_of(
+    session: Session, store: Store, customer_ids: list[int], order_ids: list[str], email: str | None = None
+) -> list[Order]:
+    """The customers' orders, the orders the request names and the orders placed with its email,
+    oldest first."""
+    conditions = [Order.customer_id.in_(customer_ids), Order.external_id.in_(order_ids)]
+    if email:
+        conditions.append(Order.email == email.strip().lower())
     return list(
         session.scalars(
-            select(Order)
-            .where(
-                Order.store_id == store.id,
-                or_(Order.customer_id.in_(customer_ids), Order.external_id.in_(order_ids)),
-            )
-            .order_by(Order.placed_at)
+            select(Order).where(Order.store_id == store.id, or_(*conditions)).order_by(Order.placed_at)
         )
     )
 
@@ -79,9 +83,10 @@ def export(
     order_ids = list(order_ids)
     customers = find_customers(session, store, external_id, email, order_ids)
     ids = [customer.id for customer in customers]
-    orders = _orders_of(session, store, ids, order_ids)
+    orders = _orders_of(session, store, ids, order_ids, email)
     order_row_ids = [order.id for order in orders]
     addresses = {customer.email for customer in customers if customer.email}
+    addresses |= {value for order in orders for value in (order.email, order.phone) if value}
     return {
         "store": store.name,
         "exported_at": clock.now().isoformat(),
@@ -94,8 +99,6 @@ def export(
                 "last_name",
                 "phone",
                 "locale",
-                "accepts_marketing",
-                "marketing_paused",
                 "created_at",
             )
             for c in customers
@@ -110,6 +113,7 @@ def export(
                     "currency",
                     "total",
                     "placed_at",
+                    *CONTACT[:-1],
                     *ADDRESS,
                     "ship_country",
                     "check_in_answer",
@@ -140,7 +144,16 @@ def export(
         "reviews": [
             _columns(r, "product_external_id", "rating", "body", "created_at")
             for r in session.scalars(
-                select(Review).where(Review.store_id == store.id, Review.customer_id.in_(ids))
+                select(Review).where(
+                    Review.store_id == store.id,
+                    or_(Review.customer_id.in_(ids), Review.email.in_(sorted(addresses))),
+                )
+            )
+        ],
+        "marketing_consent": [
+            _columns(c, "address", "channel", "granted", "source", "recorded_at", "words")
+            for c in session.scalars(
+                select(Consent).where(Consent.store_id == store.id, Consent.address.in_(sorted(addresses)))
             )
         ],
         "suppressions": [
@@ -189,8 +202,13 @@ def redact_customer(
     ids = [customer.id for customer in customers]
     needles = {value for c in customers for value in (c.email, c.phone, c.first_name, c.last_name) if value}
     needles |= {value for value in (email, external_id) if value}
-    orders = _orders_of(session, store, ids, order_ids)
-    needles |= {value for o in orders for value in (o.ship_name, o.ship_address1) if value}
+    orders = _orders_of(session, store, ids, order_ids, email)
+    addresses = {value for o in orders for value in (o.email, o.phone) if value}
+    addresses |= {value for c in customers for value in ((c.email or "").lower(), c.phone) if value}
+    needles |= addresses
+    needles |= {
+        value for o in orders for value in (o.ship_name, o.ship_address1, o.first_name, o.last_name) if value
+    }
     now = clock.now()
     for message in session.scalars(
         select(Message)
@@ -201,16 +219,24 @@ def redact_customer(
         .with_for_update()
     ):
         if message.status in OPEN:
-            schedule.cancel(session, message, "the customer's data was erased at their request")
+            outbox.cancel(session, message, Reason.of("redacted"))
         message.recipient = ERASED if message.recipient else None
         message.subject = ERASED if message.subject else None
+        message.contact = None
     for order in orders:
-        for name in ADDRESS:
+        for name in (*ADDRESS, *CONTACT):
             setattr(order, name, None)
     for customer in customers:
         customer.email = customer.first_name = customer.last_name = customer.phone = None
-        customer.accepts_marketing = False
         customer.redacted_at = now
+    if addresses:
+        session.execute(
+            delete(Consent).where(Consent.store_id == store.id, Consent.address.in_(sorted(addresses)))
+        )
+        for review in session.scalars(
+            select(Review).where(Review.store_id == store.id, Review.email.in_(sorted(addresses)))
+        ):
+            review.email = None
     session.execute(
         delete(DataExport).where(
             DataExport.store_id == store.id,
@@ -226,7 +252,9 @@ def redact_store(session: Session, store: Store) -> None:
     """The store's owner left (Shopify's shop/redact, 48 hours after uninstalling): erase everything
     but the row that says the store existed and was erased."""
     for table in (
+        MessageAttempt,
         Message,
+        Consent,
         TimelineEntry,
         Review,
         Suppression,
@@ -251,7 +279,7 @@ def _scrub_timeline(session: Session, store: Store, order_ids: list[int], needle
         select(TimelineEntry).where(TimelineEntry.store_id == store.id, TimelineEntry.order_id.in_(order_ids))
     ):
         for needle in needles:
-            entry.detail = entry.detail.replace(needle, ERASED)
+            entry.params = entry.params.replace(needle, ERASED)
 
 
 def _purge_inbox(session: Session, store: Store, needles: set[str]) -> None:

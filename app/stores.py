@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.journeys import schedule
+from app import outbox
+from app.journeys.reasons import Reason
 from app.models import Message, MessageStatus, Store, StoreStatus
 
 OPEN = (MessageStatus.SCHEDULED, MessageStatus.HELD, MessageStatus.SENDING)
@@ -78,7 +79,7 @@ def uninstall(session: Session, store: Store) -> int:
         select(Message).where(Message.store_id == store.id, Message.status.in_(OPEN)).with_for_update()
     ).all()
     for message in messages:
-        schedule.cancel(session, message, "the store uninstalled Aftercare")
+        outbox.cancel(session, message, Reason.of("store_uninstalled"))
     return len(messages)
 
 

@@ -52,7 +52,7 @@ def reconcile(services: Services, store_id: int) -> SyncResult:
             with services.db.session() as session:
                 row = session.get(Store, store_id)
                 assert row is not None  # noqa: S101 - loaded above; stores are never deleted mid-poll
-                changed += sum(ingest.apply(session, row, snap).changed for snap in change.snapshots)
+                changed += sum(result.changed for result in ingest.apply_all(session, row, change.snapshots))
             newest = max(newest, change.modified_at) if newest else change.modified_at
     except AuthError as exc:
         _finish(services, store_id, None, f"the store refused our credentials: {exc}", disconnect=True)

@@ -1,18 +1,162 @@
-"""The per-order timeline: what happened and why, in sentences a merchant reads."""
+"""The per-order timeline: what happened and why, kept as codes and worded when a merchant reads it.
+
+Each entry is a kind of event (``received``, ``scheduled``, ``sent``, ...), the step it is about, and
+a reason (``journeys.reasons``) with the event's own details beside the reason's parameters
+(``send_at``, ``to``, ``channel``...). ``describe`` turns one into a sentence in the merchant's
+language.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.journeys.reasons import LANGUAGES, Reason, legacy, short_date, words
+from app.journeys.steps import STEPS
 from app.models import TimelineEntry
+
+# Details of the event itself, kept beside the reason's own parameters.
+EVENT_KEYS = ("send_at", "to", "channel", "segments", "encoding", "number", "old", "new", "label", "status")
+
+EVENTS: dict[str, tuple[str, str, str]] = {
+    "scheduled": (
+        "{step}: scheduled for {send_at} ({reason}).",
+        "{step}: مجدولة في {send_at} ({reason})",
+        "{step}: برای {send_at} برنامه‌ریزی شد ({reason})",
+    ),
+    "cancelled": (
+        "{step}: not sent, {reason}.",
+        "{step}: لم تُرسل، {reason}",
+        "{step}: فرستاده نشد، {reason}",
+    ),
+    "held": ("{step}: {reason}", "{step}: {reason}", "{step}: {reason}"),
+    "failed": ("{step}: failed, {reason}.", "{step}: فشلت، {reason}", "{step}: ناموفق، {reason}"),
+    "reopened": (
+        "{step}: planned again, {reason}",
+        "{step}: خُطط لها من جديد، {reason}",
+        "{step}: دوباره برنامه‌ریزی شد، {reason}",
+    ),
+    "sent": (
+        "{step}: sent to {to} by {channel}{cost}.",
+        "{step}: أُرسلت إلى {to} عبر {channel}{cost}",
+        "{step}: از راه {channel} به {to} فرستاده شد{cost}",
+    ),
+    "send_now": (
+        "{step}: the merchant sent it now",
+        "{step}: أرسلها التاجر الآن",
+        "{step}: فروشنده همین حالا فرستاد",
+    ),
+    "received": (
+        "Order {number} received ({status}).",
+        "وصل الطلب {number} ({status}).",
+        "سفارش {number} رسید ({status}).",
+    ),
+    "status": (
+        "Status changed from {old} to {new}.",
+        "تغيّرت الحالة من {old} إلى {new}.",
+        "وضعیت از {old} به {new} تغییر کرد.",
+    ),
+    "deleted": ("The store deleted the order.", "حذف المتجر الطلب.", "فروشگاه سفارش را حذف کرد."),
+    "restored": ("The store restored the order.", "استعاد المتجر الطلب.", "فروشگاه سفارش را بازگرداند."),
+    "shipment": ("Parcel {label}: {status}.", "الشحنة {label}: {status}.", "مرسوله {label}: {status}."),
+    "feedback": (
+        "The customer said everything was right.",
+        "قال العميل إن كل شيء على ما يرام.",
+        "مشتری گفت همه‌چیز درست است.",
+    ),
+    "alert": (
+        "The customer said something was not right.",
+        "قال العميل إن شيئًا ما لم يكن على ما يرام.",
+        "مشتری گفت چیزی درست نبود.",
+    ),
+    "template": (
+        "{step}: the store's own wording failed ({reason}); the default was used.",
+        "{step}: تعذّر استخدام صياغة المتجر ({reason})؛ استُخدمت الصياغة الافتراضية.",
+        "{step}: متن خود فروشگاه کار نکرد ({reason})؛ متن پیش‌فرض به کار رفت.",
+    ),
+}
+SEGMENTS = (
+    " ({segments} {encoding} segment{plural})",
+    " ({segments} أجزاء {encoding})",
+    " ({segments} بخش {encoding})",
+)
 
 
 def note(
-    session: Session, store_id: int, order_id: int, kind: str, detail: str, at: datetime | None = None
+    session: Session,
+    store_id: int,
+    order_id: int,
+    kind: str,
+    reason: Reason | None = None,
+    *,
+    step: str = "",
+    at: datetime | None = None,
+    **event: Any,
 ) -> None:
+    """Add an entry; ``event`` holds the event's own details (see ``EVENT_KEYS``)."""
+    reason = reason or Reason.of("none")
+    params = {**reason.params, **Reason.of("event", **event).params}
+    stored = Reason(reason.code, params)
     session.add(
-        TimelineEntry(store_id=store_id, order_id=order_id, kind=kind, detail=detail, at=at or clock.now())
+        TimelineEntry(
+            store_id=store_id,
+            order_id=order_id,
+            kind=kind,
+            step=step,
+            code=stored.code,
+            params=stored.dumps(),
+            at=at or clock.now(),
+        )
     )
+
+
+def describe(
+    entry: TimelineEntry, locale: str = "en", zone: str = "UTC", title: Callable[[str], str] | None = None
+) -> str:
+    """The entry as a sentence; ``title`` names a step in the merchant's language."""
+    index = LANGUAGES.index(locale) if locale in LANGUAGES else 0
+    why = entry.why
+    if entry.code == "legacy":
+        return words(why, locale, zone)
+    event = {key: why.params[key] for key in EVENT_KEYS if key in why.params}
+    reason = Reason(why.code, {k: v for k, v in why.params.items() if k not in event})
+    sentence = EVENTS.get(entry.kind)
+    if sentence is None:
+        return words(reason, locale, zone)
+    step = (title or _title)(entry.step) if entry.step else ""
+    values = {key: str(value) for key, value in event.items()}
+    if "send_at" in event:
+        values["send_at"] = long_time(str(event["send_at"]), locale, zone)
+    plural = "" if str(event.get("segments")) == "1" else "s"
+    values["cost"] = SEGMENTS[index].format(plural=plural, **values) if "segments" in event else ""
+    values.update(step=step, reason=words(reason, locale, zone))
+    return sentence[index].format_map(_Blank(values))
+
+
+def _title(name: str) -> str:
+    step = STEPS.get(name)
+    return step.title if step is not None else name.replace("_", " ")
+
+
+def long_time(iso: str, locale: str, zone: str) -> str:
+    """Day, month and time of day in ``zone``, with the zone named."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    from zoneinfo import ZoneInfo
+
+    local = moment.astimezone(ZoneInfo(zone))
+    return f"{short_date(iso, locale, zone)} {local:%H:%M} {zone}"
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+__all__ = ["describe", "legacy", "note"]

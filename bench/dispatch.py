@@ -62,7 +62,7 @@ def _prepare(url: str, outbox: str, messages: int) -> None:
         for _ in range(messages):
             payload = sandbox.new_order(status="paid")
             [snapshot] = translate.translate("order.created", json.dumps(payload).encode())
-            ingest.apply(session, store, snapshot)
+            ingest.apply_all(session, store, [snapshot])
     db.dispose()
 
 

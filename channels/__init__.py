@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.config import Settings
-from channels.base import Channel, Outgoing, Sender
+from channels.base import Channel, Outgoing, Pooled, Sender
 from channels.outbox import OutboxChannel
 from channels.sms import SmsChannel
 from channels.smtp import SmtpChannel
@@ -30,4 +30,8 @@ def send_direct(settings: Settings, sender: Sender, outgoing: Outgoing) -> str:
     """A one-off email outside the journey (a template test, a sign-in link), sent at once through the
     store's own mail: its SMTP server once one is set, else the development outbox."""
     channel: Channel = SmtpChannel() if sender.smtp_host else OutboxChannel(settings.outbox_dir)
-    return channel.send(sender, outgoing)
+    try:
+        return channel.send(sender, outgoing)
+    finally:
+        if isinstance(channel, Pooled):
+            channel.close_idle(0)

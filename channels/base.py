@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from app import clock
 
@@ -95,6 +95,16 @@ class Channel(Protocol):
         Raises TransientChannelError when a later attempt may succeed and PermanentChannelError
         when it cannot; any other exception is treated as transient by the dispatcher.
         """
+        ...
+
+
+@runtime_checkable
+class Pooled(Protocol):
+    """A channel that keeps connections open between sends (SMTP): the worker closes idle ones after
+    each batch, so a quiet store holds no socket to its server."""
+
+    def close_idle(self, older_than: float = ...) -> None:
+        """Close connections unused for ``older_than`` seconds."""
         ...
 
 

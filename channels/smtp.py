@@ -1,10 +1,18 @@
-"""Email through the store's own SMTP server (its host, port, TLS mode and credentials)."""
+"""Email through the store's own SMTP server (its host, port, TLS mode and credentials).
+
+A worker sends many messages to few servers, so connections are kept open per server and login
+(``_Pool``) and reused by the next message; one that the server dropped while idle is replaced once,
+transparently, and connections idle for ``IDLE_SECONDS`` are closed (``close_idle``, after each batch).
+"""
 
 from __future__ import annotations
 
 import functools
 import smtplib
 import ssl
+import threading
+import time
+from dataclasses import dataclass
 
 from channels.base import (
     ChannelDown,
@@ -18,10 +26,74 @@ from channels.base import (
 )
 
 TIMEOUT_SECONDS = 30
+IDLE_SECONDS = 30.0
+
+
+@dataclass
+class _Open:
+    server: smtplib.SMTP
+    last_used: float
+
+
+class _Pool:
+    """Open connections by server and login, each used by one send at a time."""
+
+    def __init__(self) -> None:
+        self._idle: dict[tuple[object, ...], list[_Open]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(sender: Sender) -> tuple[object, ...]:
+        return (
+            sender.smtp_host,
+            sender.smtp_port,
+            sender.smtp_security,
+            sender.smtp_username,
+            sender.smtp_password,
+        )
+
+    def take(self, sender: Sender) -> tuple[smtplib.SMTP, bool]:
+        """A connection and whether it was reused (a reused one may have been dropped by the server)."""
+        now = time.monotonic()
+        with self._lock:
+            kept = self._idle.get(self.key(sender), [])
+            while kept:
+                found = kept.pop()
+                if now - found.last_used < IDLE_SECONDS:
+                    return found.server, True
+                _quit(found.server)
+        return _connect(sender), False
+
+    def give(self, sender: Sender, server: smtplib.SMTP) -> None:
+        with self._lock:
+            self._idle.setdefault(self.key(sender), []).append(_Open(server, time.monotonic()))
+
+    def close_idle(self, older_than: float = IDLE_SECONDS) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key, kept in list(self._idle.items()):
+                stale = [found for found in kept if now - found.last_used >= older_than]
+                self._idle[key] = [found for found in kept if now - found.last_used < older_than]
+                for found in stale:
+                    _quit(found.server)
+
+
+def _quit(server: smtplib.SMTP) -> None:
+    try:
+        server.quit()
+    except (smtplib.SMTPException, OSError):
+        server.close()
 
 
 class SmtpChannel:
     name = "smtp"
+
+    def __init__(self) -> None:
+        self._pool = _Pool()
+
+    def close_idle(self, older_than: float = IDLE_SECONDS) -> None:
+        """Close connections nobody used for ``older_than`` seconds (0: all of them)."""
+        self._pool.close_idle(older_than)
 
     def send(self, sender: Sender, outgoing: Outgoing) -> str:
         if not sender.smtp_host:
@@ -30,8 +102,22 @@ class SmtpChannel:
             raise Undeliverable("the customer has no email address we may write to")
         message = to_mime(sender, outgoing)
         try:
-            with _connect(sender) as server:
+            server, reused = self._pool.take(sender)
+            try:
                 server.send_message(message)
+            except smtplib.SMTPServerDisconnected:
+                server.close()
+                if not reused:
+                    raise
+                server, reused = _connect(sender), False  # the server dropped it while idle: once more
+                server.send_message(message)
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException):
+                self._pool.give(sender, server)  # smtplib reset the transaction: still usable
+                raise
+            except BaseException:
+                server.close()
+                raise
+            self._pool.give(sender, server)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             if 500 <= code < 600:

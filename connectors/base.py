@@ -100,13 +100,18 @@ class AddressSnapshot:
 
 @dataclass(frozen=True)
 class CustomerSnapshot:
+    """The buyer of one order as the store recorded them on that order (email, name, phone, language):
+    every message about the order goes there. ``external_id`` names the account, which several people
+    may share."""
+
     external_id: str  # the platform's id, or "guest:<email>" for a guest checkout
     email: str | None = None
     first_name: str | None = None
     last_name: str | None = None
     phone: str | None = None
     locale: str | None = None
-    accepts_marketing: bool = False
+    # Email marketing consent as the platform recorded it; None when the platform records none.
+    accepts_marketing: bool | None = False
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ def main() -> int:
         ("dispatch", jobs.dispatch, [dispatcher], settings.dispatch_interval_seconds),
         ("replan", jobs.replan_stores, [aftercare, worker_id], settings.replan_interval_seconds),
         ("settings", jobs.settings_replans, [aftercare, worker_id], settings.dispatch_interval_seconds),
-        ("inbox", jobs.retry_inbox, [aftercare], settings.inbox_retry_interval_seconds),
+        ("inbox", jobs.process_inbox, [aftercare], settings.inbox_interval_seconds),
         ("reconcile", jobs.reconcile_stores, [aftercare, worker_id], settings.reconcile_interval_seconds),
         ("webhooks", jobs.check_webhooks, [aftercare, worker_id], settings.webhook_check_interval_seconds),
     ]

@@ -1,11 +1,14 @@
-"""Claim due messages, ask the planner again, render, send, record.
+"""Claim due messages in a batch, ask the planner again for all of them, render, send, record.
 
-Claiming is one UPDATE over a ``SELECT .. FOR UPDATE SKIP LOCKED`` subquery: on PostgreSQL any
-number of workers claim disjoint batches without waiting on each other; on SQLite the statement runs
-under the database's single write lock, which gives the same guarantee. A claim is a lease: a row
-whose worker died goes back to whoever claims after ``lease_until``. The send itself happens outside
-any transaction (an SMTP conversation must not hold SQLite's write lock), and the outcome is written
-only if this worker still holds the lease, so a slow worker cannot overwrite another's result.
+A batch takes two short transactions, whatever its size: the claim (``outbox.claim``, a lease per
+message) and the re-check and rendering (``reconcile.recheck`` reads the state of every order in the
+batch set-based; cancelled, held and deferred messages are written here, so a cancelled order's
+message never goes out). Then each message is sent, outside any transaction (an SMTP conversation
+must not hold SQLite's write lock), over connections the channels keep open for the batch, and its
+outcome is written at once in a transaction of its own: that is what "exactly once" costs, since a
+worker killed mid-batch must not leave sent messages unrecorded for the next worker to send again.
+Each outcome is written only if this worker still holds the message's lease, so a slow worker cannot
+overwrite another's result.
 """
 
 from __future__ import annotations
@@ -13,30 +16,33 @@ from __future__ import annotations
 import logging
 import random
 import secrets
-from collections import Counter
-from dataclasses import dataclass
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
-from sqlalchemy import Update, and_, or_, select, update
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app import clock, suppression, timeline
+from app import clock, outbox, suppression, timeline
 from app.db import Database, insert_ignore
 from app.journeys import config as journey_config
-from app.journeys import schedule
-from app.journeys.planner import Verdict
+from app.journeys import reasons, reconcile
+from app.journeys.planner import Decision, Verdict
+from app.journeys.reasons import Reason
 from app.journeys.steps import PREVIOUS_STEP
 from app.links import Links
 from app.messages import compose, custom, segments, tracked
 from app.messages.render import Rendered, render
 from app.messages.sandbox import TemplateProblem
-from app.models import Customer, Message, MessageStatus, Order, ShortLink, Store, StoreStatus, Suppression
+from app.models import Message, ShortLink, Store, Suppression
 from channels.base import (
     Channel,
     ChannelDown,
     Outgoing,
     PermanentChannelError,
+    Pooled,
     RecipientRefused,
     Sender,
     Undeliverable,
@@ -50,7 +56,7 @@ CHANNEL_DOWN_RETRY = timedelta(minutes=5)
 DEFER_TOLERANCE = timedelta(minutes=1)
 ALERT_STEPS = frozenset({"merchant_alert"})
 PHONE_CHANNELS = frozenset({"sms", "whatsapp"})
-FOLLOWED_STEPS = frozenset(PREVIOUS_STEP.values())  # to the merchant, not part of the customer's journey
+FOLLOWED_STEPS = frozenset(PREVIOUS_STEP.values())  # a later step counts from their send (the reminder)
 
 
 class Outcome(StrEnum):
@@ -66,9 +72,25 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True)
 class Prepared:
+    message_id: int
+    store_id: int
     sender: Sender
     outgoing: Outgoing
     channels: list[tuple[str, Channel]]  # in the order to try them
+
+
+@dataclass
+class Tried:
+    """What happened when one message's channels were tried, written back in the batch's last step."""
+
+    prepared: Prepared
+    outcome: Outcome
+    reason: Reason | None = None
+    channel: str = ""
+    provider_id: str = ""
+    suppress: list[str] = field(default_factory=list)
+    attempts: list[dict[str, object]] = field(default_factory=list)
+    permanent: bool = False
 
 
 def jittered(base: timedelta, rng: random.Random | None = None) -> timedelta:
@@ -105,10 +127,26 @@ class Dispatcher:
 
     def run_once(self) -> Counter[Outcome]:
         """Claim one batch and deliver it; returns how each message ended."""
+        return self.deliver([message_id for message_id, _ in self.claim()])
+
+    def claim(self) -> list[tuple[int, int]]:
+        """Lease a batch of due messages to this worker; (message id, store id) pairs, oldest first."""
+        with self.db.session() as session:
+            claimed = outbox.claim(session, self.worker_id, self.batch_size, self.lease)
+            return [(message.id, message.store_id) for message in claimed]
+
+    def deliver(self, message_ids: list[int]) -> Counter[Outcome]:
+        """Ask again, render, send and record the claimed messages ``message_ids``."""
         outcomes: Counter[Outcome] = Counter()
-        down: set[int] = set()  # stores whose channel failed in this batch: do not knock again
-        for message_id, store_id in self.claim():
-            outcomes[self.deliver(message_id, store_id, down)] += 1
+        if not message_ids:
+            return outcomes
+        prepared = self._prepare(message_ids, outcomes)
+        down: set[tuple[int, str]] = set()  # (store, channel) that failed in this batch: do not knock again
+        for item in prepared:
+            outcomes[self._record(self._send(item, down))] += 1
+        for channel in self.channels.values():  # connections live for one batch: none is left behind
+            if isinstance(channel, Pooled):
+                channel.close_idle(0)
         return outcomes
 
     def run_until_idle(self, max_batches: int = 100) -> Counter[Outcome]:
@@ -121,150 +159,106 @@ class Dispatcher:
                 break
         return total
 
-    def claim(self) -> list[tuple[int, int]]:
-        """Lease a batch of due messages to this worker; (message id, store id) pairs, oldest first."""
-        now = clock.now()
-        active_stores = select(Store.id).where(Store.status == StoreStatus.ACTIVE)
-        due = (
-            select(Message.id)
-            .where(
-                Message.store_id.in_(active_stores),
-                or_(
-                    and_(Message.status == MessageStatus.SCHEDULED, Message.send_at <= now),
-                    and_(Message.status == MessageStatus.SENDING, Message.lease_until < now),
-                ),
-            )
-            .order_by(Message.send_at, Message.id)
-            .limit(self.batch_size)
-            .with_for_update(skip_locked=True)
-        )
-        claim = (
-            update(Message)
-            .where(Message.id.in_(due))
-            .values(
-                status=MessageStatus.SENDING,
-                claimed_by=self.worker_id,
-                lease_until=now + self.lease,
-                attempts=Message.attempts + 1,
-                updated_at=now,
-            )
-            .returning(Message.id, Message.store_id)
-        )
+    # --- the batch's second transaction: ask again, render ------------------------------------------
+
+    def _prepare(self, message_ids: list[int], outcomes: Counter[Outcome]) -> list[Prepared]:
+        ready: list[Prepared] = []
         with self.db.session() as session:
-            return sorted((row.id, row.store_id) for row in session.execute(claim))
+            messages = outbox.fenced(session, message_ids, self.worker_id)
+            if len(messages) < len(message_ids):
+                outcomes[Outcome.LOST_LEASE] += len(message_ids) - len(messages)
+            by_store: dict[int, list[Message]] = defaultdict(list)
+            for message in messages:
+                by_store[message.store_id].append(message)
+            for store_id, batch in by_store.items():
+                store = session.get(Store, store_id)
+                assert store is not None  # noqa: S101 - foreign key
+                planned = [m for m in batch if m.step not in ALERT_STEPS]
+                answers = reconcile.recheck(session, store, planned) if planned else {}
+                for message in batch:
+                    answer = answers.get(message.id)
+                    verdict = self._verdict(session, message, answer)
+                    if verdict is not None:
+                        outcomes[verdict] += 1
+                        continue
+                    item = self._render(session, store, message)
+                    if isinstance(item, Outcome):
+                        outcomes[item] += 1
+                    else:
+                        ready.append(item)
+        return ready
 
-    def deliver(self, message_id: int, store_id: int, down: set[tuple[int, str]] | None = None) -> Outcome:
-        """Send through the message's channel, else the step's next usable ones in order: a channel
-        that is down, or cannot reach this customer (no phone, WhatsApp's window closed, an address
-        that bounced), hands over to the next. If none could take it and one was down, the message
-        waits for it without using an attempt; if none could reach the customer, it fails."""
-        down = set() if down is None else down
-        prepared = self._prepare(message_id)
-        if isinstance(prepared, Outcome):
-            return prepared
-        outgoing, tried, waiting = prepared.outgoing, [], False
-        for name, channel in prepared.channels:
-            if (store_id, name) in down:
-                tried.append(f"{name} was unreachable moments ago")
-                waiting = True
-                continue
-            try:
-                provider_id = channel.send(prepared.sender, outgoing)
-            except ChannelDown as exc:
-                log.warning("message %s: the store's %s channel is down: %s", message_id, name, exc)
-                down.add((store_id, name))
-                tried.append(f"{name}: {exc}")
-                waiting = True
-                continue
-            except RecipientRefused as exc:
-                address = outgoing.to_phone if name in PHONE_CHANNELS else outgoing.to_address
-                self._suppress(message_id, address or "")
-                tried.append(f"{name}: {exc}")
-                continue
-            except Undeliverable as exc:
-                tried.append(f"{name}: {exc}")
-                continue
-            except PermanentChannelError as exc:
-                return self._record_failure(message_id, f"{name}: {exc}", permanent=True)
-            except Exception as exc:  # noqa: BLE001 - every other error is worth another try
-                log.warning("message %s: transient send error on %s: %s", message_id, name, exc)
-                return self._record_failure(
-                    message_id, f"{name}: {exc or type(exc).__name__}", permanent=False
-                )
-            return self._record_sent(message_id, provider_id, name, outgoing)
-        if waiting:
-            return self._release(
-                message_id, "waiting for the store's channel to come back (" + "; ".join(tried) + ")"
+    def _verdict(
+        self, session: Session, message: Message, answer: Decision | Reason | None
+    ) -> Outcome | None:
+        """None when the message should go now; otherwise what happened to it instead."""
+        if answer is None:  # a merchant alert: the planner does not decide those
+            return None
+        if isinstance(answer, Reason):
+            outbox.cancel(session, message, answer)
+            return Outcome.CANCELLED
+        if answer.verdict is Verdict.SKIP:
+            outbox.cancel(session, message, answer.reason)
+            return Outcome.CANCELLED
+        if answer.verdict in (Verdict.HOLD, Verdict.WAIT):
+            outbox.hold(session, message, answer.reason)
+            return Outcome.HELD
+        if message.send_now:  # the merchant asked for it now: no window or cap deferral
+            return None
+        if answer.send_at is not None and answer.send_at > clock.now() + DEFER_TOLERANCE:
+            outbox.reschedule(session, message, answer.send_at, answer.reason)
+            return Outcome.DEFERRED
+        return None
+
+    def _render(self, session: Session, store: Store, message: Message) -> Prepared | Outcome:
+        if message.channel not in self.channels:
+            outbox.fail(session, message, Reason.of("unknown_channel", channel=message.channel), tried=False)
+            return Outcome.FAILED
+        names = [message.channel]
+        if message.step not in ALERT_STEPS:
+            names += [name for name in reconcile.channels_for(store, message.step) if name != message.channel]
+        channels = [(name, self.channels[name]) for name in names if name in self.channels]
+        try:
+            built = compose.build(session, store, message, self.links)
+            rendered = _render(session, store, message, built)
+            html, text = tracked.rewrite(
+                rendered.html,
+                rendered.text,
+                lambda url: self.links.tracked(store.id, message.id, url),
+                self.links.settings.public_url.rstrip("/") + "/",
             )
-        return self._record_failure(
-            message_id, "no channel could reach the customer: " + "; ".join(tried), permanent=True
+        except compose.NoRecipient as exc:
+            outbox.cancel(session, message, exc.reason)
+            return Outcome.CANCELLED
+        except Exception as exc:  # noqa: BLE001 - a template bug must not kill the worker
+            log.exception("message %s: rendering failed", message.id)
+            outbox.fail(session, message, Reason.of("template_failed", error=str(exc)), tried=False)
+            return Outcome.FAILED
+        to_address, to_phone = _reachable(session, store, message, built)
+        message.recipient = to_address or to_phone
+        message.subject = rendered.subject
+        if journey_config.parse(store.journey).open_pixel and message.step not in ALERT_STEPS:
+            html = tracked.with_pixel(html, self.links.opened(store.id, message.id))
+        short = rendered.short
+        if to_phone and any(name in PHONE_CHANNELS for name, _ in channels):
+            short = tracked.shorten(short, lambda url: self._short_link(session, message, url))
+        domain = (store.sender_email or "aftercare.invalid").rpartition("@")[2]
+        outgoing = Outgoing(
+            message_id=f"<aftercare.{store.id}.{message.id}@{domain}>",
+            to_address=to_address,
+            to_name=built.to_name,
+            subject=rendered.subject,
+            text=text,
+            html=html,
+            locale=rendered.locale,
+            headers=_headers(store, message, built.unsubscribe_url),
+            order_ref=built.order_ref,
+            to_phone=to_phone,
+            short=short,
+            step=message.step,
+            kind=message.kind,
         )
-
-    # --- steps -------------------------------------------------------------------------------------
-
-    def _prepare(self, message_id: int) -> Prepared | Outcome:
-        """Ask the planner again and render, inside one short transaction; cancel, hold, defer or
-        fail here when the fresh decision says so."""
-        with self.db.session() as session:
-            message = session.get(Message, message_id)
-            if message is None or not self._holds(message):
-                return Outcome.LOST_LEASE
-            store = session.get(Store, message.store_id)
-            assert store is not None  # noqa: S101 - foreign key
-            if message.step not in ALERT_STEPS:
-                verdict = self._replan(session, store, message)
-                if verdict is not None:
-                    return verdict
-            if message.channel not in self.channels:
-                schedule.fail(session, message, f"unknown channel {message.channel!r}")
-                return Outcome.FAILED
-            names = [message.channel]
-            if message.step not in ALERT_STEPS:
-                names += [
-                    name for name in schedule.channels_for(store, message.step) if name != message.channel
-                ]
-            channels = [(name, self.channels[name]) for name in names if name in self.channels]
-            try:
-                built = compose.build(session, store, message, self.links)
-                rendered = _render(session, store, message, built)
-                html, text = tracked.rewrite(
-                    rendered.html,
-                    rendered.text,
-                    lambda url: self.links.tracked(store.id, message.id, url),
-                    self.links.settings.public_url.rstrip("/") + "/",
-                )
-            except compose.NoRecipient as exc:
-                schedule.cancel(session, message, str(exc))
-                return Outcome.CANCELLED
-            except Exception as exc:  # noqa: BLE001 - a template bug must not kill the worker
-                log.exception("message %s: rendering failed", message_id)
-                schedule.fail(session, message, f"the template could not be rendered: {exc}")
-                return Outcome.FAILED
-            to_address, to_phone = _reachable(session, store, message, built)
-            message.recipient = to_address or to_phone
-            message.subject = rendered.subject
-            if journey_config.parse(store.journey).open_pixel and message.step not in ALERT_STEPS:
-                html = tracked.with_pixel(html, self.links.opened(store.id, message.id))
-            short = rendered.short
-            if to_phone and any(name in PHONE_CHANNELS for name, _ in channels):
-                short = tracked.shorten(short, lambda url: self._short_link(session, message, url))
-            domain = (store.sender_email or "aftercare.invalid").rpartition("@")[2]
-            outgoing = Outgoing(
-                message_id=f"<aftercare.{store.id}.{message.id}@{domain}>",
-                to_address=to_address,
-                to_name=built.to_name,
-                subject=rendered.subject,
-                text=text,
-                html=html,
-                locale=rendered.locale,
-                headers=_headers(store, message, built.unsubscribe_url),
-                order_ref=built.order_ref,
-                to_phone=to_phone,
-                short=short,
-                step=message.step,
-                kind=message.kind,
-            )
-            return Prepared(sender_for(store), outgoing, channels)
+        return Prepared(message.id, store.id, sender_for(store), outgoing, channels)
 
     def _short_link(self, session: Session, message: Message, url: str) -> str:
         """A short code for ``url`` in this message (the same one on a retry)."""
@@ -276,111 +270,142 @@ class Dispatcher:
             session.add(ShortLink(store_id=message.store_id, message_id=message.id, code=code, url=url))
         return self.links.short(code)
 
-    def _replan(self, session: Session, store: Store, message: Message) -> Outcome | None:
-        """None when the message should go now; otherwise what happened to it instead."""
-        decision = schedule.recheck(session, store, message)
-        if isinstance(decision, str):
-            schedule.cancel(session, message, decision)
-            return Outcome.CANCELLED
-        if decision.verdict is Verdict.SKIP:
-            schedule.cancel(session, message, decision.reason)
-            return Outcome.CANCELLED
-        if decision.verdict in (Verdict.HOLD, Verdict.WAIT):
-            schedule.hold(session, message, decision.reason)
-            message.attempts -= 1  # holding is not an attempt
-            return Outcome.HELD
-        if message.send_now:  # the merchant asked for it now: no window or cap deferral
-            return None
-        if decision.send_at is not None and decision.send_at > clock.now() + DEFER_TOLERANCE:
-            schedule.reschedule(session, message, decision.send_at, decision.reason)
-            message.attempts -= 1
-            return Outcome.DEFERRED
-        return None
+    # --- outside any transaction: the sends -----------------------------------------------------------
 
-    def _release(self, message_id: int, reason: str) -> Outcome:
-        """Back to scheduled without using an attempt: the message is fine, the channel is not. The
-        store's messages accumulate and all go once it recovers."""
-        with self.db.session() as session:
-            message = session.get(Message, message_id)
-            if message is None or not self._holds(message):
-                return Outcome.LOST_LEASE
-            message.status = MessageStatus.SCHEDULED
-            message.attempts -= 1
-            message.send_at = clock.now() + jittered(CHANNEL_DOWN_RETRY)
-            message.reason = reason
-            message.lease_until = None
-        return Outcome.CHANNEL_DOWN
+    def _send(self, item: Prepared, down: set[tuple[int, str]]) -> Tried:
+        """Send through the message's channel, else the step's next usable ones in order: a channel
+        that is down, or cannot reach this customer (no phone, WhatsApp's window closed, an address
+        that bounced), hands over to the next. If none could take it and one was down, the message
+        waits for it without using an attempt; if none could reach the customer, it fails."""
+        outgoing, said, waiting = item.outgoing, [], False
+        result = Tried(item, Outcome.FAILED)
+        for name, channel in item.channels:
+            if (item.store_id, name) in down:
+                said.append(f"{name} was unreachable moments ago")
+                waiting = True
+                continue
+            started, clock_started = clock.now(), time.perf_counter()
 
-    def _holds(self, message: Message) -> bool:
-        return message.status == MessageStatus.SENDING and message.claimed_by == self.worker_id
-
-    def _guarded(self, message_id: int) -> Update:
-        return update(Message).where(
-            Message.id == message_id,
-            Message.status == MessageStatus.SENDING,
-            Message.claimed_by == self.worker_id,
-        )
-
-    def _record_sent(self, message_id: int, provider_id: str, channel: str, outgoing: Outgoing) -> Outcome:
-        now = clock.now()
-        phone = channel in PHONE_CHANNELS
-        recipient = outgoing.to_phone if phone else outgoing.to_address
-        with self.db.session() as session:
-            result = session.execute(
-                self._guarded(message_id).values(
-                    status=MessageStatus.SENT,
-                    sent_at=now,
-                    provider_message_id=provider_id[:255],
-                    channel=channel,
-                    recipient=recipient or None,
-                    lease_until=None,
-                    updated_at=now,
+            def attempt(outcome: str, error: str | None = None, provider_id: str | None = None) -> None:
+                result.attempts.append(
+                    {
+                        "channel": name,  # noqa: B023 - used at once, inside this iteration
+                        "started_at": started,  # noqa: B023
+                        "duration_ms": int((time.perf_counter() - clock_started) * 1000),  # noqa: B023
+                        "outcome": outcome,
+                        "error": error,
+                        "provider_id": provider_id,
+                    }
                 )
+
+            try:
+                provider_id = channel.send(item.sender, outgoing)
+            except ChannelDown as exc:
+                log.warning("message %s: the store's %s channel is down: %s", item.message_id, name, exc)
+                down.add((item.store_id, name))
+                said.append(f"{name}: {exc}")
+                attempt("down", str(exc))
+                waiting = True
+                continue
+            except RecipientRefused as exc:
+                address = outgoing.to_phone if name in PHONE_CHANNELS else outgoing.to_address
+                if address:
+                    result.suppress.append(address)
+                said.append(f"{name}: {exc}")
+                attempt("unreachable", str(exc))
+                continue
+            except Undeliverable as exc:
+                said.append(f"{name}: {exc}")
+                attempt("unreachable", str(exc))
+                continue
+            except PermanentChannelError as exc:
+                attempt("failed", str(exc))
+                result.reason, result.permanent = Reason.of("refused", error=f"{name}: {exc}"), True
+                return result
+            except Exception as exc:  # noqa: BLE001 - every other error is worth another try
+                log.warning("message %s: transient send error on %s: %s", item.message_id, name, exc)
+                attempt("retry", str(exc) or type(exc).__name__)
+                result.outcome = Outcome.RETRY
+                result.reason = Reason.of("refused", error=f"{name}: {exc or type(exc).__name__}")
+                return result
+            attempt("sent", provider_id=provider_id)
+            result.outcome, result.channel, result.provider_id = Outcome.SENT, name, provider_id
+            return result
+        if waiting:
+            result.outcome, result.reason = Outcome.CHANNEL_DOWN, Reason.of("channel_waiting", tried=said)
+            return result
+        result.reason, result.permanent = Reason.of("no_channel", tried=said), True
+        return result
+
+    # --- after each send, its own short transaction: the result --------------------------------------
+
+    def _record(self, item: Tried) -> Outcome:
+        """Write one message's outcome at once: a worker that dies mid-batch has recorded every message
+        it sent, so none goes out twice (only the one in flight can be). On PostgreSQL the commit does
+        not wait for the disk (``synchronous_commit = off``): losing the last instant of these records
+        takes a crash of the database server itself, not of a worker."""
+        with self.db.session() as session:
+            if self.db.dialect == "postgresql":
+                session.execute(text("SET LOCAL synchronous_commit = off"))
+            held = outbox.fenced(session, [item.prepared.message_id], self.worker_id)
+            if not held:
+                if item.outcome is Outcome.SENT:
+                    log.warning("message %s was sent but its lease had passed", item.prepared.message_id)
+                return Outcome.LOST_LEASE
+            message = held[0]
+            for values in item.attempts:
+                outbox.attempt(session, message, **values)  # type: ignore[arg-type]
+            for address in item.suppress:  # a hard bounce or a STOP: nothing more goes there
+                insert_ignore(
+                    session,
+                    Suppression,
+                    {
+                        "store_id": message.store_id,
+                        "address": address.lower(),
+                        "kind": "all",
+                        "reason": "hard_bounce",
+                    },
+                )
+            outcome = self._outcome(session, message, item)
+            if outcome is Outcome.SENT and message.step in FOLLOWED_STEPS and message.order_id:
+                store = session.get(Store, message.store_id)  # plan what counts from this send
+                if store is not None:
+                    reconcile.refresh(session, store, reconcile.orders_of(session, store, [message.order_id]))
+            return outcome
+
+    def _outcome(self, session: Session, message: Message, item: Tried) -> Outcome:
+        outgoing = item.prepared.outgoing
+        if item.outcome is Outcome.SENT:
+            phone = item.channel in PHONE_CHANNELS
+            recipient = outgoing.to_phone if phone else outgoing.to_address
+            counted = segments.count(outgoing.short) if phone else None
+            outbox.sent(
+                session,
+                message,
+                channel=item.channel,
+                recipient=recipient,
+                provider_id=item.provider_id,
+                segments=(counted.count, counted.encoding) if counted else None,
             )
-            if result.rowcount != 1:
-                log.warning("message %s was sent but its lease had passed to another worker", message_id)
-                return Outcome.LOST_LEASE
-            message = session.get(Message, message_id)
-            if message is not None and message.order_id is not None:
-                cost = _cost(outgoing) if phone else ""
-                detail = f"{message.step}: sent to {message.recipient} by {channel}{cost}."
-                timeline.note(session, message.store_id, message.order_id, "sent", detail)
-                if message.step in FOLLOWED_STEPS:  # plan what counts from this send (the reminder)
-                    store, order = session.get(Store, message.store_id), session.get(Order, message.order_id)
-                    if store is not None and order is not None:
-                        schedule.refresh_order(session, store, order)
-        return Outcome.SENT
-
-    def _suppress(self, message_id: int, address: str) -> None:
-        """A hard bounce or a STOP: nothing more goes to this address, of any kind."""
-        if not address:
-            return
-        with self.db.session() as session:
-            message = session.get(Message, message_id)
-            if message is None or not self._holds(message):
-                return
-            values = {
-                "store_id": message.store_id,
-                "address": address.lower(),
-                "kind": "all",
-                "reason": "hard_bounce",
-            }
-            insert_ignore(session, Suppression, values)
-
-    def _record_failure(self, message_id: int, error: str, *, permanent: bool) -> Outcome:
-        with self.db.session() as session:
-            message = session.get(Message, message_id)
-            if message is None or not self._holds(message):
-                return Outcome.LOST_LEASE
-            if permanent or message.attempts >= self.max_attempts:
-                prefix = "" if permanent else f"gave up after {message.attempts} attempts: "
-                schedule.fail(session, message, prefix + error)
-                return Outcome.FAILED
-            message.status = MessageStatus.SCHEDULED
-            message.send_at = clock.now() + retry_delay(message.attempts)
-            message.reason = f"retrying after a failed attempt ({error})"
-            message.lease_until = None
-            return Outcome.RETRY
+            return Outcome.SENT
+        reason = item.reason or reasons.text("unknown")
+        if item.outcome is Outcome.CHANNEL_DOWN:
+            outbox.release(session, message, clock.now() + jittered(CHANNEL_DOWN_RETRY), reason)
+            return Outcome.CHANNEL_DOWN
+        if item.permanent or message.attempts + 1 >= self.max_attempts:
+            if not item.permanent:
+                reason = Reason.of(
+                    "gave_up", attempts=message.attempts + 1, error=reason.params.get("error", "")
+                )
+            outbox.fail(session, message, reason)
+            return Outcome.FAILED
+        outbox.retry(
+            session,
+            message,
+            clock.now() + retry_delay(message.attempts + 1),
+            Reason.of("retrying", error=reason.params.get("error", "")),
+        )
+        return Outcome.RETRY
 
 
 def _render(session: Session, store: Store, message: Message, built: compose.Built) -> Rendered:
@@ -394,30 +419,29 @@ def _render(session: Session, store: Store, message: Message, built: compose.Bui
         except TemplateProblem as problem:
             log.warning("message %s: the store's own template failed: %s", message.id, problem)
             if message.order_id is not None:
-                detail = f"{message.step}: the store's own wording failed ({problem}); the default was used."
-                timeline.note(session, store.id, message.order_id, "template", detail)
+                timeline.note(
+                    session,
+                    store.id,
+                    message.order_id,
+                    "template",
+                    reasons.text(str(problem)),
+                    step=message.step,
+                )
     return render(message.step, built.locale, built.context)
 
 
 def _reachable(
     session: Session, store: Store, message: Message, built: compose.Built
 ) -> tuple[str, str | None]:
-    """The customer's email and phone, without any that bounced or said STOP (those channels then
-    hand over to the next)."""
-    customer = session.get(Customer, message.customer_id) if message.customer_id else None
-    if customer is None or message.step in ALERT_STEPS:
+    """The order's email and phone, without any that bounced or said STOP (those channels then hand
+    over to the next)."""
+    if message.step in ALERT_STEPS:
         return built.to_address, built.to_phone
-    blocked = {
-        address for address, kinds in suppression.of(session, store, customer).items() if "all" in kinds
-    }
+    wanted = [address for address in (built.to_address.lower(), built.to_phone or "") if address]
+    blocked = {address for address, kinds in suppression.of(session, store, wanted).items() if "all" in kinds}
     email = "" if built.to_address.lower() in blocked else built.to_address
     phone = None if built.to_phone in blocked else built.to_phone
     return email, phone
-
-
-def _cost(outgoing: Outgoing) -> str:
-    counted = segments.count(outgoing.short)
-    return f" ({counted.count} {counted.encoding} segment{'s' if counted.count != 1 else ''})"
 
 
 def sender_for(store: Store) -> Sender:

@@ -11,7 +11,6 @@ from sqlalchemy import ColumnElement, select
 
 from app import Services, clock, inbox, sync
 from app.journeys import apply as journey_apply
-from app.journeys import schedule
 from app.links import Links
 from app.models import Store, StoreStatus
 from channels import build as build_channels
@@ -46,11 +45,11 @@ def dispatch(dispatcher: Dispatcher) -> None:
         log.warning("dispatch: %d leases expired before the send was recorded", outcomes[Outcome.LOST_LEASE])
 
 
-def retry_inbox(services: Services) -> None:
-    """Process webhooks whose first processing failed."""
-    done = inbox.process_pending(services.db, services.connectors)
+def process_inbox(services: Services) -> None:
+    """Apply received webhooks (and retry the ones that had to wait)."""
+    done = inbox.drain(services.db, services.connectors)
     if done:
-        log.info("inbox: processed %d delayed deliveries", done)
+        log.info("inbox: applied %d deliveries", done)
 
 
 REPLAN_LEASE = timedelta(minutes=10)
@@ -129,7 +128,4 @@ def replan_store(services: Services, store_id: int) -> int:
         store = session.get(Store, store_id)
         if store is None:
             return 0
-        orders = session.scalars(journey_apply.live_orders(store, clock.now() - REPLAN_HORIZON)).all()
-        for order in orders:
-            schedule.refresh_order(session, store, order)
-        return len(orders)
+        return journey_apply.replan_all(session, store, clock.now() - REPLAN_HORIZON)

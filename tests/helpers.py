@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app import Services, clock, ingest
+from app import Services, clock, inbox, ingest
 from app.models import Base, Store
 from connectors.base import (
     AddressSnapshot,
@@ -115,7 +115,12 @@ def order_snapshot(
 
 def ingest_order(aftercare: Services, store: Store, snapshot: OrderSnapshot) -> ingest.IngestResult:
     with aftercare.db.session() as session:
-        return ingest.apply(session, session.get(Store, store.id), snapshot)
+        return ingest.apply_all(session, session.get(Store, store.id), [snapshot])[0]
+
+
+def drain(aftercare: Services) -> int:
+    """What the worker does a second after a webhook is answered: apply every stored delivery."""
+    return inbox.drain(aftercare.db, aftercare.connectors)
 
 
 def count(aftercare: Services, model: type[Base], **where: Any) -> int:
@@ -161,7 +166,7 @@ def shipment_snapshot(
 
 def ingest_shipment(aftercare: Services, store: Store, snapshot: ShipmentSnapshot) -> ingest.IngestResult:
     with aftercare.db.session() as session:
-        return ingest.apply(session, session.get(Store, store.id), snapshot)
+        return ingest.apply_all(session, session.get(Store, store.id), [snapshot])[0]
 
 
 def signed_in(app: Any, aftercare: Services, store: Store) -> Any:

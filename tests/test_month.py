@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from app import clock, ingest
-from app.journeys import schedule
+from app import clock, ingest, timeline
+from app.journeys import reconcile
 from app.links import Links
 from app.models import Message, Order, Review, Store, Suppression, TimelineEntry
 from channels.base import Outgoing, Sender
@@ -261,7 +261,7 @@ def shipment_snapshot(story: Story, upto: datetime) -> ShipmentSnapshot:
 def apply_event(session, store: Store, story: Story, at: datetime, kind: str) -> None:
     if kind == "placed":
         status = OrderStatus.PENDING if story.cod else OrderStatus.PAID
-        ingest.apply(session, store, order_snapshot(story, status, at))
+        ingest.apply_all(session, store, [order_snapshot(story, status, at)])
         if story.unsubscribed_reviews:
             session.add(
                 Suppression(
@@ -272,11 +272,11 @@ def apply_event(session, store: Store, story: Story, at: datetime, kind: str) ->
                 )
             )
     elif kind == "cancelled":
-        ingest.apply(session, store, order_snapshot(story, OrderStatus.CANCELLED, at))
+        ingest.apply_all(session, store, [order_snapshot(story, OrderStatus.CANCELLED, at)])
     elif kind == "refunded":
-        ingest.apply(session, store, order_snapshot(story, OrderStatus.REFUNDED, at))
+        ingest.apply_all(session, store, [order_snapshot(story, OrderStatus.REFUNDED, at)])
     else:
-        ingest.apply(session, store, shipment_snapshot(story, at))
+        ingest.apply_all(session, store, [shipment_snapshot(story, at)])
 
 
 def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
@@ -335,7 +335,7 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
             first = session.scalars(select(Order).where(Order.external_id == str(mismatches[0][0]))).one()
             story = by_number[mismatches[0][0]]
             notes = [
-                f"{entry.at:%d %b %H:%M} {entry.detail}"
+                f"{entry.at:%d %b %H:%M} {timeline.describe(entry)}"
                 for entry in session.scalars(
                     select(TimelineEntry).where(TimelineEntry.order_id == first.id).order_by(TimelineEntry.id)
                 )
@@ -362,7 +362,7 @@ def _leave_reviews(aftercare, store_id: int, reviewers: set[int], now: datetime)
     """Customers who review do it a day after the request reaches them."""
     with aftercare.db.session() as session:
         due = session.execute(
-            select(Order.id, Order.external_id, Order.customer_id)
+            select(Order.id, Order.external_id, Order.customer_id, Order.email)
             .join(Message, Message.order_id == Order.id)
             .where(
                 Message.step == "review_request",
@@ -371,7 +371,7 @@ def _leave_reviews(aftercare, store_id: int, reviewers: set[int], now: datetime)
                 Message.sent_at <= now - DAY,
             )
         ).all()
-        for order_id, external_id, customer_id in due:
+        for order_id, external_id, customer_id, email in due:
             if int(external_id) in reviewers:
                 order = session.get(Order, order_id)
                 for line in order.lines:
@@ -379,9 +379,10 @@ def _leave_reviews(aftercare, store_id: int, reviewers: set[int], now: datetime)
                         Review(
                             store_id=store_id,
                             customer_id=customer_id,
+                            email=email,
                             order_id=order_id,
                             product_external_id=line.product_external_id or "",
                             rating=5,
                         )
                     )
-                schedule.refresh_order(session, session.get(Store, store_id), order)
+                reconcile.refresh(session, session.get(Store, store_id), [order])

@@ -1,14 +1,15 @@
 """Apply a merchant's new journey settings to what is already planned, and say what changed.
 
 Every order with a message still open is planned again, and so is every order placed within
-``schedule.RELATED_ORDERS_DAYS`` (a step the merchant just switched on may now be due for it). The
+``reconcile.RELATED_ORDERS_DAYS`` (a step the merchant just switched on may now be due for it). The
 settings page then tells the merchant how many scheduled messages moved, how many were cancelled and
 how many were newly planned, as the issue asks ("the page says how many").
 
-Re-planning costs one ``refresh_order`` per order (10 to 25 ms; ``python -m bench.settings``), so a
-store with more than ``sync_limit`` orders to re-plan would keep the merchant waiting past a request's
-timeout: there the settings are saved at once, the worker re-plans (``replan_requested``), and the
-page shows the counts when it is done.
+Re-planning reads the orders' state set-based, a chunk at a time (``reconcile.refresh``;
+``python -m bench.settings`` and ``bench.replan`` measure it); a store with more than ``sync_limit``
+orders to re-plan would still keep the merchant waiting past a request's timeout: there the settings
+are saved at once, the worker re-plans (``replan_requested``), and the page shows the counts when it
+is done.
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.journeys import schedule
+from app.journeys import reconcile
 from app.journeys.config import JourneyConfig
 from app.models import Message, Order, Store
 
-OPEN = schedule.OPEN
+OPEN = reconcile.OPEN
+CHUNK = 500  # orders planned per set-based read
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ def live_orders(store: Store, since: datetime) -> Select[tuple[Order]]:
 
 
 def _recent() -> datetime:
-    return clock.now() - timedelta(days=schedule.RELATED_ORDERS_DAYS)
+    return clock.now() - timedelta(days=reconcile.RELATED_ORDERS_DAYS)
 
 
 def _open(session: Session, store: Store) -> dict[int, datetime]:
@@ -59,9 +61,7 @@ def _open(session: Session, store: Store) -> dict[int, datetime]:
 def replan(session: Session, store: Store) -> Applied:
     """Plan the store's open and recent orders again; what moved, was cancelled or newly planned."""
     before = _open(session, store)
-    orders = session.scalars(live_orders(store, _recent()).order_by(Order.placed_at, Order.id)).all()
-    for order in orders:
-        schedule.refresh_order(session, store, order)
+    replan_all(session, store, _recent())
     session.flush()
     after = _open(session, store)
     return Applied(
@@ -69,6 +69,18 @@ def replan(session: Session, store: Store) -> Applied:
         cancelled=sum(1 for key in before if key not in after),
         scheduled=sum(1 for key in after if key not in before),
     )
+
+
+def replan_all(session: Session, store: Store, since: datetime) -> int:
+    """Plan every live order of the store again (``live_orders``), a chunk at a time, in time order;
+    returns how many."""
+    query = live_orders(store, since).with_only_columns(Order.id).order_by(Order.placed_at, Order.id)
+    ordered = list(session.scalars(query))
+    for start in range(0, len(ordered), CHUNK):
+        chunk = reconcile.orders_of(session, store, ordered[start : start + CHUNK])
+        reconcile.refresh(session, store, chunk)
+        session.flush()
+    return len(ordered)
 
 
 def apply(session: Session, store: Store, config: JourneyConfig, sync_limit: int) -> Applied | None:

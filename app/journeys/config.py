@@ -6,6 +6,7 @@ standard journey. Validation errors name the field (pydantic), which the setting
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import time, timedelta
 
@@ -109,8 +110,10 @@ class JourneyConfig(BaseModel):
 DEFAULT = JourneyConfig()
 
 
+@functools.lru_cache(maxsize=1024)
 def parse(raw: str | None) -> JourneyConfig:
-    """The stored JSON, or the defaults; a stored value that no longer validates falls back to them."""
+    """The stored JSON, or the defaults; a stored value that no longer validates falls back to them.
+    Cached by the JSON itself (the model is frozen): every plan of every order asks for it."""
     if not raw:
         return DEFAULT
     try:

@@ -13,10 +13,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.journeys import schedule
+from app.journeys import state
 from app.journeys.planner import Verdict
+from app.journeys.reasons import Reason, words
 from app.models import Message, MessageStatus, Order, Store
 
+SENT_TO = {"en": "sent to {to} ({why})", "ar": "أُرسلت إلى {to} ({why})", "fa": "به {to} فرستاده شد ({why})"}
 PLANNED = {Verdict.SEND: "planned", Verdict.WAIT: "waiting", Verdict.HOLD: "held", Verdict.SKIP: "skipped"}
 
 
@@ -26,12 +28,28 @@ class Entry:
     key: str
     status: str  # sent | scheduled | held | sending | failed | cancelled | planned | waiting | skipped
     at: datetime | None  # when it was sent, or when it is due
-    reason: str
+    why: Reason
     channel: str | None = None
+    recipient: str | None = None
+
+    @property
+    def reason(self) -> str:
+        return self.describe()
+
+    def describe(self, locale: str = "en", zone: str = "UTC") -> str:
+        said = words(self.why, locale, zone)
+        if self.status == MessageStatus.SENT:
+            return SENT_TO[locale if locale in SENT_TO else "en"].format(to=self.recipient or "", why=said)
+        return said
 
     def as_json(self) -> dict[str, object]:
+        """Plain English words beside the code and its parameters, for other programs to word."""
         data = asdict(self)
+        data.pop("why")
         data["at"] = self.at.isoformat() if self.at else None
+        data["reason"] = self.reason
+        data["reason_code"] = self.why.code
+        data["reason_params"] = dict(self.why.params)
         return data
 
 
@@ -45,7 +63,7 @@ def explain(session: Session, store: Store, order: Order) -> list[Entry]:
         )
     }
     entries = []
-    for decision in schedule.decide(session, store, order):
+    for decision in state.load(session, store, [order], recommendations_for=[order.id]).plan(order):
         message = messages.pop(decision.dedupe_key, None)
         if message is not None:
             entries.append(_from_message(message))
@@ -65,7 +83,7 @@ def explain(session: Session, store: Store, order: Order) -> list[Entry]:
 
 def _from_message(message: Message) -> Entry:
     at = message.sent_at if message.status == MessageStatus.SENT else message.send_at
-    reason = message.reason
-    if message.status == MessageStatus.SENT:
-        reason = f"sent to {message.recipient} ({message.reason})"
-    return Entry(message.step, message.dedupe_key, message.status, at, reason, message.channel)
+    recipient = message.recipient if message.status == MessageStatus.SENT else None
+    return Entry(
+        message.step, message.dedupe_key, message.status, at, message.why, message.channel, recipient
+    )

@@ -3,7 +3,8 @@
 Pure: no database, no clock, no I/O; everything it may know arrives in :class:`OrderState` and
 :class:`Context`. It is asked when an order changes and again just before every send (invariant 4),
 so a cancellation, a delivery problem or an unsubscribe that lands after scheduling still stops or
-holds the message. Every decision carries its reason in plain words: that is what the merchant reads.
+holds the message. Every decision carries its reason (``reasons.Reason``, a code with parameters,
+worded in the merchant's language when shown): that is what the merchant reads.
 """
 
 from __future__ import annotations
@@ -15,20 +16,16 @@ from enum import StrEnum
 
 from app.journeys import timing
 from app.journeys.config import DEFAULT, JourneyConfig
+from app.journeys.reasons import Reason
 from app.journeys.steps import PREVIOUS_STEP, STEPS, Anchor, Kind, Step
 from connectors.base import OrderStatus, ShipmentStatus
 
 STOPPED_ORDER = {
-    OrderStatus.CANCELLED: "the order was cancelled",
-    OrderStatus.REFUNDED: "the order was refunded",
-    OrderStatus.FAILED: "the payment failed",
+    OrderStatus.CANCELLED: "order_cancelled",
+    OrderStatus.REFUNDED: "order_refunded",
+    OrderStatus.FAILED: "payment_failed",
 }
-PROBLEMS = {
-    ShipmentStatus.ATTEMPTED_DELIVERY: "a failed delivery attempt",
-    ShipmentStatus.DELAYED: "a delay",
-    ShipmentStatus.FAILURE: "a delivery failure",
-}
-KIND_WORDS = {Kind.SERVICE: "service", Kind.REVIEW: "review", Kind.MARKETING: "marketing"}
+PROBLEMS = frozenset({ShipmentStatus.ATTEMPTED_DELIVERY, ShipmentStatus.DELAYED, ShipmentStatus.FAILURE})
 
 
 class Verdict(StrEnum):
@@ -80,9 +77,9 @@ class CustomerState:
     country: str | None = None
     marketing_consent: bool = False
     unsubscribed: frozenset[str] = frozenset()  # kinds: service, review, marketing
-    marketing_paused: str | None = None  # why, e.g. an unhappy check-in answer
+    marketing_paused: Reason | None = None  # why, e.g. an unhappy check-in answer
     redacted: bool = False
-    suppressed: str | None = None  # the address bounced or complained: nothing at all goes to it
+    suppressed: bool = False  # the address bounced or complained: nothing at all goes to it
 
 
 @dataclass(frozen=True)
@@ -112,6 +109,7 @@ class OrderState:
     has_recommendations: bool = True
     review_group: ReviewGroup | None = None
     store_uninstalled: bool = False
+    removed: bool = False  # the store deleted (trashed) the order
 
 
 @dataclass(frozen=True)
@@ -139,9 +137,10 @@ class Decision:
     kind: Kind
     dedupe_key: str
     verdict: Verdict
-    reason: str
+    reason: Reason
     send_at: datetime | None = None
     shipment_id: int | None = None
+    members: tuple[int, ...] = ()  # a merged review request: every order it covers
 
 
 # --- the plan --------------------------------------------------------------------------------------
@@ -166,8 +165,7 @@ def order_key(order_id: int, step: str) -> str:
     return f"order:{order_id}:{step}"
 
 
-def when(moment: datetime) -> str:
-    return f"{moment.day} {moment:%b}"
+R = Reason.of
 
 
 class _Planner:
@@ -185,7 +183,7 @@ class _Planner:
             return self._decide(step, key, Verdict.SKIP, refusal)
         anchor = self._anchor_time(step.name)
         if anchor is None:
-            return self._decide(step, key, Verdict.WAIT, "waiting for the payment")
+            return self._decide(step, key, Verdict.WAIT, R("waiting_payment"))
         return self._timed(step, key, *anchor)
 
     def check_in(self) -> Decision:
@@ -196,20 +194,19 @@ class _Planner:
         key = order_key(state.order_id, step.name)
         group = state.review_group
         if group and group.lead_order_id != state.order_id:
-            return self._decide(
-                step, key, Verdict.SKIP, f"merged into the review request for order {group.lead_number}"
-            )
+            return self._decide(step, key, Verdict.SKIP, R("merged_into", number=group.lead_number))
         lines = group.lines if group else state.lines
         to_review = [line for line in lines if line.kept and not line.reviewed]
         if refusal := self._refusal(step) or self._stopped():
             return self._decide(step, key, Verdict.SKIP, refusal)
         if not to_review:
             everything = (
-                "returned or refunded" if not any(line.kept for line in lines) else "already reviewed"
+                "every_item_returned" if not any(line.kept for line in lines) else "every_item_reviewed"
             )
-            return self._decide(step, key, Verdict.SKIP, f"every item was {everything}")
+            return self._decide(step, key, Verdict.SKIP, R(everything))
         extra = max((line.review_delay for line in to_review if line.review_delay), default=None)
-        return self._after_delivery(step, extra_delay=extra, group=group)
+        decision = self._after_delivery(step, extra_delay=extra, group=group)
+        return replace(decision, members=group.order_ids) if group else decision
 
     def review_reminder(self) -> Decision:
         step, state = STEPS["review_reminder"], self.state
@@ -219,24 +216,22 @@ class _Planner:
         if refusal := self._refusal(step) or self._stopped():
             return self._decide(step, key, Verdict.SKIP, refusal)
         if state.review_group and state.review_group.lead_order_id != state.order_id:
-            return self._decide(step, key, Verdict.SKIP, "merged with another order's review request")
+            return self._decide(step, key, Verdict.SKIP, R("merged_reminder"))
         if any(line.reviewed for line in lines if line.kept):
-            return self._decide(step, key, Verdict.SKIP, "the customer already left a review")
+            return self._decide(step, key, Verdict.SKIP, R("already_reviewed"))
         if request is None or request.status != "sent" or request.sent_at is None:
             if request is not None and request.status == "cancelled":
-                return self._decide(step, key, Verdict.SKIP, "the review request was not sent")
-            return self._decide(step, key, Verdict.WAIT, "waiting for the review request to be sent")
+                return self._decide(step, key, Verdict.SKIP, R("review_request_not_sent"))
+            return self._decide(step, key, Verdict.WAIT, R("waiting_review_request"))
         if hold := self._problem_hold():
             return self._decide(step, key, Verdict.HOLD, hold)
-        return self._timed(step, key, request.sent_at, f"review request sent on {when(request.sent_at)}")
+        return self._timed(step, key, request.sent_at, R("review_request_sent", at=request.sent_at))
 
     def cross_sell(self) -> Decision:
         step = STEPS["cross_sell"]
         if not self.state.has_recommendations:
             key = order_key(self.state.order_id, step.name)
-            return self._decide(
-                step, key, Verdict.SKIP, "nothing to recommend that the customer has not bought"
-            )
+            return self._decide(step, key, Verdict.SKIP, R("nothing_to_recommend"))
         return self._after_delivery(step)
 
     def win_back(self) -> Decision:
@@ -245,12 +240,10 @@ class _Planner:
         if refusal := self._refusal(step) or self._stopped():
             return self._decide(step, key, Verdict.SKIP, refusal)
         if state.ordered_again_at is not None:
-            return self._decide(
-                step, key, Verdict.SKIP, f"the customer ordered again on {when(state.ordered_again_at)}"
-            )
+            return self._decide(step, key, Verdict.SKIP, R("ordered_again", at=state.ordered_again_at))
         anchor = self._anchor_time(step.name)
         if anchor is None:
-            return self._decide(step, key, Verdict.WAIT, self._waiting_words(step.name))
+            return self._decide(step, key, Verdict.WAIT, self._waiting(step.name))
         return self._timed(step, key, *anchor)
 
     # --- tracking steps, one set per shipment -------------------------------------------------------
@@ -260,11 +253,11 @@ class _Planner:
         prefix = f"shipment:{shipment.shipment_id}"
         delivered = shipment.delivered_at is not None
         events = [
-            ("shipped", shipment.shipped_at, "the parcel left the warehouse", not shipment.has_tracking),
-            ("out_for_delivery", shipment.out_for_delivery_at, "the parcel went out for delivery", False),
-            ("delivered", shipment.delivered_at, "the carrier delivered the parcel", False),
+            ("shipped", shipment.shipped_at, "parcel_left", not shipment.has_tracking),
+            ("out_for_delivery", shipment.out_for_delivery_at, "out_for_delivery", False),
+            ("delivered", shipment.delivered_at, "carrier_delivered", False),
         ]
-        for name, at, words, no_tracking in events:
+        for name, at, code, no_tracking in events:
             step = STEPS[name]
             key = f"{prefix}:{name}"
             if at is None:
@@ -272,23 +265,19 @@ class _Planner:
             if refusal := self._refusal(step):
                 decisions.append(self._decide(step, key, Verdict.SKIP, refusal, shipment))
             elif no_tracking:
-                decisions.append(
-                    self._decide(step, key, Verdict.SKIP, "the shipment has no tracking number", shipment)
-                )
+                decisions.append(self._decide(step, key, Verdict.SKIP, R("no_tracking"), shipment))
             elif delivered and name != "delivered":
-                decisions.append(
-                    self._decide(step, key, Verdict.SKIP, "the parcel was already delivered", shipment)
-                )
+                decisions.append(self._decide(step, key, Verdict.SKIP, R("already_delivered"), shipment))
             else:
-                decisions.append(self._timed(step, key, at, f"{words} on {when(at)}", shipment))
+                decisions.append(self._timed(step, key, at, R(code, at=at), shipment))
         if shipment.problem is not None and not delivered:
             step, problem = STEPS["delivery_problem"], shipment.problem
             key = f"{prefix}:delivery_problem:{problem.event_id}"
             if refusal := self._refusal(step):
                 decisions.append(self._decide(step, key, Verdict.SKIP, refusal, shipment))
             else:
-                words = f"the carrier reported {PROBLEMS[problem.status]} on {when(problem.at)}"
-                decisions.append(self._timed(step, key, problem.at, words, shipment))
+                why = R("carrier_problem", problem=problem.status.value, at=problem.at)
+                decisions.append(self._timed(step, key, problem.at, why, shipment))
         return decisions
 
     # --- shared rules --------------------------------------------------------------------------------
@@ -304,68 +293,71 @@ class _Planner:
             return self._decide(step, key, Verdict.HOLD, hold)
         anchor = self._anchor_time(step.name, group)
         if anchor is None:
-            return self._decide(step, key, Verdict.WAIT, self._waiting_words(step.name))
+            return self._decide(step, key, Verdict.WAIT, self._waiting(step.name))
         return self._timed(step, key, *anchor, extra_delay=extra_delay)
 
-    def _refusal(self, step: Step) -> str | None:
+    def _refusal(self, step: Step) -> Reason | None:
         """Why this customer must not get this step at all, whatever the order does."""
         state, customer = self.state, self.state.customer
         if not self.config.step(step.name).enabled:
-            return "the merchant turned this step off"
+            return R("step_off")
         if state.store_uninstalled:
-            return "the store uninstalled Aftercare"
+            return R("store_uninstalled")
         if customer.redacted:
-            return "the customer's data was erased at the store's request"
+            return R("redacted")
         if customer.suppressed:
-            return customer.suppressed
+            return R("suppressed")
         if not customer.recipient:
-            return "the customer left no email address"
+            return R("no_address")
         if step.kind is not Kind.TRANSACTIONAL and step.kind.value in customer.unsubscribed:
-            return f"the customer unsubscribed from {KIND_WORDS[step.kind]} emails"
+            return R("unsubscribed", kind=step.kind.value)
         if step.kind is Kind.MARKETING:
             if not customer.marketing_consent:
-                return "the customer has not agreed to marketing emails"
+                return R("no_marketing_consent")
             if customer.marketing_paused:
-                return f"marketing is paused for this customer: {customer.marketing_paused}"
+                return R("marketing_paused", because=customer.marketing_paused)
         return None
 
-    def _stopped(self) -> str | None:
-        return STOPPED_ORDER.get(self.state.status)
+    def _stopped(self) -> Reason | None:
+        if self.state.removed:
+            return R("order_deleted")
+        code = STOPPED_ORDER.get(self.state.status)
+        return R(code) if code else None
 
-    def _problem_hold(self) -> str | None:
+    def _problem_hold(self) -> Reason | None:
         problems = [
             s.problem for s in self.state.shipments if s.problem is not None and s.delivered_at is None
         ]
         if not problems:
             return None
         latest = max(problems, key=lambda problem: problem.at)
-        return f"held: the parcel reported {PROBLEMS[latest.status]} on {when(latest.at)}"
+        return R("parcel_problem", problem=latest.status.value, at=latest.at)
 
-    def _anchor_time(self, name: str, group: ReviewGroup | None = None) -> tuple[datetime, str] | None:
+    def _anchor_time(self, name: str, group: ReviewGroup | None = None) -> tuple[datetime, Reason] | None:
         state = self.state
         anchor = self.config.anchor(name)
         if anchor is Anchor.PLACED:
-            return state.placed_at, f"order placed on {when(state.placed_at)}"
+            return state.placed_at, R("order_placed", at=state.placed_at)
         if anchor is Anchor.PAID:
             if state.paid_at is not None:
-                return state.paid_at, f"order paid on {when(state.paid_at)}"
+                return state.paid_at, R("order_paid", at=state.paid_at)
             if state.cash_on_delivery:
-                return state.placed_at, f"order placed on {when(state.placed_at)} (cash on delivery)"
+                return state.placed_at, R("order_placed_cod", at=state.placed_at)
             return None
         if anchor is Anchor.SHIPPED:
             shipped = [s.shipped_at for s in state.shipments if s.shipped_at]
-            return (min(shipped), f"order shipped on {when(min(shipped))}") if shipped else None
+            return (min(shipped), R("order_shipped", at=min(shipped))) if shipped else None
         if anchor is Anchor.DELIVERED:
             if group is not None:
                 arrivals = [self._delivered(shipments) for shipments in group.shipments]
                 if any(arrival is None for arrival in arrivals):
                     return None
                 last = max(arrival[0] for arrival in arrivals if arrival is not None)
-                return last, f"the last of the customer's recent orders arrived on {when(last)}"
+                return last, R("group_arrived", at=last)
             return self._delivered(state.shipments)
         return None  # PREVIOUS is handled by the step that uses it
 
-    def _delivered(self, shipments: tuple[ShipmentState, ...]) -> tuple[datetime, str] | None:
+    def _delivered(self, shipments: tuple[ShipmentState, ...]) -> tuple[datetime, Reason] | None:
         """When every parcel arrived; a parcel with no delivery scan counts as delivered
         ``delivered_fallback_days`` after it shipped."""
         if not shipments:
@@ -381,50 +373,47 @@ class _Planner:
                 return None
         at = max(times)
         if assumed:
-            return (
-                at,
-                f"assumed delivered on {when(at)}, {self.config.delivered_fallback_days} days after shipping",
-            )
-        return at, f"delivered on {when(at)}"
+            return at, R("assumed_delivered", at=at, days=self.config.delivered_fallback_days)
+        return at, R("delivered", at=at)
 
-    def _waiting_words(self, name: str) -> str:
+    def _waiting(self, name: str) -> Reason:
         anchor = self.config.anchor(name)
-        return {
-            Anchor.PAID: "waiting for the payment",
-            Anchor.SHIPPED: "waiting for the order to ship",
-            Anchor.DELIVERED: "waiting for the delivery",
+        code = {
+            Anchor.PAID: "waiting_payment",
+            Anchor.SHIPPED: "waiting_shipment",
+            Anchor.DELIVERED: "waiting_delivery",
         }.get(anchor, "waiting")
+        return R(code)
 
     def _timed(
         self,
         step: Step,
         key: str,
         anchor: datetime,
-        anchor_words: str,
+        why: Reason,
         shipment: ShipmentState | None = None,
         extra_delay: timedelta | None = None,
     ) -> Decision:
         """SEND at anchor + delay, moved into the window and past the frequency cap; or SKIP if late."""
         ctx, customer = self.ctx, self.state.customer
         delay = self.config.delay(step.name)
-        words = anchor_words
         if extra_delay is not None and extra_delay > delay:
             delay = extra_delay
-            words += " (a product in it asks for a longer wait before reviews)"
+            why = why.with_(longer_delay=True)
         ideal = anchor + delay
         past = ctx.history.get(key)
         if past is not None and past.status in ("sent", "sending"):
-            return self._decide(step, key, Verdict.SEND, words, shipment, past.send_at)
+            return self._decide(step, key, Verdict.SEND, why, shipment, past.send_at)
         if ctx.now - ideal > step.max_lateness:
-            return self._decide(step, key, Verdict.SKIP, f"too late: {words}", shipment)
+            return self._decide(step, key, Verdict.SKIP, R("too_late", because=why), shipment)
         candidate = max(ideal, ctx.now)
         place = (customer.zone, self.config, customer.country)
         send_at = (
             candidate if self.config.bypasses_window(step.name) else timing.next_in_window(candidate, *place)
         )
         if send_at > candidate:
-            words += "; moved into the send window in the customer's time zone"
-        return self._decide(step, key, Verdict.SEND, words, shipment, send_at)
+            why = why.with_(window=True)
+        return self._decide(step, key, Verdict.SEND, why, shipment, send_at)
 
     def capped(self, decisions: list[Decision]) -> list[Decision]:
         """Apply the frequency cap to the non-transactional messages still to be sent, earliest
@@ -455,9 +444,7 @@ class _Planner:
             send_at = timing.first_free_slot(decision.send_at, others, self.config.frequency_cap, window)
             taken[decision.dedupe_key] = send_at
             if send_at != decision.send_at:
-                reason = (
-                    decision.reason + "; deferred so the customer gets at most one message per frequency cap"
-                )
+                reason = decision.reason.with_(capped=True)
                 moved[decision.dedupe_key] = replace(decision, send_at=send_at, reason=reason)
         return [moved.get(decision.dedupe_key, decision) for decision in decisions]
 
@@ -466,7 +453,7 @@ class _Planner:
         step: Step,
         key: str,
         verdict: Verdict,
-        reason: str,
+        reason: Reason,
         shipment: ShipmentState | None = None,
         send_at: datetime | None = None,
     ) -> Decision:

@@ -7,6 +7,7 @@ the recommendations, the offer and the one-click links.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,12 +16,12 @@ from sqlalchemy.orm import Session
 
 from app import recommend
 from app.journeys import config as journey_config
-from app.journeys import planner
+from app.journeys.reasons import PROBLEM_WORDS, Reason, words
 from app.journeys.steps import Kind
 from app.links import Links
 from app.messages.localise import e164, long_date, money
 from app.messages.render import FALLBACK_LOCALE, LOCALES
-from app.models import Customer, Message, Order, OrderLine, Product, Review, Shipment, Store
+from app.models import Message, Order, OrderLine, Product, Review, Shipment, Store
 
 UNSUBSCRIBE_WORDS = {
     "en": "Unsubscribe, or choose which emails you get",
@@ -35,7 +36,11 @@ STOP_WORDS = {
 
 
 class NoRecipient(Exception):
-    """Nobody to send to (no customer, no address): the message is cancelled with this reason."""
+    """Nobody to send to (no order, no address): the message is cancelled with this reason."""
+
+    def __init__(self, reason: Reason) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -65,24 +70,24 @@ def choose_locale(*candidates: str | None) -> str:
 
 
 def build(session: Session, store: Store, message: Message, links: Links, locale: str | None = None) -> Built:
-    """Everything one message needs; ``locale`` overrides the customer's language (a preview)."""
+    """Everything one message needs; ``locale`` overrides the customer's language (a preview). The
+    recipient is the order's own contact as the store recorded it on that order (invariant 6)."""
     order = session.get(Order, message.order_id) if message.order_id else None
-    customer = session.get(Customer, message.customer_id) if message.customer_id else None
     if order is None:
-        raise NoRecipient("the order no longer exists")
+        raise NoRecipient(Reason.of("no_order"))
     if message.step == "merchant_alert":
         address = store.reply_to or store.sender_email
         if not address:
-            raise NoRecipient("the store has no address to alert")
+            raise NoRecipient(Reason.of("no_alert_address"))
         locale = choose_locale(locale, store.default_locale)
-        context = _base(store, order, customer, locale)
-        context["alert"] = message.reason
+        context = _base(store, order, locale)
+        context["alert"] = words(message.why, locale, store.timezone)
         return Built(locale, address, store.name, context)
-    phone = e164(customer.phone, order.ship_country) if customer is not None else None
-    if customer is None or not (customer.email or phone):
-        raise NoRecipient("there is no one to send it to")
-    locale = choose_locale(locale, order.locale, customer.locale, store.default_locale)
-    context = _base(store, order, customer, locale)
+    phone = e164(order.phone, order.ship_country)
+    if not (order.email or phone):
+        raise NoRecipient(Reason.of("no_recipient"))
+    locale = choose_locale(locale, order.locale, store.default_locale)
+    context = _base(store, order, locale)
     if message.shipment_id is not None:
         shipment = session.get(Shipment, message.shipment_id)
         if shipment is not None:
@@ -91,12 +96,10 @@ def build(session: Session, store: Store, message: Message, links: Links, locale
                 "tracking_number": shipment.tracking_number or "",
                 "tracking_url": shipment.tracking_url or "",
                 "status": shipment.status,
-                "problem": planner.PROBLEMS.get(shipment.status, "")
-                if shipment.status in planner.PROBLEMS
-                else "",
+                "problem": PROBLEM_WORDS[shipment.status][0] if shipment.status in PROBLEM_WORDS else "",
             }
     if message.step in ("review_request", "review_reminder"):
-        context["review_items"] = _review_items(session, store, order, customer)
+        context["review_items"] = _review_items(session, store, order, message)
     if message.step == "cross_sell":
         context["recommendations"] = [
             {
@@ -112,22 +115,19 @@ def build(session: Session, store: Store, message: Message, links: Links, locale
         context["check_in"] = links.check_in(store.id, order.id)
     unsubscribe_url = None
     if message.kind != Kind.TRANSACTIONAL.value:
-        unsubscribe_url = links.unsubscribe(store.id, customer.id, message.kind)
+        unsubscribe_url = links.unsubscribe(store.id, order.id, message.kind)
         context["unsubscribe"] = unsubscribe_context(unsubscribe_url, locale)
-    name = " ".join(part for part in (customer.first_name, customer.last_name) if part)
-    return Built(locale, customer.email or "", name, context, phone, unsubscribe_url, order.external_id)
+    name = " ".join(part for part in (order.first_name, order.last_name) if part)
+    return Built(locale, order.email or "", name, context, phone, unsubscribe_url, order.external_id)
 
 
-def _base(store: Store, order: Order, customer: Customer | None, locale: str) -> dict[str, Any]:
+def _base(store: Store, order: Order, locale: str) -> dict[str, Any]:
     solar_hijri = journey_config.parse(store.journey).solar_hijri
     lines = order.lines
     return {
         "locale": locale,
         "store": {"name": store.name, "email": store.reply_to or store.sender_email or ""},
-        "customer": {
-            "first_name": (customer.first_name if customer else None) or "",
-            "last_name": (customer.last_name if customer else None) or "",
-        },
+        "customer": {"first_name": order.first_name or "", "last_name": order.last_name or ""},
         "order": {
             "number": order.number,
             "total": money(order.total, order.currency, locale),
@@ -145,25 +145,40 @@ def _base(store: Store, order: Order, customer: Customer | None, locale: str) ->
     }
 
 
-def _review_items(session: Session, store: Store, order: Order, customer: Customer) -> list[dict[str, str]]:
-    """The kept, not yet reviewed products of this order and of any order merged into its request."""
-    config = journey_config.parse(store.journey)
-    from app.journeys.schedule import order_state  # the planner's view decides what was merged
+def members(message: Message) -> list[int]:
+    """The orders a (merged) review request covers, as the planner recorded them on the message."""
+    try:
+        found = json.loads(message.members) if message.members else []
+    except ValueError:
+        found = []
+    ids = [member for member in found if isinstance(member, int)] if isinstance(found, list) else []
+    return ids or ([message.order_id] if message.order_id is not None else [])
 
-    state = order_state(session, store, order, config, recommendations=False)
-    member_ids = list(state.review_group.order_ids) if state.review_group else [order.id]
+
+def _review_items(session: Session, store: Store, order: Order, message: Message) -> list[dict[str, str]]:
+    """The kept products of this order and of any order merged into its request that this order's
+    contact has not reviewed yet."""
     lines = session.scalars(
-        select(OrderLine).where(OrderLine.order_id.in_(member_ids)).order_by(OrderLine.id)
+        select(OrderLine)
+        .where(OrderLine.store_id == store.id, OrderLine.order_id.in_(members(message)))
+        .order_by(OrderLine.order_id, OrderLine.id)
     ).all()
-    reviewed = set(
-        session.scalars(
-            select(Review.product_external_id).where(
-                Review.store_id == store.id, Review.customer_id == customer.id
+    reviewed = set()
+    if order.email:
+        reviewed = set(
+            session.scalars(
+                select(Review.product_external_id).where(
+                    Review.store_id == store.id, Review.email == order.email.lower()
+                )
             )
         )
-    )
+    product_ids = sorted({line.product_external_id for line in lines if line.product_external_id})
     urls = dict(
-        session.execute(select(Product.external_id, Product.url).where(Product.store_id == store.id)).all()
+        session.execute(
+            select(Product.external_id, Product.url).where(
+                Product.store_id == store.id, Product.external_id.in_(product_ids)
+            )
+        ).all()
     )
     items, seen = [], set()
     for line in lines:

@@ -101,7 +101,7 @@ def recent_context(
 ) -> dict[str, Any] | None:
     """The variables ``step`` would get for the store's most recent order (with a parcel, for a
     tracking step), in ``locale``; None when the store has no such order yet."""
-    query = select(Order).where(Order.store_id == store.id, Order.customer_id.is_not(None))
+    query = select(Order).where(Order.store_id == store.id, Order.contact.is_not(None))
     if tracking_step(step):
         query = query.where(select(Shipment.id).where(Shipment.order_id == Order.id).exists())
     order = session.scalars(query.order_by(Order.placed_at.desc()).limit(1)).first()
@@ -119,7 +119,8 @@ def recent_context(
         shipment_id=shipment_id,
         step=step,
         kind=STEPS[step].kind.value,
-        reason="a preview",
+        reason_code="legacy",
+        reason_params='{"text": "a preview"}',
     )
     try:
         return compose.build(session, store, message, links, locale=locale).context

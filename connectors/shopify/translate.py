@@ -212,8 +212,12 @@ def _remote_status(data: Mapping[str, Any]) -> str:
 
 
 def _customer(customer: Mapping[str, Any] | None, order_data: Mapping[str, Any]) -> CustomerSnapshot:
+    """The buyer as this order records them: the order's own email and billing name come first (a
+    customer who changed their email later, or who ordered for someone else, is written to at the
+    address this order was placed with), the account's when the order has none."""
     customer = customer or {}
-    email = customer.get("email") or order_data.get("email") or order_data.get("contact_email") or None
+    billing = order_data.get("billing_address") or {}
+    email = order_data.get("email") or order_data.get("contact_email") or customer.get("email") or None
     consent = customer.get("email_marketing_consent") or {}
     accepts = (
         consent.get("state") == "subscribed" if consent else bool(order_data.get("buyer_accepts_marketing"))
@@ -221,9 +225,9 @@ def _customer(customer: Mapping[str, Any] | None, order_data: Mapping[str, Any])
     return CustomerSnapshot(
         external_id=str(customer["id"]) if customer.get("id") else f"guest:{(email or '').lower()}",
         email=email,
-        first_name=customer.get("first_name") or None,
-        last_name=customer.get("last_name") or None,
-        phone=customer.get("phone") or order_data.get("phone") or None,
+        first_name=billing.get("first_name") or customer.get("first_name") or None,
+        last_name=billing.get("last_name") or customer.get("last_name") or None,
+        phone=order_data.get("phone") or customer.get("phone") or None,
         locale=(str(order_data.get("customer_locale") or "").split("-")[0] or None),
         accepts_marketing=accepts,
     )

@@ -155,8 +155,9 @@ def _customer(
         first_name=billing.get("first_name") or shipping.get("first_name") or None,
         last_name=billing.get("last_name") or shipping.get("last_name") or None,
         phone=billing.get("phone") or shipping.get("phone") or None,
-        # WooCommerce core records no marketing consent; without a plugin that does, we assume none.
-        accepts_marketing=False,
+        # WooCommerce core records no marketing consent: say nothing rather than "no", so a consent
+        # given another way (a plugin's opt-in, our own double opt-in) is never overwritten.
+        accepts_marketing=None,
     )
 
 

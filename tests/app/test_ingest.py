@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from app import clock
+from app import clock, timeline
 from app.models import Customer, Message, Order, OrderLine, TimelineEntry
 from connectors.base import OrderStatus
 from tests.helpers import T0, count, ingest_order, make_store, order_snapshot
@@ -67,7 +67,10 @@ def test_newer_snapshot_updates_and_cancels_the_scheduled_thank_you(aftercare):
     assert message.status == "cancelled"
     assert message.reason == "the order was cancelled"
     with aftercare.db.session() as session:
-        details = session.scalars(select(TimelineEntry.detail).order_by(TimelineEntry.id)).all()
+        details = [
+            timeline.describe(entry)
+            for entry in session.scalars(select(TimelineEntry).order_by(TimelineEntry.id))
+        ]
     assert "Status changed from paid to cancelled." in details
     assert any("not sent, the order was cancelled" in detail for detail in details)
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app import clock, create_app, services
+from app import clock, create_app, services, timeline
 from app.models import Click, Customer, Message, Suppression, TimelineEntry
 from scheduler.dispatch import Outcome
 from scheduler.jobs import make_dispatcher
@@ -58,7 +58,10 @@ def _message(aftercare):
 
 def _notes(aftercare):
     with aftercare.db.session() as session:
-        return session.scalars(select(TimelineEntry.detail).where(TimelineEntry.kind == "sent")).all()
+        return [
+            timeline.describe(entry)
+            for entry in session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "sent"))
+        ]
 
 
 def test_arabic_thank_you_goes_by_sms_to_the_number_in_e164_with_its_segments_counted(aftercare, twilio):
@@ -81,7 +84,7 @@ def test_arabic_thank_you_goes_by_sms_to_the_number_in_e164_with_its_segments_co
     length = len(sms["body"])
     parts = 1 if length <= 70 else math.ceil(length / 67)
     assert _notes(aftercare) == [
-        f"thank_you: sent to +966501234567 by sms ({parts} UCS-2 segment{'s' * (parts > 1)})."
+        f"Thank-you note: sent to +966501234567 by sms ({parts} UCS-2 segment{'s' * (parts > 1)})."
     ]
 
 

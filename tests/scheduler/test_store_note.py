@@ -25,7 +25,7 @@ def store(aftercare, shop, shop_key):  # noqa: F811 - the fixtures above
     row = connected_store(aftercare, shop, shop_key, channel="store_note", default_locale="ar")
     with aftercare.db.session() as session:
         for snapshot in translate.order(capture("GET_order_completed")["body"]):
-            ingest.apply(session, session.get(Store, row.id), snapshot)
+            ingest.apply_all(session, session.get(Store, row.id), [snapshot])
     return row
 
 

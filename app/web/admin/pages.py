@@ -11,21 +11,21 @@ import pygal
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from markupsafe import Markup
 from pygal.style import Style
-from sqlalchemy import select, update
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app import clock, stats, stores, timeline
+from app import clock, outbox, stats, stores
 from app.journeys import apply as journey_apply
 from app.journeys import config as journey_config
-from app.journeys import schedule
 from app.journeys.config import CHANNELS
+from app.journeys.reasons import Reason
 from app.journeys.steps import STEPS, Anchor
 from app.links import Links
 from app.messages import custom, samples, segments
 from app.messages.localise import number
 from app.messages.render import LOCALES, Custom, render
 from app.messages.sandbox import TemplateProblem
-from app.models import Message, MessageStatus, Store
+from app.models import Message, MessageStatus, Order, Store
 from app.web import current_services
 from app.web.admin import auth, settings_form, view, words
 from app.web.admin.routes import signed_in_store_id
@@ -83,7 +83,13 @@ def activity() -> str:
             .order_by(Message.updated_at.desc(), Message.id.desc())
             .limit(RECENT)
         ).all()
-        return view.page("admin/activity.html", store, upcoming=upcoming, recent=recent)
+        order_ids = sorted({m.order_id for m in [*upcoming, *recent] if m.order_id is not None})
+        numbers = dict(
+            db.execute(
+                select(Order.id, Order.number).where(Order.store_id == store.id, Order.id.in_(order_ids))
+            ).all()
+        )
+        return view.page("admin/activity.html", store, upcoming=upcoming, recent=recent, numbers=numbers)
 
 
 def _open_message(db: Any, store: Store, message_id: int) -> Message:
@@ -105,7 +111,7 @@ def cancel_message(message_id: int) -> Response:
     with current_services().db.session() as db:
         store = _store(db)
         message = _open_message(db, store, message_id)
-        schedule.cancel(db, message, "cancelled by the merchant")
+        outbox.cancel(db, message, Reason.of("merchant_cancelled"))
         said = view.translator(store)("The message was cancelled.")
     return _done(said, "pages.activity")
 
@@ -118,20 +124,7 @@ def send_now(message_id: int) -> Response:
     with current_services().db.session() as db:
         store = _store(db)
         message = _open_message(db, store, message_id)
-        db.execute(
-            update(Message)
-            .where(Message.id == message.id)
-            .values(
-                status=MessageStatus.SCHEDULED,
-                send_at=clock.now(),
-                send_now=True,
-                reason="sent now by the merchant",
-            )
-        )
-        if message.order_id is not None:
-            timeline.note(
-                db, store.id, message.order_id, "send_now", f"{message.step}: the merchant sent it now."
-            )
+        outbox.send_now(db, message)
         said = view.translator(store)("The message goes out within a minute.")
     return _done(said, "pages.activity")
 

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import g, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
+from app import timeline
+from app.journeys import reasons
 from app.journeys.steps import STEPS
 from app.messages.localise import number
 from app.messages.render import LOCALES, RTL_LOCALES
@@ -42,12 +44,31 @@ def translator(store: Store) -> Callable[[str], str]:
 
 def page(template: str, store: Store, **context: Any) -> str:
     lang = ui_language(store)
+    t = words.translator(lang)
+
+    def step_title(name: str) -> str:
+        return t(STEPS[name].title) if name in STEPS else t(name.replace("_", " "))
+
+    def why(item: Any) -> str:
+        """A message's or a journey entry's reason, in the merchant's language and the store's zone."""
+        describe = getattr(item, "describe", None)
+        if describe is not None:
+            return str(describe(lang, store.timezone))
+        return reasons.words(item.why, lang, store.timezone)
+
+    def said(entry: Any) -> str:
+        """A timeline entry as a sentence in the merchant's language."""
+        return timeline.describe(entry, lang, store.timezone, step_title)
+
     return render_template(
         template,
         store=store,
         lang=lang,
         dir="rtl" if lang in RTL_LOCALES else "ltr",
-        t=words.translator(lang),
+        t=t,
+        step_title=step_title,
+        why=why,
+        said=said,
         n=lambda value: number(value, lang),
         local=local_time(store),
         embedded=bool(g.get("embedded")),

@@ -12,6 +12,18 @@ from __future__ import annotations
 from collections.abc import Callable
 
 AR: dict[str, str] = {
+    "Items": "المنتجات",
+    "Product": "المنتج",
+    "SKU": "رمز المنتج",
+    "Qty": "الكمية",
+    "Price": "السعر",
+    "Timeline": "السجل الزمني",
+    "Nothing planned for this order.": "لا شيء مخطط لهذا الطلب.",
+    "cash on delivery": "الدفع عند الاستلام",
+    "planned": "مخطط",
+    "waiting": "بالانتظار",
+    "skipped": "متروك",
+    "merchant alert": "تنبيه للتاجر",
     "Aftercare": "أفتركير",
     "Sections": "الأقسام",
     "Activity": "النشاط",
@@ -205,6 +217,18 @@ AR: dict[str, str] = {
 }
 
 FA: dict[str, str] = {
+    "Items": "کالاها",
+    "Product": "کالا",
+    "SKU": "کد کالا",
+    "Qty": "تعداد",
+    "Price": "قیمت",
+    "Timeline": "رویدادها",
+    "Nothing planned for this order.": "برای این سفارش برنامه‌ای نیست.",
+    "cash on delivery": "پرداخت در محل",
+    "planned": "برنامه‌ریزی‌شده",
+    "waiting": "در انتظار",
+    "skipped": "کنار گذاشته",
+    "merchant alert": "هشدار به فروشنده",
     "Aftercare": "افترکر",
     "Sections": "بخش‌ها",
     "Activity": "فعالیت",

@@ -7,18 +7,21 @@
   open links, so opening one changes nothing. Its form posts the customer's choice, which also lets
   them resume a kind they stopped.
 
-The token names the store, the customer and the kind, signed for this one purpose: it is the
-customer's permission, so the page needs no session (and so no CSRF token).
+The token names the store, the order and the kind, signed for this one purpose: it is the
+permission of that order's own contact (the choice is kept on the address the order is known by, its
+email or else its phone, and reaches nobody else sharing the account or a phone number), so the page
+needs no session (and so no CSRF token).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
+from sqlalchemy.orm import Session
 
 from app import consent, signing
 from app.links import Links
 from app.messages.compose import choose_locale
-from app.models import Customer, Store
+from app.models import Customer, Order, Store
 from app.web import current_services
 
 bp = Blueprint("unsubscribe", __name__, template_folder="templates")
@@ -65,19 +68,19 @@ WORDS = {
 @bp.route("/u/<token>", methods=["GET", "POST"])
 def unsubscribe(token: str) -> str | tuple[str, int]:
     try:
-        store_id, customer_id, kind = Links(current_services().settings).read_unsubscribe(token)
+        store_id, holder, holder_id, kind = Links(current_services().settings).read_unsubscribe(token)
     except signing.TokenInvalid as exc:
         abort(400, description=f"Sorry, {exc}.")
     if kind not in consent.CHOOSABLE:
         abort(400, description="Sorry, this link is not valid.")
     with current_services().db.session() as session:
         store = session.get(Store, store_id)
-        customer = session.get(Customer, customer_id)
-        if store is None or customer is None or customer.store_id != store.id or not customer.email:
+        addresses, locale = _whose(session, store, holder, holder_id)
+        if store is None or not addresses:
             abort(404, description="There is nothing to unsubscribe from any more.")
-        locale = choose_locale(customer.locale, store.default_locale)
+        locale = choose_locale(locale, store.default_locale)
         words = {key: value.format(store=store.name) for key, value in WORDS[locale].items()}
-        stopped = consent.stopped(session, store, customer)
+        stopped = consent.stopped(session, store, addresses)
         done = None
         if request.method == "POST":
             if request.get_data(as_text=True).strip() == ONE_CLICK:
@@ -86,7 +89,7 @@ def unsubscribe(token: str) -> str | tuple[str, int]:
             else:
                 stopped = {k for k in request.form.getlist("stop") if k in consent.CHOOSABLE}
                 done = words["saved"]
-            consent.choose(session, store, customer, stopped & set(consent.CHOOSABLE))
+            consent.choose(session, store, addresses, stopped & set(consent.CHOOSABLE))
         return render_template(
             "public/unsubscribe.html",
             words=words,
@@ -95,3 +98,21 @@ def unsubscribe(token: str) -> str | tuple[str, int]:
             stopped=stopped if done else stopped | {kind},  # the link's own kind comes pre-ticked
             done=done,
         )
+
+
+def _whose(
+    session: Session, store: Store | None, holder: str, holder_id: int
+) -> tuple[list[str], str | None]:
+    """The addresses a link speaks for, and their language: the order's own contact; for links from
+    before orders kept one, the customer row's."""
+    if store is None:
+        return [], None
+    if holder == "order":
+        order = session.get(Order, holder_id)
+        if order is None or order.store_id != store.id or not order.email:
+            return [], None
+        return ([order.contact] if order.contact else []), order.locale
+    customer = session.get(Customer, holder_id)
+    if customer is None or customer.store_id != store.id or not customer.email:
+        return [], None
+    return [a for a in (customer.email.lower(), customer.phone or "") if a], customer.locale

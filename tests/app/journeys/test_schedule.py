@@ -86,11 +86,14 @@ def test_shipment_before_its_order_is_kept_and_retried(app, aftercare):
     sandbox = simulated(store)
     order = sandbox.new_order(status="paid")
     body, headers = sandbox.signed_request("shipment.updated", sandbox.shipment(order, "in_transit"))
-    assert app.test_client().post("/webhooks/sandbox", data=body, headers=headers).json["processed"] is False
+    assert app.test_client().post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
+    assert inbox.process(aftercare.db, aftercare.connectors) == inbox.Processed(waiting=1)
     body, headers = sandbox.signed_request("order.created", order)
     app.test_client().post("/webhooks/sandbox", data=body, headers=headers)
+    assert inbox.process(aftercare.db, aftercare.connectors).done == 1  # the order; the parcel waits
+    assert "shipped" not in by_step(aftercare)
     clock.advance(timedelta(minutes=5))
-    assert inbox.process_pending(aftercare.db, aftercare.connectors) == 1
+    assert inbox.process(aftercare.db, aftercare.connectors) == inbox.Processed(done=1)
     assert "shipped" in by_step(aftercare)
 
 
@@ -342,13 +345,9 @@ def explained(aftercare, store) -> dict:
         return {entry.step: entry for entry in explain(session, session.get(Store, store.id), order)}
 
 
-def test_a_customer_with_many_orders_has_the_nearest_replanned_at_once_and_the_rest_by_the_replan_job(
-    aftercare,
-):
-    """A wholesale buyer's new order must not re-plan every old one inside the webhook: the ten nearest
-    are re-planned at once, the others by the periodic re-plan (and every send re-checks anyway)."""
-    from scheduler.jobs import replan_stores
-
+def test_a_customer_with_many_orders_has_all_their_recent_orders_replanned_at_once(aftercare):
+    """A new order re-plans every recent order of the same person in one set-based pass (the worker
+    does it, not the webhook request), so a setting or a new order reaches all of them at once."""
     clock.freeze(T0)
     store = make_store(aftercare)
     customer = order_snapshot("1").customer
@@ -365,6 +364,4 @@ def test_a_customer_with_many_orders_has_the_nearest_replanned_at_once_and_the_r
     def waiting_thank_yous() -> int:
         return sum(1 for m in rows(aftercare).values() if m.step == "thank_you" and m.status == "scheduled")
 
-    assert waiting_thank_yous() == 14 - 10  # the four oldest are not re-planned inside the webhook
-    replan_stores(aftercare, "worker-1")
     assert waiting_thank_yous() == 0

@@ -37,7 +37,7 @@ def _store_with_recorded_orders(aftercare: Any, platform: str) -> Store:
         row = session.get(Store, store.id)
         for module, topic, path in RECORDED[platform]:
             for snapshot in module.translate(topic, (CONNECTORS / path).read_bytes()):
-                ingest.apply(session, row, snapshot)
+                ingest.apply_all(session, row, [snapshot])
     return store
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from app import clock, consent
-from app.models import Customer, Message, Store
+from app import clock, consent, suppression
+from app.models import Message, Order, Store
 from scheduler.jobs import make_dispatcher
 from tests.helpers import T0, csrf_headers, ingest_order, make_store, order_snapshot, signed_in
 
@@ -17,7 +17,9 @@ def _statuses(aftercare, store):
         return dict(rows.all())
 
 
-def test_a_complaint_stops_everything_planned_and_lifting_it_lets_new_orders_through(app, aftercare, smtp):
+def test_a_complaint_stops_everything_planned_and_lifting_it_brings_the_messages_back(app, aftercare, smtp):
+    """Lifting plans again what the complaint cancelled (while its moment has not passed) and lets new
+    orders through."""
     clock.freeze(T0)
     store = make_store(aftercare, smtp_port=smtp.port)
     ingest_order(aftercare, store, order_snapshot("1001", email="Layla@Example.test"))
@@ -42,26 +44,27 @@ def test_a_complaint_stops_everything_planned_and_lifting_it_lets_new_orders_thr
         "/admin/api/suppressions", json={"address": "layla@example.test"}, headers=csrf_headers(client)
     )
     assert lifted.status_code == 200
+    assert _statuses(aftercare, store)["thank_you"] == "scheduled"
     ingest_order(aftercare, store, order_snapshot("1002", email="layla@example.test"))
     make_dispatcher(aftercare, "w1").run_until_idle()
-    assert [mail.rcpt_tos for mail in smtp.wait_for(1)] == [["layla@example.test"]]
+    mails = smtp.wait_for(2)
+    assert [mail.rcpt_tos for mail in mails] == [["layla@example.test"]] * 2
+    assert sorted("#1001" in m.message["Subject"] for m in mails) == [False, True]
 
 
 def test_a_customers_own_unsubscribe_is_not_the_merchants_to_lift(app, aftercare):
     store = make_store(aftercare)
     ingest_order(aftercare, store, order_snapshot("1001"))
     with aftercare.db.session() as session:
-        customer = session.scalars(select(Customer)).one()
-        consent.choose(session, session.get(Store, store.id), customer, {"marketing"})
+        order = session.scalars(select(Order)).one()
+        consent.choose(session, session.get(Store, store.id), suppression.addresses(order), {"marketing"})
     client = signed_in(app, aftercare, store)
     response = client.delete(
         "/admin/api/suppressions", json={"address": "layla@example.test"}, headers=csrf_headers(client)
     )
     assert response.status_code == 404
     with aftercare.db.session() as session:
-        assert consent.stopped(
-            session, session.get(Store, store.id), session.scalars(select(Customer)).one()
-        ) == {"marketing"}
+        assert consent.stopped(session, session.get(Store, store.id), ["layla@example.test"]) == {"marketing"}
 
 
 def test_bad_requests_change_nothing(app, aftercare):

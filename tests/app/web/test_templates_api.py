@@ -7,7 +7,7 @@ import functools
 import pytest
 from sqlalchemy import select
 
-from app import clock
+from app import clock, timeline
 from app.journeys.steps import STEPS
 from app.models import Message, MessageTemplate, TimelineEntry
 from scheduler.jobs import make_dispatcher
@@ -229,5 +229,8 @@ def test_a_saved_template_that_fails_for_one_customer_falls_back_to_ours(app, af
     assert mail.message["Subject"] == "Thank you for your order #1001, Layla"
     with aftercare.db.session() as session:
         assert session.scalars(select(Message.status)).one() == "sent"
-        notes = session.scalars(select(TimelineEntry.detail).where(TimelineEntry.kind == "template")).all()
+        notes = [
+            timeline.describe(entry)
+            for entry in session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "template"))
+        ]
     assert len(notes) == 1 and "subject, line 1" in notes[0] and "the default was used" in notes[0]

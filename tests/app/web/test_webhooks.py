@@ -8,7 +8,7 @@ import pytest
 
 from app.models import Customer, InboxEntry, Message, Order
 from connectors.sandbox.webhooks import sign
-from tests.helpers import count, make_store, simulated
+from tests.helpers import count, drain, make_store, simulated
 
 MODELS_TOUCHED = (InboxEntry, Order, Customer, Message)
 
@@ -24,8 +24,9 @@ def test_signed_order_is_stored_and_thank_you_scheduled(app, aftercare):
         "order.created", simulated(store).new_order(status="paid")
     )
     response = app.test_client().post("/webhooks/sandbox", data=body, headers=headers)
-    assert response.status_code == 200
-    assert response.json == {"ok": True, "processed": True}
+    assert response.status_code == 200 and response.json["ok"] is True
+    assert count(aftercare, InboxEntry, store_id=store.id, status="pending") == 1
+    assert drain(aftercare) == 1  # the worker, a second later
     assert count(aftercare, Order, store_id=store.id) == 1
     assert count(aftercare, Message, store_id=store.id, step="thank_you", status="scheduled") == 1
 
@@ -37,9 +38,11 @@ def test_same_delivery_twice_is_stored_once(app, aftercare):
         "order.created", simulated(store).new_order(status="paid")
     )
     client = app.test_client()
-    assert client.post("/webhooks/sandbox", data=body, headers=headers).json["processed"] is True
+    assert client.post("/webhooks/sandbox", data=body, headers=headers).json["ok"] is True
+    drain(aftercare)
     second = client.post("/webhooks/sandbox", data=body, headers=headers)
     assert second.status_code == 200 and second.json["duplicate"] is True
+    drain(aftercare)
     assert count(aftercare, InboxEntry) == 1
     assert count(aftercare, Message, step="thank_you") == 1
 

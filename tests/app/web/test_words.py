@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app.journeys import explain
 from app.journeys.config import CHANNELS
 from app.journeys.steps import STEPS, Anchor, Kind
 from app.models import MessageStatus, StoreStatus
@@ -25,6 +26,8 @@ def used() -> set[str]:
         *(anchor.value for anchor in Anchor),
         *(status.value for status in MessageStatus),
         *(status.value for status in StoreStatus),
+        *explain.PLANNED.values(),
+        "merchant alert",
         *settings_form.UNITS,
         *CHANNELS,
         *("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()),

@@ -17,7 +17,7 @@ from flask import Flask
 
 from app import create_app, services
 from tests.conftest import settings_for
-from tests.helpers import make_store
+from tests.helpers import drain, make_store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "webhooks"  # copied from shared/fixtures/shopify
 APP_SECRET = "shpss_" + "5" * 32
@@ -49,6 +49,7 @@ def sign(body: bytes, secret: str = APP_SECRET) -> str:
 
 
 def post(
+    aftercare: Any,
     live_server: str,
     topic: str,
     body: bytes | dict,
@@ -57,7 +58,8 @@ def post(
     triggered_at: str = "2026-11-23T10:00:00.000Z",
     signature: str | None = None,
 ) -> requests.Response:
-    """A delivery as Shopify makes it: raw JSON, HMAC of the bytes, the shop and the event id."""
+    """A delivery as Shopify makes it: raw JSON, HMAC of the bytes, the shop and the event id; then the
+    worker applies what was stored."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     headers = {
         "Content-Type": "application/json",
@@ -69,4 +71,6 @@ def post(
         "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
         "X-Shopify-Triggered-At": triggered_at,
     }
-    return requests.post(f"{live_server}/webhooks/shopify", data=raw, headers=headers, timeout=10)
+    response = requests.post(f"{live_server}/webhooks/shopify", data=raw, headers=headers, timeout=10)
+    drain(aftercare)
+    return response

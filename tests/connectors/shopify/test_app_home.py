@@ -167,7 +167,7 @@ def test_a_revoked_refresh_token_disconnects_the_store_and_keeps_its_messages(
         from app import ingest
 
         for snapshot in translate.order_node(shopify.orders[0]):
-            ingest.apply(session, session.get(Store, store.id), snapshot)
+            ingest.apply_all(session, session.get(Store, store.id), [snapshot])
     scheduled = count(aftercare, Message, status="scheduled")
     assert scheduled > 0
     for token in list(shopify.access_tokens):

@@ -13,7 +13,7 @@ from app.models import InboxEntry, Message, Order, Product, Shipment, Store
 from scheduler import jobs
 from tests.connectors.woocommerce.conftest import connected_store
 from tests.fakes.woocommerce import capture
-from tests.helpers import count
+from tests.helpers import count, drain
 
 # The captures were recorded at about 07:07 UTC on 2026-11-23; the app's clock stands a little later.
 RECORDED = datetime(2026, 11, 23, 7, 10, tzinfo=UTC)
@@ -154,6 +154,7 @@ def test_missing_and_disabled_webhooks_are_restored(aftercare, shop, store, live
     assert updated["status"] == "active" and updated["failure_count"] == 0
     assert sorted(h["topic"] for h in shop.webhooks.values()).count("product.updated") == 1
     assert shop.deliver("order.updated", shop.orders[15]) == [200]
+    drain(aftercare)
     assert order_row(aftercare, "15").status == "completed"
 
 
@@ -161,6 +162,7 @@ def test_a_delivery_signed_by_the_fake_is_processed_like_the_captures(aftercare,
     """The fake signs as WooCommerce does: a real delivery of an Arabic order arrives and is ingested."""
     jobs.check_webhooks(aftercare, "worker-1")
     assert shop.deliver("order.created", capture("GET_order_completed")["body"]) == [200]
+    drain(aftercare)
     assert order_row(aftercare, "15").ship_city == "الرياض"
 
 

@@ -1,0 +1,199 @@
+"""The planner's decisions -> outbox rows, for many orders at once; and the planner asked again just
+before a batch of sends.
+
+``refresh`` runs whenever orders (or their contacts' other orders) change: it plans new messages (the
+unique ``(store_id, dedupe_key)`` makes concurrent refreshes harmless), moves or holds open ones,
+cancels what the planner no longer wants, and plans again what it wants back (an order that was
+cancelled and came back). Every status change goes through ``app.outbox``.
+``recheck`` is what the dispatcher asks just before sending a batch.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import clock, outbox
+from app.journeys import config as journey_config
+from app.journeys import state
+from app.journeys.planner import Decision, Verdict, by_key
+from app.journeys.reasons import Reason
+from app.journeys.steps import STEPS
+from app.models import Message, MessageStatus, Order, Store
+from connectors import registry
+from connectors.base import CustomerNotes
+
+OPEN = outbox.OPEN
+RELATED_ORDERS_DAYS = 60  # how far around a changed order its contact's other orders are re-planned
+
+
+def refresh(session: Session, store: Store, orders: Sequence[Order]) -> None:
+    """Bring the outbox rows of ``orders`` in line with what the planner wants now."""
+    if not orders:
+        return
+    loaded = state.load(session, store, orders, recommendations_for=[order.id for order in orders])
+    rows: dict[int, dict[str, Message]] = defaultdict(dict)
+    for message in session.scalars(
+        select(Message)
+        .where(Message.store_id == store.id, Message.order_id.in_(sorted({o.id for o in orders})))
+        .order_by(Message.id)
+        .with_for_update()
+    ):
+        rows[message.order_id or 0][message.dedupe_key] = message
+    now = clock.now()
+    # A contact's orders in time order, so each sees what the previous one planned (frequency cap).
+    for order in sorted(orders, key=lambda o: (o.contact or "", o.placed_at, o.id)):
+        _apply(session, store, order, loaded.plan(order), rows[order.id], now)
+
+
+def refresh_related(session: Session, store: Store, orders: Sequence[Order]) -> None:
+    """Re-plan ``orders`` and their contacts' other recent orders: a new order can cancel an older
+    order's come-back offer, merge review requests, or take a slot under the frequency cap."""
+    refresh(session, store, related(session, store, orders))
+
+
+def related(session: Session, store: Store, orders: Sequence[Order]) -> list[Order]:
+    """``orders`` and every order of their contacts placed within ``RELATED_ORDERS_DAYS`` of one."""
+    found = {order.id: order for order in orders}
+    by_contact: dict[str, list[Order]] = defaultdict(list)
+    for order in orders:
+        if order.contact:
+            by_contact[order.contact].append(order)
+    if by_contact:
+        window = timedelta(days=RELATED_ORDERS_DAYS)
+        earliest = min(o.placed_at for o in orders) - window
+        for other in session.scalars(
+            select(Order).where(
+                Order.store_id == store.id,
+                Order.contact.in_(sorted(by_contact)),
+                Order.placed_at >= earliest,
+            )
+        ):
+            near = by_contact[other.contact or ""]
+            if any(abs(other.placed_at - changed.placed_at) <= window for changed in near):
+                found.setdefault(other.id, other)
+    return list(found.values())
+
+
+def recheck(session: Session, store: Store, messages: Sequence[Message]) -> dict[int, Decision | Reason]:
+    """For each message (by id): the planner's decision right now, or why it has none."""
+    order_ids = sorted({m.order_id for m in messages if m.order_id is not None})
+    orders = (
+        {o.id: o for o in session.scalars(select(Order).where(Order.id.in_(order_ids)))} if order_ids else {}
+    )
+    cross_sells = {m.order_id for m in messages if m.step == "cross_sell" and m.order_id is not None}
+    loaded = state.load(session, store, list(orders.values()), at_send=True, recommendations_for=cross_sells)
+    decided = {order_id: by_key(loaded.plan(order)) for order_id, order in orders.items()}
+    answers: dict[int, Decision | Reason] = {}
+    for message in messages:
+        if message.order_id is None:
+            answers[message.id] = Reason.of("no_order")
+        elif message.order_id not in orders:
+            answers[message.id] = Reason.of("no_order")
+        else:
+            answers[message.id] = decided[message.order_id].get(message.dedupe_key) or Reason.of("replaced")
+    return answers
+
+
+def _apply(
+    session: Session,
+    store: Store,
+    order: Order,
+    decisions: list[Decision],
+    rows: dict[str, Message],
+    now: datetime,
+) -> None:
+    for decision in decisions:
+        message = rows.pop(decision.dedupe_key, None)
+        if message is not None and message.status in OPEN and message.contact != order.contact:
+            message.contact = order.contact  # the order's email was edited: the cap follows the person
+        if decision.verdict is Verdict.SEND and decision.send_at is not None:
+            if message is None:
+                _plan(session, store, order, decision)
+            elif message.status in OPEN:
+                if message.status == MessageStatus.HELD or _moved(message.send_at, decision.send_at, now):
+                    outbox.reschedule(session, message, decision.send_at, decision.reason)
+            elif outbox.reopenable(message):
+                message.contact = order.contact
+                outbox.reopen(session, message, decision.send_at, decision.reason)
+        elif message is not None and message.status in OPEN:
+            if decision.verdict is Verdict.SKIP:
+                outbox.cancel(session, message, decision.reason)
+            elif message.status != MessageStatus.HELD or message.why != decision.reason:
+                outbox.hold(session, message, decision.reason)
+        elif (
+            message is not None
+            and decision.verdict is Verdict.SKIP
+            and outbox.reopenable(message)
+            and message.reason_code != decision.reason.code
+        ):
+            outbox.explain_skip(session, message, decision.reason)  # e.g. a revived order's passed step
+    for message in rows.values():  # rows the journey no longer mentions (a superseded problem report)
+        if message.status in OPEN and message.step in STEPS:  # merchant alerts are not the planner's
+            outbox.cancel(session, message, Reason.of("replaced"))
+
+
+def _moved(current: datetime, wanted: datetime, now: datetime) -> bool:
+    """A due message stays as it is: the planner says "now" at every re-plan, and each "now" differs."""
+    if current <= now and wanted <= now:
+        return False
+    return current != wanted
+
+
+def _plan(session: Session, store: Store, order: Order, decision: Decision) -> None:
+    assert decision.send_at is not None  # noqa: S101 - only SEND decisions get here
+    outbox.plan(
+        session,
+        store_id=store.id,
+        order_id=order.id,
+        customer_id=order.customer_id,
+        shipment_id=decision.shipment_id,
+        step=decision.step,
+        kind=decision.kind.value,
+        dedupe_key=decision.dedupe_key,
+        channel=channel_for(store, decision.step),
+        send_at=decision.send_at,
+        reason=decision.reason,
+        contact=order.contact,
+        members=decision.members,
+    )
+
+
+def channels_for(store: Store, step: str) -> list[str]:
+    """The channels this store can use for ``step``, in the step's order of preference, then the store's
+    own channel: a merchant may prefer WhatsApp and have no Twilio account yet, or prefer the store's
+    mailer (``store_note``), which only WooCommerce has. The dispatcher tries them in this order."""
+    preferred = journey_config.parse(store.journey).step(step).channels
+    ordered = list(dict.fromkeys((*preferred, store.channel)))
+    return [name for name in ordered if _usable(store, name)] or [store.channel]
+
+
+def channel_for(store: Store, step: str) -> str:
+    return channels_for(store, step)[0]
+
+
+def _usable(store: Store, channel: str) -> bool:
+    if channel == "smtp":
+        return bool(store.smtp_host and store.sender_email)
+    if channel == "store_note":
+        platform = registry.CONNECTORS.get(store.platform)
+        return bool(store.credentials) and platform is not None and issubclass(platform, CustomerNotes)
+    twilio = bool(store.twilio_account_sid and store.twilio_auth_token)
+    if channel == "sms":
+        return twilio and bool(store.sms_from)
+    if channel == "whatsapp":
+        return twilio and bool(store.whatsapp_from)
+    if channel == "webhook":
+        return bool(store.hook_url and store.hook_secret)
+    return channel == "outbox"
+
+
+def orders_of(session: Session, store: Store, ids: Iterable[int]) -> list[Order]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    return list(session.scalars(select(Order).where(Order.store_id == store.id, Order.id.in_(wanted))))

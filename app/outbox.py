@@ -1,0 +1,297 @@
+"""The message state machine: the only code that changes a message's status (Saleor's habit of one owner
+per state machine).
+
+    scheduled --claim--> sending --sent--> sent
+        |  ^                |  \\--fail--> failed
+        v  |                |---retry / release / defer--> scheduled
+       held                 \\---hold / cancel--> held, cancelled
+        |
+    cancelled --reopen (the planner wants it again)--> scheduled
+
+Each transition is checked against ``ALLOWED``, writes the message's reason (a code with parameters,
+``journeys.reasons``) and, for a message about an order, one timeline entry. Claims are leases
+(``claim``); every write after a claim is fenced by the lease (``fenced``), so a worker whose lease
+passed to another cannot overwrite that worker's outcome. Every channel tried is a row in
+``message_attempts`` with the provider's answer and how long it took.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from app import clock, timeline
+from app.db import insert_ignore
+from app.journeys.reasons import Reason
+from app.models import Message, MessageAttempt, MessageStatus, Store, StoreStatus
+
+S = MessageStatus
+ALLOWED: dict[str, frozenset[str]] = {
+    S.SCHEDULED: frozenset({S.SCHEDULED, S.HELD, S.CANCELLED, S.SENDING}),
+    S.HELD: frozenset({S.SCHEDULED, S.HELD, S.CANCELLED}),
+    S.SENDING: frozenset({S.SENT, S.FAILED, S.SCHEDULED, S.HELD, S.CANCELLED}),
+    S.CANCELLED: frozenset({S.SCHEDULED}),
+    S.SENT: frozenset(),
+    S.FAILED: frozenset(),
+}
+OPEN = (S.SCHEDULED, S.HELD)
+# A planner's cancellation may be undone when the planner wants the message again (an order that comes
+# back, an address lifted from the suppression list); the merchant's own is final.
+FINAL_REASONS = frozenset({"merchant_cancelled", "store_uninstalled"})
+
+
+class TransitionRefused(Exception):
+    """A status change the machine does not allow (a sent message cannot be cancelled)."""
+
+
+def _move(
+    session: Session,
+    message: Message,
+    status: MessageStatus,
+    reason: Reason,
+    kind: str,
+    **event: Any,
+) -> None:
+    if status not in ALLOWED[message.status]:
+        raise TransitionRefused(f"message {message.id}: {message.status} -> {status} is not allowed")
+    message.status = status
+    message.reason_code = reason.code
+    message.reason_params = reason.dumps()
+    if status != S.SENDING:
+        message.lease_until = None
+    if message.order_id is not None:
+        timeline.note(session, message.store_id, message.order_id, kind, reason, step=message.step, **event)
+
+
+# --- planning ------------------------------------------------------------------------------------------
+
+
+def plan(
+    session: Session,
+    *,
+    store_id: int,
+    order_id: int | None,
+    step: str,
+    kind: str,
+    dedupe_key: str,
+    channel: str,
+    send_at: datetime,
+    reason: Reason,
+    customer_id: int | None = None,
+    shipment_id: int | None = None,
+    contact: str | None = None,
+    members: Sequence[int] = (),
+    status: MessageStatus = S.SCHEDULED,
+) -> bool:
+    """A new message, scheduled (or held); False when one with its dedupe key exists (invariant 2)."""
+    inserted = insert_ignore(
+        session,
+        Message,
+        {
+            "store_id": store_id,
+            "order_id": order_id,
+            "customer_id": customer_id,
+            "shipment_id": shipment_id,
+            "step": step,
+            "kind": kind,
+            "dedupe_key": dedupe_key,
+            "channel": channel,
+            "status": status.value,
+            "send_at": send_at,
+            "reason_code": reason.code,
+            "reason_params": reason.dumps(),
+            "contact": contact,
+            "members": json.dumps(list(members)) if members else "",
+            "attempts": 0,
+        },
+    )
+    if inserted and order_id is not None:
+        event = {"send_at": send_at} if status == S.SCHEDULED else {}
+        timeline.note(session, store_id, order_id, status.value, reason, step=step, **event)
+    return inserted
+
+
+def reschedule(session: Session, message: Message, send_at: datetime, reason: Reason) -> None:
+    message.send_at = send_at
+    _move(session, message, S.SCHEDULED, reason, "scheduled", send_at=send_at)
+
+
+def hold(session: Session, message: Message, reason: Reason) -> None:
+    _move(session, message, S.HELD, reason, "held")
+
+
+def cancel(session: Session, message: Message, reason: Reason) -> None:
+    _move(session, message, S.CANCELLED, reason, "cancelled")
+
+
+def reopen(session: Session, message: Message, send_at: datetime, reason: Reason) -> None:
+    """A message the planner cancelled is wanted again (the order came back)."""
+    if message.reason_code in FINAL_REASONS:
+        raise TransitionRefused(f"message {message.id} was cancelled for good ({message.reason_code})")
+    message.send_at = send_at
+    message.attempts = 0
+    _move(session, message, S.SCHEDULED, reason, "reopened", send_at=send_at)
+
+
+def reopenable(message: Message) -> bool:
+    return message.status == S.CANCELLED and message.reason_code not in FINAL_REASONS
+
+
+def explain_skip(session: Session, message: Message, reason: Reason) -> None:
+    """A cancelled message stays cancelled for a new reason (a revived order's step whose moment
+    passed): the merchant reads the reason that holds now."""
+    if message.status != S.CANCELLED:
+        raise TransitionRefused(f"message {message.id} is {message.status}, not cancelled")
+    message.reason_code = reason.code
+    message.reason_params = reason.dumps()
+    if message.order_id is not None:
+        timeline.note(session, message.store_id, message.order_id, "cancelled", reason, step=message.step)
+
+
+def send_now(session: Session, message: Message) -> None:
+    """The merchant wants it now: due at once, outside the window and the cap (the planner still
+    stops it if the order was cancelled or the customer unsubscribed meanwhile)."""
+    message.send_at = clock.now()
+    message.send_now = True
+    _move(session, message, S.SCHEDULED, Reason.of("merchant_send_now"), "send_now")
+
+
+# --- sending -------------------------------------------------------------------------------------------
+
+
+def claim(session: Session, worker_id: str, batch_size: int, lease: timedelta) -> list[Message]:
+    """Lease a batch of due messages of active stores to ``worker_id``, oldest first.
+
+    One UPDATE over a ``SELECT .. FOR UPDATE SKIP LOCKED``: on PostgreSQL any number of workers claim
+    disjoint batches without waiting on each other; on SQLite the statement runs under the database's
+    single write lock, which gives the same guarantee. A row whose worker died (its lease passed)
+    goes to whoever claims next."""
+    now = clock.now()
+    active_stores = select(Store.id).where(Store.status == StoreStatus.ACTIVE)
+    due = (
+        select(Message.id)
+        .where(
+            Message.store_id.in_(active_stores),
+            or_(
+                and_(Message.status == S.SCHEDULED, Message.send_at <= now),
+                and_(Message.status == S.SENDING, Message.lease_until < now),
+            ),
+        )
+        .order_by(Message.send_at, Message.id)
+        .limit(batch_size)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = session.execute(
+        update(Message)
+        .where(Message.id.in_(due))
+        .values(status=S.SENDING, claimed_by=worker_id, lease_until=now + lease, updated_at=now)
+        .returning(Message.id)
+    ).scalars()
+    ids = sorted(claimed)
+    if not ids:
+        return []
+    return list(session.scalars(select(Message).where(Message.id.in_(ids)).order_by(Message.id)))
+
+
+def holds(message: Message, worker_id: str) -> bool:
+    """Whether ``worker_id`` still holds this message's lease (read inside the writing transaction)."""
+    return message.status == S.SENDING and message.claimed_by == worker_id
+
+
+def fenced(session: Session, message_ids: Sequence[int], worker_id: str) -> list[Message]:
+    """The messages of ``message_ids`` this worker still holds, locked for this transaction."""
+    if not message_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Message)
+            .where(
+                Message.id.in_(list(message_ids)),
+                Message.status == S.SENDING,
+                Message.claimed_by == worker_id,
+            )
+            .order_by(Message.id)
+            .with_for_update()
+        )
+    )
+
+
+def sent(
+    session: Session,
+    message: Message,
+    *,
+    channel: str,
+    recipient: str | None,
+    provider_id: str,
+    segments: tuple[int, str] | None = None,
+) -> None:
+    now = clock.now()
+    message.sent_at = now
+    message.channel = channel
+    message.recipient = recipient or None
+    message.provider_message_id = provider_id[:255]
+    message.attempts += 1
+    event: dict[str, Any] = {"to": message.recipient or "", "channel": channel}
+    if segments is not None:
+        event.update(segments=segments[0], encoding=segments[1])
+    _move(session, message, S.SENT, message.why, "sent", **event)
+
+
+def fail(session: Session, message: Message, reason: Reason, *, tried: bool = True) -> None:
+    """Give up on the message; a provider's reply in ``reason`` is kept short."""
+    if tried:
+        message.attempts += 1
+    params = {
+        key: (value[:2000] if isinstance(value, str) else value) for key, value in reason.params.items()
+    }
+    _move(session, message, S.FAILED, Reason(reason.code, params), "failed")
+
+
+def retry(session: Session, message: Message, at: datetime, reason: Reason) -> None:
+    """Another attempt later; this one counted."""
+    message.attempts += 1
+    message.send_at = at
+    _move(session, message, S.SCHEDULED, reason, "retry")
+
+
+def release(session: Session, message: Message, at: datetime, reason: Reason) -> None:
+    """Back to scheduled without using an attempt: the message is fine, the store's channel is not.
+    The store's messages accumulate and all go once it recovers. Not on the timeline: it would say
+    the same thing every few minutes while a channel is down."""
+    if S.SCHEDULED not in ALLOWED[message.status]:
+        raise TransitionRefused(f"message {message.id}: {message.status} -> scheduled is not allowed")
+    message.status = S.SCHEDULED
+    message.send_at = at
+    message.reason_code = reason.code
+    message.reason_params = reason.dumps()
+    message.lease_until = None
+
+
+def attempt(
+    session: Session,
+    message: Message,
+    *,
+    channel: str,
+    started_at: datetime,
+    duration_ms: int,
+    outcome: str,
+    provider_id: str | None = None,
+    error: str | None = None,
+) -> None:
+    session.add(
+        MessageAttempt(
+            store_id=message.store_id,
+            message_id=message.id,
+            channel=channel,
+            started_at=started_at,
+            duration_ms=duration_ms,
+            outcome=outcome,
+            provider_id=(provider_id or "")[:255] or None,
+            error=(error or "")[:2000] or None,
+        )
+    )
