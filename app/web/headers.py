@@ -44,7 +44,9 @@ def init_app(app: Flask, settings: Settings) -> None:
     def secure(response: Response) -> Response:
         for name, value in g.get("embedded_headers", {}).items():
             response.headers.setdefault(name, value)
-        if "Content-Security-Policy" not in response.headers:
+        # Inside the platform's admin its check decides: a page load carries its frame-ancestors,
+        # a fetch (ID token in the header) nothing, since the page it lands in keeps its own policy.
+        if "Content-Security-Policy" not in response.headers and not g.get("embedded"):
             response.headers["Content-Security-Policy"] = _policy(
                 csp_nonce(), schemes, form_anywhere=bool(g.get("csp_form_redirects"))
             )
