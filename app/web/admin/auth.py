@@ -5,8 +5,9 @@ purpose, so it cannot be forged or reused for anything else; it stops working af
 ``admin_link_max_age_seconds``, and after its first use (the value is recorded, hashed, under a unique
 constraint, so two browsers racing with one link cannot both get in). Using it starts a session: a
 row in ``admin_sessions`` whose random key only the session cookie holds. Signing out ends that row,
-"sign out everywhere" ends every row of the store, and a cookie whose row has ended opens nothing.
-The cookie is HttpOnly, SameSite=Lax, Secure in production.
+"sign out everywhere" ends every row of the store, and a cookie whose row has ended opens nothing; a
+session lasts Flask's ``PERMANENT_SESSION_LIFETIME`` (31 days) from sign-in at most, however the
+cookie was kept. The cookie is HttpOnly, SameSite=Lax, Secure in production.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from flask import abort, g, request, session
+from flask import abort, current_app, g, request, session
 from flask_wtf.csrf import CSRFError, validate_csrf
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 from wtforms.validators import ValidationError
 
@@ -79,9 +80,11 @@ def start_session(db: Session, store_id: int) -> None:
     """Sign this browser in to ``store_id`` with a session of its own (any earlier one is dropped)."""
     key = secrets.token_urlsafe(32)
     db.add(AdminSession(store_id=store_id, key_hash=_hash(key), created_at=clock.now()))
+    stale = clock.now() - ENDED_KEPT
     db.execute(
         delete(AdminSession).where(
-            AdminSession.store_id == store_id, AdminSession.ended_at < clock.now() - ENDED_KEPT
+            AdminSession.store_id == store_id,
+            or_(AdminSession.ended_at < stale, AdminSession.created_at < stale - _lifetime()),
         )
     )
     session.clear()
@@ -98,6 +101,7 @@ def session_store_id(db: Session) -> int | None:
             AdminSession.store_id == store_id,
             AdminSession.key_hash == _hash(key),
             AdminSession.ended_at.is_(None),
+            AdminSession.created_at > clock.now() - _lifetime(),
         )
     )
     if live is None:
@@ -127,6 +131,10 @@ def end_every_session(db: Session, store_id: int) -> int:
     )
     session.clear()
     return int(ended.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _lifetime() -> timedelta:
+    return current_app.permanent_session_lifetime
 
 
 def _hash(value: str) -> str:

@@ -4,9 +4,11 @@ and "sign out everywhere" ends every session of the store, cookies copied elsewh
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from app import clock
 from app.web.admin.auth import login_token
-from tests.helpers import make_store, signed_in
+from tests.helpers import T0, make_store, signed_in
 
 
 def _csrf(client) -> str:
@@ -101,3 +103,13 @@ def test_the_emailed_link_signs_in_once(app, aftercare, smtp):
     [link] = re.findall(r"/admin/login\?token=\S+", mail.message.get_body(("plain",)).get_content())
     assert app.test_client().get(link).status_code == 302
     assert app.test_client().get(link).status_code == 401
+
+
+def test_a_session_ends_a_month_after_signing_in(app, aftercare):
+    """However the cookie was kept, 31 days after the link was used the session opens nothing."""
+    clock.freeze(T0)
+    client = signed_in(app, aftercare, make_store(aftercare))
+    clock.advance(timedelta(days=30))
+    assert client.get("/admin/activity").status_code == 200
+    clock.advance(timedelta(days=2))
+    assert client.get("/admin/activity").status_code == 401
