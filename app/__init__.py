@@ -17,7 +17,7 @@ from flask import Flask
 from app import crypto
 from app.config import Settings, load_settings
 from app.db import Database
-from connectors import registry
+from connectors import netguard, registry
 from connectors.base import Connector
 
 QUIET_LOGGERS = ("alembic.runtime.plugins", "apscheduler.scheduler", "apscheduler.executors.default")
@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application. ``config`` overrides config.toml and the environment (tests use it)."""
     settings = load_settings(config)
     crypto.configure(settings.encryption_keys)
+    netguard.configure(public_only=settings.is_production)  # nothing fetched from our own network
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in QUIET_LOGGERS:  # one line per job run or plugin is noise, not information
         logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     twilio_api_url: str = "https://api.twilio.com"
     settings_sync_replan_orders: int = Field(default=300, ge=0)  # more: the worker applies new settings
     admin_link_max_age_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    connect_rate_limit: str = "10 per minute;100 per day"  # each client address, each form that posts
+    rate_limit_storage_uri: str = "memory://"
+    proxy_hops: int = Field(default=0, ge=0, le=5)  # reverse proxies in front, trusted for X-Forwarded-*
 
     @field_validator("encryption_keys", mode="before")
     @classmethod
@@ -79,6 +82,21 @@ class Settings(BaseSettings):
                     "(make one with: python -c 'from cryptography.fernet import Fernet; "
                     "print(Fernet.generate_key().decode())')"
                 ) from exc
+        return value
+
+    @field_validator("connect_rate_limit")
+    @classmethod
+    def _valid_rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        parse_many(value)  # a ValueError names what could not be read
+        return value
+
+    @field_validator("rate_limit_storage_uri")
+    @classmethod
+    def _storage_uri(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError("must be a storage URI such as memory:// or redis://host:6379")
         return value
 
     @field_validator("database_url")

@@ -488,3 +488,31 @@ class ShortLink(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     url: Mapped[str] = mapped_column(String(2048))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class SignInLinkUse(Base):
+    """A sign-in link that has signed someone in: each link does so once. The link's one-time value is
+    kept hashed, and the row only until the link would have expired anyway."""
+
+    __tablename__ = "sign_in_link_uses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AdminSession(Base):
+    """A browser signed in to a store's pages outside the platform's admin. Its cookie holds a random
+    key, of which only the hash is kept here; signing out ends this row, "sign out everywhere" every
+    row of the store, and a cookie whose row has ended opens nothing."""
+
+    __tablename__ = "admin_sessions"
+    __table_args__ = (Index("ix_admin_sessions_store", "store_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

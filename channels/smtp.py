@@ -3,12 +3,15 @@
 A worker sends many messages to few servers, so connections are kept open per server and login
 (``_Pool``) and reused by the next message; one that the server dropped while idle is replaced once,
 transparently, and connections idle for ``IDLE_SECONDS`` are closed (``close_idle``, after each batch).
-"""
+
+The socket goes to an address ``connectors.netguard`` checked (in production: public only), and TLS
+still verifies the certificate for the host's name."""
 
 from __future__ import annotations
 
 import functools
 import smtplib
+import socket
 import ssl
 import threading
 import time
@@ -24,6 +27,7 @@ from channels.base import (
     Undeliverable,
     to_mime,
 )
+from connectors import netguard
 
 TIMEOUT_SECONDS = 30
 IDLE_SECONDS = 30.0
@@ -118,6 +122,8 @@ class SmtpChannel:
                 server.close()
                 raise
             self._pool.give(sender, server)
+        except netguard.AddressRefused as exc:
+            raise ChannelDown(f"the SMTP server was not used: {exc}") from exc
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             if 500 <= code < 600:
@@ -146,6 +152,8 @@ def check(sender: Sender) -> None:
     try:
         with _connect(sender) as server:
             server.noop()
+    except netguard.AddressRefused as exc:
+        raise ChannelDown(str(exc)) from exc
     except smtplib.SMTPAuthenticationError as exc:
         raise ChannelDown(f"the server refused the username or password ({exc.smtp_code})") from exc
     except smtplib.SMTPNotSupportedError as exc:
@@ -164,14 +172,27 @@ def _tls_context() -> ssl.SSLContext:
     return ssl.create_default_context()
 
 
+class _SMTP(smtplib.SMTP):
+    """smtplib's client, its socket opened to a checked address (``starttls`` still checks the name)."""
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        if timeout is not None and not timeout:
+            raise ValueError("Non-blocking socket (timeout=0) is not supported")
+        return netguard.create_connection(host, port, timeout, self.source_address)
+
+
+class _SMTPS(smtplib.SMTP_SSL, _SMTP):
+    """SMTP over TLS from the first byte: SMTP_SSL wraps the checked socket for the host's name."""
+
+
 def _connect(sender: Sender) -> smtplib.SMTP:
     host, security = sender.smtp_host or "", sender.smtp_security
     if security == "tls":
-        server: smtplib.SMTP = smtplib.SMTP_SSL(
+        server: smtplib.SMTP = _SMTPS(
             host, sender.smtp_port or 465, timeout=TIMEOUT_SECONDS, context=_tls_context()
         )
     else:
-        server = smtplib.SMTP(host, sender.smtp_port or 587, timeout=TIMEOUT_SECONDS)
+        server = _SMTP(host, sender.smtp_port or 587, timeout=TIMEOUT_SECONDS)
     try:
         if security == "starttls":
             server.starttls(context=_tls_context())

@@ -11,16 +11,16 @@ every rendered part (subject, HTML, text, short text). Headers:
 
 2xx is delivered. 401/403 or an unreachable endpoint mean the store's channel is down (messages wait);
 408, 429 and 5xx are retried; any other 4xx is a refusal of this message. In production the endpoint
-must be a public https address: a hook pointed at our own network is refused (no SSRF through us).
+must be a public https address: a hook pointed at our own network is refused when saved and again when
+posted to, by the same check that guards every connection (``connectors.netguard``), and the post goes
+to the address that was checked (no SSRF through us, no DNS rebinding).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
-import socket
 from urllib.parse import urlsplit
 
 import requests
@@ -33,6 +33,7 @@ from channels.base import (
     Sender,
     TransientChannelError,
 )
+from connectors import netguard
 
 TIMEOUT = (5, 15)
 SIGNATURE_HEADER = "X-Aftercare-Signature"
@@ -65,7 +66,7 @@ class WebhookChannel:
 
     def __init__(self, *, public_only: bool) -> None:
         self.public_only = public_only
-        self.session = requests.Session()
+        self.session = netguard.session(public_only=public_only)
 
     def send(self, sender: Sender, outgoing: Outgoing) -> str:
         if not (sender.hook_url and sender.hook_secret):
@@ -85,6 +86,8 @@ class WebhookChannel:
             response = self.session.post(
                 sender.hook_url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False
             )
+        except netguard.AddressRefused as exc:
+            raise ChannelDown(f"the store's endpoint was not used: {exc}") from exc
         except requests.RequestException as exc:
             raise ChannelDown(f"the store's endpoint could not be reached: {exc}") from exc
         said = f"the store's endpoint answered {response.status_code}"
@@ -108,19 +111,16 @@ def _their_id(response: requests.Response) -> str | None:
 
 def address_problem(url: str, *, public_only: bool) -> str | None:
     """Why we will not post to ``url``, or None. With ``public_only`` it must be https and resolve only
-    to public addresses (not loopback, private, link-local: our own network and cloud metadata)."""
-    parts = urlsplit(url)
+    to public addresses (``connectors.netguard``: not our own network, not cloud metadata)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "the sending endpoint must be an http(s) address"
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return "the sending endpoint must be an http(s) address"
     if not public_only:
         return None
     if parts.scheme != "https":
         return "the sending endpoint must use https"
-    try:
-        found = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
-    except OSError as exc:
-        return f"the sending endpoint's name does not resolve: {exc}"
-    for *_, address in found:
-        if not ipaddress.ip_address(address[0]).is_global:
-            return "the sending endpoint points at a private network address"
-    return None
+    return netguard.check(parts.hostname, port or 443, public_only=True)

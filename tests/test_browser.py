@@ -121,3 +121,22 @@ def test_screenshots_of_every_page(merchant, live_server, lang):
             assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
             unlabelled = page.evaluate(UNLABELLED)
             assert unlabelled == [], f"{name}: fields without a label: {unlabelled}"
+
+
+def test_the_pages_run_under_their_policy_and_no_other_site_can_frame_them(merchant, live_server):
+    """Chromium enforces the Content-Security-Policy: our own scripts run (the preview, the language
+    menu), nothing is refused on any page but the charts' tooltip scripts, and a frame is refused."""
+    page, _ = merchant
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(f"{page.url}: {message.text}"))
+    for name, path in PAGES.items():
+        page.goto(f"{live_server}{path}")
+        if name == "dashboard":
+            expect(page.locator(".chart svg")).to_have_count(3)  # pygal's charts still draw
+    assert [text for text in refused if "Content Security Policy" in text and "dashboard" not in text] == []
+    page.goto(f"{live_server}/admin/activity")
+    page.locator("#lang").select_option("ar")  # the menu's change handler is a script with the nonce
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    with page.expect_console_message(lambda message: "frame-ancestors" in message.text):
+        page.set_content(f'<iframe id="framed" src="{live_server}/admin/activity"></iframe>')
+    assert "Dar Al Oud" not in page.frames[-1].content()

@@ -1,10 +1,11 @@
-"""HTTP: the webhook route, the merchant pages, health, and one error policy for all of them."""
+"""HTTP: the webhook route, the merchant pages, health, and one error policy, one set of security
+headers (``headers.py``) and the rate limits (``limits.py``) for all of them."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -18,7 +19,7 @@ def current_services() -> Services:
 
 
 def init_app(app: Flask) -> None:
-    from app.web import connect, health, webhooks
+    from app.web import connect, headers, health, limits, webhooks
     from app.web.admin import pages, signin, suppressions_api, templates_api
     from app.web.admin import routes as admin
     from app.web.public import click, opened, unsubscribe
@@ -41,17 +42,10 @@ def init_app(app: Flask) -> None:
     # themselves, so webhooks and store callbacks, which have no session, are never caught by it.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     CSRFProtect(app)
-    app.after_request(_embedded_headers)
+    limits.init_app(app, app.extensions["aftercare"].settings)
+    headers.init_app(app, app.extensions["aftercare"].settings)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
-
-
-def _embedded_headers(response: Response) -> Response:
-    """A page inside a platform's admin gets the headers its verification asked for (Shopify's CSP
-    ``frame-ancestors``, naming the shop), set by the connector that identified the merchant."""
-    for name, value in g.get("embedded_headers", {}).items():
-        response.headers.setdefault(name, value)
-    return response
 
 
 def _wants_json() -> bool:

@@ -4,7 +4,9 @@ The package signs one-legged OAuth 1.0a over plain http and uses basic auth over
 WooCommerce accepts (it refuses basic auth and query-string keys over http). It always uses the
 ``/wp-json/<namespace>/`` form: WooCommerce ignores API keys on ``?rest_route=``. What it lacks is
 added here: retries with backoff on 429, 5xx and connection failures (tenacity), ``Retry-After``,
-pagination through ``X-WP-TotalPages``, and one error vocabulary (``connectors.base``).
+pagination through ``X-WP-TotalPages``, one error vocabulary (``connectors.base``), and sending through
+a session whose connections ``connectors.netguard`` checks (the package itself sends with
+``requests.request``, a fresh session every time, which no guard can reach).
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
+from requests.auth import HTTPBasicAuth
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 from tenacity.wait import wait_base
 from woocommerce import API
 
+from connectors import netguard
 from connectors.base import RETRYABLE_ERRORS, AuthError, PayloadError, RateLimited, TransientError
 
 API_VERSION = "wc/v3"
@@ -78,9 +83,11 @@ class WooClient:
         attempts: int = 4,
         backoff_initial: float = 1.0,
         backoff_max: float = 30.0,
+        session: requests.Session | None = None,
     ) -> None:
         self.credentials = credentials
         self.timeout = timeout
+        self.session = session or netguard.session()
         self._retrying = Retrying(
             retry=retry_if_exception_type(RETRYABLE_ERRORS),
             stop=stop_after_attempt(attempts),
@@ -207,6 +214,8 @@ class WooClient:
                 response = getattr(api, method.lower())(endpoint, body, params=params)
             else:
                 response = getattr(api, method.lower())(endpoint, params=params)
+        except netguard.AddressRefused as exc:
+            raise PayloadError(str(exc)) from exc
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise TransientError(f"{self.credentials.url} did not answer: {exc}") from exc
         except requests.RequestException as exc:
@@ -215,7 +224,8 @@ class WooClient:
 
     def _api(self, namespace: str) -> API:
         if namespace not in self._apis:
-            self._apis[namespace] = API(
+            self._apis[namespace] = _SessionAPI(
+                self.session,
                 url=self.credentials.url,
                 consumer_key=self.credentials.consumer_key,
                 consumer_secret=self.credentials.consumer_secret,
@@ -224,6 +234,43 @@ class WooClient:
                 user_agent=USER_AGENT,
             )
         return self._apis[namespace]
+
+
+class _SessionAPI(API):
+    """The package's API, sending through our session. The request is built as the package builds it
+    (``API.__request`` in woocommerce 3.0: basic auth over https, OAuth 1.0a in the URL over http)."""
+
+    def __init__(self, session: requests.Session, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.session = session
+
+    def _API__request(  # the package's private ``__request``, which get/post/put/delete call
+        self, method: str, endpoint: str, data: Any, params: dict[str, Any] | None = None, **kwargs: Any
+    ) -> requests.Response:
+        params = {} if params is None else params
+        url = self._API__get_url(endpoint)
+        auth = None
+        headers = {"user-agent": f"{self.user_agent}", "accept": "application/json"}
+        if self.is_ssl and not self.query_string_auth:
+            auth = HTTPBasicAuth(self.consumer_key, self.consumer_secret)
+        elif self.is_ssl:
+            params.update({"consumer_key": self.consumer_key, "consumer_secret": self.consumer_secret})
+        else:
+            url = self._API__get_oauth_url(f"{url}?{urlencode(params)}", method, **kwargs)
+        if data is not None:
+            data = json.dumps(data, ensure_ascii=False).encode("utf-8")
+            headers["content-type"] = "application/json;charset=utf-8"
+        return self.session.request(
+            method=method,
+            url=url,
+            verify=self.verify_ssl,
+            auth=auth,
+            params=params,
+            data=data,
+            timeout=self.timeout,
+            headers=headers,
+            **kwargs,
+        )
 
 
 def _check(response: requests.Response) -> requests.Response:

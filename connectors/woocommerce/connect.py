@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from connectors import netguard
 from connectors.base import AuthError, ConnectorError, PayloadError
 from connectors.woocommerce.client import API_VERSION, TRACKING_NAMESPACES, WooClient
 from connectors.woocommerce.webhooks import site_id
@@ -189,9 +190,15 @@ class _Answer:
 
 
 def _get_json(url: str) -> _Answer | None:
-    """GET without credentials; None when nothing answered."""
+    """GET without credentials; None when nothing answered. An address we may not connect to (in
+    production: our own network) is a ConnectProblem, whatever is or is not there."""
     try:
-        response = requests.get(url, timeout=INDEX_TIMEOUT, headers={"Accept": "application/json"})
+        with netguard.session() as http:
+            response = http.get(url, timeout=INDEX_TIMEOUT, headers={"Accept": "application/json"})
+    except netguard.AddressRefused as exc:
+        raise ConnectProblem(
+            f"{exc}. Enter your store's public address, like https://shop.example.com."
+        ) from exc
     except requests.RequestException:
         return None
     try:

@@ -122,10 +122,10 @@ def test_their_answers_decide_retry_or_failure(aftercare, receiver, status, outc
 @pytest.mark.parametrize(
     ("url", "problem"),
     [
-        ("https://127.0.0.1/hook", "private network"),
-        ("https://169.254.169.254/latest/meta-data", "private network"),
-        ("https://10.1.2.3/hook", "private network"),
-        ("https://localhost/hook", "private network"),
+        ("https://127.0.0.1/hook", "not a public internet address"),
+        ("https://169.254.169.254/latest/meta-data", "not a public internet address"),
+        ("https://10.1.2.3/hook", "not a public internet address"),
+        ("https://localhost/hook", "not a public internet address"),
         ("http://203.0.113.7/hook", "must use https"),
         ("ftp://example.com/hook", "http(s) address"),
         ("https:///nohost", "http(s) address"),

@@ -233,7 +233,9 @@ def _counts(t: Any, lang: str, moved: int, cancelled: int, scheduled: int) -> st
 
 
 @bp.post("/journey/test-smtp")
-def test_smtp() -> Response:
+def test_smtp() -> Any:
+    """Connect, start TLS and sign in with the saved settings; a failure is the settings page again,
+    answered 400 with the reason on it."""
     auth.require_csrf()
     with current_services().db.session() as db:
         store = _store(db)
@@ -241,9 +243,8 @@ def test_smtp() -> Response:
         try:
             smtp.check(sender_for(store))
         except ChannelError as exc:
-            return _done(
-                t("The SMTP server could not be used: {reason}").format(reason=exc), "pages.journey", "error"
-            )
+            g.notices = [("error", t("The SMTP server could not be used: {reason}").format(reason=exc))]
+            return _journey_page(store, status=400)
         return _done(t("Connected and signed in to {host}.").format(host=store.smtp_host), "pages.journey")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, redirect, request, session, url_for
+from flask import Blueprint, abort, flash, g, redirect, request, url_for
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -40,8 +40,9 @@ def signed_in_store_id() -> int:
                 abort(401, description="This shop has not finished installing Aftercare; open the app again.")
             g.store_id, g.embedded = store_id, True
             return store_id
-    store_id = session.get("store_id")
-    if not isinstance(store_id, int):
+    with current_services().db.session() as db:
+        store_id = auth.session_store_id(db)
+    if store_id is None:
         abort(
             401,
             description="Sign in with the link from your store to see this page; a new one: /admin/signin.",
@@ -52,17 +53,40 @@ def signed_in_store_id() -> int:
 
 @bp.get("/login")
 def login() -> Response:
-    settings = current_services().settings
-    try:
-        store_id = auth.store_from_token(settings, request.args.get("token", ""))
-    except auth.LinkInvalid as exc:
-        abort(401, description=str(exc))
-    with current_services().db.session() as db_session:
-        if db_session.get(Store, store_id) is None:
-            abort(401, description="this sign-in link is for a store that is no longer connected")
-    session.clear()
-    session["store_id"] = store_id
+    """A sign-in link, used once: it starts this browser's session and stops working."""
+    services = current_services()
+    with services.db.session() as db:
+        try:
+            store_id = auth.use_link(db, services.settings, request.args.get("token", ""))
+        except auth.LinkInvalid as exc:
+            abort(401, description=str(exc))
+        auth.start_session(db, store_id)
     return redirect(url_for("admin.orders"))
+
+
+@bp.post("/sign-out")
+def sign_out() -> Response:
+    auth.require_csrf()
+    if g.embedded:
+        abort(400, description="Inside your store's admin there is no Aftercare session to sign out of.")
+    with current_services().db.session() as db:
+        auth.end_session(db)
+    flash("You are signed out. Sign in again with a new link from your store's address.")
+    return redirect(url_for("signin.form"))
+
+
+@bp.post("/sign-out-everywhere")
+def sign_out_everywhere() -> Response:
+    """Every browser signed in to this store's pages (other computers, a forwarded link) is signed
+    out; inside a platform's admin nothing else changes."""
+    auth.require_csrf()
+    store_id = signed_in_store_id()
+    with current_services().db.session() as db:
+        ended = auth.end_every_session(db, store_id)
+    if g.embedded:
+        return {"ended": ended}
+    flash(f"Every browser signed in to your store's Aftercare pages is signed out ({ended}).")
+    return redirect(url_for("signin.form"))
 
 
 @bp.get("/")

@@ -23,6 +23,7 @@ from app.journeys.steps import STEPS, Anchor
 from app.messages.localise import e164
 from app.messages.render import LOCALES
 from channels.webhook import address_problem
+from connectors import netguard
 
 UNITS = {"minutes": 1, "hours": 60, "days": 24 * 60}
 CHOICES = 3  # channels a step may list in order of preference
@@ -115,6 +116,11 @@ def _store_fields(form: MultiDict[str, str], parsed: Parsed, *, public_only: boo
             errors["smtp_port"] = "A port is a number from 1 to 65535."
     if values["smtp_host"] and not values["sender_email"]:
         errors["sender_email"] = "Sending by SMTP needs the address your emails come from."
+    if values["smtp_host"] and public_only and "smtp_port" not in errors:
+        port = int(values["smtp_port"]) if values["smtp_port"] else 587
+        problem = netguard.check(values["smtp_host"], port, public_only=True)
+        if problem:
+            errors["smtp_host"] = _sentence(problem)
     for key in ("sms_from", "whatsapp_from"):
         if values[key]:
             number = e164(values[key].removeprefix("whatsapp:"), None)
@@ -125,7 +131,7 @@ def _store_fields(form: MultiDict[str, str], parsed: Parsed, *, public_only: boo
     if values["hook_url"]:
         problem = address_problem(values["hook_url"], public_only=public_only)
         if problem:
-            errors["hook_url"] = problem[0].upper() + problem[1:] + "."
+            errors["hook_url"] = _sentence(problem)
     store: dict[str, Any] = {key: value or None for key, value in values.items()}
     store["default_locale"] = values["default_locale"]
     store["timezone"] = values["timezone"]
@@ -136,6 +142,11 @@ def _store_fields(form: MultiDict[str, str], parsed: Parsed, *, public_only: boo
         if secret:
             store[key] = secret
     parsed.store = store
+
+
+def _sentence(problem: str) -> str:
+    """A problem phrase as the sentence shown beside its field (a host name keeps its own case)."""
+    return (problem[0].upper() + problem[1:] if problem.startswith("the ") else problem) + "."
 
 
 STORE_FIELDS = (

@@ -1,9 +1,9 @@
 """Signing in again, for stores whose admin does not host our pages (WooCommerce).
 
 The merchant's bookmark of ``/admin/`` works while the session lasts; afterwards the 401 page points
-here. The merchant gives their store's address and a fresh signed link (``auth.login_url``, expiring
-like the one issued at connect time) is emailed to the store's own sender or reply-to address, through
-the store's own channel. The answer is the same whether or not the address is a store of ours, so the
+here. The merchant gives their store's address and a fresh signed link (``auth.login_url``, good once
+and expiring) is emailed to the store's own sender or reply-to address, through the store's own
+channel. The answer is the same whether or not the address is a store of ours, so the
 page tells nobody which stores use Aftercare.
 """
 
@@ -33,7 +33,7 @@ SENT = "If that address is a store using Aftercare, a sign-in link is on its way
 HTML = Markup(
     "<p>Open this link to sign in to Aftercare for {name}:</p>"
     '<p><a href="{link}">Sign in to Aftercare</a></p>'
-    "<p>It works for a few days. If you did not ask for it, ignore this email.</p>"
+    "<p>It works once, within a few days. If you did not ask for it, ignore this email.</p>"
 )
 
 
@@ -68,7 +68,7 @@ def send_link() -> str:
             to_name=sender.name,
             subject="Your Aftercare sign-in link",
             text=f"Open this link to sign in to Aftercare for {sender.name}:\n\n{link}\n\n"
-            "It works for a few days. If you did not ask for it, ignore this email.\n",
+            "It works once, within a few days. If you did not ask for it, ignore this email.\n",
             html=str(HTML.format(name=sender.name, link=link)),
         )
         try:

@@ -23,7 +23,8 @@ from wtforms import ValidationError
 
 from app import signing, stores, sync
 from app.models import Store
-from app.web import current_services
+from app.web import current_services, headers
+from app.web.admin import auth
 from connectors.base import ConnectorError, PayloadError
 from connectors.woocommerce import connect
 from connectors.woocommerce.client import Credentials, WooClient
@@ -35,6 +36,7 @@ GRANT_MAX_AGE = 3600  # the merchant has an hour to approve on their store
 SESSION_NONCE = "woocommerce_connect"
 
 bp = Blueprint("woocommerce", __name__, url_prefix="/connect/woocommerce", template_folder="templates")
+bp.before_request(headers.allow_form_redirects)  # Connect answers with a redirect to the store
 
 
 @bp.get("")
@@ -163,8 +165,8 @@ def _find_store(site_url: str) -> int | None:
 
 
 def _sign_in(store_id: int) -> Response:
-    session.clear()
-    session["store_id"] = store_id
+    with current_services().db.session() as db:
+        auth.start_session(db, store_id)
     return redirect(url_for("admin.orders"))
 
 
