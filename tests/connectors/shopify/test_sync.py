@@ -14,7 +14,7 @@ from app.models import Order, Shipment, Store
 from connectors.base import AuthError, OrderSnapshot, PayloadError, ShipmentSnapshot
 from connectors.shopify import ShopifyConnector, backfill, queries
 from connectors.shopify.client import ShopCredentials, ShopifyClient
-from tests.fakes.shopify import FakeShopify
+from tests.fakes.shopify import FakeShopify, VirtualClock
 from tests.helpers import make_store
 
 GRAPHQL = Path(__file__).parent / "fixtures" / "graphql"
@@ -24,7 +24,8 @@ TOKEN = "shpat_" + "a" * 32
 
 @pytest.fixture
 def shopify():
-    fake = FakeShopify(access_tokens={TOKEN}, maximum=1000.0, restore_rate=5000.0)
+    """The fake and every client of it keep one virtual time: waiting for points takes no real time."""
+    fake = FakeShopify(access_tokens={TOKEN}, maximum=1000.0, restore_rate=5000.0, clock=VirtualClock())
     with fake.serving():
         yield fake
 
@@ -34,7 +35,15 @@ def credentials(fake: FakeShopify) -> str:
 
 
 def connector(fake: FakeShopify) -> ShopifyConnector:
-    return ShopifyConnector(client_secret="unused", http_client=fake.client(), bulk_poll_seconds=0.05)
+    return ShopifyConnector(
+        client_secret="unused", http_client=fake.client(), sleep=fake.clock.sleep, clock=fake.clock
+    )
+
+
+def client_of(fake: FakeShopify, token: str = TOKEN) -> ShopifyClient:
+    return ShopifyClient(
+        fake.shop, token, http_client=fake.client(), sleep=fake.clock.sleep, clock=fake.clock
+    )
 
 
 def test_a_throttled_query_waits_for_its_points_and_nothing_fails(shopify):
@@ -42,12 +51,13 @@ def test_a_throttled_query_waits_for_its_points_and_nothing_fails(shopify):
     shopify.add_orders(40, NOW - timedelta(hours=3))
     shopify.restore_rate = 2000.0
     shopify.available = 0
-    client = ShopifyClient(shopify.shop, TOKEN, http_client=shopify.client())
+    client = client_of(shopify)
     search = f"updated_at:>'{(NOW - timedelta(hours=6)).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
     nodes = list(client.paginate(queries.ORDERS, "orders", {"first": queries.ORDERS_PAGE, "query": search}))
     assert len(nodes) == 40 and len({n["id"] for n in nodes}) == 40
     assert client.throttled >= 1 and shopify.throttled == client.throttled
     assert client.bucket.maximum == 1000.0 and client.expected_cost > 500
+    assert shopify.clock.slept and sum(shopify.clock.slept) < 60  # waited for points, in virtual time
 
 
 def test_the_client_reads_the_recorded_throttle_status(shopify):
@@ -62,21 +72,24 @@ def test_the_client_reads_the_recorded_throttle_status(shopify):
 
 
 def test_a_query_over_the_single_query_limit_is_an_error_not_a_wait(shopify):
-    client = ShopifyClient(shopify.shop, TOKEN, http_client=shopify.client())
+    client = client_of(shopify)
     too_big = queries.ORDERS
     with pytest.raises(PayloadError, match="max cost limit"):
         client.execute(too_big, {"first": 50})
 
 
 def test_a_refused_token_is_an_auth_error(shopify):
-    client = ShopifyClient(shopify.shop, "shpat_revoked", http_client=shopify.client())
+    client = client_of(shopify, "shpat_revoked")
     with pytest.raises(AuthError):
         client.execute(queries.PRODUCTS, {"first": 1})
 
 
-def test_a_bulk_backfill_of_20000_orders_finishes_and_every_order_arrives_whole(shopify):
-    shopify.add_orders(20_000, NOW - timedelta(days=40), step=timedelta(minutes=2))
+def test_a_bulk_backfill_of_5000_orders_finishes_and_every_order_arrives_whole(shopify):
+    """5,000 orders would be 1,000 pages of the paged query; the bulk operation takes a handful of
+    queries. (The fake runs the bulk query for real on the schema, which costs most of this test.)"""
+    shopify.add_orders(5_000, NOW - timedelta(days=40), step=timedelta(minutes=8))
     shopify.restore_rate = 50.0  # Shopify's standard rate: the backfill must not need more
+    shopify.bulk_polls = 2  # still RUNNING at the first poll
     changes = connector(shopify).changes_since(credentials(shopify), NOW - timedelta(days=60))
     orders = parcels = 0
     seen = set()
@@ -89,8 +102,9 @@ def test_a_bulk_backfill_of_20000_orders_finishes_and_every_order_arrives_whole(
                 assert snapshot.customer.accepts_marketing and snapshot.shipping.country == "SA"
             elif isinstance(snapshot, ShipmentSnapshot):
                 parcels += 1
-    assert orders == len(seen) == 20_000 and parcels == 20_000
-    assert shopify.throttled == 0 and shopify.queries < 20  # a run, a few polls: not 4,000 pages
+    assert orders == len(seen) == 5_000 and parcels == 5_000
+    assert shopify.throttled == 0 and shopify.queries < 20  # a run, a few polls: not 1,000 pages
+    assert shopify.clock.slept == [backfill.POLL_SECONDS]  # one poll found it running, and no real wait
 
 
 def test_bulk_results_rebuild_orders_from_parent_and_child_lines():
@@ -140,7 +154,7 @@ def test_a_revoked_token_disconnects_the_store(aftercare, shopify):
 
 def test_ratings_and_discount_codes_are_written_back(shopify):
     """Both mutations run against the real schema in the fake (their variables are type-checked)."""
-    client = ShopifyClient(shopify.shop, TOKEN, http_client=shopify.client())
+    client = client_of(shopify)
     client.set_rating("13", 4.46, 12)
     assert [(m["namespace"], m["key"], m["value"]) for m in shopify.metafields] == [
         ("reviews", "rating", '{"value": "4.5", "scale_min": "1.0", "scale_max": "5.0"}'),
