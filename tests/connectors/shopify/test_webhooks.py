@@ -46,6 +46,12 @@ def open_order(**changes):
     return data
 
 
+def shipped_fulfillment(**changes):
+    """The published fulfillments/create sample once it shipped: the sample itself is still ``pending``
+    (with a fulfillment service), and Shopify sends the update with ``success`` when it leaves."""
+    return {**sample("fulfillments_create"), "status": "success", **changes}
+
+
 def order_row(aftercare, external_id=ORDER_ID):
     with aftercare.db.session() as session:
         row = session.scalars(select(Order).where(Order.external_id == external_id)).first()
@@ -64,9 +70,7 @@ def test_every_sample_webhook_is_verified_and_accepted(aftercare, live_server, s
     if name.startswith("fulfillment"):  # a parcel needs its order, a carrier event its parcel
         assert post(live_server, "orders/create", open_order()).status_code == 200
     if name == "fulfillment_events_create":
-        assert (
-            post(live_server, "fulfillments/create", sample_bytes("fulfillments_create")).status_code == 200
-        )
+        assert post(live_server, "fulfillments/update", shipped_fulfillment()).status_code == 200
     response = post(live_server, TOPICS[name], sample_bytes(name))
     assert response.status_code == 200, response.text
     with aftercare.db.session() as session:
@@ -79,7 +83,7 @@ def test_an_order_its_fulfillment_and_a_carrier_event_make_one_parcel_in_transit
     aftercare, live_server, store
 ):
     assert post(live_server, "orders/create", open_order()).status_code == 200
-    assert post(live_server, "fulfillments/create", sample_bytes("fulfillments_create")).status_code == 200
+    assert post(live_server, "fulfillments/create", shipped_fulfillment()).status_code == 200
     assert (
         post(live_server, "fulfillment_events/create", sample_bytes("fulfillment_events_create")).status_code
         == 200
@@ -240,7 +244,7 @@ def test_a_privacy_request_for_a_shop_we_never_held_is_answered_and_nothing_is_s
 
 def test_a_late_older_carrier_event_does_not_move_the_parcel_back(aftercare, live_server, store):
     assert post(live_server, "orders/create", open_order()).status_code == 200
-    assert post(live_server, "fulfillments/create", sample_bytes("fulfillments_create")).status_code == 200
+    assert post(live_server, "fulfillments/create", shipped_fulfillment()).status_code == 200
     delivered = dict(
         sample("fulfillment_events_create"), id=2, status="delivered", happened_at="2022-01-03T10:00:00-05:00"
     )

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from connectors.base import AuthError, PayloadError, RateLimited, TransientError
+from connectors.base import AuthError, PayloadError, PermissionRefused, RateLimited, TransientError
 from connectors.woocommerce.client import Credentials, NotFound, WooClient
 from tests.fakes.smtp import free_port
 from tests.fakes.woocommerce import capture
@@ -135,6 +135,9 @@ def test_a_coupon_is_created_for_one_customer_and_a_duplicate_code_is_refused(sh
 
 
 def test_read_only_keys_cannot_write(shop):
+    """WooCommerce refuses a read key's write before it looks at the route; the error says what to do."""
     reader = shop.add_key("read")
-    with pytest.raises(AuthError, match="not allowed"):
+    with pytest.raises(PermissionRefused, match="can read but not write") as refused:
         client_for(shop, reader).add_customer_note("15", "hello")
+    assert "Read/Write" in refused.value.fix and isinstance(refused.value, AuthError)
+    assert shop.notes == []
