@@ -12,10 +12,10 @@ from sqlalchemy import select
 from app import sync
 from app.models import Order, Shipment, Store
 from connectors.base import AuthError, OrderSnapshot, PayloadError, ShipmentSnapshot
-from connectors.shopify import ShopifyConnector, backfill, queries
+from connectors.shopify import ShopifyConnector, backfill, queries, translate
 from connectors.shopify.client import ShopCredentials, ShopifyClient
-from tests.fakes.shopify import FakeShopify, VirtualClock
-from tests.helpers import make_store
+from tests.fakes.shopify import FakeShopify, VirtualClock, make_order
+from tests.helpers import count, make_store
 
 GRAPHQL = Path(__file__).parent / "fixtures" / "graphql"
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -167,3 +167,48 @@ def test_ratings_and_discount_codes_are_written_back(shopify):
     assert discount_id.startswith("gid://shopify/DiscountCodeNode/")
     assert created["code"] == "BACK-7Q2" and created["customerGets"]["value"]["percentage"] == 0.1
     assert created["customerSelection"] == {"customers": {"add": ["gid://shopify/Customer/191167"]}}
+
+
+def fulfillment_node(number: int, display: str, status: str = "SUCCESS") -> dict:
+    node = make_order(number, NOW)["fulfillments"][0]
+    return {**node, "id": f"gid://shopify/Fulfillment/{number}", "status": status, "displayStatus": display}
+
+
+def test_only_shipped_fulfillments_become_parcels_and_unknown_means_unknown(aftercare, shopify):
+    """LABEL_VOIDED, SUBMITTED and a fulfillment still PENDING say nothing has shipped: no parcel, so
+    no "your order has shipped"; the order's real parcel still arrives."""
+    shopify.add_orders(2, NOW - timedelta(minutes=50))
+    first, second = shopify.orders
+    first["fulfillments"] = [
+        fulfillment_node(71, "LABEL_VOIDED"),
+        fulfillment_node(72, "SUBMITTED"),
+        fulfillment_node(73, "IN_TRANSIT"),
+    ]
+    second["fulfillments"] = [
+        fulfillment_node(74, "IN_TRANSIT", status="PENDING"),
+        fulfillment_node(75, "DELIVERED"),
+    ]
+    aftercare.connectors["shopify"] = connector(shopify)
+    store = make_store(
+        aftercare, platform="shopify", external_id=shopify.shop, credentials=credentials(shopify)
+    )
+    with aftercare.db.session() as session:
+        session.get(Store, store.id).synced_until = NOW - timedelta(hours=2)
+    assert sync.reconcile(aftercare, store.id).error is None
+    with aftercare.db.session() as session:
+        parcels = dict(session.execute(select(Shipment.external_id, Shipment.status)).all())
+    assert parcels == {"73": "in_transit", "75": "delivered"}
+    assert count(aftercare, Order) == 2
+
+
+def test_an_unknown_display_status_or_a_parcel_missing_a_field_drops_only_that_parcel():
+    node = make_order(5000009, NOW)
+    good = node["fulfillments"][0]
+    unknown = {**good, "id": "gid://shopify/Fulfillment/81", "displayStatus": "TELEPORTED"}
+    broken = {key: value for key, value in good.items() if key != "createdAt"} | {
+        "id": "gid://shopify/Fulfillment/82"
+    }
+    node["fulfillments"] = [unknown, broken, good]
+    node["lineItems"] = node["lineItems"]["nodes"]
+    order, *parcels = translate.order_node(node)
+    assert isinstance(order, OrderSnapshot) and [p.external_id for p in parcels] == ["5000009"]

@@ -257,3 +257,26 @@ def test_a_late_older_carrier_event_does_not_move_the_parcel_back(aftercare, liv
         parcel = session.scalars(select(Shipment)).one()
         assert parcel.status == "delivered" and parcel.delivered_at is not None
         assert len(session.scalars(select(ShipmentEvent)).all()) == 2  # both kept, in the timeline too
+
+
+def test_a_fulfillment_still_pending_is_no_parcel_until_it_ships(aftercare, live_server, store):
+    """Shopify's published sample is ``pending`` (with a fulfillment service): "your order has shipped"
+    would be false. It becomes a parcel when the update says ``success``."""
+    assert post(live_server, "orders/create", open_order()).status_code == 200
+    assert post(live_server, "fulfillments/create", sample_bytes("fulfillments_create")).status_code == 200
+    assert count(aftercare, Shipment) == 0
+    assert count(aftercare, Message, step="shipped") == 0
+    assert post(live_server, "fulfillments/update", shipped_fulfillment()).status_code == 200
+    with aftercare.db.session() as session:
+        assert session.scalars(select(Shipment.status)).one() == "in_transit"
+
+
+def test_one_unreadable_parcel_does_not_cost_the_order_its_other_parcels(aftercare, live_server, store):
+    good = shipped_fulfillment(id=1001, order_id=int(ORDER_ID))
+    broken = {key: value for key, value in shipped_fulfillment(id=1002).items() if key != "updated_at"}
+    unknown = shipped_fulfillment(id=1003, shipment_status="teleported")  # a word this version does not know
+    order = open_order(fulfillments=[broken, good, unknown])
+    assert post(live_server, "orders/updated", order).status_code == 200
+    assert order_row(aftercare).status == "paid"
+    with aftercare.db.session() as session:
+        assert session.scalars(select(Shipment.external_id)).all() == ["1001"]
