@@ -93,19 +93,16 @@ class WooCommerceConnector:
                     if namespace and snapshots:
                         snapshots = _with_rest_tracking(client, namespace, snapshots)
             except PayloadError as exc:
-                log.warning(
-                    "woocommerce %s: order %s skipped: %s", client.credentials.url, data.get("id"), exc
-                )
+                log.warning("woocommerce %s: order %s skipped: %s", client.credentials.url, _ref(data), exc)
                 continue
             if snapshots:
                 yield Change(snapshots[0].updated_at, snapshots)  # type: ignore[union-attr]
         for data in client.products_modified_after(since):
             try:
-                product = translate.product(data)
+                with malformed("product payload"):
+                    product = translate.product(data)
             except PayloadError as exc:
-                log.warning(
-                    "woocommerce %s: product %s skipped: %s", client.credentials.url, data.get("id"), exc
-                )
+                log.warning("woocommerce %s: product %s skipped: %s", client.credentials.url, _ref(data), exc)
                 continue
             yield Change(product.updated_at, [product])
 
@@ -118,6 +115,11 @@ class WooCommerceConnector:
     def send_customer_note(self, credentials: str, order_external_id: str, text: str) -> str:
         note = self.client(credentials).add_customer_note(order_external_id, text)
         return str(note.get("id", ""))
+
+
+def _ref(data: Any) -> str:
+    """What a skipped item is called in the log, whatever it is."""
+    return str(data.get("id") if isinstance(data, Mapping) else type(data).__name__)[:40]
 
 
 def _order_id(data: Mapping[str, Any]) -> str:
