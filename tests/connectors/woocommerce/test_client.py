@@ -7,10 +7,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-import requests
 
 from connectors.base import AuthError, PayloadError, PermissionRefused, RateLimited, TransientError
 from connectors.woocommerce.client import Credentials, NotFound, WooClient
+from tests.connectors import loopback
 from tests.fakes.smtp import free_port
 from tests.fakes.woocommerce import capture
 
@@ -30,8 +30,8 @@ def test_over_http_requests_are_signed_with_oauth1_and_accepted(shop, shop_key):
 
 def test_basic_auth_over_http_gets_the_recorded_401(shop, shop_key):
     recorded = capture("GET_orders_401_basic_auth_over_http")
-    answer = requests.get(
-        f"{shop.url}/wp-json/wc/v3/orders", auth=(shop_key.consumer_key, shop_key.consumer_secret), timeout=5
+    answer = loopback.get(
+        f"{shop.url}/wp-json/wc/v3/orders", auth=(shop_key.consumer_key, shop_key.consumer_secret)
     )
     assert answer.status_code == recorded["status"] == 401
     assert answer.json() == json.loads(recorded["body"])
@@ -54,7 +54,7 @@ def test_a_replayed_signed_url_is_refused(shop, shop_key):
 
     client = client_for(shop, shop_key)
     client._api("wc/v3").get("orders/15", hooks={"response": keep})
-    replay = requests.get(url["seen"], timeout=5)
+    replay = loopback.get(url["seen"])
     assert replay.status_code == 401 and "nonce" in replay.json()["message"]
 
 

@@ -6,11 +6,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from app import clock
 from app.models import InboxEntry, Order, OrderLine, Product, Shipment
+from tests.connectors import loopback
 from tests.connectors.woocommerce.conftest import CAPTURE_SECRET, CAPTURE_SITE
 from tests.fakes.woocommerce import webhook_capture
 from tests.helpers import count, make_store
@@ -29,8 +29,8 @@ def replay(live_server, name, *, body=None, **header_changes):
     headers, raw = webhook_capture(name)
     sent = {key: value for key, value in headers if key not in ("Content-Length", "Accept-Encoding")}
     sent.update(header_changes)
-    return requests.post(
-        f"{live_server}/webhooks/woocommerce", data=raw if body is None else body, headers=sent, timeout=10
+    return loopback.post(
+        f"{live_server}/webhooks/woocommerce", data=raw if body is None else body, headers=sent
     )
 
 
@@ -84,7 +84,7 @@ def test_a_repeated_delivery_id_is_dropped(aftercare, live_server, store):
 def test_the_creation_ping_is_answered_and_not_stored(aftercare, live_server, store):
     headers, raw = webhook_capture("ping")
     sent = {key: value for key, value in headers if key != "Content-Length"}
-    response = requests.post(f"{live_server}/webhooks/woocommerce", data=raw, headers=sent, timeout=10)
+    response = loopback.post(f"{live_server}/webhooks/woocommerce", data=raw, headers=sent)
     assert response.status_code == 200
     assert count(aftercare, InboxEntry) == 0
 
