@@ -7,6 +7,7 @@ resuming sends what is due; uninstalling stops everything at once and says why o
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -17,6 +18,17 @@ from app.journeys.reasons import Reason
 from app.models import Message, MessageStatus, Store, StoreStatus
 
 OPEN = (MessageStatus.SCHEDULED, MessageStatus.HELD, MessageStatus.SENDING)
+# A store that needs its merchant keeps ``sync_error`` as this mark, the reason, a newline and the fix,
+# so that a later poll, which clears its own errors, leaves it standing.
+ATTENTION_MARK = "needs attention: "
+
+
+@dataclass(frozen=True)
+class Attention:
+    """Why a store that still works needs its merchant, and what they should do (for its pages)."""
+
+    reason: str
+    fix: str
 
 
 def connect(
@@ -60,6 +72,27 @@ def disconnect(session: Session, store: Store, reason: str) -> None:
     if store.status in (StoreStatus.ACTIVE, StoreStatus.PAUSED):
         store.status = StoreStatus.DISCONNECTED
     store.sync_error = reason
+
+
+def needs_attention(session: Session, store: Store, reason: str, fix: str) -> None:
+    """The store works, but not fully, until the merchant acts (keys made read-only: orders are still
+    read and messages sent, but disabled webhooks cannot be switched back on). Its status stays what
+    it was; its pages say why and what to do. Reconnecting, or the next check that succeeds, clears it."""
+    store.sync_error = f"{ATTENTION_MARK}{reason}\n{fix}"
+
+
+def attended(session: Session, store: Store) -> None:
+    """What needed the merchant was put right."""
+    if attention(store) is not None:
+        store.sync_error = None
+
+
+def attention(store: Store) -> Attention | None:
+    error = store.sync_error or ""
+    if not error.startswith(ATTENTION_MARK):
+        return None
+    reason, _, fix = error.removeprefix(ATTENTION_MARK).partition("\n")
+    return Attention(reason, fix)
 
 
 def pause(session: Session, store: Store) -> None:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from app import Services, clock, ingest, stores
 from app.models import Store, StoreStatus
-from connectors.base import RETRYABLE_ERRORS, AuthError, Polling
+from connectors.base import RETRYABLE_ERRORS, AuthError, ConnectorError, PermissionRefused, Polling
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +60,10 @@ def reconcile(services: Services, store_id: int) -> SyncResult:
     except RETRYABLE_ERRORS as exc:
         _finish(services, store_id, None, f"the store could not answer: {exc}")
         return SyncResult(store_id, fetched, changed, str(exc))
+    except ConnectorError as exc:  # an answer of the wrong shape: this store's problem, kept, not raised
+        log.warning("reconcile store %s: %s", store_id, exc)
+        _finish(services, store_id, None, f"the store answered something unreadable: {exc}")
+        return SyncResult(store_id, fetched, changed, str(exc))
     _finish(services, store_id, newest, None)
     if changed:
         log.info("reconcile store %s: %d changes fetched, %d applied", store_id, fetched, changed)
@@ -67,7 +71,9 @@ def reconcile(services: Services, store_id: int) -> SyncResult:
 
 
 def check_webhooks(services: Services, store_id: int) -> str | None:
-    """Make sure the store's webhooks exist and are enabled; what was done, or None if not applicable."""
+    """Make sure the store's webhooks exist and are enabled; what was done, or None if not applicable
+    or not possible now. Never raises for the store's own problem: keys that may no longer write put
+    the store in "needs attention" (``stores.needs_attention``), refused ones disconnect it."""
     polled = _polled(services, store_id)
     if polled is None:
         return None
@@ -76,12 +82,23 @@ def check_webhooks(services: Services, store_id: int) -> str | None:
         report = connector.ensure_webhooks(
             store.credentials or "", delivery_url(services, store.platform), store.webhook_secret or ""
         )
+    except PermissionRefused as exc:
+        log.warning("webhooks of store %s need the merchant: %s", store_id, exc)
+        with services.db.session() as session:
+            row = session.get(Store, store_id)
+            if row is not None:
+                stores.needs_attention(session, row, str(exc), exc.fix)
+        return None
     except AuthError as exc:
         _finish(services, store_id, None, f"the store refused our credentials: {exc}", disconnect=True)
         return None
-    except RETRYABLE_ERRORS as exc:
+    except ConnectorError as exc:  # cannot answer now, or answered nonsense: try again next time
         log.warning("webhooks of store %s not checked: %s", store_id, exc)
         return None
+    with services.db.session() as session:
+        row = session.get(Store, store_id)
+        if row is not None:
+            stores.attended(session, row)
     log.info("webhooks of store %s: %s", store_id, report)
     return report
 
@@ -123,7 +140,8 @@ def _finish(
         store = session.get(Store, store_id)
         if store is None:
             return
-        store.sync_error = error
+        if stores.attention(store) is None or disconnect:  # a poll's own errors never hide what the
+            store.sync_error = error  # merchant must do; only a disconnection says more
         if error is None:
             store.synced_at = clock.now()
             if newest is not None:

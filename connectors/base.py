@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
+
+from connectors import fields
 
 
 class OrderStatus(StrEnum):
@@ -57,6 +60,17 @@ class AuthError(ConnectorError):
     """The store refused our credentials (revoked, expired, wrong keys)."""
 
 
+class PermissionRefused(AuthError):
+    """The store knows our credentials but they may not do this (WooCommerce keys made read-only).
+
+    Nothing is wrong with the store's data or our link to it: the merchant has to grant the permission.
+    ``fix`` says how, in words for the merchant's pages."""
+
+    def __init__(self, message: str, fix: str) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
 class RateLimited(ConnectorError):
     """The store asked us to slow down; ``retry_after`` is in seconds."""
 
@@ -71,6 +85,29 @@ class TransientError(ConnectorError):
 
 RETRYABLE_ERRORS: tuple[type[ConnectorError], ...] = (RateLimited, TransientError)
 
+# What reading a body of the wrong shape raises in Python (a missing key, a list where an object was
+# expected, "abc" as a number, a date out of range, nesting too deep): translated to PayloadError.
+MALFORMED: tuple[type[Exception], ...] = (
+    KeyError,
+    IndexError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    ArithmeticError,
+    RecursionError,
+)
+
+
+@contextmanager
+def malformed(what: str) -> Iterator[None]:
+    """Inside, reading a payload of the wrong shape raises PayloadError naming ``what``."""
+    try:
+        yield
+    except PayloadError:
+        raise
+    except MALFORMED as exc:
+        raise PayloadError(f"{what} is malformed: {exc!r}"[:500]) from exc
+
 
 def json_object(body: bytes) -> dict[str, Any]:
     """A webhook body that must be one JSON object; PayloadError (answered 400) otherwise."""
@@ -78,12 +115,30 @@ def json_object(body: bytes) -> dict[str, Any]:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PayloadError(f"body is not valid JSON: {exc}") from exc
+    except RecursionError as exc:  # nested thousands deep: no store sends that
+        raise PayloadError("body is nested too deeply") from exc
     if not isinstance(payload, dict):
         raise PayloadError("body must be a JSON object")
     return payload
 
 
+def _checked(snapshot: object, **values: Any) -> None:
+    """Put a snapshot's checked values in place (the snapshots are frozen)."""
+    for name, value in values.items():
+        object.__setattr__(snapshot, name, value)
+
+
+@contextmanager
+def _refusing(what: str) -> Iterator[None]:
+    try:
+        yield
+    except ValueError as exc:
+        raise PayloadError(f"{what}: {exc}") from exc
+
+
 # --- snapshots: what a store said about one thing at one moment --------------------------------
+# Each snapshot checks its fields when it is made (``connectors.fields``): a connector that builds one
+# from a body of the wrong shape gets PayloadError, so what reaches ingest always fits its tables.
 
 
 @dataclass(frozen=True)
@@ -96,6 +151,20 @@ class AddressSnapshot:
     postcode: str | None = None
     country: str | None = None  # ISO 3166-1 alpha-2
     phone: str | None = None
+
+    def __post_init__(self) -> None:
+        with _refusing("address"):
+            _checked(
+                self,
+                name=fields.text(self.name, "name", fields.NAME),
+                address1=fields.text(self.address1, "address1", fields.NAME),
+                address2=fields.text(self.address2, "address2", fields.NAME),
+                city=fields.text(self.city, "city", fields.NAME),
+                region=fields.text(self.region, "region", fields.NAME),
+                postcode=fields.text(self.postcode, "postcode", fields.POSTCODE),
+                country=fields.country(self.country, "country"),
+                phone=fields.contact(self.phone, "phone", fields.PHONE),
+            )
 
 
 @dataclass(frozen=True)
@@ -113,6 +182,19 @@ class CustomerSnapshot:
     # Email marketing consent as the platform recorded it; None when the platform records none.
     accepts_marketing: bool | None = False
 
+    def __post_init__(self) -> None:
+        with _refusing("customer"):
+            _checked(
+                self,
+                external_id=fields.key(self.external_id, "customer id"),
+                email=fields.contact(self.email, "email", fields.EMAIL),
+                first_name=fields.text(self.first_name, "first name", fields.NAME),
+                last_name=fields.text(self.last_name, "last name", fields.NAME),
+                phone=fields.contact(self.phone, "phone", fields.PHONE),
+                locale=fields.locale(self.locale, "locale"),
+                accepts_marketing=fields.maybe_flag(self.accepts_marketing, "accepts_marketing"),
+            )
+
 
 @dataclass(frozen=True)
 class LineSnapshot:
@@ -123,6 +205,23 @@ class LineSnapshot:
     product_external_id: str | None = None
     sku: str | None = None
     refunded_quantity: int = 0  # returned or refunded units: no review is asked for those
+
+    def __post_init__(self) -> None:
+        with _refusing(f"line {str(self.external_id)[:40]}"):
+            quantity = fields.count(self.quantity, "quantity")
+            refunded = fields.count(self.refunded_quantity, "refunded quantity")
+            if refunded > quantity:
+                raise ValueError(f"refunded quantity {refunded} is more than the {quantity} ordered")
+            _checked(
+                self,
+                external_id=fields.key(self.external_id, "line id"),
+                title=fields.text(self.title, "title", fields.TITLE, required=True),
+                quantity=quantity,
+                unit_price=fields.money(self.unit_price, "unit price"),
+                product_external_id=fields.optional_key(self.product_external_id, "product id"),
+                sku=fields.text(self.sku, "sku", fields.KEY),
+                refunded_quantity=refunded,
+            )
 
 
 @dataclass(frozen=True)
@@ -144,6 +243,32 @@ class OrderSnapshot:
     shipping: AddressSnapshot | None = None
     lines: tuple[LineSnapshot, ...] = ()
 
+    def __post_init__(self) -> None:
+        with _refusing(f"order {str(self.external_id)[:40]}"):
+            lines = fields.items(self.lines, "lines", LineSnapshot)
+            fields.distinct([line.external_id for line in lines], "lines")
+            if self.customer is not None and not isinstance(self.customer, CustomerSnapshot):
+                raise ValueError("customer must be a CustomerSnapshot")
+            if self.shipping is not None and not isinstance(self.shipping, AddressSnapshot):
+                raise ValueError("shipping must be an AddressSnapshot")
+            _checked(
+                self,
+                external_id=fields.key(self.external_id, "order id"),
+                number=fields.key(self.number, "order number", limit=fields.NUMBER),
+                status=fields.member(self.status, OrderStatus, "status"),
+                remote_status=fields.text(self.remote_status, "remote status", fields.WORD, required=True),
+                currency=fields.currency(self.currency, "currency"),
+                total=fields.money(self.total, "total"),
+                placed_at=fields.moment(self.placed_at, "placed_at"),
+                updated_at=fields.moment(self.updated_at, "updated_at"),
+                paid_at=fields.optional_moment(self.paid_at, "paid_at"),
+                cancelled_at=fields.optional_moment(self.cancelled_at, "cancelled_at"),
+                payment_method=fields.text(self.payment_method, "payment method", fields.WORD),
+                cash_on_delivery=fields.flag(self.cash_on_delivery, "cash_on_delivery"),
+                locale=fields.locale(self.locale, "locale"),
+                lines=lines,
+            )
+
 
 @dataclass(frozen=True)
 class ShipmentEventSnapshot:
@@ -151,6 +276,16 @@ class ShipmentEventSnapshot:
     status: ShipmentStatus
     happened_at: datetime
     detail: str | None = None
+
+    def __post_init__(self) -> None:
+        with _refusing(f"carrier event {str(self.external_id)[:40]}"):
+            _checked(
+                self,
+                external_id=fields.key(self.external_id, "event id"),
+                status=fields.member(self.status, ShipmentStatus, "status"),
+                happened_at=fields.moment(self.happened_at, "happened_at"),
+                detail=fields.text(self.detail, "detail", fields.URL),
+            )
 
 
 @dataclass(frozen=True)
@@ -166,6 +301,22 @@ class ShipmentSnapshot:
     delivered_at: datetime | None = None
     events: tuple[ShipmentEventSnapshot, ...] = ()
 
+    def __post_init__(self) -> None:
+        with _refusing(f"parcel {str(self.external_id)[:40]}"):
+            _checked(
+                self,
+                external_id=fields.key(self.external_id, "parcel id"),
+                order_external_id=fields.key(self.order_external_id, "order id"),
+                status=fields.member(self.status, ShipmentStatus, "status"),
+                updated_at=fields.moment(self.updated_at, "updated_at"),
+                carrier=fields.text(self.carrier, "carrier", fields.NAME),
+                tracking_number=fields.text(self.tracking_number, "tracking number", fields.KEY),
+                tracking_url=fields.url(self.tracking_url, "tracking url"),
+                shipped_at=fields.optional_moment(self.shipped_at, "shipped_at"),
+                delivered_at=fields.optional_moment(self.delivered_at, "delivered_at"),
+                events=fields.items(self.events, "events", ShipmentEventSnapshot),
+            )
+
 
 @dataclass(frozen=True)
 class ProductSnapshot:
@@ -178,6 +329,30 @@ class ProductSnapshot:
     in_stock: bool = True
     tags: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        with _refusing(f"product {str(self.external_id)[:40]}"):
+            tags = fields.items(self.tags, "tags", str)
+            _checked(
+                self,
+                external_id=fields.key(self.external_id, "product id"),
+                title=fields.text(self.title, "title", fields.TITLE, required=True),
+                updated_at=fields.moment(self.updated_at, "updated_at"),
+                url=fields.url(self.url, "url"),
+                image_url=fields.url(self.image_url, "image url"),
+                price=fields.optional_money(self.price, "price"),
+                in_stock=fields.flag(self.in_stock, "in_stock"),
+                # joined with commas into one column: a comma inside a tag would split it
+                tags=tuple(
+                    tag for tag in (fields.text(t.replace(",", " "), "tag", fields.NAME) for t in tags) if tag
+                ),
+            )
+
+
+def _order_ids(values: Any) -> tuple[str, ...]:
+    if not isinstance(values, tuple | list):
+        raise ValueError("order ids must be a list")
+    return tuple(fields.key(value, "order id") for value in values)
+
 
 @dataclass(frozen=True)
 class RedactRequest:
@@ -188,6 +363,17 @@ class RedactRequest:
     email: str | None = None
     order_external_ids: tuple[str, ...] = ()  # the platform's list of the customer's orders to erase
 
+    def __post_init__(self) -> None:
+        with _refusing("erasure request"):
+            if self.scope not in ("customer", "store"):
+                raise ValueError(f"scope must be customer or store, not {self.scope!r}"[:100])
+            _checked(
+                self,
+                customer_external_id=fields.optional_key(self.customer_external_id, "customer id"),
+                email=fields.contact(self.email, "email", fields.EMAIL),
+                order_external_ids=_order_ids(self.order_external_ids),
+            )
+
 
 @dataclass(frozen=True)
 class DataRequest:
@@ -197,6 +383,16 @@ class DataRequest:
     customer_external_id: str | None = None
     email: str | None = None
     order_external_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        with _refusing("data request"):
+            _checked(
+                self,
+                request_ref=fields.key(self.request_ref, "request ref"),
+                customer_external_id=fields.optional_key(self.customer_external_id, "customer id"),
+                email=fields.contact(self.email, "email", fields.EMAIL),
+                order_external_ids=_order_ids(self.order_external_ids),
+            )
 
 
 @dataclass(frozen=True)
@@ -213,12 +409,27 @@ class ShipmentEventUpdate:
     event: ShipmentEventSnapshot
     estimated_delivery_at: datetime | None = None
 
+    def __post_init__(self) -> None:
+        with _refusing("carrier event"):
+            if not isinstance(self.event, ShipmentEventSnapshot):
+                raise ValueError("event must be a ShipmentEventSnapshot")
+            _checked(
+                self,
+                shipment_external_id=fields.key(self.shipment_external_id, "parcel id"),
+                order_external_id=fields.key(self.order_external_id, "order id"),
+                estimated_delivery_at=fields.optional_moment(self.estimated_delivery_at, "estimated at"),
+            )
+
 
 @dataclass(frozen=True)
 class OrderRemoved:
     """The store deleted (or trashed) an order: nothing more is sent about it."""
 
     external_id: str
+
+    def __post_init__(self) -> None:
+        with _refusing("removal"):
+            _checked(self, external_id=fields.key(self.external_id, "order id"))
 
 
 Snapshot = (
@@ -235,12 +446,27 @@ Snapshot = (
 
 @dataclass(frozen=True)
 class Delivery:
-    """A webhook whose signature checked out: what to store in the inbox and translate."""
+    """A webhook whose signature checked out: what to store in the inbox and translate.
+
+    Made from headers the signature may not cover, so it checks them: a topic or delivery id that
+    does not fit the inbox, or a trigger time without a time zone, is PayloadError (answered 400)."""
 
     topic: str
     delivery_id: str  # the platform's id for this delivery; repeats of it are duplicates
     body: bytes
     triggered_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        with _refusing("delivery"):
+            _checked(
+                self,
+                topic=fields.key(self.topic, "topic", limit=fields.TOPIC),
+                delivery_id=fields.key(self.delivery_id, "delivery id"),
+                triggered_at=fields.optional_moment(self.triggered_at, "trigger time"),
+            )
+            if not isinstance(self.body, bytes | bytearray | memoryview):
+                raise ValueError("body must be bytes")
+            _checked(self, body=bytes(self.body))
 
 
 @dataclass(frozen=True)
@@ -284,8 +510,9 @@ class Connector(Protocol):
     def translate(self, delivery: Delivery) -> list[Snapshot]:
         """The snapshots a delivery carries; an empty list for topics the app does not use.
 
-        Pure: the same delivery always gives the same snapshots. Raises PayloadError for a body that
-        is not valid JSON or not in the platform's shape.
+        Pure: the same delivery always gives the same snapshots. Raises PayloadError, and nothing
+        else, whatever the body: not JSON, nested too deeply, or not in the platform's shape (a
+        missing or mistyped field, a value that does not fit the app's tables: see ``Snapshot``).
         """
         ...
 

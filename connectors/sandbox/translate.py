@@ -12,13 +12,14 @@ The sandbox's JSON is its own, shaped like a real platform's REST resources:
                                      "events": [{"id", "status", "happened_at", "detail"}]}
 
 Statuses are the sandbox's words (``pending``, ``paid``, ``completed``, ``cancelled``, ``refunded``,
-``failed``); ``payment_method == "cod"`` marks cash on delivery.
+``failed``); ``payment_method == "cod"`` marks cash on delivery. A line item's ``refunded_quantity``
+(optional) is how many of its units were refunded.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from connectors.base import (
@@ -27,13 +28,13 @@ from connectors.base import (
     LineSnapshot,
     OrderSnapshot,
     OrderStatus,
-    PayloadError,
     ProductSnapshot,
     ShipmentEventSnapshot,
     ShipmentSnapshot,
     ShipmentStatus,
     Snapshot,
     json_object,
+    malformed,
 )
 
 STATUSES = {
@@ -57,10 +58,8 @@ def translate(topic: str, body: bytes) -> list[Snapshot]:
     if handler is None:
         return []
     payload = json_object(body)
-    try:
+    with malformed(f"{topic} payload"):
         return [handler(payload)]
-    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
-        raise PayloadError(f"{topic} payload is malformed: {exc!r}") from exc
 
 
 def _order(data: dict[str, Any]) -> OrderSnapshot:
@@ -127,6 +126,7 @@ def _line(data: dict[str, Any]) -> LineSnapshot:
         unit_price=Decimal(str(data["price"])),
         product_external_id=str(data["product_id"]) if data.get("product_id") else None,
         sku=data.get("sku"),
+        refunded_quantity=int(data.get("refunded_quantity") or 0),
     )
 
 

@@ -37,7 +37,7 @@ def store_ref(request: WebhookRequest) -> str:
 def verify(request: WebhookRequest, secret: str | None) -> Delivery:
     """Check the HMAC over the raw bytes, then read the delivery headers."""
     given = request.headers.get(SIGNATURE_HEADER, "")
-    if not secret or not given or not hmac.compare_digest(sign(request.body, secret), given):
+    if not secret or not given or not _same(sign(request.body, secret), given):
         raise SignatureError("signature does not match the body")
     topic = request.headers.get(TOPIC_HEADER, "").strip()
     delivery_id = request.headers.get(DELIVERY_HEADER, "").strip()
@@ -50,3 +50,8 @@ def verify(request: WebhookRequest, secret: str | None) -> Delivery:
         except ValueError as exc:
             raise PayloadError(f"{TRIGGERED_HEADER} is not an ISO 8601 time") from exc
     return Delivery(topic=topic, delivery_id=delivery_id, body=request.body, triggered_at=triggered_at)
+
+
+def _same(expected: str, given: str) -> bool:
+    """Constant-time comparison that also refuses a non-ASCII header (compare_digest raises on it)."""
+    return given.isascii() and hmac.compare_digest(expected, given)

@@ -9,6 +9,7 @@ Shopify through this connector's ``EmbeddedAdmin`` methods."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -52,13 +53,19 @@ class ShopifyConnector:
         client_id: str = "",
         http_client: httpx.Client | None = None,
         bulk_poll_seconds: float = backfill.POLL_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``sleep`` and ``clock`` are how the client waits for query points and a bulk operation's
+        polls (tests pass a virtual clock, so nothing waits)."""
         self.client_id = client_id
         self.client_secret = client_secret
         self.old_client_secret = old_client_secret
         self.app_config = tokens.app_config(client_id, client_secret, old_client_secret)
         self.http_client = http_client  # tests route Shopify's hosts to a fake on loopback
         self.bulk_poll_seconds = bulk_poll_seconds
+        self.sleep = sleep
+        self.clock = clock
 
     # --- EmbeddedAdmin ----------------------------------------------------------------------------
 
@@ -134,7 +141,12 @@ class ShopifyConnector:
 
         token = renew(force=False)
         return ShopifyClient(
-            current[0].shop, token, http_client=self.http_client, on_unauthorized=lambda: renew(force=True)
+            current[0].shop,
+            token,
+            http_client=self.http_client,
+            sleep=self.sleep,
+            clock=self.clock,
+            on_unauthorized=lambda: renew(force=True),
         )
 
     def changes_since(
@@ -143,7 +155,7 @@ class ShopifyConnector:
         client = self.client(credentials, on_credentials)
         search = f"updated_at:>'{since.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
         if datetime.now(UTC) - since > BULK_AFTER:
-            orders = backfill.orders_since(client, since, poll=self.bulk_poll_seconds)
+            orders = backfill.orders_since(client, since, poll=self.bulk_poll_seconds, sleep=self.sleep)
         else:
             orders = client.paginate(
                 queries.ORDERS, "orders", {"first": queries.ORDERS_PAGE, "query": search}

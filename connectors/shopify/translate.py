@@ -4,6 +4,12 @@ Order state: a cancelled order is cancelled; otherwise ``financial_status`` deci
 authorized wait for the money, paid and partially refunded are paid, refunded and voided end the
 journey) and a fulfilled, closed order is completed. Cash on delivery is recognised from the gateway
 names Shopify uses for manual payment methods.
+
+Parcels: a fulfillment is a parcel on its way only once its status is ``success``; one still with a
+fulfillment service (``pending``, ``open``), cancelled or failed is none, and so is one whose status
+word this version does not know (``LABEL_VOIDED``, ``SUBMITTED``, anything new): unknown means
+unknown, never "in transit", which would tell the customer it shipped. A parcel that cannot be read
+(a missing field) is left out; the order and its other parcels still are.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from connectors.base import (
@@ -31,6 +37,7 @@ from connectors.base import (
     Snapshot,
     StoreUninstalled,
     json_object,
+    malformed,
 )
 
 FINANCIAL = {
@@ -59,6 +66,7 @@ SHIPMENT_STATUSES = {
     "delivered": ShipmentStatus.DELIVERED,
     "failure": ShipmentStatus.FAILURE,
 }
+SHIPPED = "success"  # FulfillmentStatus: the only one that means the parcel left
 
 
 def translate(topic: str, body: bytes) -> list[Snapshot]:
@@ -67,10 +75,8 @@ def translate(topic: str, body: bytes) -> list[Snapshot]:
     if handler is None:
         return []
     payload = json_object(body)
-    try:
+    with malformed(f"{topic} payload"):
         return handler(payload)
-    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
-        raise PayloadError(f"{topic} payload is malformed: {exc!r}") from exc
 
 
 def _handlers() -> dict[str, Any]:
@@ -93,6 +99,8 @@ def order(data: Mapping[str, Any]) -> OrderSnapshot:
     gateways = [str(name).lower() for name in data.get("payment_gateway_names") or ()]
     cash_on_delivery = any(any(word in name for word in COD_GATEWAYS) for name in gateways)
     customer = data.get("customer")
+    if customer is not None and not isinstance(customer, Mapping):
+        raise TypeError("customer is not an object")
     return OrderSnapshot(
         external_id=str(data["id"]),
         number=str(data.get("name") or data["order_number"]),
@@ -116,12 +124,18 @@ def order(data: Mapping[str, Any]) -> OrderSnapshot:
 
 
 def fulfillment(data: Mapping[str, Any]) -> ShipmentSnapshot | None:
-    """One fulfillment is one parcel; a cancelled or failed fulfillment carries none."""
-    if data.get("status") in ("cancelled", "error", "failure"):
+    """One fulfillment is one parcel once it shipped (see the module's docstring); None otherwise.
+    Without a carrier's word (``shipment_status`` null) a shipped parcel is in transit."""
+    if str(data.get("status") or "").lower() != SHIPPED:
         return None
-    word = str(data.get("shipment_status") or "")
+    word = data.get("shipment_status")
+    if word in (None, ""):
+        status = ShipmentStatus.IN_TRANSIT
+    elif isinstance(word, str) and word.lower() in SHIPMENT_STATUSES:
+        status = SHIPMENT_STATUSES[word.lower()]
+    else:
+        return None
     updated = _time(data["updated_at"])
-    status = SHIPMENT_STATUSES.get(word, ShipmentStatus.IN_TRANSIT)
     return ShipmentSnapshot(
         external_id=str(data["id"]),
         order_external_id=str(data["order_id"]),
@@ -136,8 +150,21 @@ def fulfillment(data: Mapping[str, Any]) -> ShipmentSnapshot | None:
 
 
 def _order_and_parcels(data: Mapping[str, Any]) -> list[Snapshot]:
-    parcels = [fulfillment(item) for item in data.get("fulfillments") or ()]
-    return [order(data), *(parcel for parcel in parcels if parcel is not None)]
+    snapshots: list[Snapshot] = [order(data)]
+    for item in data.get("fulfillments") or ():
+        if (parcel := _readable(fulfillment, item)) is not None:
+            snapshots.append(parcel)
+    return snapshots
+
+
+def _readable(read: Any, item: Any) -> Any:
+    """``read(item)``, or None for an item that cannot be read: one bad parcel or carrier event does
+    not cost the order the others."""
+    try:
+        with malformed("parcel"):
+            return read(item)
+    except PayloadError:
+        return None
 
 
 def _fulfillment_list(data: Mapping[str, Any]) -> list[Snapshot]:
@@ -284,9 +311,12 @@ def _time(value: Any) -> datetime:
 # --- Admin GraphQL nodes (sync and backfill) -------------------------------------------------------
 # A GraphQL order is re-shaped into the webhook's REST form, so both paths share one translation.
 
-FULFILLMENT_DISPLAY = {
-    "fulfilled": "in_transit",
-    "marked_as_fulfilled": "in_transit",
+# FulfillmentDisplayStatus -> the REST ``shipment_status`` word: fulfilled without a carrier's word is
+# None (in transit); words not here and not in SHIPMENT_STATUSES (CANCELED, LABEL_VOIDED, SUBMITTED,
+# anything new) say no parcel is on its way.
+FULFILLMENT_DISPLAY: dict[str, str | None] = {
+    "fulfilled": None,
+    "marked_as_fulfilled": None,
     "not_delivered": "failure",
 }
 
@@ -298,31 +328,38 @@ def gid_number(gid: str | None) -> str | None:
 
 def order_node(node: Mapping[str, Any]) -> list[Snapshot]:
     """An order from the Admin GraphQL API, with its parcels and their latest carrier events."""
-    try:
+    with malformed("order node"):
         rest = _rest_order(node)
         snapshots: list[Snapshot] = [order(rest)]
-        for source, fulfilled in zip(node.get("fulfillments") or (), rest["fulfillments"], strict=True):
-            parcel = fulfillment(fulfilled)
-            if parcel is None:
-                continue
-            events = tuple(
-                ShipmentEventSnapshot(
-                    external_id=str(gid_number(event["id"])),
-                    status=SHIPMENT_STATUSES[event["status"].lower()],
-                    happened_at=_time(event["happenedAt"]),
-                    detail=event.get("message") or None,
-                )
-                for event in _nodes(source.get("events"))
-                if event["status"].lower() in SHIPMENT_STATUSES
-            )
-            snapshots.append(replace(parcel, events=events))
+        for source in node.get("fulfillments") or ():
+            parcel = _readable(lambda item: _parcel_node(item, rest["id"]), source)
+            if parcel is not None:
+                snapshots.append(parcel)
         return snapshots
-    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
-        raise PayloadError(f"order node is malformed: {exc!r}") from exc
+
+
+def _parcel_node(source: Mapping[str, Any], order_id: str) -> ShipmentSnapshot | None:
+    parcel = fulfillment(_rest_fulfillment(source, order_id))
+    if parcel is None:
+        return None
+    events = (_readable(_event_node, event) for event in _nodes(source.get("events")))
+    return replace(parcel, events=tuple(event for event in events if event is not None))
+
+
+def _event_node(event: Mapping[str, Any]) -> ShipmentEventSnapshot | None:
+    word = str(event["status"]).lower()
+    if word not in SHIPMENT_STATUSES:
+        return None
+    return ShipmentEventSnapshot(
+        external_id=str(gid_number(event["id"])),
+        status=SHIPMENT_STATUSES[word],
+        happened_at=_time(event["happenedAt"]),
+        detail=event.get("message") or None,
+    )
 
 
 def product_node(node: Mapping[str, Any]) -> ProductSnapshot:
-    try:
+    with malformed("product node"):
         price = ((node.get("priceRangeV2") or {}).get("minVariantPrice") or {}).get("amount")
         image = (((node.get("featuredMedia") or {}).get("preview") or {}).get("image") or {}).get("url")
         stocked = not node.get("tracksInventory") or (node.get("totalInventory") or 0) > 0
@@ -336,8 +373,6 @@ def product_node(node: Mapping[str, Any]) -> ProductSnapshot:
             in_stock=node.get("status") == "ACTIVE" and stocked,
             tags=tuple(str(tag) for tag in node.get("tags") or ()),
         )
-    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
-        raise PayloadError(f"product node is malformed: {exc!r}") from exc
 
 
 def _rest_order(node: Mapping[str, Any]) -> dict[str, Any]:
@@ -404,25 +439,26 @@ def _rest_order(node: Mapping[str, Any]) -> dict[str, Any]:
             }
             for refund in node.get("refunds") or ()
         ],
-        "fulfillments": [
-            {
-                "id": gid_number(item["id"]),
-                "order_id": order_id,
-                "status": (item.get("status") or "").lower(),
-                "created_at": item["createdAt"],
-                "updated_at": item["updatedAt"],
-                "shipment_status": _display(item.get("displayStatus")),
-                "tracking_company": (item.get("trackingInfo") or [{}])[0].get("company"),
-                "tracking_number": (item.get("trackingInfo") or [{}])[0].get("number"),
-                "tracking_url": (item.get("trackingInfo") or [{}])[0].get("url"),
-            }
-            for item in node.get("fulfillments") or ()
-        ],
+    }
+
+
+def _rest_fulfillment(item: Mapping[str, Any], order_id: str) -> dict[str, Any]:
+    tracking = (item.get("trackingInfo") or [{}])[0]
+    return {
+        "id": gid_number(item["id"]),
+        "order_id": order_id,
+        "status": str(item.get("status") or "").lower(),
+        "created_at": item["createdAt"],
+        "updated_at": item["updatedAt"],
+        "shipment_status": _display(item.get("displayStatus")),
+        "tracking_company": tracking.get("company"),
+        "tracking_number": tracking.get("number"),
+        "tracking_url": tracking.get("url"),
     }
 
 
 def _display(status: str | None) -> str | None:
-    word = (status or "").lower()
+    word = str(status or "").lower()
     return FULFILLMENT_DISPLAY.get(word, word) or None
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
+from typing import Any
 
 from connectors.base import (
     Change,
@@ -14,6 +16,7 @@ from connectors.base import (
     ShipmentSnapshot,
     Snapshot,
     WebhookRequest,
+    malformed,
 )
 from connectors.woocommerce import connect, tracking, translate, webhooks
 from connectors.woocommerce.client import Credentials, WooClient
@@ -24,10 +27,40 @@ PLATFORM = "woocommerce"
 
 
 class WooCommerceConnector:
-    """The Connector for WooCommerce stores; see ``connectors.base.Connector`` for the contract."""
+    """The Connector for WooCommerce stores; see ``connectors.base.Connector`` for the contract.
+
+    ``attempts``, ``backoff_initial`` and ``backoff_max`` shape the retries of every call to a store,
+    and ``sleep`` is how they wait (tests pass one that only records)."""
 
     platform = PLATFORM
     per_store_secret = True
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 15.0,
+        attempts: int = 4,
+        backoff_initial: float = 1.0,
+        backoff_max: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.timeout = timeout
+        self.attempts = attempts
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.sleep = sleep
+
+    def client(self, credentials: str) -> WooClient:
+        """The store's REST API with this connector's retry settings. Raises AuthError for
+        credentials that are not WooCommerce keys."""
+        return WooClient(
+            Credentials.from_json(credentials),
+            timeout=self.timeout,
+            attempts=self.attempts,
+            backoff_initial=self.backoff_initial,
+            backoff_max=self.backoff_max,
+            sleep=self.sleep,
+        )
 
     def is_ping(self, request: WebhookRequest) -> bool:
         return webhooks.is_ping(request)
@@ -46,40 +79,67 @@ class WooCommerceConnector:
     def changes_since(
         self, credentials: str, since: datetime, on_credentials: Callable[[str], None] | None = None
     ) -> Iterator[Change]:
-        """WooCommerce keys do not expire: ``on_credentials`` is never called."""
-        client = WooClient(Credentials.from_json(credentials))
+        """WooCommerce keys do not expire: ``on_credentials`` is never called. An order with refunds is
+        read with what they refunded (``GET /orders/<id>/refunds``), so its lines' refunded quantities
+        are set."""
+        client = self.client(credentials)
         namespace = _tracking_namespace(client.credentials.url)
         for data in client.orders_modified_after(since):
             try:
-                snapshots = translate.order(data)
-                if namespace and snapshots:
-                    snapshots = _with_rest_tracking(client, namespace, snapshots)
+                with malformed("order payload"):
+                    if translate.has_refunds(data):
+                        data = _with_refund_lines(data, client.refunds(_order_id(data)))
+                    snapshots = translate.order(data)
+                    if namespace and snapshots:
+                        snapshots = _with_rest_tracking(client, namespace, snapshots)
             except PayloadError as exc:
-                log.warning(
-                    "woocommerce %s: order %s skipped: %s", client.credentials.url, data.get("id"), exc
-                )
+                log.warning("woocommerce %s: order %s skipped: %s", client.credentials.url, _ref(data), exc)
                 continue
             if snapshots:
                 yield Change(snapshots[0].updated_at, snapshots)  # type: ignore[union-attr]
         for data in client.products_modified_after(since):
             try:
-                product = translate.product(data)
+                with malformed("product payload"):
+                    product = translate.product(data)
             except PayloadError as exc:
-                log.warning(
-                    "woocommerce %s: product %s skipped: %s", client.credentials.url, data.get("id"), exc
-                )
+                log.warning("woocommerce %s: product %s skipped: %s", client.credentials.url, _ref(data), exc)
                 continue
             yield Change(product.updated_at, [product])
 
     def ensure_webhooks(self, credentials: str, delivery_url: str, secret: str) -> str:
-        client = WooClient(Credentials.from_json(credentials))
-        return str(connect.ensure_webhooks(client, delivery_url, secret))
+        """Raises PermissionRefused when the keys were made read-only after connecting."""
+        return str(connect.ensure_webhooks(self.client(credentials), delivery_url, secret))
 
     # --- CustomerNotes ---------------------------------------------------------------------------
 
     def send_customer_note(self, credentials: str, order_external_id: str, text: str) -> str:
-        note = WooClient(Credentials.from_json(credentials)).add_customer_note(order_external_id, text)
+        note = self.client(credentials).add_customer_note(order_external_id, text)
         return str(note.get("id", ""))
+
+
+def _ref(data: Any) -> str:
+    """What a skipped item is called in the log, whatever it is."""
+    return str(data.get("id") if isinstance(data, Mapping) else type(data).__name__)[:40]
+
+
+def _order_id(data: Mapping[str, Any]) -> str:
+    order_id = data["id"]
+    if isinstance(order_id, bool) or not isinstance(order_id, int):
+        raise TypeError("order id is not a number")
+    return str(order_id)
+
+
+def _with_refund_lines(data: Mapping[str, Any], refunds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The order with each of its ``refunds`` (id, reason, total) given the ``line_items`` the refunds
+    endpoint lists for it. The endpoint is read after the order, so it has every refund the order
+    names; one deleted in between refunds nothing. A refund made in between modifies the order again,
+    and the next poll reads it."""
+    lines = {r.get("id"): r.get("line_items") or [] for r in refunds if isinstance(r, dict)}
+    merged = [
+        {**refund, "line_items": lines.get(refund.get("id"), [])} if isinstance(refund, dict) else refund
+        for refund in data.get("refunds") or ()
+    ]
+    return {**data, "refunds": merged}
 
 
 def _tracking_namespace(url: str) -> str | None:

@@ -12,7 +12,8 @@ a session whose connections ``connectors.netguard`` checks (the package itself s
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -25,12 +26,27 @@ from tenacity.wait import wait_base
 from woocommerce import API
 
 from connectors import netguard
-from connectors.base import RETRYABLE_ERRORS, AuthError, PayloadError, RateLimited, TransientError
+from connectors.base import (
+    RETRYABLE_ERRORS,
+    AuthError,
+    PayloadError,
+    PermissionRefused,
+    RateLimited,
+    TransientError,
+)
 
 API_VERSION = "wc/v3"
 TRACKING_NAMESPACES = ("wc-shipment-tracking/v3", "wc-ast/v3")  # official extension, then AST
 PAGE_SIZE = 100
 USER_AGENT = "Aftercare/1.0 (+https://aftercare.example)"
+READ_ONLY_REASON = (
+    "Your store's API keys can read but not write, so Aftercare cannot switch its webhooks back on "
+    "or add notes to orders."
+)
+READ_WRITE_FIX = (
+    "In WooCommerce, open Settings → Advanced → REST API, give Aftercare's key Read/Write permission "
+    "(or create a Read/Write key), and connect the store again."
+)
 
 
 class NotFound(PayloadError):
@@ -72,8 +88,9 @@ class _RetryAfterOrBackoff(wait_base):
 
 
 class WooClient:
-    """One store's REST API. Every method raises AuthError, RateLimited, TransientError, NotFound or
-    PayloadError, never a ``requests`` exception; retryable errors are retried ``attempts`` times."""
+    """One store's REST API. Every method raises AuthError (PermissionRefused when the keys may read but
+    not write), RateLimited, TransientError, NotFound or PayloadError, never a ``requests`` exception;
+    retryable errors are retried ``attempts`` times, waiting through ``sleep`` (tests pass their own)."""
 
     def __init__(
         self,
@@ -84,6 +101,7 @@ class WooClient:
         backoff_initial: float = 1.0,
         backoff_max: float = 30.0,
         session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.credentials = credentials
         self.timeout = timeout
@@ -92,6 +110,7 @@ class WooClient:
             retry=retry_if_exception_type(RETRYABLE_ERRORS),
             stop=stop_after_attempt(attempts),
             wait=_RetryAfterOrBackoff(backoff_initial, backoff_max),
+            sleep=sleep,
             reraise=True,
         )
         self._apis: dict[str, API] = {}
@@ -118,8 +137,18 @@ class WooClient:
         """One cheap authenticated read: raises AuthError now if the keys are wrong."""
         self._send("GET", "orders", None, {"per_page": 1})
 
+    def check_write_access(self) -> None:
+        """One write that changes nothing (an empty batch of webhook changes): raises PermissionRefused
+        now if the keys may only read. WooCommerce checks a key's permission against the method before
+        it looks at the route (``WC_REST_Authentication::check_permissions``)."""
+        self._send("POST", "webhooks/batch", {}, {})
+
     def order(self, order_id: str) -> dict[str, Any]:
         return self.request("GET", f"orders/{order_id}")
+
+    def refunds(self, order_id: str) -> list[dict[str, Any]]:
+        """An order's refunds with what each refunded (``line_items``), newest first."""
+        return list(self.paginate(f"orders/{order_id}/refunds", {}))
 
     def tracking_items(self, order_id: str, namespace: str) -> list[dict[str, Any]]:
         """A tracking plugin's items for an order (``namespace`` from TRACKING_NAMESPACES)."""
@@ -279,6 +308,8 @@ def _check(response: requests.Response) -> requests.Response:
     if status < 300:
         return response
     code, message = _error(response)
+    if status in (401, 403) and _write_refused(response, code):
+        raise PermissionRefused(READ_ONLY_REASON, READ_WRITE_FIX) from AuthError(f"{code}: {message}")
     if status in (401, 403):
         raise AuthError(f"the store refused our keys ({code}: {message})")
     if status == 404:
@@ -288,6 +319,16 @@ def _check(response: requests.Response) -> requests.Response:
     if status >= 500:
         raise TransientError(f"the store failed with {status} ({code}: {message})")
     raise PayloadError(f"the store refused the request with {status} ({code}: {message})")
+
+
+def _write_refused(response: requests.Response, code: str) -> bool:
+    """A write refused to keys that may read: the key's own permission (read-only keys) or its
+    user's (``woocommerce_rest_cannot_create``, ``_edit``, ``_batch``...)."""
+    request = getattr(response, "request", None)
+    if request is None or (request.method or "GET") in ("GET", "HEAD"):
+        return False
+    message = _error(response)[1].lower()
+    return "write permission" in message or code.startswith("woocommerce_rest_cannot_")
 
 
 def _error(response: requests.Response) -> tuple[str, str]:

@@ -21,13 +21,20 @@ from urllib.parse import urlencode
 import requests
 
 from connectors import netguard
-from connectors.base import AuthError, ConnectorError, PayloadError
-from connectors.woocommerce.client import API_VERSION, TRACKING_NAMESPACES, WooClient
+from connectors.base import AuthError, ConnectorError, PayloadError, PermissionRefused
+from connectors.woocommerce.client import (
+    API_VERSION,
+    READ_ONLY_REASON,
+    READ_WRITE_FIX,
+    TRACKING_NAMESPACES,
+    WooClient,
+)
 from connectors.woocommerce.webhooks import site_id
 
 SCOPE = "read_write"
 TOPICS = ("order.created", "order.updated", "order.deleted", "order.restored", "product.updated")
 INDEX_TIMEOUT = 10.0
+READ_ONLY = "These keys can read but not write. Aftercare needs Read/Write keys to set up its webhooks."
 
 
 class ConnectProblem(Exception):
@@ -129,7 +136,8 @@ def inspect_site(url: str) -> SiteInfo:
 
 
 def check_keys(client: WooClient) -> None:
-    """One authenticated read, so wrong keys are reported now rather than at the first sync."""
+    """One authenticated read, so wrong keys are reported now rather than at the first sync; then
+    one harmless write (``check_write``)."""
     try:
         client.check_access()
     except AuthError as exc:
@@ -137,6 +145,20 @@ def check_keys(client: WooClient) -> None:
             "Your store refused these keys. In WooCommerce → Settings → Advanced → REST API, create a key "
             "with Read/Write permission and copy the consumer key and secret whole."
         ) from exc
+    except ConnectorError as exc:
+        raise ConnectProblem(f"Your store could not be reached with these keys: {exc}") from exc
+    check_write(client)
+
+
+def check_write(client: WooClient) -> None:
+    """Read-only keys are refused on every connect, not only when a webhook has to be written: a store
+    reconnected with them would otherwise replace good keys and lose its webhooks later."""
+    try:
+        client.check_write_access()
+    except AuthError as exc:
+        raise ConnectProblem(READ_ONLY) from exc
+    except PayloadError:
+        pass  # a route a plugin hides: the webhook set-up that follows writes anyway and says so
     except ConnectorError as exc:
         raise ConnectProblem(f"Your store could not be reached with these keys: {exc}") from exc
 
@@ -162,7 +184,8 @@ def ensure_webhooks(
 
     WooCommerce disables a webhook after repeated failed deliveries (and at creation when the ping
     fails) and never tells anyone: this finds such webhooks and turns them back on. Raises
-    ConnectProblem for read-only keys."""
+    PermissionRefused when the keys may read the webhooks but not write them (the merchant made them
+    read-only), AuthError when they are refused altogether."""
     existing = [hook for hook in client.webhooks() if hook.get("delivery_url") == delivery_url]
     created, reactivated = [], []
     try:
@@ -176,10 +199,10 @@ def ensure_webhooks(
             if hook.get("status") != "active" or hook.get("secret") not in (None, secret):
                 client.update_webhook(int(hook["id"]), {"status": "active", "secret": secret})
                 reactivated.append(topic)
-    except AuthError as exc:
-        raise ConnectProblem(
-            "These keys can read but not write. Aftercare needs Read/Write keys to set up its webhooks."
-        ) from exc
+    except PermissionRefused:
+        raise
+    except AuthError as exc:  # the same keys just read the webhooks: it is the write they refused
+        raise PermissionRefused(READ_ONLY_REASON, READ_WRITE_FIX) from exc
     return WebhookReport(tuple(created), tuple(reactivated))
 
 

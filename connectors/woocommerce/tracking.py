@@ -77,7 +77,7 @@ def from_rest(
     """The parcels in a ``shipment-trackings`` REST answer (either plugin's namespace)."""
     parcels = []
     for item in items:
-        number = str(item.get("tracking_number") or "").strip()
+        number = str(item.get("tracking_number") or "").strip() if isinstance(item, Mapping) else ""
         if not number:
             continue
         shipped = _date(item.get("date_shipped"))
@@ -134,7 +134,9 @@ def _parcel(
     name, link = CARRIER_LINKS.get(slug, (slug.replace("-", " ").title() or None, None))
     carrier = custom_name or name
     url = custom_link.replace("%1$s", number) if custom_link else (link.format(number) if link else None)
-    shipped_at = _date(item.get("date_shipped")) or completed_at or updated_at
+    # A date the plugin wrote that cannot be read is a body of the wrong shape (PayloadError, 400);
+    # a missing one falls back to when the order was completed.
+    shipped_at = _date(item.get("date_shipped"), strict=True) or completed_at or updated_at
 
     parcel_status, events, delivered_at = ShipmentStatus.IN_TRANSIT, (), None
     word = str(status.get("status") or "")
@@ -164,15 +166,24 @@ def _parcel(
     )
 
 
-def _date(value: Any) -> datetime | None:
-    """A Unix time (the meta), ``YYYY-MM-DD`` (REST) or ``YYYY-MM-DD HH:MM:SS`` (TrackShip, UTC)."""
+LATEST_STAMP = 7_258_118_400  # 2200-01-01: a larger Unix time is not a date a parcel shipped on
+
+
+def _date(value: Any, *, strict: bool = False) -> datetime | None:
+    """A Unix time (the meta), ``YYYY-MM-DD`` (REST) or ``YYYY-MM-DD HH:MM:SS`` (TrackShip, UTC).
+
+    Empty is None; unreadable is None too, unless ``strict`` (then ValueError)."""
     if value in (None, ""):
         return None
     text = str(value).strip()
-    if text.isdigit():
-        return datetime.fromtimestamp(int(text), UTC)
     try:
+        if text.isdigit():
+            if len(text) > 11 or int(text) > LATEST_STAMP:
+                raise ValueError(f"not a Unix time: {text[:20]}")
+            return datetime.fromtimestamp(int(text), UTC)
         parsed = datetime.fromisoformat(text)
     except ValueError:
+        if strict:
+            raise
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

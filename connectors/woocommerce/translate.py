@@ -3,13 +3,22 @@
 Webhook bodies are exactly what ``GET /wp-json/wc/v3/orders/<id>`` returns, so one translation serves
 webhooks and reconcile. Times come from the ``*_gmt`` fields (UTC without an offset); the store-local
 ones are ignored.
+
+Refunds: an order lists its refunds (``refunds``: id, reason, total) but not what each refunded; that is
+in ``GET /orders/<id>/refunds``, whose line items name the order line they refund (meta
+``_refunded_item_id``) and a negative quantity. Reconcile reads them and puts them in the order's
+``refunds`` (``WooCommerceConnector.changes_since``), so ``order`` sets each line's refunded quantity
+as Shopify's orders do. A webhook body has only the order's own list: such a delivery of an order
+that still has a journey is left to the next poll (it gives no snapshot), because translating it would
+put back refunded items the store no longer means to be reviewed. The order's total is what is left
+after its refunds, as Shopify's ``current_total_price`` is.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from connectors.base import (
@@ -23,6 +32,7 @@ from connectors.base import (
     ProductSnapshot,
     Snapshot,
     json_object,
+    malformed,
 )
 from connectors.woocommerce import tracking
 
@@ -42,6 +52,9 @@ NOT_PLACED = {"checkout-draft", "auto-draft"}
 CASH_ON_DELIVERY = "cod"
 # Multilingual plugins record the language the customer shopped in (WPML/WCML, Polylang for WooCommerce).
 LANGUAGE_META = ("wpml_language", "pll_language")
+REFUNDED_ITEM_META = "_refunded_item_id"  # on a refund's line item: the order line it refunds
+# Where nothing more is sent, which lines were refunded no longer matters.
+JOURNEY_OVER = (OrderStatus.CANCELLED, OrderStatus.REFUNDED, OrderStatus.FAILED)
 
 
 def translate(topic: str, body: bytes) -> list[Snapshot]:
@@ -61,28 +74,38 @@ def translate(topic: str, body: bytes) -> list[Snapshot]:
 
 
 def order(data: Mapping[str, Any]) -> list[Snapshot]:
-    """An order and the parcels it carries; nothing for a checkout still in progress."""
-    try:
-        status = str(data["status"])
+    """An order and the parcels it carries; nothing for a checkout still in progress, or for an order
+    whose refunds are named without their lines (see the module's docstring)."""
+    with malformed("order payload"):
+        status = data["status"]
+        if not isinstance(status, str):
+            raise TypeError("status is not text")
         if status in NOT_PLACED:
             return []
         meta = _meta(data)
-        snapshot = _order(data, status, meta)
-    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
-        raise PayloadError(f"order payload is malformed: {exc!r}") from exc
-    completed_at = _time(data.get("date_completed_gmt"))
-    parcels = tracking.from_meta(snapshot.external_id, meta, snapshot.updated_at, completed_at)
-    if not parcels and snapshot.status not in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
-        parcels = tracking.from_status(snapshot.external_id, status, snapshot.updated_at, completed_at)
+        refunds = _refunds(data)
+        snapshot = _order(data, status, meta, refunds or {})
+        if refunds is None and snapshot.status not in JOURNEY_OVER:
+            return []
+        completed_at = _time(data.get("date_completed_gmt"))
+        parcels = tracking.from_meta(snapshot.external_id, meta, snapshot.updated_at, completed_at)
+        if not parcels and snapshot.status not in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+            parcels = tracking.from_status(snapshot.external_id, status, snapshot.updated_at, completed_at)
     return [snapshot, *parcels]
 
 
+def has_refunds(data: Mapping[str, Any]) -> bool:
+    """Whether the order lists refunds, so reconcile reads what they refunded."""
+    refunds = data.get("refunds")
+    return isinstance(refunds, list) and bool(refunds)
+
+
 def product(data: Mapping[str, Any]) -> ProductSnapshot:
-    try:
+    with malformed("product payload"):
         images = data.get("images") or []
         price = str(data.get("price") or "").strip()
         return ProductSnapshot(
-            external_id=str(data["id"]),
+            external_id=_ident(data["id"]),
             title=str(data["name"]),
             updated_at=_required_time(data["date_modified_gmt"]),
             url=data.get("permalink") or None,
@@ -93,8 +116,6 @@ def product(data: Mapping[str, Any]) -> ProductSnapshot:
             and data.get("stock_status", "instock") in ("instock", "onbackorder"),
             tags=tuple(str(tag["name"]) for tag in data.get("tags") or ()),
         )
-    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
-        raise PayloadError(f"product payload is malformed: {exc!r}") from exc
 
 
 def _product_list(data: Mapping[str, Any]) -> list[Snapshot]:
@@ -102,24 +123,71 @@ def _product_list(data: Mapping[str, Any]) -> list[Snapshot]:
 
 
 def _removed(data: Mapping[str, Any]) -> list[Snapshot]:
-    if not isinstance(data.get("id"), int):
-        raise PayloadError("order.deleted payload has no id")
-    return [OrderRemoved(external_id=str(data["id"]))]
+    """``order.deleted`` sends only ``{"id": N}`` (``WC_Webhook::build_payload``)."""
+    try:
+        return [OrderRemoved(external_id=_ident(data.get("id")))]
+    except (TypeError, ValueError) as exc:
+        raise PayloadError("order.deleted payload has no id") from exc
 
 
-def _order(data: Mapping[str, Any], status: str, meta: Mapping[str, Any]) -> OrderSnapshot:
+def _ident(value: Any) -> str:
+    """A WooCommerce id: a positive whole number (some plugins send it as text)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"not an id: {value!r}"[:100])
+    text = str(value).strip()
+    if not text.isdigit() or int(text) <= 0:
+        raise ValueError(f"not an id: {value!r}"[:100])
+    return text
+
+
+def _refunds(data: Mapping[str, Any]) -> dict[str, int] | None:
+    """Refunded units per order line id; None when the order names refunds but not their lines."""
+    refunded: dict[str, int] = {}
+    for refund in data.get("refunds") or ():
+        if not isinstance(refund, Mapping):
+            raise TypeError("a refund is not an object")
+        if "line_items" not in refund:
+            return None
+        for item in refund["line_items"] or ():
+            line = _refunded_line(item)
+            if line is not None:
+                # WooCommerce stores a refund's quantities as negative numbers
+                refunded[line] = refunded.get(line, 0) + abs(int(item.get("quantity") or 0))
+    return refunded
+
+
+def _refunded_line(item: Mapping[str, Any]) -> str | None:
+    """The order line a refund's line item refunds (``line_item_id`` in newer answers)."""
+    if item.get("line_item_id"):
+        return _ident(item["line_item_id"])
+    for entry in item.get("meta_data") or ():
+        if isinstance(entry, Mapping) and entry.get("key") == REFUNDED_ITEM_META and entry.get("value"):
+            return _ident(entry["value"])
+    return None
+
+
+def _refunded_total(data: Mapping[str, Any]) -> Decimal:
+    """The order's refunds add up to this; each ``total`` is negative (``"-10.00"``)."""
+    return sum(
+        (abs(Decimal(str(refund.get("total") or 0))) for refund in data.get("refunds") or ()), Decimal(0)
+    )
+
+
+def _order(
+    data: Mapping[str, Any], status: str, meta: Mapping[str, Any], refunded: Mapping[str, int]
+) -> OrderSnapshot:
     billing = data.get("billing") or {}
     shipping = data.get("shipping") or {}
     updated_at = _required_time(data["date_modified_gmt"])
     paid_at = _time(data.get("date_paid_gmt"))
     cash_on_delivery = data.get("payment_method") == CASH_ON_DELIVERY
     return OrderSnapshot(
-        external_id=str(data["id"]),
+        external_id=_ident(data["id"]),
         number=str(data.get("number") or data["id"]),
         status=_status(status, paid_at, cash_on_delivery),
         remote_status=status,
         currency=str(data["currency"]),
-        total=Decimal(str(data["total"])),
+        total=max(Decimal(0), Decimal(str(data["total"])) - _refunded_total(data)),
         placed_at=_required_time(data["date_created_gmt"]),
         updated_at=updated_at,
         paid_at=paid_at,
@@ -129,7 +197,7 @@ def _order(data: Mapping[str, Any], status: str, meta: Mapping[str, Any]) -> Ord
         locale=next((str(meta[key]) for key in LANGUAGE_META if meta.get(key)), None),
         customer=_customer(data.get("customer_id"), billing, shipping),
         shipping=_address(shipping, billing),
-        lines=tuple(_line(item) for item in data.get("line_items") or ()),
+        lines=tuple(_line(item, refunded) for item in data.get("line_items") or ()),
     )
 
 
@@ -146,7 +214,7 @@ def _customer(
     customer_id: Any, billing: Mapping[str, Any], shipping: Mapping[str, Any]
 ) -> CustomerSnapshot | None:
     email = str(billing.get("email") or "").strip() or None
-    registered = isinstance(customer_id, int) and customer_id > 0
+    registered = isinstance(customer_id, int) and not isinstance(customer_id, bool) and customer_id > 0
     if not registered and email is None:
         return None
     return CustomerSnapshot(
@@ -180,18 +248,20 @@ def _address(shipping: Mapping[str, Any], billing: Mapping[str, Any]) -> Address
     )
 
 
-def _line(item: Mapping[str, Any]) -> LineSnapshot:
+def _line(item: Mapping[str, Any], refunded: Mapping[str, int]) -> LineSnapshot:
     quantity = int(item["quantity"])
     if quantity < 0:
         raise ValueError("negative quantity")
     product_id = item.get("product_id")
+    line_id = _ident(item["id"])
     return LineSnapshot(
-        external_id=str(item["id"]),
+        external_id=line_id,
         title=str(item["name"]),
         quantity=quantity,
         unit_price=Decimal(str(item.get("price") or 0)),
-        product_external_id=str(product_id) if product_id else None,
+        product_external_id=_ident(product_id) if product_id else None,
         sku=item.get("sku") or None,
+        refunded_quantity=min(quantity, refunded.get(line_id, 0)),
     )
 
 

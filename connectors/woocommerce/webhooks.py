@@ -26,6 +26,8 @@ DELIVERY_HEADER = "X-WC-Webhook-Delivery-ID"
 WEBHOOK_ID_HEADER = "X-WC-Webhook-ID"
 
 _PING = re.compile(rb"webhook_id=\d+")
+_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?", re.IGNORECASE)
+SITE_MAX = 255  # Store.external_id
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -36,19 +38,34 @@ def sign(body: bytes, secret: str) -> str:
 def site_id(url: str) -> str:
     """A store's identity: its site URL, lower-cased scheme and host, no trailing slash.
 
-    Raises PayloadError for anything that is not an absolute http(s) URL."""
+    Raises PayloadError for anything that is not an absolute http(s) URL of a host that can exist
+    (DNS labels of at most 63 characters, 253 in all; HTTP libraries crash on longer ones), or that
+    does not fit the store's column."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port  # raises ValueError for "host:notaport"
     except ValueError as exc:
-        raise PayloadError(f"not a site URL: {url!r}") from exc
+        raise PayloadError(f"not a site URL: {url[:100]!r}") from exc
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise PayloadError(f"not a site URL: {url!r}")
+        raise PayloadError(f"not a site URL: {url[:100]!r}")
     host = parts.hostname.lower()
     if ":" in host:  # IPv6 literal
         host = f"[{host}]"
+    elif not _host_name(host):
+        raise PayloadError(f"not a host name: {host[:100]!r}")
     netloc = f"{host}:{port}" if port else host
-    return f"{parts.scheme.lower()}://{netloc}{parts.path.rstrip('/')}"
+    site = f"{parts.scheme.lower()}://{netloc}{parts.path.rstrip('/')}"
+    if len(site) > SITE_MAX or not site.isprintable():
+        raise PayloadError(f"not a usable site URL: {site[:100]!r}")
+    return site
+
+
+def _host_name(host: str) -> bool:
+    try:
+        ascii_host = host.encode("idna").decode("ascii")  # an Arabic domain becomes xn--...
+    except UnicodeError:  # a label over 63 characters, or an empty one
+        return False
+    return len(ascii_host) <= 253 and all(_LABEL.fullmatch(label) for label in ascii_host.split("."))
 
 
 def is_ping(request: WebhookRequest) -> bool:
@@ -70,7 +87,8 @@ def store_ref(request: WebhookRequest) -> str:
 def verify(request: WebhookRequest, secret: str | None) -> Delivery:
     """Check the HMAC over the raw bytes, then read the delivery headers."""
     given = request.headers.get(SIGNATURE_HEADER, "").strip()
-    if not secret or not given or not hmac.compare_digest(sign(request.body, secret), given):
+    signed = bool(secret) and given.isascii() and hmac.compare_digest(sign(request.body, secret or ""), given)
+    if not given or not signed:  # (compare_digest raises on a non-ASCII header: refused first)
         raise SignatureError("X-WC-Webhook-Signature does not match the body")
     topic = request.headers.get(TOPIC_HEADER, "").strip()
     delivery_id = request.headers.get(DELIVERY_HEADER, "").strip()

@@ -9,7 +9,9 @@ metering them as Shopify does:
 - a query costing more than is available answers THROTTLED with no data (as the recorded
   ``throttled_error_response.json``); one costing more than 1,000 answers MAX_COST_EXCEEDED;
 - every answer carries ``extensions.cost.throttleStatus``;
-- bulk operations run the whole query and serve JSONL with ``__parentId`` lines, like Shopify's.
+- bulk operations run the whole query and serve JSONL with ``__parentId`` lines, like Shopify's; one
+  completes when it has been polled ``bulk_polls`` times (not after some wall-clock time, so a test
+  never depends on the machine's speed).
 
 Shopify's hosts are ``<shop>.myshopify.com`` over https; ``client()`` gives an httpx client whose
 transport sends those requests to this server instead, over real loopback HTTP.
@@ -23,7 +25,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -120,6 +122,22 @@ def _selection_cost(
             yield 1 + sum(_selection_cost(target, selection.selection_set, variables))
 
 
+class VirtualClock:
+    """Seconds for a fake and the client talking to it: ``sleep`` moves them on at once, so a client
+    that waits for query points or a bulk operation waits no real time."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 @dataclass
 class FakeShopify:
     """One shop's Admin API: its orders and products as GraphQL nodes, its bucket, its tokens."""
@@ -135,6 +153,8 @@ class FakeShopify:
     client_id: str = ""
     client_secret: str = ""
     token_ttl: float = 3600.0
+    bulk_polls: int = 1  # a bulk operation is COMPLETED from this poll on
+    clock: Callable[[], float] = time.monotonic  # what the bucket refills and tokens expire by
     url: str = ""
 
     def __post_init__(self) -> None:
@@ -144,7 +164,7 @@ class FakeShopify:
         self.refreshes = 0
         self.expire_tokens_after_queries: int | None = None  # a token's hour runs out mid-sync
         self.available = self.maximum
-        self.refilled_at = time.monotonic()
+        self.refilled_at = self.clock()
         self.throttled = 0
         self.queries = 0
         self.bulk: dict[str, dict[str, Any]] = {}
@@ -160,7 +180,7 @@ class FakeShopify:
     # --- the bucket -----------------------------------------------------------------------------
 
     def _refill(self) -> None:
-        now = time.monotonic()
+        now = self.clock()
         self.available = min(self.maximum, self.available + (now - self.refilled_at) * self.restore_rate)
         self.refilled_at = now
 
@@ -194,7 +214,8 @@ class FakeShopify:
                 req.url = req.url.copy_with(scheme=target.scheme, host=target.host, port=target.port)
                 return super().handle_request(req)
 
-        return httpx.Client(transport=ToLoopback(), timeout=30)
+        # No timeout: a busy machine makes the fake slow, never wrong (a test must not time out on it).
+        return httpx.Client(transport=ToLoopback(), timeout=None)  # noqa: S113
 
     def _app(self) -> Flask:
         app = Flask("fake_shopify")
@@ -209,7 +230,7 @@ class FakeShopify:
                     self.expire(live)
                 self.expire_tokens_after_queries = None
             token = request.headers.get("X-Shopify-Access-Token", "")
-            if token not in self.access_tokens or self.expires.get(token, float("inf")) < time.monotonic():
+            if token not in self.access_tokens or self.expires.get(token, float("inf")) < self.clock():
                 return _json(
                     {
                         "errors": "[API] Invalid API key or access token "
@@ -337,7 +358,7 @@ class FakeShopify:
             return _json({"error": "unsupported_grant_type"}, 400)
         access, refresh = f"shpat_{uuid.uuid4().hex}", f"shprt_{uuid.uuid4().hex}"
         self.access_tokens.add(access)
-        self.expires[access] = time.monotonic() + self.token_ttl
+        self.expires[access] = self.clock() + self.token_ttl
         self.refresh_tokens.add(refresh)
         return _json(
             {
@@ -359,7 +380,7 @@ class FakeShopify:
             "products": lambda info, first=None, after=None, query=None, **_: self._page(
                 self.products, first, after, query
             ),
-            "node": lambda info, id: self.bulk.get(id, {}).get("node"),  # noqa: A006
+            "node": lambda info, id: self._poll_bulk(id),  # noqa: A006
             "bulkOperationRunQuery": lambda info, query: self._run_bulk(query),
             "metafieldsSet": lambda info, metafields: self._set_metafields(metafields),
             "discountCodeBasicCreate": lambda info, basicCodeDiscount: self._create_discount(
@@ -405,11 +426,19 @@ class FakeShopify:
                 "partialDataUrl": None,
             },
         }
-        threading.Timer(0.2, self._finish_bulk, args=(operation_id,)).start()
         return {
             "bulkOperation": {"id": operation_id, "status": "CREATED", "createdAt": _now()},
             "userErrors": [],
         }
+
+    def _poll_bulk(self, operation_id: str) -> dict[str, Any] | None:
+        operation = self.bulk.get(operation_id)
+        if operation is None:
+            return None
+        operation["polls"] += 1
+        if operation["polls"] >= self.bulk_polls and operation["node"]["status"] == "RUNNING":
+            self._finish_bulk(operation_id)
+        return operation["node"]
 
     def _finish_bulk(self, operation_id: str) -> None:
         node = self.bulk[operation_id]["node"]

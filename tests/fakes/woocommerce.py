@@ -6,13 +6,19 @@
 - over plain http, one-legged OAuth 1.0a checked as ``WC_REST_Authentication::check_oauth_signature``
   does (HMAC-SHA256/SHA1, 15-minute timestamp window, nonces used once); basic auth or query-string
   keys over http answer the captured 401;
+- a key's permission is checked against the method before the route, as
+  ``WC_REST_Authentication::check_permissions`` does (read keys only GET, write keys only write);
 - collections paginate with ``X-WP-Total`` / ``X-WP-TotalPages`` and honour ``modified_after``;
+- refunds: ``refund(order_id, {line_id: quantity})`` makes one as ``wc_create_refund`` does (the order
+  lists it as ``{id, reason, total: "-x"}``; ``GET /orders/<id>/refunds`` gives its line items with
+  negative quantities and the ``_refunded_item_id`` meta naming the order line);
 - webhooks are created through the API, pinged unsigned on creation (and disabled if the ping fails),
   delivered signed exactly as the captures show, never retried, and disabled after 5 failures;
 - the app-authentication endpoint ``/wc-auth/v1/authorize``: approving posts the keys as JSON to the
   callback URL, then redirects to the return URL.
 
-Tests drive it with ``approve``, ``set_order``, ``deliver``, ``fail`` and read what it holds.
+Tests drive it with ``approve``, ``set_order``, ``refund``, ``deliver``, ``fail`` and read what it
+holds. Nothing in it times out: a busy machine makes it slow, never wrong.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
@@ -82,6 +89,7 @@ class FakeWooCommerce:
     reviews: list[dict[str, Any]] = field(default_factory=list)
     coupons: list[dict[str, Any]] = field(default_factory=list)
     tracking: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    refunds: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # order id -> newest first
     requests_seen: list[tuple[str, str]] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)  # statuses to answer the next API calls with
     url: str = ""
@@ -90,6 +98,7 @@ class FakeWooCommerce:
         self._nonces: set[str] = set()
         self._ids = itertools.count(100)
         self._lock = threading.Lock()
+        self._http = requests.Session()  # no timeout: see the module's docstring
 
     # --- seeding and driving -------------------------------------------------------------------
 
@@ -112,6 +121,64 @@ class FakeWooCommerce:
         saved = {**copy.deepcopy(dict(order)), "date_modified_gmt": stamp, "date_modified": stamp}
         self.orders[saved["id"]] = saved
         return saved
+
+    def refund(
+        self,
+        order_id: int,
+        quantities: Mapping[int, int],
+        *,
+        reason: str = "",
+        modified: datetime | None = None,
+    ) -> dict[str, Any]:
+        """Refund ``quantities`` (order line id -> units) of an order, as ``wc_create_refund`` does:
+        a refund with negative line items, listed on the order, which is saved (modified) again."""
+        order = self.orders[order_id]
+        lines = {line["id"]: line for line in order["line_items"]}
+        items, amount = [], Decimal(0)
+        for line_id, quantity in quantities.items():
+            line = lines[line_id]
+            total = Decimal(str(line["price"])) * quantity
+            amount += total
+            items.append(
+                {
+                    "id": next(self._ids),
+                    "name": line["name"],
+                    "product_id": line["product_id"],
+                    "variation_id": line.get("variation_id", 0),
+                    "quantity": -quantity,
+                    "subtotal": f"{-total:.2f}",
+                    "total": f"{-total:.2f}",
+                    "sku": line.get("sku", ""),
+                    "price": -float(line["price"]),
+                    "meta_data": [
+                        {
+                            "id": next(self._ids),
+                            "key": "_refunded_item_id",
+                            "value": str(line_id),
+                            "display_key": "_refunded_item_id",
+                            "display_value": str(line_id),
+                        }
+                    ],
+                }
+            )
+        stamp = (modified or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%S")
+        refund = {
+            "id": next(self._ids),
+            "date_created": stamp,
+            "date_created_gmt": stamp,
+            "amount": f"{amount:.2f}",
+            "reason": reason,
+            "refunded_by": 1,
+            "refunded_payment": False,
+            "meta_data": [],
+            "line_items": items,
+            "shipping_lines": [],
+            "tax_lines": [],
+            "fee_lines": [],
+        }
+        self.refunds.setdefault(order_id, []).insert(0, refund)
+        listed = {"id": refund["id"], "reason": reason, "total": f"-{amount:.2f}"}
+        return self.set_order({**order, "refunds": [listed, *order.get("refunds", [])]}, modified=modified)
 
     def deliver(self, topic: str, resource: Mapping[str, Any]) -> list[int]:
         """Send ``resource`` to every active webhook on ``topic``, as WC_Webhook::deliver does; no retry.
@@ -147,17 +214,14 @@ class FakeWooCommerce:
 
     def approve(self, authorize_url: str) -> requests.Response:
         """The merchant, signed in to WordPress, clicks Approve on the authorize screen."""
-        return requests.post(
+        return self._http.post(
             authorize_url.replace("/wc-auth/v1/authorize", "/wc-auth/v1/access_granted"),
-            timeout=30,
             allow_redirects=False,
         )
 
     def _post(self, hook: dict[str, Any], body: bytes, headers: Mapping[str, str]) -> int:
         try:
-            status = requests.post(
-                hook["delivery_url"], data=body, headers=dict(headers), timeout=5
-            ).status_code
+            status = self._http.post(hook["delivery_url"], data=body, headers=dict(headers)).status_code
         except requests.RequestException:
             status = 0
         if 200 <= status < 300:
@@ -212,7 +276,7 @@ class FakeWooCommerce:
                 "key_permissions": key.permissions,
             }
             try:
-                answer = requests.post(args["callback_url"], json=payload, timeout=60)
+                answer = self._http.post(args["callback_url"], json=payload)
             except requests.RequestException:
                 answer = None
             if answer is None or answer.status_code != 200:
@@ -260,10 +324,9 @@ class FakeWooCommerce:
                 status = self.fail_next.pop(0)
                 headers = {"Retry-After": "0"} if status == 429 else {}
                 return _error("http_error", "Try again later.", status, headers)
-            if request.method != "GET" and key.permissions == "read":
-                return _error(
-                    "woocommerce_rest_cannot_create", "Sorry, you are not allowed to create resources.", 401
-                )
+            refused = _key_refuses(key, request.method)
+            if refused:
+                return refused
             return self._resource(route)
         return _error("rest_no_route", "No route was found matching the URL and request method.", 404)
 
@@ -351,6 +414,10 @@ class FakeWooCommerce:
                     return _json(self.orders[int(order_id)])
                 case "GET", ["orders", order_id, "shipment-trackings"]:
                     return _json(self.tracking.get(int(order_id), []))
+                case "GET", ["orders", order_id, "refunds"] if order_id.isdigit():
+                    if int(order_id) not in self.orders:
+                        return _error("woocommerce_rest_invalid_order_id", "Invalid order ID.", 404)
+                    return self._page(self.refunds.get(int(order_id), []), filtered=False)
                 case "POST", ["orders", order_id, "notes"]:
                     if int(order_id) not in self.orders:
                         return _error("woocommerce_rest_order_invalid_id", "Invalid order ID.", 404)
@@ -386,6 +453,8 @@ class FakeWooCommerce:
                     return self._page(self.webhooks.values(), filtered=False)
                 case "POST", ["webhooks"]:
                     return self._create_webhook(body)
+                case "POST", ["webhooks", "batch"]:  # WC_REST_Controller::batch_items: nothing asked
+                    return _json([])
                 case "PUT", ["webhooks", hook_id] if int(hook_id) in self.webhooks:
                     hook = self.webhooks[int(hook_id)]
                     hook.update(
@@ -420,9 +489,7 @@ class FakeWooCommerce:
 
     def _ping(self, hook: dict[str, Any]) -> None:
         try:
-            status = requests.post(
-                hook["delivery_url"], data={"webhook_id": hook["id"]}, timeout=5
-            ).status_code
+            status = self._http.post(hook["delivery_url"], data={"webhook_id": hook["id"]}).status_code
         except requests.RequestException:
             status = 0
         if not 200 <= status < 300:
@@ -441,6 +508,23 @@ class FakeWooCommerce:
         total_pages = max(1, -(-len(rows) // per_page))
         chunk = rows[(page - 1) * per_page : page * per_page]
         return _json(chunk, headers={"X-WP-Total": str(len(rows)), "X-WP-TotalPages": str(total_pages)})
+
+
+def _key_refuses(key: Key, method: str) -> Response | None:
+    """``WC_REST_Authentication::check_permissions``: the key's permission against the method."""
+    if method in ("GET", "HEAD") and key.permissions not in ("read", "read_write"):
+        return _error(
+            "woocommerce_rest_authentication_error",
+            "The API key provided does not have read permissions.",
+            401,
+        )
+    if method in ("POST", "PUT", "PATCH", "DELETE") and key.permissions not in ("write", "read_write"):
+        return _error(
+            "woocommerce_rest_authentication_error",
+            "The API key provided does not have write permissions.",
+            401,
+        )
+    return None
 
 
 def _now() -> str:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import g, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
 
-from app import timeline
+from app import stores, timeline
 from app.journeys import reasons
 from app.journeys.steps import STEPS
 from app.messages.localise import number
@@ -77,6 +77,7 @@ def page(template: str, store: Store, **context: Any) -> str:
         notices=g.get("notices", []),
         app_bridge_key=g.get("app_bridge_key"),
         steps=STEPS,
+        attention=stores.attention(store),
         **context,
     )
 

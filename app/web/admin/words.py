@@ -216,6 +216,19 @@ AR: dict[str, str] = {
     "Placed": "تاريخ الطلب",
     "Guest": "زائر",
     "none": "لا شيء",
+    "Needs attention": "يحتاج إلى انتباهك",
+    "needs attention": "يحتاج إلى انتباه",
+    # connectors.woocommerce.client: keys that lost write access (the pages' "needs attention" banner)
+    "Your store's API keys can read but not write, so Aftercare cannot switch its webhooks back on "
+    "or add notes to orders.": (
+        "مفاتيح واجهة برمجة متجرك تسمح بالقراءة دون الكتابة، لذلك لا يستطيع أفتركير إعادة تشغيل "
+        "إشعارات الويب (webhooks) ولا إضافة ملاحظات إلى الطلبات."
+    ),
+    "In WooCommerce, open Settings → Advanced → REST API, give Aftercare's key Read/Write permission "
+    "(or create a Read/Write key), and connect the store again.": (
+        "في ووكومرس افتح الإعدادات ← متقدم ← REST API، وامنح مفتاح أفتركير صلاحية القراءة/الكتابة "
+        "(أو أنشئ مفتاحًا للقراءة/الكتابة)، ثم اربط المتجر من جديد."
+    ),
 }
 
 FA: dict[str, str] = {
@@ -432,6 +445,18 @@ FA: dict[str, str] = {
     "Placed": "زمان ثبت",
     "Guest": "مهمان",
     "none": "هیچ",
+    "Needs attention": "نیاز به رسیدگی",
+    "needs attention": "نیاز به رسیدگی",
+    "Your store's API keys can read but not write, so Aftercare cannot switch its webhooks back on "
+    "or add notes to orders.": (
+        "کلیدهای API فروشگاه شما فقط اجازهٔ خواندن دارند و نه نوشتن، پس افترکر نمی‌تواند "
+        "وب‌هوک‌هایش را دوباره روشن کند یا به سفارش‌ها یادداشت اضافه کند."
+    ),
+    "In WooCommerce, open Settings → Advanced → REST API, give Aftercare's key Read/Write permission "
+    "(or create a Read/Write key), and connect the store again.": (
+        "در ووکامرس، تنظیمات ← پیشرفته ← REST API را باز کنید، به کلید افترکر مجوز خواندن/نوشتن بدهید "
+        "(یا یک کلید خواندن/نوشتن بسازید) و فروشگاه را دوباره وصل کنید."
+    ),
 }
 
 CATALOGUES = {"ar": AR, "fa": FA}

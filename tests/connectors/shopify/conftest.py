@@ -17,6 +17,7 @@ from flask import Flask
 
 from app import create_app, services
 from tests.conftest import settings_for
+from tests.connectors import loopback
 from tests.helpers import drain, make_store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "webhooks"  # copied from shared/fixtures/shopify
@@ -71,6 +72,6 @@ def post(
         "X-Shopify-Event-Id": event_id or str(uuid.uuid4()),
         "X-Shopify-Triggered-At": triggered_at,
     }
-    response = requests.post(f"{live_server}/webhooks/shopify", data=raw, headers=headers, timeout=10)
+    response = loopback.post(f"{live_server}/webhooks/shopify", data=raw, headers=headers)
     drain(aftercare)
     return response

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import jwt
 import pytest
-import requests
 from sqlalchemy import select
 
 from app import sync
 from app.models import Message, Order, Store
 from connectors.shopify import ShopifyConnector, queries, translate
 from connectors.shopify.client import ShopCredentials
+from tests.connectors import loopback
 from tests.connectors.shopify.conftest import APP_SECRET
 from tests.fakes.shopify import FakeShopify
 from tests.helpers import count
@@ -57,9 +57,7 @@ def open_app_home(live_server, shop, token=None, **headers):
     params = {"shop": shop, "host": "YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvdGVzdA", "embedded": "1"}
     if token:
         params["id_token"] = token
-    return requests.get(
-        f"{live_server}/shopify", params=params, headers=headers, timeout=10, allow_redirects=False
-    )
+    return loopback.get(f"{live_server}/shopify", params=params, headers=headers, allow_redirects=False)
 
 
 def the_store(aftercare, shop):
@@ -94,7 +92,7 @@ def test_without_an_id_token_the_browser_is_sent_to_fetch_one(aftercare, live_se
     first = open_app_home(live_server, shopify.shop)
     assert first.status_code == 302 and "/shopify/patch-id-token?" in first.headers["Location"]
     assert "shopify-reload=" in first.headers["Location"]
-    patch = requests.get(first.headers["Location"], timeout=10)
+    patch = loopback.get(first.headers["Location"])
     assert patch.status_code == 200 and f'data-api-key="{CLIENT_ID}"' in patch.text
     assert count(aftercare, Store) == 0
 
@@ -192,5 +190,5 @@ def test_the_app_toml_declares_every_topic_the_connector_reads_at_the_pinned_ver
 
 def test_a_store_with_no_configured_app_gets_a_clear_503(aftercare, live_server):
     aftercare.connectors["shopify"] = ShopifyConnector()
-    answer = requests.get(f"{live_server}/shopify", timeout=10)
+    answer = loopback.get(f"{live_server}/shopify")
     assert answer.status_code == 503 and "shopify_client_id" in answer.text

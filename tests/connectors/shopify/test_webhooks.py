@@ -46,6 +46,12 @@ def open_order(**changes):
     return data
 
 
+def shipped_fulfillment(**changes):
+    """The published fulfillments/create sample once it shipped: the sample itself is still ``pending``
+    (with a fulfillment service), and Shopify sends the update with ``success`` when it leaves."""
+    return {**sample("fulfillments_create"), "status": "success", **changes}
+
+
 def order_row(aftercare, external_id=ORDER_ID):
     with aftercare.db.session() as session:
         row = session.scalars(select(Order).where(Order.external_id == external_id)).first()
@@ -64,12 +70,7 @@ def test_every_sample_webhook_is_verified_and_accepted(aftercare, live_server, s
     if name.startswith("fulfillment"):  # a parcel needs its order, a carrier event its parcel
         assert post(aftercare, live_server, "orders/create", open_order()).status_code == 200
     if name == "fulfillment_events_create":
-        assert (
-            post(
-                aftercare, live_server, "fulfillments/create", sample_bytes("fulfillments_create")
-            ).status_code
-            == 200
-        )
+        assert post(aftercare, live_server, "fulfillments/update", shipped_fulfillment()).status_code == 200
     response = post(aftercare, live_server, TOPICS[name], sample_bytes(name))
     assert response.status_code == 200, response.text
     with aftercare.db.session() as session:
@@ -82,10 +83,7 @@ def test_an_order_its_fulfillment_and_a_carrier_event_make_one_parcel_in_transit
     aftercare, live_server, store
 ):
     assert post(aftercare, live_server, "orders/create", open_order()).status_code == 200
-    assert (
-        post(aftercare, live_server, "fulfillments/create", sample_bytes("fulfillments_create")).status_code
-        == 200
-    )
+    assert post(aftercare, live_server, "fulfillments/create", shipped_fulfillment()).status_code == 200
     assert (
         post(
             aftercare, live_server, "fulfillment_events/create", sample_bytes("fulfillment_events_create")
@@ -258,10 +256,7 @@ def test_a_privacy_request_for_a_shop_we_never_held_is_answered_and_nothing_is_s
 
 def test_a_late_older_carrier_event_does_not_move_the_parcel_back(aftercare, live_server, store):
     assert post(aftercare, live_server, "orders/create", open_order()).status_code == 200
-    assert (
-        post(aftercare, live_server, "fulfillments/create", sample_bytes("fulfillments_create")).status_code
-        == 200
-    )
+    assert post(aftercare, live_server, "fulfillments/create", shipped_fulfillment()).status_code == 200
     delivered = dict(
         sample("fulfillment_events_create"), id=2, status="delivered", happened_at="2022-01-03T10:00:00-05:00"
     )
@@ -276,3 +271,29 @@ def test_a_late_older_carrier_event_does_not_move_the_parcel_back(aftercare, liv
         parcel = session.scalars(select(Shipment)).one()
         assert parcel.status == "delivered" and parcel.delivered_at is not None
         assert len(session.scalars(select(ShipmentEvent)).all()) == 2  # both kept, in the timeline too
+
+
+def test_a_fulfillment_still_pending_is_no_parcel_until_it_ships(aftercare, live_server, store):
+    """Shopify's published sample is ``pending`` (with a fulfillment service): "your order has shipped"
+    would be false. It becomes a parcel when the update says ``success``."""
+    assert post(aftercare, live_server, "orders/create", open_order()).status_code == 200
+    assert (
+        post(aftercare, live_server, "fulfillments/create", sample_bytes("fulfillments_create")).status_code
+        == 200
+    )
+    assert count(aftercare, Shipment) == 0
+    assert count(aftercare, Message, step="shipped") == 0
+    assert post(aftercare, live_server, "fulfillments/update", shipped_fulfillment()).status_code == 200
+    with aftercare.db.session() as session:
+        assert session.scalars(select(Shipment.status)).one() == "in_transit"
+
+
+def test_one_unreadable_parcel_does_not_cost_the_order_its_other_parcels(aftercare, live_server, store):
+    good = shipped_fulfillment(id=1001, order_id=int(ORDER_ID))
+    broken = {key: value for key, value in shipped_fulfillment(id=1002).items() if key != "updated_at"}
+    unknown = shipped_fulfillment(id=1003, shipment_status="teleported")  # a word this version does not know
+    order = open_order(fulfillments=[broken, good, unknown])
+    assert post(aftercare, live_server, "orders/updated", order).status_code == 200
+    assert order_row(aftercare).status == "paid"
+    with aftercare.db.session() as session:
+        assert session.scalars(select(Shipment.external_id)).all() == ["1001"]

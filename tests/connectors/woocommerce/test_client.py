@@ -7,10 +7,10 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-import requests
 
-from connectors.base import AuthError, PayloadError, RateLimited, TransientError
+from connectors.base import AuthError, PayloadError, PermissionRefused, RateLimited, TransientError
 from connectors.woocommerce.client import Credentials, NotFound, WooClient
+from tests.connectors import loopback
 from tests.fakes.smtp import free_port
 from tests.fakes.woocommerce import capture
 
@@ -18,8 +18,7 @@ EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 def client_for(shop, key, **options):
-    options.setdefault("backoff_initial", 0.01)
-    options.setdefault("backoff_max", 0.05)
+    options.setdefault("sleep", lambda seconds: None)  # retries back off without the test waiting
     return WooClient(Credentials(shop.url, key.consumer_key, key.consumer_secret), **options)
 
 
@@ -31,8 +30,8 @@ def test_over_http_requests_are_signed_with_oauth1_and_accepted(shop, shop_key):
 
 def test_basic_auth_over_http_gets_the_recorded_401(shop, shop_key):
     recorded = capture("GET_orders_401_basic_auth_over_http")
-    answer = requests.get(
-        f"{shop.url}/wp-json/wc/v3/orders", auth=(shop_key.consumer_key, shop_key.consumer_secret), timeout=5
+    answer = loopback.get(
+        f"{shop.url}/wp-json/wc/v3/orders", auth=(shop_key.consumer_key, shop_key.consumer_secret)
     )
     assert answer.status_code == recorded["status"] == 401
     assert answer.json() == json.loads(recorded["body"])
@@ -55,7 +54,7 @@ def test_a_replayed_signed_url_is_refused(shop, shop_key):
 
     client = client_for(shop, shop_key)
     client._api("wc/v3").get("orders/15", hooks={"response": keep})
-    replay = requests.get(url["seen"], timeout=5)
+    replay = loopback.get(url["seen"])
     assert replay.status_code == 401 and "nonce" in replay.json()["message"]
 
 
@@ -85,8 +84,9 @@ def test_modified_after_returns_only_later_changes_oldest_first(shop, shop_key):
 
 def test_server_errors_are_retried_with_backoff_then_succeed(shop, shop_key):
     shop.fail_next = [503, 502]
-    assert client_for(shop, shop_key).order("15")["id"] == 15
-    assert len(shop.requests_seen) == 3
+    waits: list[float] = []
+    assert client_for(shop, shop_key, sleep=waits.append).order("15")["id"] == 15
+    assert len(shop.requests_seen) == 3 and len(waits) == 2 and all(0 < wait <= 30 for wait in waits)
 
 
 def test_429_is_retried_and_a_persistent_one_is_rate_limited(shop, shop_key):
@@ -100,7 +100,7 @@ def test_429_is_retried_and_a_persistent_one_is_rate_limited(shop, shop_key):
 def test_a_store_that_does_not_answer_is_a_transient_error_after_the_retries():
     dead = Credentials(f"http://127.0.0.1:{free_port()}", "ck_x", "cs_x")
     with pytest.raises(TransientError, match="did not answer"):
-        WooClient(dead, attempts=2, backoff_initial=0.01, backoff_max=0.02).order("1")
+        WooClient(dead, attempts=2, sleep=lambda seconds: None).order("1")
 
 
 def test_a_customer_note_is_posted_for_the_store_to_email(shop, shop_key):
@@ -135,6 +135,9 @@ def test_a_coupon_is_created_for_one_customer_and_a_duplicate_code_is_refused(sh
 
 
 def test_read_only_keys_cannot_write(shop):
+    """WooCommerce refuses a read key's write before it looks at the route; the error says what to do."""
     reader = shop.add_key("read")
-    with pytest.raises(AuthError, match="not allowed"):
+    with pytest.raises(PermissionRefused, match="can read but not write") as refused:
         client_for(shop, reader).add_customer_note("15", "hello")
+    assert "Read/Write" in refused.value.fix and isinstance(refused.value, AuthError)
+    assert shop.notes == []

@@ -3,17 +3,22 @@ are switched back on. The app and the fake store talk over loopback HTTP."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from app import clock, sync
-from app.models import InboxEntry, Message, Order, Product, Shipment, Store
+from app import clock, stores, sync
+from app.models import InboxEntry, Message, Order, OrderLine, Product, Shipment, Store
+from app.web.admin import words
+from connectors.woocommerce import WooCommerceConnector
+from connectors.woocommerce.client import READ_ONLY_REASON, READ_WRITE_FIX
 from scheduler import jobs
 from tests.connectors.woocommerce.conftest import connected_store
 from tests.fakes.woocommerce import capture
-from tests.helpers import count, drain
+from tests.helpers import count, drain, signed_in
 
 # The captures were recorded at about 07:07 UTC on 2026-11-23; the app's clock stands a little later.
 RECORDED = datetime(2026, 11, 23, 7, 10, tzinfo=UTC)
@@ -100,6 +105,9 @@ def test_a_revoked_key_disconnects_the_store_and_keeps_its_messages(aftercare, s
 
 
 def test_a_store_that_cannot_answer_keeps_its_cursor_and_is_polled_again(aftercare, shop, store):
+    """Retries back off (through the connector's injected sleep: the test waits for nothing)."""
+    waits: list[float] = []
+    aftercare.connectors["woocommerce"] = WooCommerceConnector(sleep=waits.append)
     jobs.reconcile_stores(aftercare, "worker-1")
     before = store_row(aftercare, store.id)
     shop.fail_next = [503] * 20
@@ -107,6 +115,7 @@ def test_a_store_that_cannot_answer_keeps_its_cursor_and_is_polled_again(afterca
     after = store_row(aftercare, store.id)
     assert result.error and "503" in after.sync_error
     assert after.synced_until == before.synced_until and after.status == "active"
+    assert len(waits) == 3 and waits == sorted(waits)  # four attempts, growing waits between them
     shop.fail_next = []
     assert sync.reconcile(aftercare, store.id).error is None
     assert store_row(aftercare, store.id).sync_error is None
@@ -181,3 +190,89 @@ def test_a_second_change_saved_in_the_same_second_is_still_applied(aftercare, sh
     shop.set_order(dict(shop.orders[18], status="completed"), modified=same_second)
     jobs.reconcile_stores(aftercare, "worker-1")
     assert order_row(aftercare, "18").status == "completed"
+
+
+def order_lines(aftercare, external_id):
+    with aftercare.db.session() as session:
+        order = session.scalars(select(Order).where(Order.external_id == external_id)).one()
+        lines = session.scalars(select(OrderLine).where(OrderLine.order_id == order.id)).all()
+        return {line.external_id: line.refunded_quantity for line in lines}, order.total
+
+
+def test_a_refund_read_when_polling_leaves_the_refunded_items_out_of_the_review_request(
+    aftercare, shop, store
+):
+    """The order names its refunds; the poll reads what they refunded (GET /orders/<id>/refunds)."""
+    from app.journeys.explain import explain
+
+    jobs.reconcile_stores(aftercare, "worker-1")
+    items = {line["id"]: line["quantity"] for line in shop.orders[15]["line_items"]}
+    clock.advance(timedelta(minutes=30))
+    shop.refund(15, items, reason="returned", modified=RECORDED + timedelta(minutes=25))  # the shipping kept
+    jobs.reconcile_stores(aftercare, "worker-1")
+
+    refunded, _ = order_lines(aftercare, "15")
+    assert refunded == {str(line_id): units for line_id, units in items.items()}
+    assert order_row(aftercare, "15").status == "completed"
+    with aftercare.db.session() as session:
+        order = session.scalars(select(Order).where(Order.external_id == "15")).one()
+        review = {entry.step: entry for entry in explain(session, session.get(Store, store.id), order)}
+    assert review["review_request"].status in ("skipped", "cancelled")
+    assert "returned or refunded" in review["review_request"].reason
+
+
+def test_a_partial_refund_marks_only_the_refunded_units(aftercare, shop, store):
+    jobs.reconcile_stores(aftercare, "worker-1")
+    first, second = shop.orders[15]["line_items"]
+    before = order_lines(aftercare, "15")[1]
+    shop.refund(15, {first["id"]: 1}, modified=RECORDED + timedelta(minutes=20))
+    jobs.reconcile_stores(aftercare, "worker-1")
+    refunded, total = order_lines(aftercare, "15")
+    assert refunded == {str(first["id"]): 1, str(second["id"]): 0}
+    assert total == before - Decimal(str(first["price"]))  # what is left, as Shopify's current total
+
+
+def test_a_webhook_naming_refunds_without_their_lines_is_left_to_the_poll(
+    aftercare, shop, store, live_server
+):
+    """Translating it would put the refunded item back in the review request; the poll reads it whole."""
+    jobs.check_webhooks(aftercare, "worker-1")
+    jobs.reconcile_stores(aftercare, "worker-1")
+    first = shop.orders[15]["line_items"][0]["id"]
+    refunded = shop.refund(15, {first: 1}, modified=RECORDED + timedelta(minutes=20))
+    assert shop.deliver("order.updated", refunded) == [200]
+    assert order_lines(aftercare, "15")[0][str(first)] == 0  # the delivery changed nothing
+    jobs.reconcile_stores(aftercare, "worker-1")
+    assert order_lines(aftercare, "15")[0][str(first)] == 1
+
+
+def test_keys_made_read_only_put_the_store_in_needs_attention_without_an_error_each_run(
+    app, aftercare, shop, shop_key, store, live_server, caplog
+):
+    """The merchant made Aftercare's key read-only after connecting: orders still arrive and messages
+    still go, but a disabled webhook cannot be switched back on. The store says so on its pages, the
+    hourly check logs no traceback, and the next good check clears it."""
+    jobs.check_webhooks(aftercare, "worker-1")
+    updated = next(h for h in shop.webhooks.values() if h["topic"] == "order.updated")
+    shop.ping_failures(updated["id"], 6)  # WooCommerce disabled it
+    shop_key.permissions = "read"
+
+    with caplog.at_level(logging.INFO):
+        for _ in range(2):
+            jobs.check_webhooks(aftercare, "worker-1")
+            jobs.reconcile_stores(aftercare, "worker-1")  # a good poll keeps what the merchant must do
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    row = store_row(aftercare, store.id)
+    assert row.status == "active" and stores.attention(row) == stores.Attention(
+        READ_ONLY_REASON, READ_WRITE_FIX
+    )
+    assert order_row(aftercare, "18").status == "paid"  # polling still works
+
+    page = signed_in(app, aftercare, row).get("/admin/").get_data(as_text=True)
+    assert "Needs attention" in page and "needs attention" in page and "Read/Write permission" in page
+    arabic = signed_in(app, aftercare, row).get("/admin/?lang=ar").get_data(as_text=True)
+    assert words.AR[READ_WRITE_FIX] in arabic and words.FA[READ_ONLY_REASON]
+
+    shop_key.permissions = "read_write"  # the merchant followed the fix
+    jobs.check_webhooks(aftercare, "worker-1")
+    assert stores.attention(store_row(aftercare, store.id)) is None and updated["status"] == "active"

@@ -6,11 +6,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from app import clock
 from app.models import InboxEntry, Order, OrderLine, Product, Shipment
+from tests.connectors import loopback
 from tests.connectors.woocommerce.conftest import CAPTURE_SECRET, CAPTURE_SITE
 from tests.fakes.woocommerce import webhook_capture
 from tests.helpers import count, drain, make_store
@@ -30,8 +30,8 @@ def replay(aftercare, live_server, name, *, body=None, **header_changes):
     headers, raw = webhook_capture(name)
     sent = {key: value for key, value in headers if key not in ("Content-Length", "Accept-Encoding")}
     sent.update(header_changes)
-    response = requests.post(
-        f"{live_server}/webhooks/woocommerce", data=raw if body is None else body, headers=sent, timeout=10
+    response = loopback.post(
+        f"{live_server}/webhooks/woocommerce", data=raw if body is None else body, headers=sent
     )
     drain(aftercare)
     return response
@@ -87,7 +87,7 @@ def test_a_repeated_delivery_id_is_dropped(aftercare, live_server, store):
 def test_the_creation_ping_is_answered_and_not_stored(aftercare, live_server, store):
     headers, raw = webhook_capture("ping")
     sent = {key: value for key, value in headers if key != "Content-Length"}
-    response = requests.post(f"{live_server}/webhooks/woocommerce", data=raw, headers=sent, timeout=10)
+    response = loopback.post(f"{live_server}/webhooks/woocommerce", data=raw, headers=sent)
     assert response.status_code == 200
     assert count(aftercare, InboxEntry) == 0
 
@@ -205,3 +205,39 @@ def test_without_tracking_a_completed_order_is_assumed_delivered_after_the_confi
     assert replay(aftercare, live_server, "order_updated_completed").status_code == 200
     check_in = explained(aftercare, "15")["check_in"]
     assert "assumed delivered on" in check_in.reason and "10 days after shipping" in check_in.reason
+
+
+def signed(body: bytes) -> dict[str, str]:
+    from connectors.woocommerce.webhooks import sign
+
+    return {"X-WC-Webhook-Signature": sign(body, CAPTURE_SECRET)}
+
+
+@pytest.mark.parametrize(
+    ("change", "value"),
+    [
+        ("date_completed_gmt", "yesterday"),
+        ("date_completed_gmt", 1795392000),
+        ("date_shipped", "9" * 30),
+        ("date_shipped", "the 3rd"),
+    ],
+)
+def test_a_signed_order_with_an_unreadable_date_is_refused_with_400(
+    aftercare, live_server, store, change, value
+):
+    """Each answered 500 before; the body is the store's, so it is refused (400) and nothing changes."""
+    order = json.loads(webhook_capture("order_updated_completed")[1])
+    if change == "date_shipped":
+        item = {
+            "tracking_provider": "aramex",
+            "tracking_number": "AX1",
+            "date_shipped": value,
+            "tracking_id": "t1",
+        }
+        order["meta_data"] = [{"id": 90, "key": "_wc_shipment_tracking_items", "value": [item]}]
+    else:
+        order[change] = value
+    body = json.dumps(order).encode()
+    response = replay(aftercare, live_server, "order_updated_completed", body=body, **signed(body))
+    assert response.status_code == 400, response.text
+    assert count(aftercare, InboxEntry) == 0 and count(aftercare, Order) == 0
