@@ -264,7 +264,7 @@ class Message(Timestamps, Base):
     __tablename__ = "messages"
     __table_args__ = (
         UniqueConstraint("store_id", "dedupe_key", name="uq_messages_store_dedupe"),
-        Index("ix_messages_due", "status", "send_at"),
+        Index("ix_messages_due", "status", "send_at", "id"),
         Index("ix_messages_order", "store_id", "order_id"),
         Index("ix_messages_contact", "store_id", "contact", "status"),
     )

@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app import clock, timeline
-from app.db import insert_ignore
+from app.db import among
 from app.journeys.reasons import Reason
 from app.models import Message, MessageAttempt, MessageStatus, Store, StoreStatus
 
@@ -71,49 +74,83 @@ def _move(
 # --- planning ------------------------------------------------------------------------------------------
 
 
-def plan(
-    session: Session,
-    *,
-    store_id: int,
-    order_id: int | None,
-    step: str,
-    kind: str,
-    dedupe_key: str,
-    channel: str,
-    send_at: datetime,
-    reason: Reason,
-    customer_id: int | None = None,
-    shipment_id: int | None = None,
-    contact: str | None = None,
-    members: Sequence[int] = (),
-    status: MessageStatus = S.SCHEDULED,
-) -> bool:
-    """A new message, scheduled (or held); False when one with its dedupe key exists (invariant 2)."""
-    inserted = insert_ignore(
-        session,
-        Message,
-        {
-            "store_id": store_id,
-            "order_id": order_id,
-            "customer_id": customer_id,
-            "shipment_id": shipment_id,
-            "step": step,
-            "kind": kind,
-            "dedupe_key": dedupe_key,
-            "channel": channel,
-            "status": status.value,
-            "send_at": send_at,
-            "reason_code": reason.code,
-            "reason_params": reason.dumps(),
-            "contact": contact,
-            "members": json.dumps(list(members)) if members else "",
+@dataclass(frozen=True)
+class New:
+    """A message the planner wants that has no row yet."""
+
+    store_id: int
+    order_id: int | None
+    step: str
+    kind: str
+    dedupe_key: str
+    channel: str
+    send_at: datetime
+    reason: Reason
+    customer_id: int | None = None
+    shipment_id: int | None = None
+    contact: str | None = None
+    members: Sequence[int] = ()
+    status: MessageStatus = S.SCHEDULED
+
+    def row(self) -> dict[str, Any]:
+        now = clock.now()
+        return {
+            "store_id": self.store_id,
+            "order_id": self.order_id,
+            "customer_id": self.customer_id,
+            "shipment_id": self.shipment_id,
+            "step": self.step,
+            "kind": self.kind,
+            "dedupe_key": self.dedupe_key,
+            "channel": self.channel,
+            "status": self.status.value,
+            "send_at": self.send_at,
+            "reason_code": self.reason.code,
+            "reason_params": self.reason.dumps(),
+            "contact": self.contact,
+            "members": json.dumps(list(self.members)) if self.members else "",
             "attempts": 0,
-        },
-    )
-    if inserted and order_id is not None:
-        event = {"send_at": send_at} if status == S.SCHEDULED else {}
-        timeline.note(session, store_id, order_id, status.value, reason, step=step, **event)
-    return inserted
+            "send_now": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+
+def plan_many(session: Session, messages: Sequence[New]) -> set[str]:
+    """New messages, scheduled (or held), in one statement; the dedupe keys actually inserted (one
+    already there, written by a concurrent re-plan, is left as it is: invariant 2). Each inserted one
+    gets its timeline entry."""
+    if not messages:
+        return set()
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = Message.__table__
+    statement = insert(table).on_conflict_do_nothing().returning(table.c.store_id, table.c.dedupe_key)
+    inserted = {
+        (row.store_id, row.dedupe_key) for row in session.execute(statement, [m.row() for m in messages])
+    }
+    entries = []
+    for message in messages:
+        if (message.store_id, message.dedupe_key) in inserted and message.order_id is not None:
+            event = {"send_at": message.send_at} if message.status == S.SCHEDULED else {}
+            entries.append(
+                (
+                    message.store_id,
+                    message.order_id,
+                    message.status.value,
+                    message.reason,
+                    message.step,
+                    event,
+                )
+            )
+    timeline.note_many(session, entries)
+    return {key for _, key in inserted}
+
+
+def plan(session: Session, **values: Any) -> bool:
+    """One new message (``New``'s fields); False when one with its dedupe key exists (invariant 2)."""
+    message = New(**values)
+    return message.dedupe_key in plan_many(session, [message])
 
 
 def reschedule(session: Session, message: Message, send_at: datetime, reason: Reason) -> None:
@@ -167,35 +204,42 @@ def send_now(session: Session, message: Message) -> None:
 def claim(session: Session, worker_id: str, batch_size: int, lease: timedelta) -> list[Message]:
     """Lease a batch of due messages of active stores to ``worker_id``, oldest first.
 
-    One UPDATE over a ``SELECT .. FOR UPDATE SKIP LOCKED``: on PostgreSQL any number of workers claim
+    An UPDATE over a ``SELECT .. FOR UPDATE SKIP LOCKED``: on PostgreSQL any number of workers claim
     disjoint batches without waiting on each other; on SQLite the statement runs under the database's
     single write lock, which gives the same guarantee. A row whose worker died (its lease passed)
     goes to whoever claims next."""
     now = clock.now()
     active_stores = select(Store.id).where(Store.status == StoreStatus.ACTIVE)
-    due = (
-        select(Message.id)
-        .where(
-            Message.store_id.in_(active_stores),
-            or_(
-                and_(Message.status == S.SCHEDULED, Message.send_at <= now),
-                and_(Message.status == S.SENDING, Message.lease_until < now),
-            ),
-        )
-        .order_by(Message.send_at, Message.id)
-        .limit(batch_size)
-        .with_for_update(skip_locked=True)
+    # Two statements, each served by the (status, send_at, id) index and stopping at the batch's size:
+    # one condition ORed with the other would read every due row to sort them.
+    kinds = (
+        (and_(Message.status == S.SENDING, Message.lease_until < now), (Message.send_at, Message.id)),
+        (and_(Message.status == S.SCHEDULED, Message.send_at <= now), (Message.send_at, Message.id)),
     )
-    claimed = session.execute(
-        update(Message)
-        .where(Message.id.in_(due))
-        .values(status=S.SENDING, claimed_by=worker_id, lease_until=now + lease, updated_at=now)
-        .returning(Message.id)
-    ).scalars()
-    ids = sorted(claimed)
+    ids: list[int] = []
+    for condition, order in kinds:
+        room = batch_size - len(ids)
+        if room <= 0:
+            break
+        due = (
+            select(Message.id)
+            .where(condition, Message.store_id.in_(active_stores))
+            .order_by(*order)
+            .limit(room)
+            .with_for_update(skip_locked=True)
+        )
+        claimed = session.execute(
+            update(Message)
+            .where(Message.id.in_(due))
+            .values(status=S.SENDING, claimed_by=worker_id, lease_until=now + lease, updated_at=now)
+            .returning(Message.id)
+        ).scalars()
+        ids.extend(claimed)
     if not ids:
         return []
-    return list(session.scalars(select(Message).where(Message.id.in_(ids)).order_by(Message.id)))
+    return list(
+        session.scalars(select(Message).where(among(session, Message.id, sorted(ids))).order_by(Message.id))
+    )
 
 
 def holds(message: Message, worker_id: str) -> bool:
@@ -211,7 +255,7 @@ def fenced(session: Session, message_ids: Sequence[int], worker_id: str) -> list
         session.scalars(
             select(Message)
             .where(
-                Message.id.in_(list(message_ids)),
+                among(session, Message.id, message_ids),
                 Message.status == S.SENDING,
                 Message.claimed_by == worker_id,
             )

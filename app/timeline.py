@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -112,6 +113,28 @@ def note(
             at=at or clock.now(),
         )
     )
+
+
+def note_many(session: Session, entries: list[tuple[int, int, str, Reason, str, dict[str, Any]]]) -> None:
+    """Many entries in one statement: (store id, order id, kind, reason, step, event details)."""
+    if not entries:
+        return
+    now = clock.now()
+    rows = []
+    for store_id, order_id, kind, reason, step, event in entries:
+        params = {**reason.params, **Reason.of("event", **event).params}
+        rows.append(
+            {
+                "store_id": store_id,
+                "order_id": order_id,
+                "kind": kind,
+                "step": step,
+                "code": reason.code,
+                "params": Reason(reason.code, params).dumps(),
+                "at": now,
+            }
+        )
+    session.execute(insert(TimelineEntry.__table__), rows)
 
 
 def describe(

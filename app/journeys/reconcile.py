@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock, outbox
+from app.db import among
 from app.journeys import config as journey_config
 from app.journeys import state
 from app.journeys.planner import Decision, Verdict, by_key
@@ -39,15 +40,17 @@ def refresh(session: Session, store: Store, orders: Sequence[Order]) -> None:
     rows: dict[int, dict[str, Message]] = defaultdict(dict)
     for message in session.scalars(
         select(Message)
-        .where(Message.store_id == store.id, Message.order_id.in_(sorted({o.id for o in orders})))
+        .where(Message.store_id == store.id, among(session, Message.order_id, sorted({o.id for o in orders})))
         .order_by(Message.id)
         .with_for_update()
     ):
         rows[message.order_id or 0][message.dedupe_key] = message
     now = clock.now()
+    new: list[outbox.New] = []
     # A contact's orders in time order, so each sees what the previous one planned (frequency cap).
     for order in sorted(orders, key=lambda o: (o.contact or "", o.placed_at, o.id)):
-        _apply(session, store, order, loaded.plan(order), rows[order.id], now)
+        new.extend(_apply(session, store, order, loaded.plan(order), rows[order.id], now))
+    outbox.plan_many(session, new)
 
 
 def refresh_related(session: Session, store: Store, orders: Sequence[Order]) -> None:
@@ -69,7 +72,7 @@ def related(session: Session, store: Store, orders: Sequence[Order]) -> list[Ord
         for other in session.scalars(
             select(Order).where(
                 Order.store_id == store.id,
-                Order.contact.in_(sorted(by_contact)),
+                among(session, Order.contact, sorted(by_contact)),
                 Order.placed_at >= earliest,
             )
         ):
@@ -83,7 +86,9 @@ def recheck(session: Session, store: Store, messages: Sequence[Message]) -> dict
     """For each message (by id): the planner's decision right now, or why it has none."""
     order_ids = sorted({m.order_id for m in messages if m.order_id is not None})
     orders = (
-        {o.id: o for o in session.scalars(select(Order).where(Order.id.in_(order_ids)))} if order_ids else {}
+        {o.id: o for o in session.scalars(select(Order).where(among(session, Order.id, order_ids)))}
+        if order_ids
+        else {}
     )
     cross_sells = {m.order_id for m in messages if m.step == "cross_sell" and m.order_id is not None}
     loaded = state.load(session, store, list(orders.values()), at_send=True, recommendations_for=cross_sells)
@@ -106,14 +111,17 @@ def _apply(
     decisions: list[Decision],
     rows: dict[str, Message],
     now: datetime,
-) -> None:
+) -> list[outbox.New]:
+    """Move, hold, cancel or reopen the order's rows; the messages to create, for the caller to
+    insert with the rest of the batch."""
+    new = []
     for decision in decisions:
         message = rows.pop(decision.dedupe_key, None)
         if message is not None and message.status in OPEN and message.contact != order.contact:
             message.contact = order.contact  # the order's email was edited: the cap follows the person
         if decision.verdict is Verdict.SEND and decision.send_at is not None:
             if message is None:
-                _plan(session, store, order, decision)
+                new.append(_new(store, order, decision))
             elif message.status in OPEN:
                 if message.status == MessageStatus.HELD or _moved(message.send_at, decision.send_at, now):
                     outbox.reschedule(session, message, decision.send_at, decision.reason)
@@ -135,6 +143,7 @@ def _apply(
     for message in rows.values():  # rows the journey no longer mentions (a superseded problem report)
         if message.status in OPEN and message.step in STEPS:  # merchant alerts are not the planner's
             outbox.cancel(session, message, Reason.of("replaced"))
+    return new
 
 
 def _moved(current: datetime, wanted: datetime, now: datetime) -> bool:
@@ -144,10 +153,9 @@ def _moved(current: datetime, wanted: datetime, now: datetime) -> bool:
     return current != wanted
 
 
-def _plan(session: Session, store: Store, order: Order, decision: Decision) -> None:
+def _new(store: Store, order: Order, decision: Decision) -> outbox.New:
     assert decision.send_at is not None  # noqa: S101 - only SEND decisions get here
-    outbox.plan(
-        session,
+    return outbox.New(
         store_id=store.id,
         order_id=order.id,
         customer_id=order.customer_id,
@@ -196,4 +204,6 @@ def orders_of(session: Session, store: Store, ids: Iterable[int]) -> list[Order]
     wanted = sorted(set(ids))
     if not wanted:
         return []
-    return list(session.scalars(select(Order).where(Order.store_id == store.id, Order.id.in_(wanted))))
+    return list(
+        session.scalars(select(Order).where(Order.store_id == store.id, among(session, Order.id, wanted)))
+    )

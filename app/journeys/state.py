@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import clock, recommend
+from app.db import among
 from app.journeys import config as journey_config
 from app.journeys import planner, timing
 from app.journeys.planner import (
@@ -216,7 +217,7 @@ def _read_siblings(session: Session, store: Store, contacts: list[str], facts: F
         return
     for order in session.scalars(
         select(Order)
-        .where(Order.store_id == store.id, Order.contact.in_(contacts))
+        .where(Order.store_id == store.id, among(session, Order.contact, contacts))
         .order_by(Order.placed_at, Order.id)
     ):
         facts.siblings[order.contact or ""].append(order)
@@ -244,7 +245,9 @@ def _review_group_ids(order: Order, facts: Facts, merge_days: int) -> list[int]:
 def _read_orders(session: Session, store: Store, order_ids: set[int], facts: Facts) -> None:
     ids = sorted(order_ids)
     for line in session.scalars(
-        select(OrderLine).where(OrderLine.order_id.in_(ids)).order_by(OrderLine.order_id, OrderLine.id)
+        select(OrderLine)
+        .where(among(session, OrderLine.order_id, ids))
+        .order_by(OrderLine.order_id, OrderLine.id)
     ):
         facts.lines[line.order_id].append(line)
     products = {line.product_external_id for lines in facts.lines.values() for line in lines}
@@ -253,13 +256,13 @@ def _read_orders(session: Session, store: Store, order_ids: set[int], facts: Fac
         facts.tags = dict(
             session.execute(
                 select(Product.external_id, Product.tags).where(
-                    Product.store_id == store.id, Product.external_id.in_(sorted(products))
+                    Product.store_id == store.id, among(session, Product.external_id, sorted(products))
                 )
             ).all()
         )
     for shipment in session.scalars(
         select(Shipment)
-        .where(Shipment.store_id == store.id, Shipment.order_id.in_(ids))
+        .where(Shipment.store_id == store.id, among(session, Shipment.order_id, ids))
         .order_by(Shipment.id)
     ):
         facts.shipments[shipment.order_id].append(shipment)
@@ -267,7 +270,7 @@ def _read_orders(session: Session, store: Store, order_ids: set[int], facts: Fac
     if shipment_ids:
         for event in session.scalars(
             select(ShipmentEvent)
-            .where(ShipmentEvent.shipment_id.in_(shipment_ids))
+            .where(among(session, ShipmentEvent.shipment_id, shipment_ids))
             .order_by(ShipmentEvent.happened_at, ShipmentEvent.id)
         ):
             facts.events[event.shipment_id].append(event)
@@ -281,20 +284,22 @@ def _read_contacts(
     if everyone:
         for address, kind in session.execute(
             select(Suppression.address, Suppression.kind).where(
-                Suppression.store_id == store.id, Suppression.address.in_(everyone)
+                Suppression.store_id == store.id, among(session, Suppression.address, everyone)
             )
         ):
             facts.suppressed[address].add(kind)
     if emails:
         for address, granted in session.execute(
             select(Consent.address, Consent.granted).where(
-                Consent.store_id == store.id, Consent.address.in_(emails), Consent.channel == "email"
+                Consent.store_id == store.id,
+                among(session, Consent.address, emails),
+                Consent.channel == "email",
             )
         ):
             facts.consent[address] = granted
         for address, product in session.execute(
             select(Review.email, Review.product_external_id).where(
-                Review.store_id == store.id, Review.email.in_(emails)
+                Review.store_id == store.id, among(session, Review.email, emails)
             )
         ):
             facts.reviewed[address or ""].add(product)
@@ -302,13 +307,15 @@ def _read_contacts(
     if customer_ids:
         facts.redacted = set(
             session.scalars(
-                select(Customer.id).where(Customer.id.in_(customer_ids), Customer.redacted_at.is_not(None))
+                select(Customer.id).where(
+                    among(session, Customer.id, customer_ids), Customer.redacted_at.is_not(None)
+                )
             )
         )
     order_ids = sorted(facts.orders)
     for message in session.execute(
         select(Message.order_id, Message.dedupe_key, Message.status, Message.send_at, Message.sent_at).where(
-            Message.store_id == store.id, Message.order_id.in_(order_ids)
+            Message.store_id == store.id, among(session, Message.order_id, order_ids)
         )
     ):
         facts.history[message.order_id][message.dedupe_key] = Past(
@@ -326,7 +333,7 @@ def _read_contacts(
                 Message.sent_at,
             ).where(
                 Message.store_id == store.id,
-                Message.contact.in_(contacts),
+                among(session, Message.contact, contacts),
                 Message.kind != Kind.TRANSACTIONAL.value,
                 Message.status.in_(counted),
             )

@@ -108,6 +108,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("contact", sa.String(length=320), nullable=True))
         batch.add_column(sa.Column("members", sa.Text(), nullable=False, server_default=""))
         batch.create_index("ix_messages_contact", ["store_id", "contact", "status"])
+        batch.drop_index("ix_messages_due")
+        batch.create_index("ix_messages_due", ["status", "send_at", "id"])
     for row in bind.execute(sa.text("SELECT id, reason FROM messages")).all():
         bind.execute(
             sa.text("UPDATE messages SET reason_code = 'legacy', reason_params = :params WHERE id = :id"),
@@ -212,6 +214,8 @@ def downgrade() -> None:
             },
         )
     with op.batch_alter_table("messages") as batch:
+        batch.drop_index("ix_messages_due")
+        batch.create_index("ix_messages_due", ["status", "send_at"])
         batch.drop_index("ix_messages_contact")
         batch.drop_column("members")
         batch.drop_column("contact")

@@ -1,0 +1,83 @@
+"""Re-planning as a store grows: one order, and the whole store, at 500, 10,000 and 100,000 orders.
+
+    python -m bench.replan [--sizes 500 10000 100000] [--backends sqlite postgresql] [--samples 200]
+
+Each store is seeded straight into a fresh migrated database (three orders in ten by repeat buyers,
+most shipped, many delivered), planned once as a whole (the figure "whole store"), then single orders
+chosen at random are re-planned one at a time the way a webhook's worker batch would, timed one by one
+(the figure "one order", median and p95). The ratio of one order's median at each size to the
+smallest size's is the figure to read: planning must not grow with the store. Last line:
+``replan: one order <r>x from <small> to <large> orders, whole store <s> s``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app import clock, create_app, services
+from app.journeys import apply as journey_apply
+from app.journeys import reconcile
+from app.models import Message, Order, Store
+from bench import common
+
+
+def _run(backend: str, size: int, samples: int) -> tuple[float, float, float, int]:
+    """(whole store seconds, one order median ms, p95 ms, messages planned)."""
+    with common.database(backend) as url:
+        app = create_app(common.settings(url))
+        db = services(app).db
+        clock.freeze(common.NOW)
+        store_id = common.store(db)
+        common.seed(db, store_id, size, now=common.NOW)
+        began = time.perf_counter()
+        with db.session() as session:
+            store = session.get(Store, store_id)
+            journey_apply.replan_all(session, store, common.NOW - timedelta(days=45))
+        whole = time.perf_counter() - began
+        with db.session() as session:
+            planned = session.query(Message).count()
+            ids = list(session.scalars(select(Order.id).where(Order.store_id == store_id)))
+        rng = random.Random(3)  # noqa: S311 - sampling
+        timings = []
+        for order_id in rng.sample(ids, min(samples, len(ids))):
+            started = time.perf_counter()
+            with db.session() as session:
+                store = session.get(Store, store_id)
+                order = session.get(Order, order_id)
+                reconcile.refresh_related(session, store, [order])
+            timings.append((time.perf_counter() - started) * 1000)
+        db.dispose()
+        clock.reset()
+        timings.sort()
+        return whole, statistics.median(timings), timings[int(len(timings) * 0.95) - 1], planned
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 10_000, 100_000])
+    parser.add_argument("--backends", nargs="+", default=list(common.BACKENDS))
+    parser.add_argument("--samples", type=int, default=200)
+    args = parser.parse_args()
+    results = {}
+    for backend in args.backends:
+        for size in args.sizes:
+            results[(backend, size)] = _run(backend, size, args.samples)
+            whole, median, p95, planned = results[(backend, size)]
+            print(
+                f"{backend:<10} {size:>7} orders: whole store {whole:7.1f} s ({size / whole:6.0f} orders/s, "
+                f"{planned} messages); one order median {median:6.1f} ms, p95 {p95:6.1f} ms"
+            )
+    small, large = min(args.sizes), max(args.sizes)
+    worst = max(results[(b, large)][1] / results[(b, small)][1] for b in args.backends)
+    slowest = max(results[(b, large)][0] for b in args.backends)
+    print(f"replan: one order {worst:.2f}x from {small} to {large} orders, whole store {slowest:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
