@@ -7,6 +7,7 @@ writes takes the write lock up front instead of failing with ``database is locke
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -106,21 +107,26 @@ def insert_ignore(session: Session, model: type[Base], values: dict[str, Any]) -
     """INSERT a row unless a unique constraint already holds one like it; True when inserted.
 
     Uses each dialect's ON CONFLICT DO NOTHING, so concurrent writers never see an IntegrityError
-    and the transaction stays usable.
+    and the transaction stays usable. The statement is built once per table and set of columns and
+    given the values at execution, so SQLAlchemy compiles it once (it runs for every row ingested).
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
     table = model.__table__
     # ORM-level defaults (timestamps) do not run for Core inserts; fill them in here.
     for column in table.columns:
         if column.key not in values and column.default is not None and column.default.is_callable:
             values = {**values, column.key: column.default.arg(None)}
+    statement = _insert_ignoring(session.get_bind().dialect.name, table, tuple(sorted(values)))
     # RETURNING rather than rowcount: psycopg reports -1 for some single-row inserts.
-    statement = insert(table).values(**values).on_conflict_do_nothing().returning(*table.primary_key.columns)
-    return session.execute(statement).first() is not None
+    return session.execute(statement, values).first() is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _insert_ignoring(dialect: str, table: Any, columns: tuple[str, ...]) -> Any:
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
 
 
 def among(session: Session, column: Any, values: Any) -> Any:

@@ -17,16 +17,19 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from app import clock, ingest
-from app.db import Database, insert_ignore
+from app.db import Database
 from app.models import InboxEntry, InboxStatus, Store
-from connectors.base import Connector, Delivery, PayloadError
+from connectors.base import Connector, Delivery, PayloadError, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -37,28 +40,27 @@ BATCH = 200
 
 
 def accept(db: Database, store_id: int, delivery: Delivery) -> int | None:
-    """Store a verified delivery; its inbox id, or None if this delivery id was already stored."""
-    with db.session() as session:
-        inserted = insert_ignore(
-            session,
-            InboxEntry,
-            {
-                "store_id": store_id,
-                "topic": delivery.topic,
-                "delivery_id": delivery.delivery_id,
-                "body": delivery.body,
-                "triggered_at": delivery.triggered_at,
-                "status": InboxStatus.PENDING.value,
-                "attempts": 0,
-            },
-        )
-        if not inserted:
-            return None
-        return session.scalars(
-            select(InboxEntry.id).where(
-                InboxEntry.store_id == store_id, InboxEntry.delivery_id == delivery.delivery_id
-            )
-        ).one()
+    """Store a verified delivery; its inbox id, or None if this delivery id was already stored. One
+    statement on a connection of its own: this is all a webhook request writes."""
+    values = {
+        "store_id": store_id,
+        "topic": delivery.topic,
+        "delivery_id": delivery.delivery_id,
+        "body": delivery.body,
+        "triggered_at": delivery.triggered_at,
+        "status": InboxStatus.PENDING.value,
+        "attempts": 0,
+        "received_at": clock.now(),
+        "next_attempt_at": clock.now(),
+    }
+    with db.engine.begin() as connection:
+        return connection.execute(_accepting(db.dialect), values).scalar()
+
+
+def _accepting(dialect: str) -> Any:
+    table = InboxEntry.__table__
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).on_conflict_do_nothing().returning(table.c.id)
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,12 @@ def pending(db: Database, store_id: int) -> int:
         )
 
 
+def pending_all(db: Database) -> int:
+    """How many deliveries of any store wait to be applied."""
+    with db.session() as session:
+        return int(session.scalar(select(func.count()).where(InboxEntry.status == InboxStatus.PENDING)) or 0)
+
+
 def _due(session: Session, limit: int, *, lock: bool = True) -> list[InboxEntry]:
     query = (
         select(InboxEntry)
@@ -133,46 +141,91 @@ def _due(session: Session, limit: int, *, lock: bool = True) -> list[InboxEntry]
 
 
 def _batch(session: Session, connectors: dict[str, Connector], entries: list[InboxEntry]) -> Processed:
-    done = waiting = rejected = 0
+    """Apply ``entries``: each store's deliveries together when they all apply (the fast path, a few
+    statements for the lot), else one at a time, each in a savepoint of its own, so one that waits or
+    is rejected never holds up the others."""
     now = clock.now()
     stores: dict[int, Store] = {}
-    results: dict[int, list[ingest.IngestResult]] = defaultdict(list)
+    translated: dict[int, list[tuple[InboxEntry, list[Snapshot]]]] = defaultdict(list)
+    rejected = 0
     for entry in entries:
         store = stores.get(entry.store_id) or session.get(Store, entry.store_id)
         assert store is not None  # noqa: S101 - foreign key
         stores[store.id] = store
-        connector = connectors[store.platform]
-        delivery = Delivery(entry.topic, entry.delivery_id, bytes(entry.body), entry.triggered_at)
         entry.attempts += 1
+        delivery = Delivery(entry.topic, entry.delivery_id, bytes(entry.body), entry.triggered_at)
         try:
-            with session.begin_nested():
-                applied = [
-                    ingest.apply(session, store, snapshot) for snapshot in connector.translate(delivery)
-                ]
-        except ingest.OrderNotYetKnown as exc:
-            log.info("inbox entry %s waits: %s", entry.id, exc)
-            _retry_later(entry, str(exc))
-            waiting += 1
-            continue
-        except OperationalError:
-            raise  # the database itself: the whole batch is tried again
-        except Exception as exc:  # noqa: BLE001 - its shape, or a value the database refuses
-            if isinstance(exc, PayloadError | DBAPIError):
-                log.warning("inbox entry %s rejected: %s", entry.id, exc)
-            else:
-                log.exception("inbox entry %s rejected", entry.id)
-            entry.status = InboxStatus.REJECTED
-            entry.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            entry.processed_at = now
-            rejected += 1
-            continue
-        results[store.id].extend(applied)
-        entry.status = InboxStatus.PROCESSED
-        entry.processed_at = now
-        done += 1
-    for store_id, touched in results.items():
-        ingest.replan(session, stores[store_id], touched)
+            translated[store.id].append((entry, connectors[store.platform].translate(delivery)))
+        except Exception as exc:  # noqa: BLE001 - its shape: it can never be applied
+            rejected += _reject(entry, exc, now)
+    done = waiting = 0
+    for store_id, batch in translated.items():
+        store = stores[store_id]
+        results = _together(session, store, batch)
+        if results is None:
+            results = []
+            for entry, snapshots in batch:
+                outcome = _alone(session, store, entry, snapshots, now)
+                if isinstance(outcome, list):
+                    results.extend(outcome)
+                    done += 1
+                elif outcome == "waiting":
+                    waiting += 1
+                else:
+                    rejected += 1
+        else:
+            for entry, _ in batch:
+                entry.status, entry.processed_at = InboxStatus.PROCESSED, now
+            done += len(batch)
+        ingest.replan(session, store, results)
     return Processed(done, waiting, rejected)
+
+
+def _together(
+    session: Session, store: Store, batch: list[tuple[InboxEntry, list[Snapshot]]]
+) -> list[ingest.IngestResult] | None:
+    """Every snapshot of the store's deliveries in one go; None (and nothing written) when one of them
+    cannot be applied now, for the caller to find which, one at a time."""
+    try:
+        with session.begin_nested():
+            return ingest.apply_many(
+                session, store, [snapshot for _, snapshots in batch for snapshot in snapshots]
+            )
+    except OperationalError:
+        raise  # the database itself: the whole batch is tried again
+    except Exception:  # noqa: BLE001 - found and dealt with one delivery at a time
+        return None
+
+
+def _alone(
+    session: Session, store: Store, entry: InboxEntry, snapshots: list[Snapshot], now: datetime
+) -> list[ingest.IngestResult] | str:
+    try:
+        with session.begin_nested():
+            applied = ingest.apply_many(session, store, snapshots)
+    except ingest.OrderNotYetKnown as exc:
+        log.info("inbox entry %s waits: %s", entry.id, exc)
+        _retry_later(entry, str(exc))
+        return "waiting"
+    except OperationalError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a value the database refuses, or a case nobody foresaw
+        _reject(entry, exc, now)
+        return "rejected"
+    entry.status, entry.processed_at = InboxStatus.PROCESSED, now
+    return applied
+
+
+def _reject(entry: InboxEntry, exc: Exception, now: datetime) -> int:
+    """Kept once, with the reason, for the operator; never retried."""
+    if isinstance(exc, PayloadError | DBAPIError):
+        log.warning("inbox entry %s rejected: %s", entry.id, exc)
+    else:
+        log.exception("inbox entry %s rejected", entry.id)
+    entry.status = InboxStatus.REJECTED
+    entry.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    entry.processed_at = now
+    return 1
 
 
 def _retry_later(entry: InboxEntry, error: str) -> None:

@@ -8,7 +8,6 @@ every connector maps its platform's words onto them.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -16,6 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
+
+import orjson
 
 from connectors import fields
 
@@ -110,13 +111,13 @@ def malformed(what: str) -> Iterator[None]:
 
 
 def json_object(body: bytes) -> dict[str, Any]:
-    """A webhook body that must be one JSON object; PayloadError (answered 400) otherwise."""
+    """A webhook body that must be one JSON object; PayloadError (answered 400) otherwise. Parsed with
+    orjson: every webhook is read at the door and again by the worker, and orjson reads a store's
+    order several times faster than the standard library (and refuses nesting past 1024 levels)."""
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
         raise PayloadError(f"body is not valid JSON: {exc}") from exc
-    except RecursionError as exc:  # nested thousands deep: no store sends that
-        raise PayloadError("body is nested too deeply") from exc
     if not isinstance(payload, dict):
         raise PayloadError("body must be a JSON object")
     return payload

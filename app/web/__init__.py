@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Request, Response, current_app, jsonify, render_template, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app import Services
 
 log = logging.getLogger(__name__)
+WEBHOOKS = "/webhooks/"  # where stores deliver: no cookie, no session, no rate limit
 
 
 def current_services() -> Services:
@@ -42,15 +44,26 @@ def init_app(app: Flask) -> None:
     # themselves, so webhooks and store callbacks, which have no session, are never caught by it.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     CSRFProtect(app)
+    app.session_interface = _Sessions()
     limits.init_app(app, app.extensions["aftercare"].settings)
     headers.init_app(app, app.extensions["aftercare"].settings)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
+class _Sessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, but none for a store's delivery: it carries no cookie, and
+    opening and saving a session is a fair part of answering one."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if request.path.startswith(WEBHOOKS):
+            return None  # Flask then uses a null session that is never saved
+        return super().open_session(app, request)
+
+
 def _wants_json() -> bool:
     return (
-        request.path.startswith("/webhooks/")
+        request.path.startswith(WEBHOOKS)
         or "/api/" in request.path
         or request.accept_mimetypes.best == "application/json"
     )

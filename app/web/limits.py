@@ -17,7 +17,7 @@ TOO_MANY = "Too many attempts from your address. Wait a few minutes, then try ag
 
 
 def init_app(app: Flask, settings: Settings) -> Limiter:
-    from app.web import connect
+    from app.web import connect, webhooks
     from app.web.admin import signin
 
     if settings.proxy_hops:
@@ -32,4 +32,7 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
     )
     for blueprint in (*connect.BLUEPRINTS, signin.bp):
         limiter.limit(settings.connect_rate_limit, methods=["POST"], error_message=TOO_MANY)(blueprint)
+    # Signed deliveries from the stores: every one is verified before it is stored, a busy store sends
+    # hundreds a second, and the limiter's bookkeeping would be a large part of their cost.
+    limiter.request_filter(webhooks.is_delivery)
     return limiter

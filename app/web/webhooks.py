@@ -12,13 +12,17 @@ Only then is the delivery stored in the inbox (invariant 5) and answered: the wo
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 
+from cachetools import TTLCache
 from flask import Blueprint, abort, request
 from sqlalchemy import select
 
 from app import inbox
+from app.db import Database
 from app.models import Store
-from app.web import current_services
+from app.web import WEBHOOKS, current_services
 from connectors.base import (
     Connector,
     DataRequest,
@@ -33,6 +37,11 @@ from connectors.base import (
 
 bp = Blueprint("webhooks", __name__)
 log = logging.getLogger(__name__)
+
+
+def is_delivery() -> bool:
+    """Whether this request is a store's delivery: no cookie, no session, no rate limit."""
+    return request.path.startswith(WEBHOOKS)
 
 
 @bp.post("/webhooks/<platform>")
@@ -54,11 +63,7 @@ def receive(platform: str) -> tuple[dict[str, object], int]:
     app_wide = not connector.per_store_secret
     if app_wide:  # one secret for every store: a forged delivery is refused before we look anything up
         delivery = _verified(connector, webhook, None)
-    with services.db.session() as session:
-        store = session.scalars(
-            select(Store).where(Store.platform == platform, Store.external_id == store_ref)
-        ).first()
-        store_id, secret = (store.id, store.webhook_secret) if store is not None else (None, None)
+    store_id, secret = _store(services.db, platform, store_ref)
     if store_id is None:
         if app_wide and _only_about_privacy(connector.translate(delivery)):
             return {"ok": True, "nothing_held": True}, 200  # a store that never finished installing
@@ -70,6 +75,35 @@ def receive(platform: str) -> tuple[dict[str, object], int]:
     if entry_id is None:
         return {"ok": True, "duplicate": True}, 200
     return {"ok": True, "queued": entry_id}, 200
+
+
+# Which store a delivery is for, kept a little while: a busy store sends many a second, and its id and
+# secret do not change between them (a reconnect keeps the secret; a new store is never cached as
+# missing, so its first delivery is not refused for long).
+# One cache per database (an app, in tests a test), so no answer outlives the rows it came from.
+_STORES: weakref.WeakKeyDictionary[Database, TTLCache[tuple[str, str], tuple[int, str | None]]] = (
+    weakref.WeakKeyDictionary()
+)
+_STORES_LOCK = threading.Lock()
+
+
+def _store(db: Database, platform: str, external_id: str) -> tuple[int | None, str | None]:
+    key = (platform, external_id)
+    with _STORES_LOCK:
+        cache = _STORES.setdefault(db, TTLCache(maxsize=10_000, ttl=30))
+        found = cache.get(key)
+    if found is not None:
+        return found
+    with db.session() as session:
+        store = session.scalars(
+            select(Store).where(Store.platform == platform, Store.external_id == external_id)
+        ).first()
+        if store is None:
+            return None, None
+        found = (store.id, store.webhook_secret)
+    with _STORES_LOCK:
+        cache[key] = found
+    return found
 
 
 def _verified(connector: Connector, webhook: WebhookRequest, secret: str | None) -> Delivery:
