@@ -89,6 +89,17 @@ class PostgresDatabase:
         self.connection.close()
 
 
+def _create_database(admin: psycopg.Connection, name: str) -> str:
+    """A new, migrated database on the test server; returns its URL. A test database need not
+    survive a power cut, so its commits do not wait for the WAL to reach the disk (6.6 ms a commit
+    here, 0.4 ms without): locking and visibility are PostgreSQL's as ever."""
+    admin.execute(f'CREATE DATABASE "{name}"')
+    admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    upgrade(url)
+    return url
+
+
 def _connect_admin() -> psycopg.Connection:
     try:
         return psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=10)
@@ -115,12 +126,9 @@ def postgres_database() -> Iterator[PostgresDatabase]:
     share one."""
     name = f"aftercare_test_{WORKER}_{uuid.uuid4().hex[:8]}"
     admin = _connect_admin()
-    admin.execute(f'CREATE DATABASE "{name}"')
     database: PostgresDatabase | None = None
     try:
-        url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
-        upgrade(url)
-        database = PostgresDatabase(url)
+        database = PostgresDatabase(_create_database(admin, name))
         yield database
     finally:
         if database is not None:
@@ -145,11 +153,8 @@ def fresh_postgres() -> Iterator[str]:
         pytest.skip("AFTERCARE_TEST_BACKENDS leaves out PostgreSQL")
     name = f"aftercare_one_{uuid.uuid4().hex[:10]}"
     with _connect_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            url = POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
-            upgrade(url)
-            yield url
+            yield _create_database(admin, name)
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
