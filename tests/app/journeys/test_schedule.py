@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app import clock
@@ -342,6 +343,7 @@ def explained(aftercare, store) -> dict:
         return {entry.step: entry for entry in explain(session, session.get(Store, store.id), order)}
 
 
+@pytest.mark.slow
 def test_a_customer_with_many_orders_has_the_nearest_replanned_at_once_and_the_rest_by_the_replan_job(
     aftercare,
 ):

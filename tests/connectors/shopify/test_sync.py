@@ -74,6 +74,7 @@ def test_a_refused_token_is_an_auth_error(shopify):
         client.execute(queries.PRODUCTS, {"first": 1})
 
 
+@pytest.mark.slow
 def test_a_bulk_backfill_of_20000_orders_finishes_and_every_order_arrives_whole(shopify):
     shopify.add_orders(20_000, NOW - timedelta(days=40), step=timedelta(minutes=2))
     shopify.restore_rate = 50.0  # Shopify's standard rate: the backfill must not need more
