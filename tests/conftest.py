@@ -1,6 +1,8 @@
 """Fixtures: every database test runs against SQLite and PostgreSQL (APScheduler's habit of one
-suite over every backend). PostgreSQL gets a fresh database per test session on the server named by
-AFTERCARE_TEST_POSTGRES_URL; AFTERCARE_TEST_BACKENDS=sqlite narrows a local run to SQLite."""
+suite over every backend), unless marked ``any_database``. Each pytest-xdist worker makes its own
+databases once: a migrated SQLite file copied for each test, and a PostgreSQL database on the server
+named by AFTERCARE_TEST_POSTGRES_URL emptied before each test. AFTERCARE_TEST_BACKENDS=sqlite narrows
+a local run to SQLite."""
 
 from __future__ import annotations
 
