@@ -40,8 +40,8 @@ SECRET_KEY = "test-secret-key-" + "x" * 32
 
 # The one database of a test marked ``any_database``: SQLite, the cheaper, unless narrowed away.
 ANY_DATABASE = "sqlite" if "sqlite" in BACKENDS else BACKENDS[0]
-# Started first, longest first: pytest-xdist hands tests out in this order, so the month's minutes
-# overlap the rest of the suite instead of trailing it.
+# Started first: pytest-xdist hands tests out in collection order, so the month's minutes overlap the
+# rest of the suite instead of trailing it. ``slow`` tests go longest first by their ``seconds``.
 LONGEST_FIRST = ("slow", "processes", "browser")
 
 
@@ -61,10 +61,14 @@ def pytest_itemcollected(item: pytest.Item) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    def rank(item: pytest.Item) -> int:
-        marks = {mark.name for mark in item.iter_markers()}
-        return next((n for n, name in enumerate(LONGEST_FIRST) if name in marks), len(LONGEST_FIRST))
+    def rank(item: pytest.Item) -> tuple[int, float]:
+        marks = {mark.name: mark for mark in item.iter_markers()}
+        kind = next((n for n, name in enumerate(LONGEST_FIRST) if name in marks), len(LONGEST_FIRST))
+        seconds = marks["slow"].kwargs.get("seconds", 60) if "slow" in marks else 0
+        return kind, -seconds
 
+    # Each worker holds the test after the one it runs, so the two longest must be first, one per worker:
+    # a long test queued behind another waits for the whole of it.
     items.sort(key=rank)  # stable: otherwise as pytest ordered them
 
 
