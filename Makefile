@@ -8,7 +8,13 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test lint lock bench clean
+# pytest-xdist workers, each with its own databases. Tests wait on loopback servers, PostgreSQL and
+# worker processes much of the time, so one worker more than the machine's 2 cores keeps both busy;
+# loadgroup hands tests out one by one, longest first (see tests/conftest.py).
+TEST_WORKERS ?= 3
+PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
+
+.PHONY: run test check lint lock bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +34,17 @@ run: $(STAMP) config.toml
 	$(BIN)/flask --app app demo-setup
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho --procfile Procfile.dev start
 
+# Everything, on both databases, the 25 slowest named so a slow test is seen when it lands.
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest $(PARALLEL) --durations=25
+
+# The edit loop: SQLite only, without the browser, the month and the worker processes.
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	AFTERCARE_TEST_BACKENDS=sqlite $(BIN)/pytest $(PARALLEL) -m "not slow and not processes and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

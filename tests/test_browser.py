@@ -107,6 +107,7 @@ def test_another_stores_session_cannot_read_this_stores_orders(merchant, afterca
         stranger.close()
 
 
+@pytest.mark.any_database  # layout of pages the other tests here drive on each database
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_screenshots_of_every_page(merchant, live_server, lang):
     page, _ = merchant

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import select
 
 from app import clock, ingest, timeline
@@ -38,6 +39,7 @@ from connectors.base import (
 from scheduler.dispatch import Dispatcher
 from tests.helpers import make_store
 
+pytestmark = pytest.mark.slow(seconds=900)  # 2,000 orders: the planner's 0.4 s an order
 ORDERS = int(os.environ.get("AFTERCARE_TEST_MONTH_ORDERS", "2000"))
 START = datetime(2026, 10, 20, tzinfo=UTC)
 ORDER_DAYS = 30

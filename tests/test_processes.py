@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from sqlalchemy import text
 
 from app import clock, create_app, services
@@ -17,6 +18,7 @@ from tests.conftest import ENCRYPTION_KEY, SECRET_KEY, settings_for
 from tests.helpers import count, ingest_order, make_store, order_snapshot
 
 
+@pytest.mark.processes
 def test_worker_process_sends_due_mail_and_stops_on_sigterm(aftercare, smtp, database_url, tmp_path):
     store = make_store(aftercare, smtp_port=smtp.port)
     ingest_order(aftercare, store, order_snapshot("77", first_name="Nasrin", placed_at=clock.now()))

@@ -70,7 +70,9 @@ class SmtpSink:
         self.holding = threading.Event()
         self.released = threading.Event()
         self.running = False
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        # aiosmtpd gives up after 5 s if its thread has not answered yet, which a busy machine can miss;
+        # the wait ends as soon as the server answers, so a long limit costs nothing.
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port, ready_timeout=60)
 
     def start(self) -> SmtpSink:
         self.controller.start()

@@ -7,6 +7,7 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select, update
 
 from app import clock, ingest
@@ -222,6 +223,7 @@ def test_retry_delay_grows_and_is_capped():
     assert all(delay <= 5400 for delay in delays)
 
 
+@pytest.mark.slow
 def test_two_workers_send_every_due_message_exactly_once(aftercare, smtp, backend):
     """Two dispatch workers racing over 1,000 due messages (200 on SQLite): each is sent exactly once."""
     total = 1000 if backend[0] == "postgresql" else 200

@@ -9,6 +9,7 @@ import sys
 import time
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from app import create_app, ingest, services
@@ -16,6 +17,7 @@ from app.models import Message, Store
 from tests.conftest import ENCRYPTION_KEY, SECRET_KEY, settings_for
 from tests.helpers import make_store, order_snapshot
 
+pytestmark = pytest.mark.processes
 DUE = 400
 LEASE_SECONDS = 10
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app import clock
@@ -345,6 +346,7 @@ def explained(aftercare, store) -> dict:
         return {entry.step: entry for entry in explain(session, session.get(Store, store.id), order)}
 
 
+@pytest.mark.slow
 def test_a_customer_with_many_orders_has_all_their_recent_orders_replanned_at_once(aftercare):
     """A new order re-plans every recent order of the same person in one set-based pass (the worker
     does it, not the webhook request), so a setting or a new order reaches all of them at once."""

@@ -84,6 +84,7 @@ def test_a_refused_token_is_an_auth_error(shopify):
         client.execute(queries.PRODUCTS, {"first": 1})
 
 
+@pytest.mark.slow
 def test_a_bulk_backfill_of_5000_orders_finishes_and_every_order_arrives_whole(shopify):
     """5,000 orders would be 1,000 pages of the paged query; the bulk operation takes a handful of
     queries. (The fake runs the bulk query for real on the schema, which costs most of this test.)"""

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from app import Services, create_app, services
 from app.models import Store
 from connectors.woocommerce.client import Credentials
 from tests.conftest import settings_for
+from tests.fakes.serve import serving
 from tests.fakes.smtp import free_port
 from tests.fakes.woocommerce import FakeWooCommerce, Key
 from tests.helpers import make_store
@@ -34,12 +33,8 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
 
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", app.config["TEST_PORT"], app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(app, app.config["TEST_PORT"]) as url:
+        yield url
 
 
 @pytest.fixture
