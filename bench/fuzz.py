@@ -24,6 +24,7 @@ import collections
 import http.client
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -188,8 +189,10 @@ def main() -> None:
     found = tracebacks(log)
     print(f"database: {args.database}, environment: {args.environment}, logs: {folder}")
     print("answers: " + ", ".join(f"{status}: {n}" for status, n in sorted(statuses.items())))
-    for call, status in failing[:SHOWN]:
-        print(f"  {status} <- {call}")
+    for said, times in collections.Counter(said for _, said in failing).items():
+        print(f"  {times} x {said}")
+    for call, said in failing[:SHOWN]:
+        print(f"  {said[:3]} <- {str(call)[:300]}")
     print(
         f"gunicorn log: {len(found)} tracebacks"
         + "".join(f"\n  {line}" for line in collections.Counter(found))
@@ -212,7 +215,7 @@ def _fire(
 ) -> tuple[dict[int, int], list[Any]]:
     sender = HttpSender("127.0.0.1", port, world, services(app).settings)
     statuses: collections.Counter[int] = collections.Counter()
-    failing: list[tuple[Call, int]] = []
+    failing: list[tuple[Call, str]] = []
 
     @hypothesis_seed(seed_value)
     @settings(
@@ -227,7 +230,10 @@ def _fire(
         answer = sender.send(call)
         statuses[answer.status] += 1
         if answer.status >= 500:
-            failing.append((call, answer.status))
+            said = re.search(rb"<p>([^<]{1,200})</p>|\"message\": ?\"([^\"]{1,200})", answer.body)
+            failing.append(
+                (call, f"{answer.status} {(said.group(1) or said.group(2)).decode() if said else ''}")
+            )
         if sum(statuses.values()) % 100 == 0:
             inbox.drain(services(app).db, services(app).connectors)
 
