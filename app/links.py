@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from app import signing
 from app.config import Settings
+from app.models import is_id
 
 CHECK_IN = "check-in"
 CHECK_IN_MAX_AGE_SECONDS = 60 * 24 * 3600
@@ -31,7 +32,7 @@ class Links:
 
     def read_check_in(self, token: str) -> tuple[int, int]:
         data = signing.loads(self.settings.secret_key, CHECK_IN, token, CHECK_IN_MAX_AGE_SECONDS)
-        if not (isinstance(data, list) and len(data) == 2 and all(isinstance(part, int) for part in data)):
+        if not (isinstance(data, list) and len(data) == 2 and all(is_id(part) for part in data)):
             raise signing.TokenInvalid("this link is not valid")
         return data[0], data[1]
 
@@ -78,13 +79,14 @@ class Links:
         return self._url(f"/s/{code}")
 
     def _ids_and_text(self, purpose: str, token: str, max_age: int) -> tuple[int, int, str]:
-        """A token holding ``[int, int, str]`` for ``purpose``; TokenInvalid for anything else."""
+        """A token holding ``[id, id, str]`` for ``purpose``; TokenInvalid for anything else (an id
+        out of the columns' range too: we never signed one, and PostgreSQL would refuse it)."""
         data = signing.loads(self.settings.secret_key, purpose, token, max_age)
         if not (
             isinstance(data, list)
             and len(data) == 3
-            and isinstance(data[0], int)
-            and isinstance(data[1], int)
+            and is_id(data[0])
+            and is_id(data[1])
             and isinstance(data[2], str)
         ):
             raise signing.TokenInvalid("this link is not valid")

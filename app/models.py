@@ -30,6 +30,14 @@ from app.db import Base, UTCDateTime
 from app.journeys.reasons import Reason
 
 MONEY = Numeric(12, 2)
+# Every id column is an INTEGER: what PostgreSQL's holds (SQLite's are wider). An id from outside
+# (a path, a signed link) beyond it names no row, and PostgreSQL would refuse to compare it.
+ID_MAX = 2**31 - 1
+
+
+def is_id(value: object) -> bool:
+    """Whether ``value`` could be a row's id: an int (not a bool) from 1 to ``ID_MAX``."""
+    return type(value) is int and 0 < value <= ID_MAX
 
 
 class StoreStatus(StrEnum):

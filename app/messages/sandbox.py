@@ -55,7 +55,7 @@ ATTRIBUTES = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)  # not frozen: raising sets __traceback__, and a context manager's exit sets it again
 class TemplateProblem(Exception):
     """Why a merchant's template cannot be used: which field, which line, in a sentence."""
 

@@ -21,12 +21,13 @@ def current_services() -> Services:
 
 
 def init_app(app: Flask) -> None:
-    from app.web import connect, headers, health, limits, webhooks
+    from app.web import connect, headers, health, inputs, limits, webhooks
     from app.web.admin import pages, signin, suppressions_api, templates_api
     from app.web.admin import routes as admin
     from app.web.public import click, opened, unsubscribe
     from app.web.public import routes as public
 
+    inputs.init_app(app)  # first: its converter and its check apply to every route
     app.register_blueprint(health.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(admin.bp)

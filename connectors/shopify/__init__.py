@@ -37,6 +37,7 @@ PRODUCTS_PAGE = 50
 
 PLATFORM = "shopify"
 EMBEDDED_HINTS = ("id_token", "embedded", "host", "shop")
+RETRY_HEADER = "X-Shopify-Retry-Invalid-Session-Request"  # App Bridge retries with a fresh token
 
 
 class ShopifyConnector:
@@ -83,11 +84,19 @@ class ShopifyConnector:
         """The App Bridge ID token checked by ``verify_app_home_req``; a stale or forged one gets
         shopifyapp's answer: a 401 with ``X-Shopify-Retry-Invalid-Session-Request`` that App Bridge
         retries with a fresh token, or the patch page for a page load."""
-        result = verify_app_home_req(_library_request(request), self.app_config, patch_url)
+        try:
+            result = verify_app_home_req(_library_request(request), self.app_config, patch_url)
+        except (AttributeError, TypeError, ValueError):  # shopifyapp reads the claims unchecked: a
+            # signed token whose dest is no URL (a number, "http://[") is refused like a forged one
+            return EmbeddedCheck(shop=None, answer=HttpAnswer(401, {RETRY_HEADER: "1"}, "Unauthorized"))
         answer = _answer(result.response)
         if not result.ok:
             return EmbeddedCheck(shop=None, answer=answer)
         shop = f"{result.shop}.myshopify.com"
+        if not webhooks.SHOP_DOMAIN.fullmatch(shop):  # signed, but no shop is called that (a label over 63)
+            return EmbeddedCheck(
+                shop=None, answer=HttpAnswer(400, {}, "This is not a Shopify shop's address.")
+            )
         query = {"shop": shop, "embedded": "1"}
         if args.get("host"):
             query["host"] = args["host"]

@@ -12,7 +12,6 @@ Every check answers with a sentence a merchant can act on (``ConnectProblem``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ from urllib.parse import urlencode
 import requests
 
 from connectors import netguard
-from connectors.base import AuthError, ConnectorError, PayloadError, PermissionRefused
+from connectors.base import AuthError, ConnectorError, PayloadError, PermissionRefused, json_object
 from connectors.woocommerce.client import (
     API_VERSION,
     READ_ONLY_REASON,
@@ -81,8 +80,8 @@ def authorize_url(site_url: str, *, app_name: str, user_id: str, return_url: str
 
 def parse_grant(body: bytes) -> KeyGrant:
     """The callback's JSON body; PayloadError when it is not what WooCommerce sends."""
+    data = json_object(body)  # not JSON, or nested thousands deep: PayloadError
     try:
-        data = json.loads(body)
         grant = KeyGrant(
             key_id=int(data["key_id"]),
             user_id=str(data["user_id"]),

@@ -25,7 +25,7 @@ from wtforms.validators import ValidationError
 from app import clock, signing
 from app.config import Settings
 from app.db import insert_ignore
-from app.models import AdminSession, SignInLinkUse, Store
+from app.models import AdminSession, SignInLinkUse, Store, is_id
 
 PURPOSE = "admin-login"
 SESSION_KEY = "session_key"
@@ -51,7 +51,7 @@ def use_link(db: Session, settings: Settings, token: str) -> int:
     except signing.TokenInvalid as exc:
         expired = "expired" in str(exc)
         raise LinkInvalid(f"this sign-in link {'has expired' if expired else 'is not valid'}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("store"), int) or not data.get("once"):
+    if not isinstance(data, dict) or not is_id(data.get("store")) or not data.get("once"):
         raise LinkInvalid("this sign-in link is not valid")
     store_id = data["store"]
     if db.get(Store, store_id) is None:
@@ -94,7 +94,7 @@ def start_session(db: Session, store_id: int) -> None:
 def session_store_id(db: Session) -> int | None:
     """The store whose live session this browser's cookie holds, or None (a stale cookie is cleared)."""
     store_id, key = session.get("store_id"), session.get(SESSION_KEY)
-    if not isinstance(store_id, int) or not isinstance(key, str):
+    if not is_id(store_id) or not isinstance(key, str):
         return None
     live = db.scalar(
         select(AdminSession.id).where(

@@ -355,7 +355,11 @@ def send_test(step: str, locale: str) -> Response:
         context = samples.recent_context(db, store, step, locale, links) or samples.sample_context(
             store, step, locale, links
         )
-        rendered = render(step, locale, context, custom.load(db, store.id, step, locale))
+        try:  # checked when saved, but a newer order may hold what the wording cannot take
+            rendered = render(step, locale, context, custom.load(db, store.id, step, locale))
+        except TemplateProblem as problem:
+            said = t("The test could not be sent: {reason}").format(reason=problem)
+            return _done(said, "pages.template_editor", "error", **target)
         outgoing = Outgoing(
             message_id=f"<aftercare.test.{store.id}.{step}.{clock.now().timestamp():.0f}@aftercare.invalid>",
             to_address=to,

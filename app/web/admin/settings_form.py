@@ -22,6 +22,7 @@ from app.journeys.config import CHANNELS, JourneyConfig
 from app.journeys.steps import STEPS, Anchor
 from app.messages.localise import e164
 from app.messages.render import LOCALES
+from app.models import Store
 from channels.webhook import address_problem
 from connectors import netguard
 
@@ -30,6 +31,7 @@ CHOICES = 3  # channels a step may list in order of preference
 SECRETS = ("smtp_password", "twilio_auth_token", "hook_secret")
 TIMEZONES = frozenset(available_timezones())
 SECURITY = ("starttls", "tls", "none")
+WEEKDAYS = tuple("0123456")  # the boxes' values, Monday to Sunday ("" and "0123" are in the string)
 
 
 @dataclass
@@ -68,7 +70,7 @@ def parse(form: MultiDict[str, str], *, public_only: bool) -> Parsed:
         if step.anchor is Anchor.SHIPMENT_EVENT:
             row.pop("anchor", None)
         journey["steps"][name] = row
-    journey["quiet_days"] = [int(day) for day in form.getlist("quiet_days") if day in "0123456"]
+    journey["quiet_days"] = [int(day) for day in form.getlist("quiet_days") if day in WEEKDAYS]
     for key in ("window_start", "window_end"):
         value = form.get(key, "")
         try:
@@ -132,6 +134,9 @@ def _store_fields(form: MultiDict[str, str], parsed: Parsed, *, public_only: boo
         problem = address_problem(values["hook_url"], public_only=public_only)
         if problem:
             errors["hook_url"] = _sentence(problem)
+    for key, value in values.items():  # last: whatever else is wrong, the column must hold it
+        if len(value) > LENGTHS.get(key, len(value)):
+            errors[key] = f"At most {LENGTHS[key]} characters."
     store: dict[str, Any] = {key: value or None for key, value in values.items()}
     store["default_locale"] = values["default_locale"]
     store["timezone"] = values["timezone"]
@@ -165,3 +170,9 @@ STORE_FIELDS = (
     "hook_url",
 )
 CHANNEL_CHOICES = CHANNELS
+# What each store column holds, from the model: a longer value is the merchant's to shorten, not a 500.
+LENGTHS: dict[str, int] = {
+    column.key: column.type.length
+    for column in Store.__table__.columns
+    if column.key in STORE_FIELDS and getattr(column.type, "length", None)
+}

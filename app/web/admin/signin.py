@@ -43,7 +43,7 @@ def form() -> str:
 
 
 @bp.post("")
-def send_link() -> str:
+def send_link() -> str | tuple[str, int]:
     try:
         validate_csrf(request.form.get("csrf_token", ""))
     except (ValidationError, CSRFError):
@@ -52,7 +52,7 @@ def send_link() -> str:
     try:
         site = site_id(address if "://" in address else f"https://{address}")
     except PayloadError:
-        return render_template("admin/signin.html", done=False, error="Enter your store's address.")
+        return render_template("admin/signin.html", done=False, error="Enter your store's address."), 400
     services = current_services()
     with services.db.session() as db:
         store = db.scalars(

@@ -27,6 +27,7 @@ from connectors import netguard
 from connectors.woocommerce.client import Credentials
 from tests.conftest import SECRET_KEY, settings_for
 from tests.helpers import make_store
+from tests.routes import routes
 
 # Loopback spelled every way a resolver accepts, and the other internal ranges.
 LOOPBACK = ["127.0.0.1", "127.1", "0x7f000001", "2130706433", "0177.0.0.1", "localhost", "[::1]"]
@@ -135,16 +136,6 @@ def fields(address: str, port: int) -> dict[str, Any]:
     }
 
 
-def routes(app: Flask) -> list[tuple[str, str]]:
-    found = []
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static":
-            continue
-        path = rule.build({name: ARGUMENTS.get(name, "1") for name in rule.arguments})[1]
-        found += [(method, path) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
-    return found
-
-
 def sign_in(app: Flask, store: Store) -> Any:
     from app.web.admin.auth import login_token
 
@@ -173,7 +164,7 @@ def test_no_route_connects_to_our_own_network(production, witness, address):
     called = 0
     for signed_in in (False, True):
         client = sign_in(production, store) if signed_in else production.test_client()
-        for method, path in routes(production):
+        for method, path in routes(production, ARGUMENTS):
             if signed_in and client.get("/admin/api/session", base_url=HTTPS).status_code == 401:
                 client = sign_in(production, store)  # the sign-out routes ended the last session
             token = csrf(client)
