@@ -18,14 +18,14 @@ import random
 import secrets
 import time
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app import clock, outbox, suppression, timeline
+from app import channel_settings, clock, outbox, suppression, timeline
 from app.db import Database, insert_ignore
 from app.journeys import config as journey_config
 from app.journeys import reasons, reconcile
@@ -36,7 +36,8 @@ from app.links import Links
 from app.messages import compose, custom, segments, tracked
 from app.messages.render import Rendered, render
 from app.messages.sandbox import TemplateProblem
-from app.models import Message, ShortLink, Store, Suppression
+from app.models import Customer, Message, ShortLink, Store, Suppression
+from channels import registry
 from channels.base import (
     Channel,
     ChannelDown,
@@ -44,7 +45,7 @@ from channels.base import (
     PermanentChannelError,
     Pooled,
     RecipientRefused,
-    Sender,
+    StoreContext,
     Undeliverable,
 )
 
@@ -55,7 +56,7 @@ RETRY_CAP_SECONDS = 3600
 CHANNEL_DOWN_RETRY = timedelta(minutes=5)
 DEFER_TOLERANCE = timedelta(minutes=1)
 ALERT_STEPS = frozenset({"merchant_alert"})
-PHONE_CHANNELS = frozenset({"sms", "whatsapp"})
+PHONE_CHANNELS = registry.PHONE
 FOLLOWED_STEPS = frozenset(PREVIOUS_STEP.values())  # a later step counts from their send (the reminder)
 
 
@@ -74,7 +75,7 @@ class Outcome(StrEnum):
 class Prepared:
     message_id: int
     store_id: int
-    sender: Sender
+    store: StoreContext
     outgoing: Outgoing
     channels: list[tuple[str, Channel]]  # in the order to try them
 
@@ -91,6 +92,7 @@ class Tried:
     suppress: list[str] = field(default_factory=list)
     attempts: list[dict[str, object]] = field(default_factory=list)
     permanent: bool = False
+    passed_over: list[str] = field(default_factory=list)  # channels tried before the one that sent
 
 
 def jittered(base: timedelta, rng: random.Random | None = None) -> timedelta:
@@ -116,7 +118,9 @@ class Dispatcher:
         batch_size: int = 50,
         lease_seconds: int = 120,
         max_attempts: int = 8,
+        message_domain: str = "aftercare.invalid",
     ) -> None:
+        """``message_domain``: the right-hand side of our Message-IDs (the relay's sending domain)."""
         self.db = db
         self.channels = channels
         self.worker_id = worker_id
@@ -124,6 +128,7 @@ class Dispatcher:
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
         self.max_attempts = max_attempts
+        self.message_domain = message_domain
 
     def run_once(self) -> Counter[Outcome]:
         """Claim one batch and deliver it; returns how each message ended."""
@@ -242,9 +247,12 @@ class Dispatcher:
         short = rendered.short
         if to_phone and any(name in PHONE_CHANNELS for name, _ in channels):
             short = tracked.shorten(short, lambda url: self._short_link(session, message, url))
-        domain = (store.sender_email or "aftercare.invalid").rpartition("@")[2]
+        customer_ref = None
+        if message.customer_id is not None:
+            customer = session.get(Customer, message.customer_id)
+            customer_ref = customer.external_id if customer is not None else None
         outgoing = Outgoing(
-            message_id=f"<aftercare.{store.id}.{message.id}@{domain}>",
+            message_id=f"<aftercare.{store.id}.{message.id}@{self.message_domain}>",
             to_address=to_address,
             to_name=built.to_name,
             subject=rendered.subject,
@@ -257,8 +265,23 @@ class Dispatcher:
             short=short,
             step=message.step,
             kind=message.kind,
+            customer_ref=customer_ref,
+            facts={"number": built.context.get("order", {}).get("number", "")},
         )
-        return Prepared(message.id, store.id, sender_for(store), outgoing, channels)
+        context = channel_settings.context(session, store)
+        if context.renewed is None:
+            store_id = store.id
+            context = replace(context, renewed=lambda fresh: self._keep_credentials(store_id, fresh))
+            channel_settings.keep(session, context)
+        return Prepared(message.id, store.id, context, outgoing, channels)
+
+    def _keep_credentials(self, store_id: int, credentials: str) -> None:
+        """A platform renewed the store's credentials while a channel used them (Shopify's refresh
+        token changes each time): keep them at once, or the next renewal fails."""
+        with self.db.session() as session:
+            store = session.get(Store, store_id)
+            if store is not None:
+                store.credentials = credentials
 
     def _short_link(self, session: Session, message: Message, url: str) -> str:
         """A short code for ``url`` in this message (the same one on a retry)."""
@@ -299,7 +322,7 @@ class Dispatcher:
                 )
 
             try:
-                provider_id = channel.send(item.sender, outgoing)
+                provider_id = channel.send(item.store, outgoing)
             except ChannelDown as exc:
                 log.warning("message %s: the store's %s channel is down: %s", item.message_id, name, exc)
                 down.add((item.store_id, name))
@@ -330,6 +353,7 @@ class Dispatcher:
                 return result
             attempt("sent", provider_id=provider_id)
             result.outcome, result.channel, result.provider_id = Outcome.SENT, name, provider_id
+            result.passed_over = said
             return result
         if waiting:
             result.outcome, result.reason = Outcome.CHANNEL_DOWN, Reason.of("channel_waiting", tried=said)
@@ -387,6 +411,15 @@ class Dispatcher:
                 provider_id=item.provider_id,
                 segments=(counted.count, counted.encoding) if counted else None,
             )
+            if item.passed_over and message.order_id is not None:  # why it came by another channel
+                timeline.note(
+                    session,
+                    message.store_id,
+                    message.order_id,
+                    "fallback",
+                    Reason.of("channel_fallback", used=item.channel, tried=item.passed_over),
+                    step=message.step,
+                )
             return Outcome.SENT
         reason = item.reason or reasons.text("unknown")
         if item.outcome is Outcome.CHANNEL_DOWN:
@@ -442,27 +475,6 @@ def _reachable(
     email = "" if built.to_address.lower() in blocked else built.to_address
     phone = None if built.to_phone in blocked else built.to_phone
     return email, phone
-
-
-def sender_for(store: Store) -> Sender:
-    return Sender(
-        name=store.sender_name or store.name,
-        email=store.sender_email or "",
-        reply_to=store.reply_to,
-        smtp_host=store.smtp_host,
-        smtp_port=store.smtp_port,
-        smtp_security=store.smtp_security,
-        smtp_username=store.smtp_username,
-        smtp_password=store.smtp_password,
-        platform=store.platform,
-        credentials=store.credentials,
-        twilio_account_sid=store.twilio_account_sid,
-        twilio_auth_token=store.twilio_auth_token,
-        sms_from=store.sms_from,
-        whatsapp_from=store.whatsapp_from,
-        hook_url=store.hook_url,
-        hook_secret=store.hook_secret,
-    )
 
 
 def _headers(store: Store, message: Message, unsubscribe_url: str | None) -> dict[str, str]:

@@ -13,7 +13,7 @@ from app import Services, clock, inbox, sync
 from app.journeys import apply as journey_apply
 from app.links import Links
 from app.models import Store, StoreStatus
-from channels import build as build_channels
+from channels.registry import build as build_channels
 from scheduler import leases
 from scheduler.dispatch import Dispatcher, Outcome
 
@@ -31,6 +31,7 @@ def make_dispatcher(services: Services, worker_id: str) -> Dispatcher:
         batch_size=settings.dispatch_batch_size,
         lease_seconds=settings.dispatch_lease_seconds,
         max_attempts=settings.dispatch_max_attempts,
+        message_domain=settings.sending_domain or "aftercare.invalid",
     )
 
 

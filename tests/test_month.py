@@ -24,7 +24,7 @@ from app import clock, ingest, timeline
 from app.journeys import reconcile
 from app.links import Links
 from app.models import Message, Order, Review, Store, Suppression, TimelineEntry
-from channels.base import Outgoing, Sender
+from channels.base import Outgoing, StoreContext
 from connectors.base import (
     AddressSnapshot,
     CustomerSnapshot,
@@ -188,7 +188,7 @@ class Recorder:
     def __init__(self) -> None:
         self.log: list[tuple[str, datetime]] = []
 
-    def send(self, sender: Sender, outgoing: Outgoing) -> str:
+    def send(self, store: StoreContext, outgoing: Outgoing) -> str:
         self.log.append((outgoing.headers["X-Aftercare-Message"], clock.now()))
         return outgoing.message_id
 

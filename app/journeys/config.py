@@ -13,12 +13,9 @@ from datetime import time, timedelta
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.journeys.steps import STEPS, Anchor, Kind
+from channels.registry import NAMES as CHANNELS  # the one list of channels
 
 log = logging.getLogger(__name__)
-
-
-# The channels a step may name, in channels (a test keeps the two lists equal).
-CHANNELS = ("smtp", "store_note", "sms", "whatsapp", "webhook", "outbox")
 
 
 class StepConfig(BaseModel):

@@ -184,6 +184,16 @@ class ShopifyConnector:
                 continue
             yield Change(product.updated_at, [product])
 
+    def fire_flow_trigger(
+        self,
+        credentials: str,
+        handle: str,
+        payload: dict[str, Any],
+        on_credentials: Callable[[str], None] | None = None,
+    ) -> None:
+        """``connectors.base.FlowTriggers``: one ``flowTriggerReceive``."""
+        self.client(credentials, on_credentials).fire_flow_trigger(handle, payload)
+
     def ensure_webhooks(self, credentials: str, delivery_url: str, secret: str) -> str:
         """Shopify's subscriptions are declared in shopify.app.toml and kept by Shopify: nothing to do."""
         return "declared in shopify.app.toml"

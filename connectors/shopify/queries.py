@@ -112,6 +112,17 @@ mutation CreateCode($basicCodeDiscount: DiscountCodeBasicInput!) {
 }
 """
 
+# Starts the merchant's workflows that begin with our trigger ``handle`` (an extension under
+# ``extensions/``); ``payload`` holds the trigger's fields by key, and ``customer_id`` / ``order_id`` for
+# its reference fields (https://shopify.dev/docs/apps/build/flow/triggers/reference).
+FLOW_TRIGGER_RECEIVE = """
+mutation FireTrigger($handle: String!, $payload: JSON!) {
+  flowTriggerReceive(handle: $handle, payload: $payload) {
+    userErrors { field message }
+  }
+}
+"""
+
 ALL = {
     "ORDERS": ORDERS,
     "PRODUCTS": PRODUCTS,
@@ -120,4 +131,5 @@ ALL = {
     "BULK_POLL": BULK_POLL,
     "METAFIELDS_SET": METAFIELDS_SET,
     "DISCOUNT_CREATE": DISCOUNT_CREATE,
+    "FLOW_TRIGGER_RECEIVE": FLOW_TRIGGER_RECEIVE,
 }

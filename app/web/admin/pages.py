@@ -14,7 +14,7 @@ from pygal.style import Style
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from app import clock, outbox, stats, stores
+from app import channel_settings, clock, outbox, stats, stores
 from app.journeys import apply as journey_apply
 from app.journeys import config as journey_config
 from app.journeys.config import CHANNELS
@@ -29,9 +29,8 @@ from app.models import Message, MessageStatus, Order, Store
 from app.web import current_services
 from app.web.admin import auth, settings_form, view, words
 from app.web.admin.routes import signed_in_store_id
-from channels import send_direct, smtp
 from channels.base import ChannelError, Outgoing
-from scheduler.dispatch import sender_for
+from channels.registry import send_direct
 
 bp = Blueprint("pages", __name__, url_prefix="/admin", template_folder="templates")
 UPCOMING = 50
@@ -232,22 +231,6 @@ def _counts(t: Any, lang: str, moved: int, cancelled: int, scheduled: int) -> st
     )
 
 
-@bp.post("/journey/test-smtp")
-def test_smtp() -> Any:
-    """Connect, start TLS and sign in with the saved settings; a failure is the settings page again,
-    answered 400 with the reason on it."""
-    auth.require_csrf()
-    with current_services().db.session() as db:
-        store = _store(db)
-        t = view.translator(store)
-        try:
-            smtp.check(sender_for(store))
-        except ChannelError as exc:
-            g.notices = [("error", t("The SMTP server could not be used: {reason}").format(reason=exc))]
-            return _journey_page(store, status=400)
-        return _done(t("Connected and signed in to {host}.").format(host=store.smtp_host), "pages.journey")
-
-
 # --- templates -------------------------------------------------------------------------------------
 
 
@@ -347,10 +330,10 @@ def send_test(step: str, locale: str) -> Response:
     with services.db.session() as db:
         store = _store(db)
         t = view.translator(store)
-        to = store.reply_to or store.sender_email
+        to = store.reply_to
         target = {"step": step, "locale": locale}
         if not to:
-            said = t("Set your sender or reply-to address first; the test goes there.")
+            said = t("Set your store's address first; the test goes there.")
             return _done(said, "pages.template_editor", "error", **target)
         context = samples.recent_context(db, store, step, locale, links) or samples.sample_context(
             store, step, locale, links
@@ -370,7 +353,7 @@ def send_test(step: str, locale: str) -> Response:
             locale=rendered.locale,
             step=step,
         )
-        sender = sender_for(store)
+        sender = channel_settings.context(db, store)
     try:
         send_direct(services.settings, sender, outgoing)
     except ChannelError as exc:

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import g, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy.orm import object_session
 
-from app import stores, timeline
+from app import setup, stores, timeline
 from app.journeys import reasons
 from app.journeys.steps import STEPS
 from app.messages.localise import number
@@ -78,8 +79,15 @@ def page(template: str, store: Store, **context: Any) -> str:
         app_bridge_key=g.get("app_bridge_key"),
         steps=STEPS,
         attention=stores.attention(store),
+        waiting=_waiting(store),
         **context,
     )
+
+
+def _waiting(store: Store) -> setup.Waiting | None:
+    """Messages held back because a channel cannot send, for the banner (the page's own session)."""
+    session = object_session(store)
+    return setup.waiting(session, store) if session is not None else None
 
 
 def local_time(store: Store) -> Callable[[datetime | None], str]:

@@ -12,13 +12,14 @@ from app.journeys.config import CHANNELS
 from app.journeys.steps import STEPS, Anchor, Kind
 from app.models import MessageStatus, StoreStatus
 from app.web.admin import settings_form, words
+from app.web.admin.sending import words_shown as sending_words
 
 ADMIN = Path(__file__).parents[3] / "app" / "web" / "admin"
 CALL = re.compile(r"""\bt\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
 
 
 def used() -> set[str]:
-    sources = [*ADMIN.glob("templates/admin/*.html"), ADMIN / "pages.py"]
+    sources = [*ADMIN.glob("templates/admin/*.html"), ADMIN / "pages.py", ADMIN / "sending.py"]
     found = {a or b for path in sources for a, b in CALL.findall(path.read_text(encoding="utf-8"))}
     dynamic = {
         *(step.title for step in STEPS.values()),
@@ -33,6 +34,7 @@ def used() -> set[str]:
         *("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()),
         "from your latest order",
         "from a sample order",
+        *sending_words(),
     }
     return found | dynamic
 
