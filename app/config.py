@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     outbox_dir: str = "var/outbox"
     twilio_api_url: str = "https://api.twilio.com"
     twilio_content_url: str = "https://content.twilio.com"  # WhatsApp templates (Content API)
+    whatsapp_template_interval_seconds: float = Field(default=900.0, gt=0)  # create, submit, follow
     # The default sender of every store: the operator's mail relay, sending From <store>@sending_domain.
     platform_smtp_url: str = Field(default="", pattern=r"^$|^(smtp|smtp\+starttls|smtps)://[^/]+$")
     sending_domain: str = Field(

@@ -26,6 +26,7 @@ from cryptography.fernet import Fernet
 from app import create_app, ingest, services
 from app.migrate import upgrade
 from app.models import Message, MessageStatus, Store
+from bench.common import outbox_journey
 from connectors.sandbox import translate
 from connectors.sandbox.store import SimulatedStore
 from scheduler.jobs import make_dispatcher
@@ -54,8 +55,8 @@ def _prepare(url: str, outbox: str, messages: int) -> None:
             platform="sandbox",
             external_id="bench",
             name="Bench Boutique",
-            channel="outbox",
-            sender_email="hello@bench.example",
+            journey=outbox_journey(),
+            reply_to="hello@bench.example",
         )
         session.add(store)
         session.flush()

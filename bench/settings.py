@@ -73,7 +73,7 @@ def _measure(url: str, orders: int) -> tuple[float, float, journey_apply.Applied
     )
     db = services(app).db
     with db.session() as session:
-        store = Store(platform="sandbox", external_id="bench", name="Bench", sender_email="hi@bench.example")
+        store = Store(platform="sandbox", external_id="bench", name="Bench", reply_to="hi@bench.example")
         session.add(store)
         session.flush()
         for number in range(1, orders + 1):

@@ -52,9 +52,7 @@ def _serve(url: str) -> tuple[Any, str]:
         }
     )
     with services(app).db.session() as session:
-        session.add(
-            Store(platform="shopify", external_id=SHOP, name="Bench", sender_email="hi@bench.example")
-        )
+        session.add(Store(platform="shopify", external_id=SHOP, name="Bench", reply_to="hi@bench.example"))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_port}"

@@ -48,6 +48,7 @@ from channels.base import (
     StoreContext,
     Undeliverable,
 )
+from channels.smtp import SmtpSettings
 
 log = logging.getLogger(__name__)
 
@@ -247,12 +248,13 @@ class Dispatcher:
         short = rendered.short
         if to_phone and any(name in PHONE_CHANNELS for name, _ in channels):
             short = tracked.shorten(short, lambda url: self._short_link(session, message, url))
+        context = channel_settings.context(session, store)
         customer_ref = None
         if message.customer_id is not None:
             customer = session.get(Customer, message.customer_id)
             customer_ref = customer.external_id if customer is not None else None
         outgoing = Outgoing(
-            message_id=f"<aftercare.{store.id}.{message.id}@{self.message_domain}>",
+            message_id=f"<aftercare.{store.id}.{message.id}@{_id_domain(context, self.message_domain)}>",
             to_address=to_address,
             to_name=built.to_name,
             subject=rendered.subject,
@@ -268,7 +270,6 @@ class Dispatcher:
             customer_ref=customer_ref,
             facts={"number": built.context.get("order", {}).get("number", "")},
         )
-        context = channel_settings.context(session, store)
         if context.renewed is None:
             store_id = store.id
             context = replace(context, renewed=lambda fresh: self._keep_credentials(store_id, fresh))
@@ -475,6 +476,14 @@ def _reachable(
     email = "" if built.to_address.lower() in blocked else built.to_address
     phone = None if built.to_phone in blocked else built.to_phone
     return email, phone
+
+
+def _id_domain(store: StoreContext, default: str) -> str:
+    """Our Message-IDs name the domain the store's mail comes from: its own, else the relay's."""
+    own = store.of("smtp", SmtpSettings)
+    if own is not None:
+        return own.from_email.rpartition("@")[2]
+    return store.domain.domain if store.domain is not None else default
 
 
 def _headers(store: Store, message: Message, unsubscribe_url: str | None) -> dict[str, str]:

@@ -9,11 +9,12 @@ from typing import TypeVar
 
 from sqlalchemy import ColumnElement, select
 
-from app import Services, clock, inbox, sync
+from app import Services, clock, inbox, sync, whatsapp_templates
 from app.journeys import apply as journey_apply
 from app.links import Links
-from app.models import Store, StoreStatus
+from app.models import ChannelSetting, Store, StoreStatus
 from channels.registry import build as build_channels
+from channels.whatsapp.templates import ContentApi
 from scheduler import leases
 from scheduler.dispatch import Dispatcher, Outcome
 
@@ -98,6 +99,23 @@ def check_webhooks(services: Services, holder: str) -> int:
     polled = Store.status.in_(sync.POLLED_STATUSES)
     reports = _each_store(services, "webhooks", holder, SYNC_LEASE, polled, sync.check_webhooks)
     return sum(report is not None for report in reports)
+
+
+def sync_whatsapp_templates(services: Services, holder: str) -> int:
+    """Create, submit and follow every WhatsApp-sending store's templates; how many stores were seen."""
+    api = ContentApi(services.settings.twilio_content_url)
+    with_whatsapp = Store.id.in_(select(ChannelSetting.store_id).where(ChannelSetting.channel == "whatsapp"))
+    active = Store.status == StoreStatus.ACTIVE
+    return len(
+        _each_store(
+            services,
+            "whatsapp_templates",
+            holder,
+            SYNC_LEASE,
+            active & with_whatsapp,
+            lambda services, store_id: whatsapp_templates.sync(services.db, store_id, api),
+        )
+    )
 
 
 def _each_store(

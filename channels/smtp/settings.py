@@ -42,5 +42,5 @@ class SmtpSettings(ChannelSettings):
         if (info.context or {}).get("public_only"):
             problem = netguard.check(self.host, self.port or 587, public_only=True)
             if problem:
-                raise ValueError(f"host: {problem}")
+                raise ValueError(f"host: {problem}.")
         return self

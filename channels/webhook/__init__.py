@@ -66,7 +66,7 @@ def payload(outgoing: Outgoing) -> dict[str, object]:
 class WebhookSettings(ChannelSettings):
     url: str = Field(min_length=1, max_length=2048, title="Your sending endpoint (webhook)")
     secret: str = Field(
-        min_length=16, max_length=256, title="Signing secret", json_schema_extra={"secret": True}
+        min_length=1, max_length=256, title="Signing secret", json_schema_extra={"secret": True}
     )
 
     @field_validator("url")
