@@ -95,11 +95,7 @@ class FakeTwilio:
                 if content is None:
                     return error(404, 20404, f"The requested resource {content_sid} was not found")
                 if whatsapp and (content.get("approval") or {}).get("status") != "approved":
-                    return error(
-                        400,
-                        63016,
-                        "Failed to send freeform message because you are outside the allowed window. Please use a Template.",
-                    )
+                    return error(400, 63016, OUTSIDE_WINDOW)
                 try:
                     values = json.loads(filled or "{}")
                 except ValueError:
@@ -110,11 +106,7 @@ class FakeTwilio:
             elif not body:
                 return error(400, 21602, "Message body is required.")
             elif whatsapp and number not in self.sessions:
-                return error(
-                    400,
-                    63016,
-                    "Failed to send freeform message because you are outside the allowed window. Please use a Template.",
-                )
+                return error(400, 63016, OUTSIDE_WINDOW)
             if len(body) > 1600:
                 return error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
             if number in self.stopped:
