@@ -21,6 +21,7 @@ from channels.base import (
     PermanentChannelError,
     StoreContext,
     TransientChannelError,
+    Undeliverable,
 )
 from connectors.base import RETRYABLE_ERRORS, AuthError, Connector, ConnectorError, FlowTriggers
 
@@ -80,6 +81,8 @@ class FlowChannel:
         connector = self.connectors.get(store.platform)
         if not isinstance(connector, FlowTriggers) or not self.configured(store):
             raise ChannelDown("Shopify Flow is not set up for this store")
+        if not (outgoing.customer_ref or "").isdigit() or not (outgoing.order_ref or "").isdigit():
+            raise Undeliverable("Shopify Flow needs the order's Shopify customer (a guest checkout has none)")
         try:
             connector.fire_flow_trigger(
                 store.credentials or "", handle(outgoing.step), payload(outgoing), store.renewed

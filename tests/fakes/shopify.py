@@ -24,6 +24,7 @@ import gzip
 import json
 import threading
 import time
+import tomllib
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -51,6 +52,8 @@ from graphql import (
 from graphql.language import SelectionSetNode
 
 from tests.fakes import serve
+
+EXTENSIONS = Path(__file__).resolve().parents[2] / "extensions"
 
 SCHEMA_FILE = (
     Path(__file__).resolve().parents[1]
@@ -150,6 +153,7 @@ class FakeShopify:
     products: list[dict[str, Any]] = field(default_factory=list)
     metafields: list[dict[str, Any]] = field(default_factory=list)
     discounts: list[dict[str, Any]] = field(default_factory=list)
+    flow_triggers: list[dict[str, Any]] = field(default_factory=list)  # (handle, payload) accepted
     client_id: str = ""
     client_secret: str = ""
     token_ttl: float = 3600.0
@@ -386,6 +390,7 @@ class FakeShopify:
             "discountCodeBasicCreate": lambda info, basicCodeDiscount: self._create_discount(
                 basicCodeDiscount
             ),
+            "flowTriggerReceive": lambda info, handle=None, payload=None: self._flow_trigger(handle, payload),
         }
 
     def _page(
@@ -454,12 +459,54 @@ class FakeShopify:
             saved.append(row)
         return {"metafields": saved, "userErrors": []}
 
+    def _flow_trigger(self, handle: str | None, payload: Any) -> dict[str, Any]:
+        errors = _flow_errors(published_triggers(), handle, payload)
+        if not errors:
+            with self._lock:
+                self.flow_triggers.append({"handle": handle, "payload": payload})
+        return {"userErrors": errors}
+
     def _create_discount(self, data: dict[str, Any]) -> dict[str, Any]:
         self.discounts.append(data)
         return {
             "codeDiscountNode": {"id": f"gid://shopify/DiscountCodeNode/{len(self.discounts)}"},
             "userErrors": [],
         }
+
+
+def published_triggers() -> dict[str, dict[str, Any]]:
+    """The app's Flow trigger extensions as Shopify would have them once deployed (``extensions/``)."""
+    found = {}
+    for path in sorted(EXTENSIONS.glob("*/shopify.extension.toml")):
+        config = tomllib.loads(path.read_text())
+        for extension in config.get("extensions", []):
+            if extension.get("type") == "flow_trigger":
+                found[extension["handle"]] = config.get("settings", {})
+    return found
+
+
+REFERENCE_KEYS = {
+    "customer_reference": "customer_id",
+    "order_reference": "order_id",
+    "product_reference": "product_id",
+}
+
+
+def _flow_errors(
+    triggers: dict[str, dict[str, Any]], handle: str | None, payload: Any
+) -> list[dict[str, Any]]:
+    """Flow's refusals: an unknown trigger, a payload not of the trigger's fields."""
+    if handle not in triggers:
+        return [{"field": ["handle"], "message": f"Invalid handle '{handle}'"}]
+    if not isinstance(payload, dict):
+        return [{"field": ["payload"], "message": "Payload must be an object"}]
+    fields = triggers[handle].get("fields", [])
+    expected = {REFERENCE_KEYS.get(item["type"], item.get("key")) for item in fields}
+    missing = sorted(key for key in expected if key not in payload)
+    unknown = sorted(key for key in payload if key not in expected)
+    errors = [{"field": ["payload", key], "message": f"Missing field '{key}'"} for key in missing]
+    errors += [{"field": ["payload", key], "message": f"Unknown field '{key}'"} for key in unknown]
+    return errors
 
 
 def make_order(number: int, updated: datetime) -> dict[str, Any]:
