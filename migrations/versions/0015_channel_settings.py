@@ -106,10 +106,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("store_id", "step", "locale"),
     )
-    _move_settings()
+    # Read first, write after the columns are gone: SQLite's batch mode rebuilds ``stores``, and
+    # dropping the old table would cascade to rows already written in ``channel_settings``.
+    connection = op.get_bind()
+    columns = ", ".join(["id", "sender_name", "reply_to", "journey", *OLD_COLUMNS])
+    rows = connection.execute(sa.text(f"SELECT {columns} FROM stores")).fetchall()  # noqa: S608 - our names
     with op.batch_alter_table("stores") as batch:
         for name in OLD_COLUMNS:
             batch.drop_column(name)
+    _move_settings(rows)
 
 
 def _settings_of(row: Any, reveal: Any) -> dict[str, dict[str, Any]]:
@@ -155,10 +160,8 @@ def _journey_with_default(journey: str, channel: str) -> str:
     return json.dumps(config)
 
 
-def _move_settings() -> None:
+def _move_settings(rows: list[Any]) -> None:
     connection = op.get_bind()
-    columns = ", ".join(["id", "sender_name", "reply_to", "journey", *OLD_COLUMNS])
-    rows = connection.execute(sa.text(f"SELECT {columns} FROM stores")).fetchall()  # noqa: S608 - our names
     if not rows:
         return
     from app import clock, crypto  # only when there is something to move: it needs the keys
@@ -196,12 +199,12 @@ def _move_settings() -> None:
 
 
 def downgrade() -> None:
+    connection = op.get_bind()  # read before SQLite rebuilds ``stores`` (which cascades to them)
+    rows = connection.execute(sa.text("SELECT store_id, channel, settings FROM channel_settings")).fetchall()
     with op.batch_alter_table("stores") as batch:
         for name, kind in OLD_COLUMNS.items():
             default = {"channel": sa.text("'smtp'"), "smtp_security": sa.text("'starttls'")}.get(name)
             batch.add_column(sa.Column(name, kind, nullable=default is None, server_default=default))
-    connection = op.get_bind()
-    rows = connection.execute(sa.text("SELECT store_id, channel, settings FROM channel_settings")).fetchall()
     if rows:
         from app import crypto
 
