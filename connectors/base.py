@@ -565,6 +565,15 @@ class CustomerNotes(Protocol):
 
 
 @runtime_checkable
+class ShopProfiles(Protocol):
+    """A platform that tells who the shop is (name, the address it writes from, its time zone)."""
+
+    def shop_profile(self, credentials: str) -> dict[str, str]:
+        """``name``, ``contactEmail`` and ``ianaTimezone``, empty where the platform has none."""
+        ...
+
+
+@runtime_checkable
 class FlowTriggers(Protocol):
     """A platform whose own automation can be started by our events (Shopify Flow): each step is a
     trigger the merchant builds workflows on (Shopify Email, tags, any Flow action)."""

@@ -6,6 +6,8 @@ DESIGN.md's journey table, with zoneinfo for the send window and none of the app
 Customers live in Riyadh, Tehran, Los Angeles, Auckland and London; the month spans the end of
 summer time in London (25 Oct) and Los Angeles (1 Nov). Each customer places one order; the frequency
 cap binds between an order's own later steps (a reminder and a come-back offer can fall hours apart).
+Half the orders are a store's with its own mail server, half a store's that never set one up and
+sends through the operator's relay: each message must come from the address its store sends from.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from app.journeys import reconcile
 from app.links import Links
 from app.models import Message, Order, Review, Store, Suppression, TimelineEntry
 from channels.base import Outgoing, StoreContext
+from channels.smtp import Relay, Server, SmtpChannel
 from connectors.base import (
     AddressSnapshot,
     CustomerSnapshot,
@@ -180,16 +183,23 @@ def expect(story: Story) -> dict[str, datetime]:
 # --- driving the app -----------------------------------------------------------------------------
 
 
+RELAY = Relay(Server.from_url("smtp://127.0.0.1:1"), "mail.aftercare.test")
+
+
 class Recorder:
-    """The store's mail server, as far as this test cares: who got what, when."""
+    """The stores' mail, as far as this test cares: who got what, when, from which address (the route
+    the email channel takes, with the relay configured, without opening a connection)."""
 
     name = "smtp"
 
     def __init__(self) -> None:
         self.log: list[tuple[str, datetime]] = []
+        self.senders: dict[int, set[str]] = {}
+        self.email = SmtpChannel(RELAY)
 
     def send(self, store: StoreContext, outgoing: Outgoing) -> str:
         self.log.append((outgoing.headers["X-Aftercare-Message"], clock.now()))
+        self.senders.setdefault(store.store_id, set()).add(self.email.route(store).from_email)
         return outgoing.message_id
 
 
@@ -285,18 +295,23 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
     rng = random.Random(20261123)
     stories = write_stories(ORDERS, rng)
     clock.freeze(START)
-    store = make_store(aftercare, timezone="UTC")
+    own = make_store(aftercare, timezone="UTC")
+    relayed = make_store(aftercare, name="Relay Shop", timezone="UTC", own_sender=False)
+    store_of = {story.number: (own if story.number % 2 else relayed).id for story in stories}
     recorder = Recorder()
     dispatcher = Dispatcher(
         aftercare.db, {"smtp": recorder}, "month", Links(aftercare.settings), batch_size=200
     )
     with aftercare.db.session() as session:
-        store_row = session.get(Store, store.id)
-        for product_id, title in PRODUCTS.items():
-            tags = (f"review-delay:{REVIEW_DELAY[product_id].days}d",) if product_id in REVIEW_DELAY else ()
-            ingest.apply(
-                session, store_row, ProductSnapshot(product_id, title, START, in_stock=True, tags=tags)
-            )
+        for store in (own, relayed):
+            store_row = session.get(Store, store.id)
+            for product_id, title in PRODUCTS.items():
+                tags = (
+                    (f"review-delay:{REVIEW_DELAY[product_id].days}d",) if product_id in REVIEW_DELAY else ()
+                )
+                ingest.apply(
+                    session, store_row, ProductSnapshot(product_id, title, START, in_stock=True, tags=tags)
+                )
 
     events = sorted((at, story.number, kind) for story in stories for at, kind in story.events)
     by_number = {story.number: story for story in stories}
@@ -305,13 +320,13 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
     while now <= END:
         clock.freeze(now)
         with aftercare.db.session() as session:  # webhooks that arrived during the past hour
-            store_row = session.get(Store, store.id)
+            rows_by_id = {store.id: session.get(Store, store.id) for store in (own, relayed)}
             while next_event < len(events) and events[next_event][0] <= now:
                 at, number, kind = events[next_event]
-                apply_event(session, store_row, by_number[number], at, kind)
+                apply_event(session, rows_by_id[store_of[number]], by_number[number], at, kind)
                 next_event += 1
         dispatcher.run_until_idle(max_batches=1000)
-        _leave_reviews(aftercare, store.id, reviewers, now)
+        _leave_reviews(aftercare, reviewers, now)
         now += HOUR
 
     with aftercare.db.session() as session:
@@ -346,6 +361,10 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
             f"{len(mismatches)} orders differ; first: {mismatches[0]}\n{story}\n" + "\n".join(notes)
         )
     assert len(recorder.log) == len(rows) == len({message for message, _ in recorder.log})
+    assert recorder.senders == {
+        own.id: {"hello@tea-and-things.example"},
+        relayed.id: {f"store-{relayed.id}@mail.aftercare.test"},
+    }
     steps = {step for _, step, _ in rows}
     assert steps >= {
         "thank_you",
@@ -360,11 +379,11 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
     }
 
 
-def _leave_reviews(aftercare, store_id: int, reviewers: set[int], now: datetime) -> None:
+def _leave_reviews(aftercare, reviewers: set[int], now: datetime) -> None:
     """Customers who review do it a day after the request reaches them."""
     with aftercare.db.session() as session:
         due = session.execute(
-            select(Order.id, Order.external_id, Order.customer_id, Order.email)
+            select(Order.id, Order.external_id, Order.customer_id, Order.email, Order.store_id)
             .join(Message, Message.order_id == Order.id)
             .where(
                 Message.step == "review_request",
@@ -373,7 +392,7 @@ def _leave_reviews(aftercare, store_id: int, reviewers: set[int], now: datetime)
                 Message.sent_at <= now - DAY,
             )
         ).all()
-        for order_id, external_id, customer_id, email in due:
+        for order_id, external_id, customer_id, email, store_id in due:
             if int(external_id) in reviewers:
                 order = session.get(Order, order_id)
                 for line in order.lines:

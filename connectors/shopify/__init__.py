@@ -184,6 +184,11 @@ class ShopifyConnector:
                 continue
             yield Change(product.updated_at, [product])
 
+    def shop_profile(self, credentials: str) -> dict[str, str]:
+        """The shop's name, contact email and time zone (empty strings where Shopify has none)."""
+        shop = self.client(credentials).execute(queries.SHOP).get("shop") or {}
+        return {key: str(shop.get(key) or "") for key in ("name", "contactEmail", "ianaTimezone")}
+
     def fire_flow_trigger(
         self,
         credentials: str,

@@ -112,6 +112,14 @@ mutation CreateCode($basicCodeDiscount: DiscountCodeBasicInput!) {
 }
 """
 
+# Who the shop is, read once at install: the name customers know it by, the address it writes from (our
+# emails' Reply-To, so a customer's answer reaches the merchant) and its time zone.
+SHOP = """
+query Shop {
+  shop { name contactEmail ianaTimezone }
+}
+"""
+
 # Starts the merchant's workflows that begin with our trigger ``handle`` (an extension under
 # ``extensions/``); ``payload`` holds the trigger's fields by key, and ``customer_id`` / ``order_id`` for
 # its reference fields (https://shopify.dev/docs/apps/build/flow/triggers/reference).
@@ -132,4 +140,5 @@ ALL = {
     "METAFIELDS_SET": METAFIELDS_SET,
     "DISCOUNT_CREATE": DISCOUNT_CREATE,
     "FLOW_TRIGGER_RECEIVE": FLOW_TRIGGER_RECEIVE,
+    "SHOP": SHOP,
 }

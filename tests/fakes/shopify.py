@@ -154,6 +154,8 @@ class FakeShopify:
     metafields: list[dict[str, Any]] = field(default_factory=list)
     discounts: list[dict[str, Any]] = field(default_factory=list)
     flow_triggers: list[dict[str, Any]] = field(default_factory=list)  # (handle, payload) accepted
+    shop_name: str = "Aftercare Test Shop"
+    contact_email: str = "owner@aftercare-test.example"
     client_id: str = ""
     client_secret: str = ""
     token_ttl: float = 3600.0
@@ -390,6 +392,11 @@ class FakeShopify:
             "discountCodeBasicCreate": lambda info, basicCodeDiscount: self._create_discount(
                 basicCodeDiscount
             ),
+            "shop": {
+                "name": self.shop_name,
+                "contactEmail": self.contact_email,
+                "ianaTimezone": "Asia/Riyadh",
+            },
             "flowTriggerReceive": lambda info, handle=None, payload=None: self._flow_trigger(handle, payload),
         }
 

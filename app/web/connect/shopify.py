@@ -11,6 +11,8 @@ encrypted. Every answer carries the ``frame-ancestors`` policy Shopify requires.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, abort, request, url_for
 from sqlalchemy import select
 
@@ -18,11 +20,12 @@ from app import stores
 from app.models import Store, StoreStatus
 from app.web import current_services
 from app.web.connect.embedded import answer, http_request
-from connectors.base import AuthError, EmbeddedAdmin, TransientError
+from connectors.base import AuthError, ConnectorError, EmbeddedAdmin, ShopProfiles, TransientError
 
 PLATFORM = "shopify"
 NEEDS_TOKEN = (StoreStatus.UNINSTALLED, StoreStatus.DISCONNECTED)
 
+log = logging.getLogger(__name__)
 bp = Blueprint("shopify", __name__, url_prefix="/shopify")
 
 
@@ -47,14 +50,35 @@ def app_home() -> Response:
             abort(401, description="Shopify refused this session; reload the app from your admin.")
         except TransientError:
             abort(503, description="Shopify could not be reached to finish installing. Reload in a moment.")
-        name = check.shop.removesuffix(".myshopify.com")
+        profile = _profile(connector, credentials)
+        name = profile.get("name") or check.shop.removesuffix(".myshopify.com")
         with services.db.session() as db:
-            stores.connect(db, PLATFORM, check.shop, name=name, credentials=credentials)
+            stores.connect(
+                db,
+                PLATFORM,
+                check.shop,
+                name=name,
+                credentials=credentials,
+                timezone=profile.get("ianaTimezone") or None,
+                email=profile.get("contactEmail") or None,
+            )
     from app.web.admin.pages import activity  # the merchant pages, embedded: App Bridge in their head
 
     return Response(
         activity(), 200, headers=dict(check.answer.headers), content_type="text/html; charset=utf-8"
     )
+
+
+def _profile(connector: EmbeddedAdmin, credentials: str) -> dict[str, str]:
+    """The shop's name, address and zone; a shop that cannot be asked now is installed without them
+    (its name from its domain), and the merchant can type them on the settings page."""
+    if not isinstance(connector, ShopProfiles):
+        return {}
+    try:
+        return dict(connector.shop_profile(credentials))
+    except ConnectorError as exc:
+        log.warning("shop profile could not be read at install: %s", exc)
+        return {}
 
 
 @bp.get("/patch-id-token")
