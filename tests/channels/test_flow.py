@@ -87,17 +87,17 @@ def test_the_thank_you_fires_its_flow_trigger_with_customer_order_and_texts(afte
         assert (message.status, message.channel) == ("sent", "flow")
 
 
-def test_a_refused_trigger_is_recorded_as_the_attempt_and_fails_the_message(aftercare, shopify, monkeypatch):
-    """Shopify refuses a trigger that was never deployed: the attempt keeps Shopify's words."""
+def test_a_refused_trigger_is_recorded_as_the_attempt_and_fails_the_message(aftercare, shopify):
+    """Shopify refuses a trigger the app's deployed version lacks: the attempt keeps Shopify's words."""
     clock.freeze(T0)
     store = _store(aftercare, shopify)
     ingest_order(aftercare, store, _shopify_order())
-    monkeypatch.setattr("channels.flow.handle", lambda step: "aftercare-not-deployed")
+    shopify.undeployed.add("aftercare-thank-you")
     assert _dispatcher(aftercare, shopify).run_until_idle() == {Outcome.FAILED: 1}
     with aftercare.db.session() as session:
         [attempt] = session.scalars(select(MessageAttempt)).all()
         assert (attempt.channel, attempt.outcome) == ("flow", "failed")
-        assert "Invalid handle 'aftercare-not-deployed'" in attempt.error
+        assert "Invalid handle 'aftercare-thank-you'" in attempt.error
     assert shopify.flow_triggers == []
 
 

@@ -154,6 +154,7 @@ class FakeShopify:
     metafields: list[dict[str, Any]] = field(default_factory=list)
     discounts: list[dict[str, Any]] = field(default_factory=list)
     flow_triggers: list[dict[str, Any]] = field(default_factory=list)  # (handle, payload) accepted
+    undeployed: set[str] = field(default_factory=set)  # trigger handles this app version lacks
     shop_name: str = "Aftercare Test Shop"
     contact_email: str = "owner@aftercare-test.example"
     client_id: str = ""
@@ -467,7 +468,10 @@ class FakeShopify:
         return {"metafields": saved, "userErrors": []}
 
     def _flow_trigger(self, handle: str | None, payload: Any) -> dict[str, Any]:
-        errors = _flow_errors(published_triggers(), handle, payload)
+        published = {
+            name: value for name, value in published_triggers().items() if name not in self.undeployed
+        }
+        errors = _flow_errors(published, handle, payload)
         if not errors:
             with self._lock:
                 self.flow_triggers.append({"handle": handle, "payload": payload})
