@@ -163,6 +163,19 @@ def _insert_ignoring(dialect: str, table: Any, columns: tuple[str, ...]) -> Any:
     return insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
 
 
+def among_bound(dialect: str, column: Any, name: str) -> Any:
+    """``among`` for a statement built once and given its values when run (``{name: [...]}``):
+    building a statement costs more than running it against an index, and a planner's load runs a
+    dozen of them."""
+    from sqlalchemy import any_, bindparam
+
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
+
+
 def among(session: Session, column: Any, values: Any) -> Any:
     """``column IN values``, written so a batch of thousands stays one cheap statement: on PostgreSQL
     one array parameter (``= ANY(%s)``; an expanded ``IN`` of thousands of placeholders costs more to

@@ -77,6 +77,7 @@ class Prepared:
     sender: Sender
     outgoing: Outgoing
     channels: list[tuple[str, Channel]]  # in the order to try them
+    order_id: int | None = None
 
 
 @dataclass
@@ -142,12 +143,27 @@ class Dispatcher:
             return outcomes
         prepared = self._prepare(message_ids, outcomes)
         down: set[tuple[int, str]] = set()  # (store, channel) that failed in this batch: do not knock again
+        followed: dict[int, set[int]] = defaultdict(set)  # store -> orders whose next steps count from a send
         for item in prepared:
-            outcomes[self._record(self._send(item, down))] += 1
+            outcome = self._record(self._send(item, down))
+            outcomes[outcome] += 1
+            if outcome is Outcome.SENT and item.outgoing.step in FOLLOWED_STEPS and item.order_id is not None:
+                followed[item.store_id].add(item.order_id)
         for channel in self.channels.values():  # connections live for one batch: none is left behind
             if isinstance(channel, Pooled):
                 channel.close_idle(0)
+        self._plan_followers(followed)
         return outcomes
+
+    def _plan_followers(self, followed: dict[int, set[int]]) -> None:
+        """Plan what counts from this batch's sends (a reminder from its request), once per store and
+        set-based. After the sends are recorded, not with each: should the worker die in between, the
+        periodic re-plan (``jobs.replan_stores``) plans them from the recorded send."""
+        for store_id, order_ids in followed.items():
+            with self.db.session() as session:
+                store = session.get(Store, store_id)
+                if store is not None:
+                    reconcile.refresh(session, store, reconcile.orders_of(session, store, order_ids))
 
     def run_until_idle(self, max_batches: int = 100) -> Counter[Outcome]:
         """Keep claiming until nothing is due (bounded, so one job run cannot go on forever)."""
@@ -258,7 +274,7 @@ class Dispatcher:
             step=message.step,
             kind=message.kind,
         )
-        return Prepared(message.id, store.id, sender_for(store), outgoing, channels)
+        return Prepared(message.id, store.id, sender_for(store), outgoing, channels, message.order_id)
 
     def _short_link(self, session: Session, message: Message, url: str) -> str:
         """A short code for ``url`` in this message (the same one on a retry)."""
@@ -366,12 +382,7 @@ class Dispatcher:
                         "reason": "hard_bounce",
                     },
                 )
-            outcome = self._outcome(session, message, item)
-            if outcome is Outcome.SENT and message.step in FOLLOWED_STEPS and message.order_id:
-                store = session.get(Store, message.store_id)  # plan what counts from this send
-                if store is not None:
-                    reconcile.refresh(session, store, reconcile.orders_of(session, store, [message.order_id]))
-            return outcome
+            return self._outcome(session, message, item)
 
     def _outcome(self, session: Session, message: Message, item: Tried) -> Outcome:
         outgoing = item.prepared.outgoing

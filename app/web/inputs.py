@@ -70,7 +70,9 @@ def _refuse_unstorable() -> None:
     # every request, deliveries at a busy store's rate included.
     environ = request.environ
     seen = "\n".join(
-        value for key, value in environ.items() if isinstance(value, str) and key.startswith(("HTTP_", "CONTENT_"))
+        value
+        for key, value in environ.items()
+        if isinstance(value, str) and key.startswith(("HTTP_", "CONTENT_"))
     )
     if UNSTORABLE.search(request.path) or UNSTORABLE.search(seen):
         abort(400, description=REFUSED)
