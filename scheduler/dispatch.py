@@ -23,10 +23,10 @@ from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app import clock, outbox, suppression, timeline
-from app.db import Database, insert_ignore
+from app.db import Database, among, insert_ignore
 from app.journeys import config as journey_config
 from app.journeys import reasons, reconcile
 from app.journeys.planner import Decision, Verdict
@@ -34,9 +34,11 @@ from app.journeys.reasons import Reason
 from app.journeys.steps import PREVIOUS_STEP
 from app.links import Links
 from app.messages import compose, custom, segments, tracked
+from app.messages.localise import e164
 from app.messages.render import Rendered, render
 from app.messages.sandbox import TemplateProblem
-from app.models import Message, ShortLink, Store, Suppression
+from app.models import Message, Order, ShortLink, Store, Suppression
+from app.suppression import addresses
 from channels.base import (
     Channel,
     ChannelDown,
@@ -191,13 +193,14 @@ class Dispatcher:
                 assert store is not None  # noqa: S101 - foreign key
                 planned = [m for m in batch if m.step not in ALERT_STEPS]
                 answers = reconcile.recheck(session, store, planned) if planned else {}
+                read = _Batch.read(session, store, batch)
                 for message in batch:
                     answer = answers.get(message.id)
                     verdict = self._verdict(session, message, answer)
                     if verdict is not None:
                         outcomes[verdict] += 1
                         continue
-                    item = self._render(session, store, message)
+                    item = self._render(session, store, message, read)
                     if isinstance(item, Outcome):
                         outcomes[item] += 1
                     else:
@@ -226,7 +229,7 @@ class Dispatcher:
             return Outcome.DEFERRED
         return None
 
-    def _render(self, session: Session, store: Store, message: Message) -> Prepared | Outcome:
+    def _render(self, session: Session, store: Store, message: Message, read: _Batch) -> Prepared | Outcome:
         if message.channel not in self.channels:
             outbox.fail(session, message, Reason.of("unknown_channel", channel=message.channel), tried=False)
             return Outcome.FAILED
@@ -236,7 +239,7 @@ class Dispatcher:
         channels = [(name, self.channels[name]) for name in names if name in self.channels]
         try:
             built = compose.build(session, store, message, self.links)
-            rendered = _render(session, store, message, built)
+            rendered = _render(session, store, message, built, read.wording)
             html, text = tracked.rewrite(
                 rendered.html,
                 rendered.text,
@@ -250,7 +253,7 @@ class Dispatcher:
             log.exception("message %s: rendering failed", message.id)
             outbox.fail(session, message, Reason.of("template_failed", error=str(exc)), tried=False)
             return Outcome.FAILED
-        to_address, to_phone = _reachable(session, store, message, built)
+        to_address, to_phone = _reachable(session, store, message, built, read.suppressed)
         message.recipient = to_address or to_phone
         message.subject = rendered.subject
         if journey_config.parse(store.journey).open_pixel and message.step not in ALERT_STEPS:
@@ -419,11 +422,17 @@ class Dispatcher:
         return Outcome.RETRY
 
 
-def _render(session: Session, store: Store, message: Message, built: compose.Built) -> Rendered:
+def _render(
+    session: Session,
+    store: Store,
+    message: Message,
+    built: compose.Built,
+    wording: dict[tuple[str, str], custom.Custom],
+) -> Rendered:
     """The merchant's own wording when there is one; ours when it fails for this customer (it passed
     the check on save, so this is an edge its samples missed): the customer still hears from the store,
     and the order's timeline says why the wording differs."""
-    own = custom.load(session, store.id, message.step, built.locale)
+    own = wording.get((message.step, built.locale))
     if own is not None:
         try:
             return render(message.step, built.locale, built.context, own)
@@ -442,17 +451,42 @@ def _render(session: Session, store: Store, message: Message, built: compose.Bui
 
 
 def _reachable(
-    session: Session, store: Store, message: Message, built: compose.Built
+    session: Session, store: Store, message: Message, built: compose.Built, suppressed: dict[str, set[str]]
 ) -> tuple[str, str | None]:
     """The order's email and phone, without any that bounced or said STOP (those channels then hand
     over to the next)."""
     if message.step in ALERT_STEPS:
         return built.to_address, built.to_phone
     wanted = [address for address in (built.to_address.lower(), built.to_phone or "") if address]
-    blocked = {address for address, kinds in suppression.of(session, store, wanted).items() if "all" in kinds}
+    unread = [address for address in wanted if address not in suppressed]
+    found = {**suppressed, **suppression.of(session, store, unread)} if unread else suppressed
+    blocked = {address for address in wanted if "all" in found.get(address, set())}
     email = "" if built.to_address.lower() in blocked else built.to_address
     phone = None if built.to_phone in blocked else built.to_phone
     return email, phone
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What rendering a store's batch reads, read once for all of it: the orders with their lines, the
+    store's own wordings, and the suppressions of every address the orders hold."""
+
+    wording: dict[tuple[str, str], custom.Custom]
+    suppressed: dict[str, set[str]]
+
+    @classmethod
+    def read(cls, session: Session, store: Store, batch: list[Message]) -> _Batch:
+        order_ids = sorted({m.order_id for m in batch if m.order_id is not None})
+        orders = (
+            session.scalars(
+                select(Order).where(among(session, Order.id, order_ids)).options(selectinload(Order.lines))
+            ).all()
+            if order_ids
+            else []
+        )
+        wanted = {address for order in orders for address in addresses(order)}
+        wanted |= {phone for order in orders if (phone := e164(order.phone, order.ship_country))}
+        return cls(custom.load_all(session, store.id), suppression.of(session, store, sorted(wanted)))
 
 
 def sender_for(store: Store) -> Sender:
