@@ -80,8 +80,11 @@ def waiting(session: Session, store: Store) -> Waiting | None:
         return None
     causes: Counter[str] = Counter()
     for params in rows:
-        causes[NO_SENDER if NO_SENDER in params else _channel(params)] += 1
-    cause = causes.most_common(1)[0][0]
+        if NO_SENDER in params:
+            causes[NO_SENDER] += 1
+        elif "moments ago" not in params:  # the batch's later messages did not knock again: no news
+            causes[_channel(params)] += 1
+    cause = causes.most_common(1)[0][0] if causes else "a channel is unreachable"
     anchor = "sender" if cause == NO_SENDER else "channels"
     return Waiting(len(rows), cause, "sending.page", anchor)
 
