@@ -24,6 +24,9 @@ from app.recommend.model import LIVE
 
 
 def record(session: Session, message: Message, picks: list[Pick]) -> None:
+    """Keep what ``message`` recommends; a preview (a message never stored) keeps nothing."""
+    if message.id is None:
+        return
     for position, pick in enumerate(picks):
         insert_ignore(
             session,
