@@ -14,8 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.db import among
@@ -61,42 +62,112 @@ class Pick:
 
 @dataclass
 class History:
-    """What the contact bought: times per product, the variant and quantity last bought, refunds."""
+    """What the contact bought: times per product, the variant and quantity last bought, refunds, and
+    the products of the order being answered."""
 
     times: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
-    last: dict[str, tuple[str | None, int]] = field(default_factory=dict)
+    last: dict[str, tuple[str | None, int, datetime]] = field(default_factory=dict)  # variant, quantity, when
     refunded: set[str] = field(default_factory=set)
+    mine: list[str] = field(default_factory=list)
     latest: datetime | None = None
+
+
+def _ids(name: str) -> BindParameter[Any]:
+    return bindparam(name, expanding=True)
+
+
+# Built once: a lookup runs on every plan and every send, and building a statement costs more than
+# running it. ``IN`` lists are expanding parameters, one compiled form per length bucket.
+_HISTORY = (
+    select(
+        Order.id,
+        Order.placed_at,
+        OrderLine.product_external_id,
+        OrderLine.variant_external_id,
+        OrderLine.quantity,
+        OrderLine.refunded_quantity,
+    )
+    .join(OrderLine, OrderLine.order_id == Order.id)
+    .where(
+        Order.store_id == bindparam("store_id"),
+        Order.status.in_(LIVE),
+        Order.remote_status != REMOVED,
+    )
+)  # unordered: sorting a wholesaler's thousands of lines cost more than everything else
+_HISTORY_OF_CONTACT = _HISTORY.where(Order.contact == bindparam("contact"))
+_HISTORY_OF_ORDER = _HISTORY.where(Order.id == bindparam("order_id"))
+_CURATION = select(
+    RecommendCuration.kind,
+    RecommendCuration.product_external_id,
+    RecommendCuration.other_external_id,
+    RecommendCuration.position,
+).where(
+    RecommendCuration.store_id == bindparam("store_id"),
+    RecommendCuration.product_external_id.in_(_ids("ids")),
+)
+_NEIGHBOURS = (
+    select(
+        RecommendPair.product_external_id,
+        RecommendPair.other_external_id,
+        RecommendPair.score,
+        RecommendPair.orders,
+    )
+    .join(
+        RecommendItem,
+        (RecommendItem.store_id == RecommendPair.store_id)
+        & (RecommendItem.product_external_id == RecommendPair.product_external_id),
+    )
+    .where(
+        RecommendPair.store_id == bindparam("store_id"),
+        RecommendPair.product_external_id.in_(_ids("ids")),
+        RecommendPair.score >= RecommendItem.cutoff,
+    )
+)
+_REBUY = select(
+    RecommendItem.product_external_id,
+    RecommendItem.interval_days,
+    RecommendItem.rebuyers,
+    RecommendItem.buyers,
+).where(
+    RecommendItem.store_id == bindparam("store_id"),
+    RecommendItem.product_external_id.in_(_ids("ids")),
+    RecommendItem.interval_days.is_not(None),
+)
+_BEST_SELLERS = (
+    select(RecommendItem.product_external_id, RecommendItem.recent_orders)
+    .where(RecommendItem.store_id == bindparam("store_id"), RecommendItem.recent_orders > 0)
+    .order_by(RecommendItem.recent_orders.desc(), RecommendItem.product_external_id)
+    .limit(bindparam("limit"))
+)
+_SELLABLE = select(Product).where(
+    Product.store_id == bindparam("store_id"),
+    Product.external_id.in_(_ids("ids")),
+    Product.in_stock.is_(True),
+)
 
 
 def history(session: Session, order: Order) -> History:
     """Every line of the contact's live orders (just this order's for an order with no contact). A
     line without a product id (a custom line, a fee) is simply not a product: it changes nothing."""
-    query = (
-        select(
-            Order.placed_at,
-            OrderLine.product_external_id,
-            OrderLine.variant_external_id,
-            OrderLine.quantity,
-            OrderLine.refunded_quantity,
-        )
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(Order.store_id == order.store_id, Order.status.in_(LIVE), Order.remote_status != REMOVED)
-        .order_by(Order.placed_at, OrderLine.id)
-    )
-    query = (
-        query.where(Order.contact == order.contact) if order.contact else query.where(Order.id == order.id)
-    )
+    if order.contact:
+        rows = session.execute(_HISTORY_OF_CONTACT, {"store_id": order.store_id, "contact": order.contact})
+    else:
+        rows = session.execute(_HISTORY_OF_ORDER, {"store_id": order.store_id, "order_id": order.id})
     seen = History()
-    for placed_at, product, variant, quantity, refunded in session.execute(query):
+    for order_id, placed_at, product, variant, quantity, refunded in rows:
         if not product:
             continue
+        if order_id == order.id:
+            seen.mine.append(product)
         if refunded >= quantity:
             seen.refunded.add(product)
             continue
         seen.times[product].append(placed_at)
-        seen.last[product] = (variant, quantity - refunded)
-        seen.latest = placed_at if seen.latest is None else max(seen.latest, placed_at)
+        held = seen.last.get(product)
+        if held is None or placed_at >= held[2]:
+            seen.last[product] = (variant, quantity - refunded, placed_at)
+        if seen.latest is None or placed_at > seen.latest:
+            seen.latest = placed_at
     if order.placed_at and (seen.latest is None or order.placed_at > seen.latest):
         seen.latest = order.placed_at
     return seen
@@ -107,7 +178,6 @@ def for_order(session: Session, order: Order, limit: int = LIMIT, mode: Mode = M
     store_id = order.store_id
     seen = history(session, order)
     owned = set(seen.times) | seen.refunded
-    mine = [line.product_external_id for line in order.lines if line.product_external_id]
     latest = seen.latest or order.placed_at
     recency = {
         product: sum(0.5 ** ((latest - t) / HISTORY_HALF_LIFE) for t in times)
@@ -115,52 +185,31 @@ def for_order(session: Session, order: Order, limit: int = LIMIT, mode: Mode = M
     }
     seeds = sorted(recency, key=lambda p: (-recency[p], p))[:SEEDS]
 
-    ranked: dict[str, tuple[float, Reason]] = {}  # product -> (score, why); higher tiers score higher
+    # product -> (score, reason code, its parameters); the tiers' scores keep them in order, and a
+    # Reason is made only for what is finally picked
+    ranked: dict[str, tuple[float, str, tuple[tuple[str, Any], ...]]] = {}
 
-    def offer(product: str, score: float, why: Reason) -> None:
+    def offer(product: str, score: float, code: str, *params: tuple[str, Any]) -> None:
         held = ranked.get(product)
         if held is None or score > held[0]:
-            ranked[product] = (score, why)
+            ranked[product] = (score, code, params)
 
     excluded: set[str] = set()
     for kind, source, other, position in session.execute(
-        select(
-            RecommendCuration.kind,
-            RecommendCuration.product_external_id,
-            RecommendCuration.other_external_id,
-            RecommendCuration.position,
-        ).where(
-            RecommendCuration.store_id == store_id,
-            among(session, RecommendCuration.product_external_id, sorted({"", *mine})),
-        )
+        _CURATION, {"store_id": store_id, "ids": sorted({"", *seen.mine})}
     ):
         if kind == "exclude":
             excluded.add(other)
         elif kind == "pin":
-            offer(other, 3e9 - position, Reason.of("rec_pinned"))
+            offer(other, 3e9 - position, "rec_pinned")
         elif kind in CURATED_KINDS and source:
-            offer(other, 2e9 - position, Reason.of(f"rec_{kind}", product=source))
+            offer(other, 2e9 - position, f"rec_{kind}", ("product", source))
 
     if mode is not Mode.AGAIN and seeds:
         scores: dict[str, float] = defaultdict(float)
         best: dict[str, tuple[float, str, int]] = {}
         for source, other, score, orders in session.execute(
-            select(
-                RecommendPair.product_external_id,
-                RecommendPair.other_external_id,
-                RecommendPair.score,
-                RecommendPair.orders,
-            )
-            .join(
-                RecommendItem,
-                (RecommendItem.store_id == RecommendPair.store_id)
-                & (RecommendItem.product_external_id == RecommendPair.product_external_id),
-            )
-            .where(
-                RecommendPair.store_id == store_id,
-                among(session, RecommendPair.product_external_id, seeds),
-                RecommendPair.score >= RecommendItem.cutoff,
-            )
+            _NEIGHBOURS, {"store_id": store_id, "ids": seeds}
         ):
             part = score * recency[source]
             scores[other] += part
@@ -168,33 +217,20 @@ def for_order(session: Session, order: Order, limit: int = LIMIT, mode: Mode = M
                 best[other] = (part, source, orders)
         for other, score in scores.items():
             _, source, orders = best[other]
-            offer(other, 1e6 + score, Reason.of("rec_together", product=source, orders=orders))
+            offer(other, 1e6 + score, "rec_together", ("product", source), ("orders", orders))
 
     if mode is not Mode.NEW and seen.times:
         for product, interval, rebuyers, buyers in session.execute(
-            select(
-                RecommendItem.product_external_id,
-                RecommendItem.interval_days,
-                RecommendItem.rebuyers,
-                RecommendItem.buyers,
-            ).where(
-                RecommendItem.store_id == store_id,
-                among(session, RecommendItem.product_external_id, sorted(seen.times)),
-                RecommendItem.interval_days.is_not(None),
-            )
+            _REBUY, {"store_id": store_id, "ids": sorted(seen.times)}
         ):
             rate = (rebuyers + 1) / (buyers + 5)
             score = AGAIN_WEIGHT * len(seen.times[product]) * rate
-            offer(product, 1e6 + score, Reason.of("rec_rebought", days=round(interval or 0)))
+            offer(product, 1e6 + score, "rec_rebought", ("days", round(interval or 0)))
 
     if mode is not Mode.AGAIN:
-        for product, recent in session.execute(
-            select(RecommendItem.product_external_id, RecommendItem.recent_orders)
-            .where(RecommendItem.store_id == store_id, RecommendItem.recent_orders > 0)
-            .order_by(RecommendItem.recent_orders.desc(), RecommendItem.product_external_id)
-            .limit(BEST_SELLERS + len(owned) if mode is Mode.NEW else BEST_SELLERS)
-        ):
-            offer(product, float(recent), Reason.of("rec_best_seller", orders=recent))
+        wanted = BEST_SELLERS + (min(len(owned), BEST_SELLERS) if mode is Mode.NEW else 0)
+        for product, recent in session.execute(_BEST_SELLERS, {"store_id": store_id, "limit": wanted}):
+            offer(product, float(recent), "rec_best_seller", ("orders", recent))
 
     def allowed(product: str) -> bool:
         if product in excluded or product in seen.refunded:
@@ -213,7 +249,7 @@ def _sellable(
     session: Session,
     store_id: int,
     candidates: list[str],
-    ranked: dict[str, tuple[float, Reason]],
+    ranked: dict[str, tuple[float, str, tuple[tuple[str, Any], ...]]],
     seen: History,
     limit: int,
 ) -> list[Pick]:
@@ -225,18 +261,14 @@ def _sellable(
         chunk = candidates[start : start + width]
         products = {
             product.external_id: product
-            for product in session.scalars(
-                select(Product).where(
-                    Product.store_id == store_id,
-                    among(session, Product.external_id, chunk),
-                    Product.in_stock.is_(True),
-                )
-            )
+            for product in session.scalars(_SELLABLE, {"store_id": store_id, "ids": chunk})
         }
         for product_id in chunk:
             if product_id in products:
-                variant, quantity = seen.last.get(product_id, (None, 1))
-                picks.append(Pick(products[product_id], ranked[product_id][1], variant, quantity))
+                variant, quantity, _ = seen.last.get(product_id, (None, 1, None))
+                _, code, params = ranked[product_id]
+                why = Reason.of(code, **dict(params))
+                picks.append(Pick(products[product_id], why, variant, quantity))
                 if len(picks) == limit:
                     break
         start += width
