@@ -14,7 +14,10 @@ from tests.app.journeys.test_planner import DAY, T0, customer, state
 pytestmark = pytest.mark.any_database
 
 
-def buy_again(order, now=T0, config=JourneyConfig()):
+DEFAULTS = JourneyConfig()
+
+
+def buy_again(order, now=T0, config=DEFAULTS):
     return next(d for d in plan(order, Context(now=now, config=config)) if d.step == "buy_again")
 
 
