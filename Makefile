@@ -58,7 +58,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Every figure the issues name, each bench printing its own as its last line (see bench/README.md).
+# Every figure the issues name; each bench prints its own as its last line (see the README).
 bench: $(STAMP) $(WRK)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.replan

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -202,6 +203,7 @@ class OrderLine(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(String(255))
     product_external_id: Mapped[str | None] = mapped_column(String(255))
+    variant_external_id: Mapped[str | None] = mapped_column(String(255))  # for one-click reorder links
     title: Mapped[str] = mapped_column(String(500))
     sku: Mapped[str | None] = mapped_column(String(255))
     quantity: Mapped[int] = mapped_column(Integer)
@@ -524,3 +526,92 @@ class AdminSession(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- recommendations (app/recommend) ---------------------------------------------------------------
+
+
+class RecommendItem(Base):
+    """One product in a store's model: its recency-weighted order count (the cosine's denominator),
+    its recent sales (best sellers), and how often and after how long customers buy it again."""
+
+    __tablename__ = "recommend_items"
+    __table_args__ = (Index("ix_recommend_items_recent", "store_id", "recent_orders"),)
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True)
+    product_external_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    weight: Mapped[float] = mapped_column(Float)
+    orders: Mapped[int] = mapped_column(Integer)
+    recent_orders: Mapped[int] = mapped_column(Integer)
+    buyers: Mapped[int] = mapped_column(Integer)
+    rebuyers: Mapped[int] = mapped_column(Integer)
+    interval_days: Mapped[float | None] = mapped_column(Float)  # median days between one buyer's orders
+    # The score of its NEIGHBOURS-th best neighbour at the last build: a lookup reads the pairs above it
+    # (new pairs that rise above it since count too), one index range per product.
+    cutoff: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class RecommendPair(Base):
+    """Two products bought in one order, both ways round: recency-weighted co-purchase and its cosine."""
+
+    __tablename__ = "recommend_pairs"
+    __table_args__ = (Index("ix_recommend_pairs_rank", "store_id", "product_external_id", "score"),)
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True)
+    product_external_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    other_external_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    weight: Mapped[float] = mapped_column(Float)
+    orders: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+
+
+class RecommendCuration(Base):
+    """The merchant's word: a platform's cross-sell, upsell or complementary product for a product, or
+    a store-wide pin or exclusion (``product_external_id`` empty)."""
+
+    __tablename__ = "recommend_curation"
+    __table_args__ = (
+        UniqueConstraint("store_id", "kind", "product_external_id", "other_external_id"),
+        Index("ix_recommend_curation_product", "store_id", "product_external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # cross_sell | upsell | complementary | pin | exclude
+    product_external_id: Mapped[str] = mapped_column(String(255))
+    other_external_id: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class RecommendPick(Base):
+    """A product a message recommended, and why: what the merchant reads, and what revenue is
+    attributed to."""
+
+    __tablename__ = "recommend_picks"
+    __table_args__ = (
+        UniqueConstraint("message_id", "product_external_id"),
+        Index("ix_recommend_picks_store", "store_id", "product_external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    product_external_id: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(Integer)
+    reason_code: Mapped[str] = mapped_column(String(64))
+    reason_params: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class RecommendBuild(Base):
+    """When a store's model was last built in full, from how much, and how long it took."""
+
+    __tablename__ = "recommend_builds"
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    orders: Mapped[int] = mapped_column(Integer)
+    pairs: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+    curation_error: Mapped[str | None] = mapped_column(Text)

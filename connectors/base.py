@@ -206,6 +206,7 @@ class LineSnapshot:
     product_external_id: str | None = None
     sku: str | None = None
     refunded_quantity: int = 0  # returned or refunded units: no review is asked for those
+    variant_external_id: str | None = None  # the variant bought: a one-click reorder link names it
 
     def __post_init__(self) -> None:
         with _refusing(f"line {str(self.external_id)[:40]}"):
@@ -222,6 +223,7 @@ class LineSnapshot:
                 product_external_id=fields.optional_key(self.product_external_id, "product id"),
                 sku=fields.text(self.sku, "sku", fields.KEY),
                 refunded_quantity=refunded,
+                variant_external_id=fields.optional_key(self.variant_external_id, "variant id"),
             )
 
 
@@ -329,10 +331,19 @@ class ProductSnapshot:
     price: Decimal | None = None
     in_stock: bool = True
     tags: tuple[str, ...] = ()
+    # The merchant's own picks to go with it (WooCommerce's cross-sells and upsells), best first; None
+    # when the platform does not say (Shopify's come from the Storefront API, see ComplementaryProducts)
+    cross_sell_ids: tuple[str, ...] | None = None
+    upsell_ids: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         with _refusing(f"product {str(self.external_id)[:40]}"):
             tags = fields.items(self.tags, "tags", str)
+            for name in ("cross_sell_ids", "upsell_ids"):
+                value = getattr(self, name)
+                if value is not None:
+                    ids = fields.items(value, name, str)
+                    object.__setattr__(self, name, tuple(fields.key(i, name) for i in ids))
             _checked(
                 self,
                 external_id=fields.key(self.external_id, "product id"),
@@ -548,6 +559,33 @@ class Polling(Protocol):
         """Create missing webhooks and re-enable ones the platform disabled; returns what was done.
 
         Raises AuthError, TransientError or RateLimited as ``changes_since`` does."""
+        ...
+
+
+@runtime_checkable
+class ComplementaryProducts(Protocol):
+    """A platform whose merchants curate products that go together outside the product payload
+    (Shopify's Search & Discovery, read through the Storefront API)."""
+
+    def complementary(
+        self, credentials: str, product_ids: list[str], on_credentials: Callable[[str], None] | None = None
+    ) -> dict[str, tuple[str, ...]]:
+        """The merchant's complementary products of each of ``product_ids``, best first (products with
+        none are absent). ``on_credentials`` receives the credentials when the call had to add to them
+        (a storefront token it created). Raises AuthError, TransientError or RateLimited."""
+        ...
+
+
+@runtime_checkable
+class ReorderLinks(Protocol):
+    """A platform with a link that puts a product straight into a new cart (Shopify's cart permalink,
+    WooCommerce's add-to-cart link)."""
+
+    def reorder_url(
+        self, store_ref: str, product_id: str, variant_id: str | None, quantity: int
+    ) -> str | None:
+        """The link for ``store_ref`` (the store's external id), or None when it cannot be made (a
+        Shopify line without its variant)."""
         ...
 
 

@@ -13,6 +13,8 @@ from app import Services, clock, inbox, sync
 from app.journeys import apply as journey_apply
 from app.links import Links
 from app.models import Store, StoreStatus
+from app.recommend import curation
+from app.recommend import model as recommend_model
 from channels import build as build_channels
 from scheduler import leases
 from scheduler.dispatch import Dispatcher, Outcome
@@ -55,6 +57,7 @@ def process_inbox(services: Services) -> None:
 REPLAN_LEASE = timedelta(minutes=10)
 REPLAN_HORIZON = timedelta(days=45)  # orders older than this have nothing left to plan but a win-back
 SYNC_LEASE = timedelta(minutes=15)
+RECOMMEND_LEASE = timedelta(minutes=30)
 
 
 def replan_stores(services: Services, holder: str) -> int:
@@ -97,6 +100,30 @@ def check_webhooks(services: Services, holder: str) -> int:
     polled = Store.status.in_(sync.POLLED_STATUSES)
     reports = _each_store(services, "webhooks", holder, SYNC_LEASE, polled, sync.check_webhooks)
     return sum(report is not None for report in reports)
+
+
+def build_recommendations(services: Services, holder: str) -> int:
+    """Build the recommendation model of every store whose model is older than
+    ``recommend_rebuild_hours`` (and refresh the platform's curation); returns how many were built."""
+    with services.db.session() as session:
+        due = set(recommend_model.stale(session, timedelta(hours=services.settings.recommend_rebuild_hours)))
+    live = Store.status.not_in([StoreStatus.UNINSTALLED]) & Store.id.in_(sorted(due) or [0])
+    reports = _each_store(services, "recommend", holder, RECOMMEND_LEASE, live, build_recommendation)
+    return sum(1 for report in reports if report)
+
+
+def build_recommendation(services: Services, store_id: int) -> bool:
+    with services.db.session() as session:
+        store = session.get(Store, store_id)
+        if store is None:
+            return False
+        record = recommend_model.build(session, store)
+        connector = services.connectors.get(store.platform)
+        record.curation_error = curation.refresh_complementary(session, store, connector, store.credentials)
+        log.info(
+            "recommend: store %s built from %s orders in %.1f s", store_id, record.orders, record.seconds
+        )
+        return True
 
 
 def _each_store(

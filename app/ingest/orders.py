@@ -28,6 +28,7 @@ from app.journeys.reasons import Reason
 from app.journeys.state import REMOVED
 from app.messages.localise import e164
 from app.models import Consent, Customer, Order, OrderLine, Store
+from app.recommend import model as recommend_model
 from connectors.base import CustomerSnapshot, OrderRemoved, OrderSnapshot, OrderStatus
 
 LINE_FIELDS = (
@@ -38,6 +39,7 @@ LINE_FIELDS = (
     "quantity",
     "refunded_quantity",
     "unit_price",
+    "variant_external_id",
 )
 
 
@@ -78,6 +80,9 @@ def apply_orders(session: Session, store: Store, snapshots: Sequence[OrderSnapsh
     _replace_lines(session, store, {ids[e]: latest[e] for e in ids})
     _note(session, store, latest, ids, outcome, before)
     _consent(session, store, [latest[e] for e in ids])
+    # New orders join the store's recommendation model now (a few upserts); changes to known orders
+    # (a cancellation, a refund) wait for its next full build, and are filtered at lookup meanwhile.
+    recommend_model.learn(session, store, [ids[e] for e, state in outcome.items() if state == "created"])
     results = []
     for snap in snapshots:
         state = outcome[snap.external_id]

@@ -94,6 +94,17 @@ class ReviewGroup:
 
 
 @dataclass(frozen=True)
+class Rebuy:
+    """What of this order the store's customers buy again, and when this customer would: the
+    shortest median re-purchase interval among its products; ``bought_again_at`` when the contact has
+    since bought one of them again (that later order carries the reminder)."""
+
+    days: float
+    products: tuple[str, ...]
+    bought_again_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class OrderState:
     order_id: int
     number: str
@@ -107,6 +118,7 @@ class OrderState:
     check_in_answer: str | None = None  # "happy" | "unhappy"
     ordered_again_at: datetime | None = None
     has_recommendations: bool = True
+    rebuy: Rebuy | None = None
     review_group: ReviewGroup | None = None
     store_uninstalled: bool = False
     removed: bool = False  # the store deleted (trashed) the order
@@ -152,7 +164,7 @@ def plan(state: OrderState, ctx: Context) -> list[Decision]:
     decisions = [planner.thank_you()]
     for shipment in state.shipments:
         decisions.extend(planner.tracking(shipment))
-    for name in ("check_in", "review_request", "review_reminder", "cross_sell", "win_back"):
+    for name in ("check_in", "review_request", "review_reminder", "cross_sell", "buy_again", "win_back"):
         decisions.append(getattr(planner, name)())
     return planner.capped(decisions)
 
@@ -233,6 +245,24 @@ class _Planner:
             key = order_key(self.state.order_id, step.name)
             return self._decide(step, key, Verdict.SKIP, R("nothing_to_recommend"))
         return self._after_delivery(step)
+
+    def buy_again(self) -> Decision:
+        step, state = STEPS["buy_again"], self.state
+        key = order_key(state.order_id, step.name)
+        if refusal := self._refusal(step) or self._stopped():
+            return self._decide(step, key, Verdict.SKIP, refusal)
+        rebuy = state.rebuy
+        if rebuy is None or not rebuy.products:
+            return self._decide(step, key, Verdict.SKIP, R("not_rebought"))
+        if rebuy.bought_again_at is not None:
+            return self._decide(step, key, Verdict.SKIP, R("bought_again_since", at=rebuy.bought_again_at))
+        anchor = self._anchor_time(step.name)
+        if anchor is None:
+            return self._decide(step, key, Verdict.WAIT, self._waiting(step.name))
+        at, _ = anchor
+        why = R("rebuy_due", days=round(rebuy.days), at=at)
+        configured = self.config.step(step.name).delay_minutes is not None
+        return self._timed(step, key, at, why, delay=None if configured else timedelta(days=rebuy.days))
 
     def win_back(self) -> Decision:
         step, state = STEPS["win_back"], self.state
@@ -393,10 +423,12 @@ class _Planner:
         why: Reason,
         shipment: ShipmentState | None = None,
         extra_delay: timedelta | None = None,
+        delay: timedelta | None = None,
     ) -> Decision:
-        """SEND at anchor + delay, moved into the window and past the frequency cap; or SKIP if late."""
+        """SEND at anchor + delay, moved into the window and past the frequency cap; or SKIP if late.
+        ``delay`` replaces the step's (a buy-again reminder waits for its product's interval)."""
         ctx, customer = self.ctx, self.state.customer
-        delay = self.config.delay(step.name)
+        delay = self.config.delay(step.name) if delay is None else delay
         if extra_delay is not None and extra_delay > delay:
             delay = extra_delay
             why = why.with_(longer_delay=True)

@@ -232,6 +232,46 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
         "لا شيء لاقتراحه لم يشتره العميل",
         "چیزی برای پیشنهاد نیست که مشتری نخریده باشد",
     ),
+    # buy again
+    "not_rebought": (
+        "nothing in this order is something the store's customers buy again",
+        "لا شيء في هذا الطلب مما يعيد عملاء المتجر شراءه",
+        "در این سفارش چیزی نیست که مشتریان فروشگاه دوباره بخرند",
+    ),
+    "bought_again_since": (
+        "the customer bought it again on {at}",
+        "اشتراه العميل مجددًا في {at}",
+        "مشتری در {at} دوباره آن را خرید",
+    ),
+    "rebuy_due": (
+        "customers re-buy it every {days} days; bought on {at}",
+        "يعيد العملاء شراءه كل {days} يومًا؛ اشتُري في {at}",
+        "مشتریان هر {days} روز دوباره آن را می‌خرند؛ در {at} خریده شد",
+    ),
+    # why a product was recommended
+    "rec_together": (
+        "bought together in {orders} orders",
+        "اشتُري معًا في {orders} طلبًا",
+        "در {orders} سفارش با هم خریده شده",
+    ),
+    "rec_cross_sell": ("your cross-sell", "منتج البيع المتقاطع الذي اخترته", "فروش مکمل انتخابی شما"),
+    "rec_upsell": ("your upsell", "منتج الترقية الذي اخترته", "پیشنهاد ارتقای انتخابی شما"),
+    "rec_complementary": (
+        "your complementary product in Search & Discovery",
+        "منتجك المكمّل في Search & Discovery",
+        "محصول مکمل شما در Search & Discovery",
+    ),
+    "rec_pinned": ("pinned by you", "ثبّتّه أنت", "سنجاق‌شده توسط شما"),
+    "rec_rebought": (
+        "re-bought every {days} days",
+        "يُعاد شراؤه كل {days} يومًا",
+        "هر {days} روز دوباره خریده می‌شود",
+    ),
+    "rec_best_seller": (
+        "a best seller: {orders} orders in the last 4 weeks",
+        "من الأكثر مبيعًا: {orders} طلبًا في آخر أربعة أسابيع",
+        "پرفروش: {orders} سفارش در ۴ هفتهٔ اخیر",
+    ),
     "ordered_again": (
         "the customer ordered again on {at}",
         "طلب العميل مجددًا في {at}",

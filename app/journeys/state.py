@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app import clock, recommend
-from app.db import among_bound
+from app.db import among, among_bound
 from app.journeys import config as journey_config
 from app.journeys import planner, timing
 from app.journeys.planner import (
@@ -34,6 +34,7 @@ from app.journeys.planner import (
     OrderState,
     Past,
     Problem,
+    Rebuy,
     ReviewGroup,
     ShipmentState,
 )
@@ -97,6 +98,8 @@ class Facts:
     history: dict[int, dict[str, Past]] = field(default_factory=lambda: defaultdict(dict))
     busy: dict[str, dict[str, Busy]] = field(default_factory=lambda: defaultdict(dict))
     redacted: set[int] = field(default_factory=set)
+    intervals: dict[str, float] = field(default_factory=dict)  # re-bought products: days between buys
+    rebought: dict[int, set[str]] = field(default_factory=dict)  # siblings' re-bought products, by order
 
 
 class Loaded:
@@ -158,6 +161,7 @@ class Loaded:
             ordered_again_at=min(later) if later else None,
             # Unasked, the answer must not skip anything: consent and delivery decide the cross-sell.
             has_recommendations=not asked or bool(recommend.for_order(self.session, order)),
+            rebuy=_rebuy(order, facts),
             review_group=group,
             store_uninstalled=self.store.status == StoreStatus.UNINSTALLED,
             removed=order.remote_status == REMOVED,
@@ -209,6 +213,8 @@ def load(
     wanted = set(facts.orders) | {member for ids in groups.values() for member in ids}
     _read_orders(session, store, wanted, facts)
     _read_contacts(session, store, orders, contacts, facts, at_send)
+    if config.step("buy_again").enabled:
+        _read_rebuys(session, store, facts)
     return Loaded(session, store, facts, groups, at_send=at_send, recommend_now=set(recommendations_for))
 
 
@@ -364,6 +370,47 @@ def _built(dialect: str) -> _Queries:
         busy_planning=busy(COUNTED_PLANNING),
         busy_at_send=busy(COUNTED_AT_SEND),
     )
+
+
+def _read_rebuys(session: Session, store: Store, facts: Facts) -> None:
+    """Which of the batch's products customers buy again (the model's intervals), and which of them
+    the contacts' other orders hold: a reminder is off once the product was bought again."""
+    products = {line.product_external_id for lines in facts.lines.values() for line in lines}
+    products.discard(None)
+    facts.intervals = recommend.rebuyable(session, store.id, sorted(p for p in products if p))
+    siblings = sorted({o.id for orders in facts.siblings.values() for o in orders} - set(facts.orders))
+    if not facts.intervals or not siblings:
+        return
+    for order_id, product in session.execute(
+        select(OrderLine.order_id, OrderLine.product_external_id).where(
+            among(session, OrderLine.order_id, siblings),
+            among(session, OrderLine.product_external_id, sorted(facts.intervals)),
+        )
+    ):
+        facts.rebought.setdefault(order_id, set()).add(product)
+
+
+def _rebuy(order: Order, facts: Facts) -> Rebuy | None:
+    kept = {
+        line.product_external_id
+        for line in facts.lines.get(order.id, [])
+        if line.product_external_id in facts.intervals and line.quantity > line.refunded_quantity
+    }
+    if not kept:
+        return None
+    products = tuple(sorted(kept, key=lambda p: (facts.intervals[p], p)))
+    again = [
+        other.placed_at
+        for other in facts.siblings.get(order.contact or "", [])
+        if other.placed_at > order.placed_at
+        and OrderStatus(other.status) not in planner.STOPPED_ORDER
+        and (
+            facts.rebought.get(other.id, set())
+            | {line.product_external_id for line in facts.lines.get(other.id, [])}
+        )
+        & kept
+    ]
+    return Rebuy(facts.intervals[products[0]], products, min(again) if again else None)
 
 
 def _customer_state(order: Order, facts: Facts, store_zone: str) -> CustomerState:

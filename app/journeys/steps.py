@@ -71,6 +71,9 @@ STEPS: dict[str, Step] = {
         Step("review_request", Kind.REVIEW, Anchor.DELIVERED, 7 * DAY, 30 * DAY, title="Review request"),
         Step("review_reminder", Kind.REVIEW, Anchor.PREVIOUS, 5 * DAY, 14 * DAY, title="Review reminder"),
         Step("cross_sell", Kind.MARKETING, Anchor.DELIVERED, 14 * DAY, 30 * DAY, title="Recommendations"),
+        # Its delay is each product's own re-purchase interval (``OrderState.rebuy``) unless the merchant
+        # sets one; off for orders holding nothing the store's customers buy twice.
+        Step("buy_again", Kind.MARKETING, Anchor.PLACED, timedelta(0), 14 * DAY, title="Buy again"),
         Step("win_back", Kind.MARKETING, Anchor.PLACED, 30 * DAY, 30 * DAY, title="Come-back offer"),
     )
 }

@@ -19,9 +19,10 @@ from app.journeys import config as journey_config
 from app.journeys.reasons import PROBLEM_WORDS, Reason, words
 from app.journeys.steps import Kind
 from app.links import Links
-from app.messages.localise import e164, long_date, money
+from app.messages.localise import e164, long_date, money, number
 from app.messages.render import FALLBACK_LOCALE, LOCALES
 from app.models import Message, Order, OrderLine, Product, Review, Shipment, Store
+from app.recommend import picks as recommend_picks
 
 UNSUBSCRIBE_WORDS = {
     "en": "Unsubscribe, or choose which emails you get",
@@ -100,15 +101,8 @@ def build(session: Session, store: Store, message: Message, links: Links, locale
             }
     if message.step in ("review_request", "review_reminder"):
         context["review_items"] = _review_items(session, store, order, message)
-    if message.step == "cross_sell":
-        context["recommendations"] = [
-            {
-                "title": product.title,
-                "url": product.url or "",
-                "price": money(product.price, order.currency, locale),
-            }
-            for product in recommend.for_order(session, order)
-        ]
+    if message.step in ("cross_sell", "buy_again"):
+        context["recommendations"] = _recommendations(session, store, order, message, locale)
     if message.step == "win_back":
         context["coupon"] = journey_config.parse(store.journey).win_back_coupon or ""
     if message.step == "check_in":
@@ -119,6 +113,28 @@ def build(session: Session, store: Store, message: Message, links: Links, locale
         context["unsubscribe"] = unsubscribe_context(unsubscribe_url, locale)
     name = " ".join(part for part in (order.first_name, order.last_name) if part)
     return Built(locale, order.email or "", name, context, phone, unsubscribe_url, order.external_id)
+
+
+def _recommendations(
+    session: Session, store: Store, order: Order, message: Message, locale: str
+) -> list[dict[str, Any]]:
+    """The products to show, chosen now (stock and publish state as they are at sending), each with a
+    one-click reorder link on a buy-again reminder; what was shown is kept for the revenue report."""
+    if message.step == "buy_again":
+        picks = recommend.buy_again(session, store, order)
+    else:
+        picks = recommend.for_order(session, order)
+    recommend_picks.record(session, message, picks)
+    return [
+        {
+            "title": pick.product.title,
+            "url": pick.product.url or "",
+            "price": money(pick.product.price, order.currency, locale),
+            "reorder_url": recommend.reorder_url(store, pick) if message.step == "buy_again" else "",
+            "quantity": number(pick.quantity, locale) if pick.quantity > 1 else "",
+        }
+        for pick in picks
+    ]
 
 
 def _base(store: Store, order: Order, locale: str) -> dict[str, Any]:

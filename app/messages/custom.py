@@ -55,7 +55,11 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "The products to review: each has title and url (add #reviews); may be empty",
         "review_request, review_reminder",
     ),
-    "recommendations": ("Products bought together with these: each has title, url, price", "cross_sell"),
+    "recommendations": (
+        "Products to offer: each has title, url, price; on buy_again also reorder_url (one click to a "
+        "cart holding it) and quantity (empty for one)",
+        "cross_sell, buy_again",
+    ),
     "coupon": ("The come-back code from the journey settings; may be empty", "win_back"),
     "check_in.happy": ("Link the customer clicks when all is well", "check_in"),
     "check_in.unhappy": ("Link the customer clicks when something is not right", "check_in"),

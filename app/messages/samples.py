@@ -83,6 +83,22 @@ def sample_context(
                     "title": items[1][0],
                     "url": "https://example.com/p/tea",
                     "price": money(Decimal(50), currency, locale),
+                    "reorder_url": "",
+                    "quantity": "",
+                }
+            ]
+        )
+    if step == "buy_again":
+        context["recommendations"] = (
+            []
+            if sparse
+            else [
+                {
+                    "title": items[0][0],
+                    "url": "https://example.com/p/oud",
+                    "price": money(Decimal(120), currency, locale),
+                    "reorder_url": "https://example.com/cart/4242:1",
+                    "quantity": "",
                 }
             ]
         )

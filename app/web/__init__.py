@@ -22,7 +22,7 @@ def current_services() -> Services:
 
 def init_app(app: Flask) -> None:
     from app.web import connect, headers, health, inputs, limits, webhooks
-    from app.web.admin import pages, signin, suppressions_api, templates_api
+    from app.web.admin import pages, recommendations, signin, suppressions_api, templates_api
     from app.web.admin import routes as admin
     from app.web.public import click, opened, unsubscribe
     from app.web.public import routes as public
@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(templates_api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(recommendations.bp)
     app.register_blueprint(signin.bp)
     app.register_blueprint(suppressions_api.bp)
     app.register_blueprint(public.bp)

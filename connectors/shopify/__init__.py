@@ -8,6 +8,7 @@ Shopify through this connector's ``EmbeddedAdmin`` methods."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -28,7 +29,7 @@ from connectors.base import (
     Snapshot,
     WebhookRequest,
 )
-from connectors.shopify import backfill, queries, tokens, translate, webhooks
+from connectors.shopify import backfill, queries, storefront, tokens, translate, webhooks
 from connectors.shopify.client import ShopCredentials, ShopifyClient
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,35 @@ class ShopifyConnector:
     def install(self, check: EmbeddedCheck) -> str:
         """An expiring offline token by token exchange (``tokens.exchange``)."""
         return tokens.exchange(self.app_config, check.id_token, self.http_client).to_json()
+
+    def complementary(
+        self, credentials: str, product_ids: list[str], on_credentials: Callable[[str], None] | None = None
+    ) -> dict[str, tuple[str, ...]]:
+        """The merchant's complementary products (``storefront.complementary``), creating the app's
+        storefront access token the first time and handing the credentials holding it back."""
+        held = ShopCredentials.from_json(credentials)
+        token = held.storefront_token
+        if not token:
+            latest = [credentials]
+
+            def keep(renewed: str) -> None:  # the access token may be renewed on the way
+                latest[0] = renewed
+                if on_credentials is not None:
+                    on_credentials(renewed)
+
+            token = storefront.create_token(self.client(credentials, keep))
+            updated = dataclasses.replace(ShopCredentials.from_json(latest[0]), storefront_token=token)
+            if on_credentials is not None:
+                on_credentials(updated.to_json())
+        return storefront.complementary(held.shop, token, product_ids, self.http_client)
+
+    @staticmethod
+    def reorder_url(store_ref: str, product_id: str, variant_id: str | None, quantity: int) -> str | None:
+        """Shopify's cart permalink, ``https://{shop}/cart/{variant}:{quantity}``: a cart holding the
+        variant, straight to checkout. A line without its variant (a custom line) gets none."""
+        if not variant_id or not variant_id.isdigit():
+            return None
+        return f"https://{store_ref}/cart/{variant_id}:{max(int(quantity), 1)}"
 
     def is_ping(self, request: WebhookRequest) -> bool:
         return False  # Shopify has no unsigned ping

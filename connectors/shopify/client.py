@@ -40,6 +40,7 @@ class ShopCredentials:
     expires_at: str | None = None
     refresh_token_expires_at: str | None = None
     scope: str | None = None
+    storefront_token: str | None = None  # created by the app to read Storefront data (storefront.py)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -55,6 +56,7 @@ class ShopCredentials:
                 expires_at=data.get("expires_at"),
                 refresh_token_expires_at=data.get("refresh_token_expires_at"),
                 scope=data.get("scope"),
+                storefront_token=data.get("storefront_token"),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise AuthError("the shop's access token is missing; open the app from Shopify again") from exc

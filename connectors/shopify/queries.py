@@ -27,7 +27,9 @@ query Orders($first: Int!, $after: String, $query: String) {
     + ORDER_FIELDS
     + """
       lineItems(first: 25) {
-        nodes { id title quantity sku originalUnitPriceSet { shopMoney { amount } } product { id } }
+        nodes {
+          id title quantity sku originalUnitPriceSet { shopMoney { amount } } product { id } variant { id }
+        }
       }
       refunds(first: 10) { refundLineItems(first: 25) { nodes { lineItem { id } quantity } } }
       fulfillments(first: 3) {
@@ -66,7 +68,9 @@ BULK_ORDERS_INNER = (
     + ORDER_FIELDS
     + """
         lineItems {
-          edges { node { id title quantity sku originalUnitPriceSet { shopMoney { amount } } product { id } }
+          edges { node {
+            id title quantity sku originalUnitPriceSet { shopMoney { amount } }
+            product { id } variant { id } }
           }
         }
         fulfillments { id status createdAt updatedAt displayStatus trackingInfo { company number url } }

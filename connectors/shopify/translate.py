@@ -298,6 +298,7 @@ def _line(item: Mapping[str, Any], refunded: Mapping[str, int]) -> LineSnapshot:
         product_external_id=str(product_id) if product_id else None,
         sku=item.get("sku") or None,
         refunded_quantity=min(quantity, refunded.get(str(item["id"]), 0)),
+        variant_external_id=str(item["variant_id"]) if item.get("variant_id") else None,
     )
 
 
@@ -426,6 +427,7 @@ def _rest_order(node: Mapping[str, Any]) -> dict[str, Any]:
                 "quantity": item["quantity"],
                 "price": item["originalUnitPriceSet"]["shopMoney"]["amount"],
                 "product_id": gid_number((item.get("product") or {}).get("id")),
+                "variant_id": gid_number((item.get("variant") or {}).get("id")),
                 "sku": item.get("sku"),
             }
             for item in _nodes(node.get("lineItems"))

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from connectors.base import (
     Change,
@@ -61,6 +62,16 @@ class WooCommerceConnector:
             backoff_max=self.backoff_max,
             sleep=self.sleep,
         )
+
+    @staticmethod
+    def reorder_url(store_ref: str, product_id: str, variant_id: str | None, quantity: int) -> str | None:
+        """WooCommerce's add-to-cart link on the site's home, ``?add-to-cart={id}&quantity={n}``: the
+        variation when the line names one (WooCommerce adds a variation by its own id)."""
+        item = variant_id or product_id
+        if not item.isdigit():
+            return None
+        query = urlencode({"add-to-cart": item, "quantity": max(int(quantity), 1)})
+        return f"{store_ref.rstrip('/')}/?{query}"
 
     def is_ping(self, request: WebhookRequest) -> bool:
         return webhooks.is_ping(request)

@@ -115,7 +115,18 @@ def product(data: Mapping[str, Any]) -> ProductSnapshot:
             and bool(data.get("purchasable", True))
             and data.get("stock_status", "instock") in ("instock", "onbackorder"),
             tags=tuple(str(tag["name"]) for tag in data.get("tags") or ()),
+            cross_sell_ids=_ids(data.get("cross_sell_ids")),
+            upsell_ids=_ids(data.get("upsell_ids")),
         )
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    """``cross_sell_ids`` / ``upsell_ids``: product ids in the merchant's order (absent: none)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise TypeError(f"not a list of ids: {value!r}"[:100])
+    return tuple(_ident(item) for item in value)
 
 
 def _product_list(data: Mapping[str, Any]) -> list[Snapshot]:
@@ -262,6 +273,7 @@ def _line(item: Mapping[str, Any], refunded: Mapping[str, int]) -> LineSnapshot:
         product_external_id=_ident(product_id) if product_id else None,
         sku=item.get("sku") or None,
         refunded_quantity=min(quantity, refunded.get(line_id, 0)),
+        variant_external_id=_ident(item["variation_id"]) if item.get("variation_id") else None,
     )
 
 

@@ -41,6 +41,7 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     build_client_schema,
+    build_schema,
     get_named_type,
     graphql_sync,
     is_leaf_type,
@@ -71,6 +72,21 @@ def load_schema() -> GraphQLSchema:
 
 
 SCHEMA = load_schema()
+# The part of the Storefront API the app reads, as Shopify documents it (Storefront API reference,
+# ``QueryRoot.productRecommendations`` and ``ProductRecommendationIntent``): no published schema of
+# it is in the fixtures, so the fake validates against this.
+STOREFRONT = build_schema(
+    """
+    enum ProductRecommendationIntent { RELATED COMPLEMENTARY }
+    type Product { id: ID! title: String! handle: String! }
+    type QueryRoot {
+      productRecommendations(
+        productId: ID, productHandle: String, intent: ProductRecommendationIntent = RELATED
+      ): [Product!]
+    }
+    schema { query: QueryRoot }
+    """
+)
 
 
 def query_cost(document: Any, variables: dict[str, Any], operation: OperationDefinitionNode) -> int:
@@ -156,6 +172,8 @@ class FakeShopify:
     bulk_polls: int = 1  # a bulk operation is COMPLETED from this poll on
     clock: Callable[[], float] = time.monotonic  # what the bucket refills and tokens expire by
     url: str = ""
+    # Search & Discovery's complementary products: product number -> product numbers, best first
+    complementary: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.expires: dict[str, float] = {}  # access token -> when it stops working (monotonic)
@@ -168,6 +186,8 @@ class FakeShopify:
         self.throttled = 0
         self.queries = 0
         self.bulk: dict[str, dict[str, Any]] = {}
+        self.storefront_tokens: list[str] = []
+        self.storefront_queries = 0
         self._lock = threading.Lock()
 
     # --- data ---------------------------------------------------------------------------------
@@ -240,6 +260,27 @@ class FakeShopify:
                 )
             payload = request.get_json(silent=True) or {}
             return self._graphql(str(payload.get("query", "")), payload.get("variables") or {})
+
+        @app.post("/api/<version>/graphql.json")
+        def storefront(version: str) -> Response:
+            token = request.headers.get("X-Shopify-Storefront-Access-Token", "")
+            if token not in self.storefront_tokens:
+                return _json({"errors": "Unauthorized"}, 401)
+            payload = request.get_json(silent=True) or {}
+            query, variables = str(payload.get("query", "")), payload.get("variables") or {}
+            try:
+                errors = validate(STOREFRONT, parse(query))
+            except Exception as exc:  # noqa: BLE001 - a syntax error is answered as errors
+                return _json({"errors": [{"message": str(exc)}]})
+            if errors:
+                return _json({"errors": [{"message": e.message} for e in errors]})
+            self.storefront_queries += 1
+            root = {"productRecommendations": self._recommendations}
+            result = graphql_sync(STOREFRONT, query, root_value=root, variable_values=variables)
+            body: dict[str, Any] = {"data": result.data}
+            if result.errors:
+                body["errors"] = [{"message": e.message} for e in result.errors]
+            return _json(body)
 
         @app.post("/admin/oauth/access_token")
         def access_token() -> Response:
@@ -383,6 +424,7 @@ class FakeShopify:
             "node": lambda info, id: self._poll_bulk(id),  # noqa: A006
             "bulkOperationRunQuery": lambda info, query: self._run_bulk(query),
             "metafieldsSet": lambda info, metafields: self._set_metafields(metafields),
+            "storefrontAccessTokenCreate": lambda info, input: self._storefront_token(input),  # noqa: A006
             "discountCodeBasicCreate": lambda info, basicCodeDiscount: self._create_discount(
                 basicCodeDiscount
             ),
@@ -453,6 +495,27 @@ class FakeShopify:
             self.metafields.append(row)
             saved.append(row)
         return {"metafields": saved, "userErrors": []}
+
+    def _storefront_token(self, data: dict[str, Any]) -> dict[str, Any]:
+        token = f"storefront-{len(self.storefront_tokens) + 1}-{uuid.uuid4().hex[:12]}"
+        self.storefront_tokens.append(token)
+        return {
+            "storefrontAccessToken": {"accessToken": token, "title": data.get("title")},
+            "userErrors": [],
+        }
+
+    def _recommendations(
+        self,
+        info: Any,
+        productId: str | None = None,
+        intent: str = "RELATED",
+        **_: Any,  # noqa: N803
+    ) -> list[dict[str, Any]]:
+        number = str(productId or "").rsplit("/", 1)[-1]
+        chosen = self.complementary.get(number, []) if intent == "COMPLEMENTARY" else []
+        return [
+            {"id": f"gid://shopify/Product/{n}", "title": f"Product {n}", "handle": f"p-{n}"} for n in chosen
+        ]
 
     def _create_discount(self, data: dict[str, Any]) -> dict[str, Any]:
         self.discounts.append(data)

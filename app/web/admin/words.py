@@ -76,6 +76,35 @@ AR: dict[str, str] = {
     "Review reminder": "تذكير بالتقييم",
     "Recommendations": "اقتراحات المنتجات",
     "Come-back offer": "عرض العودة",
+    "Buy again": "اشترِ مجددًا",
+    "Pinned: it comes first in every recommendation.": "ثُبّت: يأتي أولًا في كل اقتراح.",
+    "Excluded: it is never recommended.": "استُبعد: لن يُقترح أبدًا.",
+    "The model decides again.": "يعود القرار إلى النموذج.",
+    "Model built from {orders} orders on {at}; new orders join it as they arrive.": (
+        "بُني النموذج من {orders} طلبًا في {at}؛ وتنضم إليه الطلبات الجديدة فور وصولها."
+    ),
+    "The model is built within the hour; until then best sellers are recommended.": (
+        "يُبنى النموذج خلال ساعة؛ وحتى ذلك الحين تُقترح المنتجات الأكثر مبيعًا."
+    ),
+    "Recommended in the last {days} days": "ما اقتُرح في آخر {days} يومًا",
+    "Revenue counts what the customer bought of that product within {days} days after the message.": (
+        "تُحسب الإيرادات مما اشتراه العميل من ذلك المنتج خلال {days} يومًا بعد الرسالة."
+    ),
+    "Pin": "تثبيت",
+    "Exclude": "استبعاد",
+    "Let the model decide": "اترك القرار للنموذج",
+    "Nothing recommended yet.": "لم يُقترح شيء بعد.",
+    "Your pins and exclusions": "ما ثبّتّه وما استبعدته",
+    "Pinned": "مثبّت",
+    "Excluded": "مستبعد",
+    "Product id": "معرّف المنتج",
+    "Products customers buy again": "منتجات يعيد العملاء شراءها",
+    "Re-bought every": "يُعاد شراؤه كل",
+    "Customers who bought it again": "عملاء أعادوا شراءه",
+    "{days} days": "{days} يومًا",
+    "No product has been bought again often enough yet: the buy-again step waits.": (
+        "لم يُعَد شراء أي منتج بما يكفي بعد: خطوة «اشترِ مجددًا» تنتظر."
+    ),
     "transactional": "معاملات",
     "service": "خدمة",
     "review": "تقييم",
@@ -298,6 +327,35 @@ FA: dict[str, str] = {
     "Review reminder": "یادآوری نظر",
     "Recommendations": "پیشنهاد محصول",
     "Come-back offer": "پیشنهاد بازگشت",
+    "Buy again": "خرید دوباره",
+    "Pinned: it comes first in every recommendation.": "سنجاق شد: در هر پیشنهاد اول می\u200cآید.",
+    "Excluded: it is never recommended.": "کنار گذاشته شد: هرگز پیشنهاد نمی\u200cشود.",
+    "The model decides again.": "تصمیم دوباره با مدل است.",
+    "Model built from {orders} orders on {at}; new orders join it as they arrive.": (
+        "مدل از {orders} سفارش در {at} ساخته شد؛ سفارش\u200cهای تازه همان لحظه به آن می\u200cپیوندند."
+    ),
+    "The model is built within the hour; until then best sellers are recommended.": (
+        "مدل تا یک ساعت دیگر ساخته می\u200cشود؛ تا آن زمان پرفروش\u200cها پیشنهاد می\u200cشوند."
+    ),
+    "Recommended in the last {days} days": "پیشنهادهای {days} روز اخیر",
+    "Revenue counts what the customer bought of that product within {days} days after the message.": (
+        "درآمد، خرید مشتری از همان کالا تا {days} روز پس از پیام است."
+    ),
+    "Pin": "سنجاق کردن",
+    "Exclude": "کنار گذاشتن",
+    "Let the model decide": "تصمیم با مدل",
+    "Nothing recommended yet.": "هنوز چیزی پیشنهاد نشده است.",
+    "Your pins and exclusions": "سنجاق\u200cها و کنارگذاشته\u200cهای شما",
+    "Pinned": "سنجاق\u200cشده",
+    "Excluded": "کنارگذاشته",
+    "Product id": "شناسهٔ کالا",
+    "Products customers buy again": "کالاهایی که مشتریان دوباره می\u200cخرند",
+    "Re-bought every": "خرید دوباره هر",
+    "Customers who bought it again": "مشتریانی که دوباره خریدند",
+    "{days} days": "{days} روز",
+    "No product has been bought again often enough yet: the buy-again step waits.": (
+        "هنوز هیچ کالایی به اندازهٔ کافی دوباره خریده نشده است: مرحلهٔ خرید دوباره منتظر می\u200cماند."
+    ),
     "transactional": "تراکنشی",
     "service": "خدمت",
     "review": "نظر",
