@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     reconcile_interval_seconds: float = Field(default=180.0, gt=0)
     reconcile_backfill_days: int = Field(default=60, ge=0, le=365)
     webhook_check_interval_seconds: float = Field(default=3600.0, gt=0)
+    tracking_interval_seconds: float = Field(default=600.0, gt=0)  # poll tracking sources, find stalls
+    tracking_endpoints: dict[str, str] = Field(default_factory=dict)  # a source's address, e.g. a fake
     shopify_client_id: str = ""
     shopify_client_secret: str = ""
     shopify_old_client_secret: str = ""

@@ -9,10 +9,11 @@ from typing import TypeVar
 
 from sqlalchemy import ColumnElement, select
 
-from app import Services, clock, inbox, sync
+from app import Services, clock, inbox, ingest, sync
 from app.journeys import apply as journey_apply
 from app.links import Links
 from app.models import Store, StoreStatus
+from app.parcels import follow, stalls
 from channels import build as build_channels
 from scheduler import leases
 from scheduler.dispatch import Dispatcher, Outcome
@@ -97,6 +98,27 @@ def check_webhooks(services: Services, holder: str) -> int:
     polled = Store.status.in_(sync.POLLED_STATUSES)
     reports = _each_store(services, "webhooks", holder, SYNC_LEASE, polled, sync.check_webhooks)
     return sum(report is not None for report in reports)
+
+
+TRACKING_LEASE = timedelta(minutes=15)
+
+
+def follow_tracking(services: Services, holder: str) -> int:
+    """Ask tracking sources about open parcels and report the silent ones as "no movement", each
+    store under its own lease; returns how many parcels changed."""
+    active = Store.status == StoreStatus.ACTIVE
+    return sum(_each_store(services, "tracking", holder, TRACKING_LEASE, active, _follow_store))
+
+
+def _follow_store(services: Services, store_id: int) -> int:
+    results = follow.follow_store(services.db, store_id, services.settings.tracking_endpoints)
+    with services.db.session() as session:
+        store = session.get(Store, store_id)
+        if store is None:
+            return 0
+        found = stalls.find(session, store, clock.now())
+        ingest.replan(session, store, found)
+    return sum(result.changed for result in [*results, *found])
 
 
 def _each_store(
