@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     from app.web import connect, headers, health, inputs, limits, tracking_webhooks, webhooks
     from app.web.admin import pages, signin, suppressions_api, templates_api
     from app.web.admin import routes as admin
+    from app.web.admin import tracking as tracking_admin
     from app.web.public import click, opened, tracking, unsubscribe
     from app.web.public import routes as public
 
@@ -33,6 +34,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(templates_api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(tracking_admin.bp)
     app.register_blueprint(signin.bp)
     app.register_blueprint(suppressions_api.bp)
     app.register_blueprint(public.bp)
