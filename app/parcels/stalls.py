@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import outbox
+from app.db import among
 from app.ingest.parcels import add_event, settle
 from app.ingest.result import IngestResult
 from app.journeys.reasons import Reason
@@ -101,15 +102,8 @@ def allowed(learned: dict[str | None, timedelta], carrier: str | None) -> timede
 def find(session: Session, store: Store, now: datetime) -> list[IngestResult]:
     """Mark every parcel silent too long; the results name the orders to re-plan."""
     learned = usual_silence(session, store, now.date())
-    last_scan = (
-        select(ShipmentEvent.shipment_id, func.max(ShipmentEvent.happened_at).label("at"))
-        .where(ShipmentEvent.store_id == store.id, ShipmentEvent.status.not_in(NOT_SCANS))
-        .group_by(ShipmentEvent.shipment_id)
-        .subquery()
-    )
     rows = session.execute(
-        select(Shipment, last_scan.c.at, ParcelTrack.carrier)
-        .outerjoin(last_scan, last_scan.c.shipment_id == Shipment.id)
+        select(Shipment, ParcelTrack.carrier)
         .outerjoin(ParcelTrack, ParcelTrack.shipment_id == Shipment.id)
         .where(
             Shipment.store_id == store.id,
@@ -120,9 +114,23 @@ def find(session: Session, store: Store, now: datetime) -> list[IngestResult]:
             Shipment.status.not_in(QUIET),
         )
     ).all()
+    if not rows:
+        return []
+    # The last real scan of just these parcels (the store's whole history would cost every round).
+    last = dict(
+        session.execute(
+            select(ShipmentEvent.shipment_id, func.max(ShipmentEvent.happened_at))
+            .where(
+                ShipmentEvent.store_id == store.id,
+                among(session, ShipmentEvent.shipment_id, [shipment.id for shipment, _ in rows]),
+                ShipmentEvent.status.not_in(NOT_SCANS),
+            )
+            .group_by(ShipmentEvent.shipment_id)
+        ).all()
+    )
     results = []
-    for shipment, heard, code in rows:
-        heard = max(filter(None, (heard, shipment.shipped_at)))
+    for shipment, code in rows:
+        heard = max(filter(None, (last.get(shipment.id), shipment.shipped_at)))
         carrier = code or detect.carrier(shipment.carrier, shipment.tracking_number)
         if now - heard <= allowed(learned, carrier):
             continue
