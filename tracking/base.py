@@ -137,6 +137,14 @@ class Source(Protocol):
         Raises ``BadSignature`` or ``BadPayload``. Only for ``webhook`` sources."""
 
 
+_CONTROL = dict.fromkeys([*range(0, 32), 127], " ")
+
+
+def clean(value: object, limit: int) -> str:
+    """A source's words as we keep them: text, no control characters, at most ``limit`` long."""
+    return str(value or "").translate(_CONTROL).strip()[:limit]
+
+
 def answer(response: requests.Response) -> None:
     """The HTTP errors every source shares, translated: 401/403 refused, 404 not found, 408/429/5xx
     worth trying again."""

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import ShipmentStatus
-from tracking.base import BadPayload, TrackEvent, TrackReport
+from tracking.base import BadPayload, TrackEvent, TrackReport, clean
 
 TAGS: dict[str, ShipmentStatus] = {
     "InfoReceived": ShipmentStatus.LABEL_CREATED,
@@ -63,7 +63,7 @@ def tracking(data: Any) -> TrackReport:
         if at is None:
             continue
         tag, subtag = str(checkpoint.get("tag") or ""), str(checkpoint.get("subtag") or "")
-        message = str(checkpoint.get("message") or "")[:500]
+        message = clean(checkpoint.get("message"), 500)
         where = ", ".join(
             str(part) for part in (checkpoint.get("city"), checkpoint.get("country_iso3")) if part
         ) or str(checkpoint.get("location") or "")
@@ -74,9 +74,9 @@ def tracking(data: Any) -> TrackReport:
                 key=f"aftership:{key}",
                 status=status(tag, subtag),
                 happened_at=at,
-                said=subtag or tag,
+                said=clean(subtag or tag, 64),
                 detail=message,
-                location=where[:200],
+                location=clean(where, 200),
             )
         )
     estimate = None

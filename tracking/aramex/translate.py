@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import ShipmentStatus
-from tracking.base import TrackEvent, TrackReport
+from tracking.base import TrackEvent, TrackReport, clean
 
 CODES: dict[str, ShipmentStatus] = {
     "SH014": ShipmentStatus.LABEL_CREATED,  # Record created
@@ -84,7 +84,7 @@ def results(number: str, found: Any) -> TrackReport:
         if at is None:
             continue
         code = str(result.get("UpdateCode") or "")
-        description = str(result.get("UpdateDescription") or "")[:500]
+        description = clean(result.get("UpdateDescription"), 500)
         comments = str(result.get("Comments") or "")
         key = hashlib.sha256(f"{at.isoformat()}|{code}|{description}".encode()).hexdigest()[:24]
         events.append(
@@ -92,9 +92,9 @@ def results(number: str, found: Any) -> TrackReport:
                 key=f"aramex:{key}",
                 status=status(code, f"{description} {comments}"),
                 happened_at=at,
-                said=code,
+                said=clean(code, 64),
                 detail=description,
-                location=str(result.get("UpdateLocation") or "")[:200],
+                location=clean(result.get("UpdateLocation"), 200),
             )
         )
     return TrackReport(source="aramex", tracking_number=number, events=tuple(events), carrier="aramex")

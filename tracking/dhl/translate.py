@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.base import ShipmentStatus
-from tracking.base import TrackEvent, TrackReport
+from tracking.base import TrackEvent, TrackReport, clean
 
 CODES = {
     "pre-transit": ShipmentStatus.LABEL_CREATED,
@@ -70,9 +70,9 @@ def shipment(number: str, found: Any) -> TrackReport:
                 key=f"dhl:{key}",
                 status=status(code, words),
                 happened_at=at,
-                said=code,
-                detail=str(event.get("description") or event.get("status") or "")[:500],
-                location=where[:200],
+                said=clean(code, 64),
+                detail=clean(event.get("description") or event.get("status"), 500),
+                location=clean(where, 200),
             )
         )
     return TrackReport(
