@@ -71,8 +71,7 @@ def save(source: str) -> Any:
             accounts.save(
                 db, store, found, {field.name: request.form.get(field.name, "") for field in found.fields}
             )
-        except accounts.AccountProblem as exc:
-            db.rollback()
+        except accounts.AccountProblem as exc:  # raised before anything is written
             g.notices = [("error", t("Not saved: {reason}").format(reason=exc))]
             return _page(store, db, status=400, failed=source)
         said = t("Checked and saved: {source} accepted these details.").format(source=found.label)
