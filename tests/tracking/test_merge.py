@@ -69,9 +69,9 @@ def test_the_history_and_status_are_the_same_whatever_order_the_sources_arrive_i
         ingest_order(aftercare, store, order_snapshot("1001", placed_at=T0 - H))
         with aftercare.db.session() as session:
             row = session.get(Store, store.id)
-            ingest.apply_all(session, row, [platform(())])  # the parcel exists before its news
-            for delivery in order:
-                ingest.apply_all(session, row, [delivery])
+            ingest.apply_many(session, row, [platform(())])  # the parcel exists before its news
+            for delivery in order:  # the history is ingest's; planning (not asked here) follows it
+                ingest.apply_many(session, row, [delivery])
             shipment = session.scalars(select(Shipment).where(Shipment.store_id == store.id)).one()
             history = tuple(
                 (event.status, event.happened_at)
