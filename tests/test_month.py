@@ -51,6 +51,7 @@ ORDER_DAYS = 30
 END = START + timedelta(days=42)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+STALL_ROUND_HOURS = 6  # how often the simulation asks for silent parcels
 PLACES = [  # country, zone, mobile prefix, digits after it: numbers phonenumbers accepts as valid
     ("SA", "Asia/Riyadh", "+9665", 8),
     ("IR", "Asia/Tehran", "+9891", 8),
@@ -176,17 +177,19 @@ def silences(stories: list[Story]) -> dict[datetime, timedelta]:
 
 
 def stalled(story: Story, limits: dict[datetime, timedelta]) -> datetime | None:
-    """The hour the parcel is found silent too long (checked every hour, like the worker), if ever."""
+    """The round the parcel is found silent too long (every six hours at 00, 06, 12, 18), if ever."""
     if story.cancelled or not story.tracking:
         return None
     moment = tick(story.shipped)
+    while moment.hour % STALL_ROUND_HOURS:
+        moment += HOUR
     while moment <= END:
         if story.delivered and story.delivered <= moment:
             return None
         heard = max(at for at in scans(story) if at <= moment)
         if moment - heard > limits[moment.replace(hour=0, minute=0, second=0, microsecond=0)]:
             return moment
-        moment += HOUR
+        moment += STALL_ROUND_HOURS * HOUR
     return None
 
 
@@ -364,7 +367,8 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
                 at, number, kind = events[next_event]
                 apply_event(session, store_row, by_number[number], at, kind)
                 next_event += 1
-            ingest.replan(session, store_row, stalls.find(session, store_row, now))  # the worker's round
+            if now.hour % STALL_ROUND_HOURS == 0:  # the worker's tracking round (every 10 min live)
+                ingest.replan(session, store_row, stalls.find(session, store_row, now))
         dispatcher.run_until_idle(max_batches=1000)
         _leave_reviews(aftercare, store.id, reviewers, now)
         now += HOUR

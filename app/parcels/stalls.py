@@ -103,7 +103,13 @@ def find(session: Session, store: Store, now: datetime) -> list[IngestResult]:
     """Mark every parcel silent too long; the results name the orders to re-plan."""
     learned = usual_silence(session, store, now.date())
     rows = session.execute(
-        select(Shipment, ParcelTrack.carrier)
+        select(
+            Shipment.id,
+            Shipment.shipped_at,
+            Shipment.carrier,
+            Shipment.tracking_number,
+            ParcelTrack.carrier,
+        )
         .outerjoin(ParcelTrack, ParcelTrack.shipment_id == Shipment.id)
         .where(
             Shipment.store_id == store.id,
@@ -122,18 +128,20 @@ def find(session: Session, store: Store, now: datetime) -> list[IngestResult]:
             select(ShipmentEvent.shipment_id, func.max(ShipmentEvent.happened_at))
             .where(
                 ShipmentEvent.store_id == store.id,
-                among(session, ShipmentEvent.shipment_id, [shipment.id for shipment, _ in rows]),
+                among(session, ShipmentEvent.shipment_id, [row[0] for row in rows]),
                 ShipmentEvent.status.not_in(NOT_SCANS),
             )
             .group_by(ShipmentEvent.shipment_id)
         ).all()
     )
     results = []
-    for shipment, code in rows:
-        heard = max(filter(None, (last.get(shipment.id), shipment.shipped_at)))
-        carrier = code or detect.carrier(shipment.carrier, shipment.tracking_number)
+    for shipment_id, shipped_at, name, number, code in rows:
+        heard = max(filter(None, (last.get(shipment_id), shipped_at)))
+        carrier = code or detect.carrier(name, number)
         if now - heard <= allowed(learned, carrier):
             continue
+        shipment = session.get(Shipment, shipment_id)
+        assert shipment is not None  # noqa: S101 - just read
         results.append(_mark(session, store, shipment, heard, now, carrier))
     return results
 
