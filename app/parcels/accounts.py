@@ -16,7 +16,13 @@ from tracking.base import Refused, Source, SourceDown
 
 
 class AccountProblem(ValueError):
-    """Why the details were not kept, in words for the merchant (the caller translates them)."""
+    """Why the details were not kept: an English sentence with ``{}`` places (the page translates it)
+    and what goes in them."""
+
+    def __init__(self, sentence: str, **values: str) -> None:
+        super().__init__(sentence.format(**values))
+        self.sentence = sentence
+        self.values = values
 
 
 def stored(session: Session, store: Store) -> dict[str, TrackingAccount]:
@@ -44,15 +50,17 @@ def save(session: Session, store: Store, source: Source, given: Mapping[str, str
         if not value and field.secret:
             value = before.get(field.name, "")
         if field.required and not value:
-            raise AccountProblem(f"{field.label} is needed.")
+            raise AccountProblem("{field} is needed.", field=field.label)
         values[field.name] = value
     checkable = {k: v for k, v in values.items() if k != "webhook_secret"}
     try:
         source.check(checkable, netguard.session())
     except Refused as exc:
-        raise AccountProblem(f"{source.label} refused these details.") from exc
+        raise AccountProblem("{source} refused these details.", source=source.label) from exc
     except SourceDown as exc:
-        raise AccountProblem(f"{source.label} could not be reached to check them: {exc}") from exc
+        raise AccountProblem(
+            "{source} could not be reached to check them: {reason}", source=source.label, reason=str(exc)
+        ) from exc
     if existing is None:
         existing = TrackingAccount(store_id=store.id, source=source.name, credentials="")
         session.add(existing)

@@ -72,7 +72,9 @@ def save(source: str) -> Any:
                 db, store, found, {field.name: request.form.get(field.name, "") for field in found.fields}
             )
         except accounts.AccountProblem as exc:  # raised before anything is written
-            g.notices = [("error", t("Not saved: {reason}").format(reason=exc))]
+            values = {name: t(value) for name, value in exc.values.items()}
+            reason = t(exc.sentence).format(**values)
+            g.notices = [("error", t("Not saved: {reason}").format(reason=reason))]
             return _page(store, db, status=400, failed=source)
         said = t("Checked and saved: {source} accepted these details.").format(source=found.label)
     return _done(said, "tracking_admin.tracking")

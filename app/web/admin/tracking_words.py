@@ -39,6 +39,18 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "Estimate held": "صحة التقدير",
         "Tracking page views": "مشاهدات صفحة التتبع",
         "unknown": "غير معروف",
+        "API key": "مفتاح API",
+        "Webhook secret": "سرّ الويب هوك",
+        "User name": "اسم المستخدم",
+        "Password": "كلمة المرور",
+        "Account number": "رقم الحساب",
+        "Account PIN": "الرقم السري للحساب",
+        "Account entity (e.g. RUH)": "كيان الحساب (مثل RUH)",
+        "Account country code (e.g. SA)": "رمز دولة الحساب (مثل SA)",
+        "API key (DHL Developer Portal)": "مفتاح API (بوابة مطوري DHL)",
+        "{field} is needed.": "الحقل «{field}» مطلوب.",
+        "{source} refused these details.": "رفض {source} هذه البيانات.",
+        "{source} could not be reached to check them: {reason}": "تعذّر الوصول إلى {source} للتحقق منها: {reason}",  # noqa: E501
     },
     "fa": {
         "Tracking": "پیگیری",
@@ -74,6 +86,18 @@ CATALOGUES: dict[str, dict[str, str]] = {
         "Estimate held": "درستی برآورد",
         "Tracking page views": "بازدید صفحهٔ پیگیری",
         "unknown": "نامشخص",
+        "API key": "کلید API",
+        "Webhook secret": "رمز وب‌هوک",
+        "User name": "نام کاربری",
+        "Password": "گذرواژه",
+        "Account number": "شمارهٔ حساب",
+        "Account PIN": "پین حساب",
+        "Account entity (e.g. RUH)": "واحد حساب (مثلاً RUH)",
+        "Account country code (e.g. SA)": "کد کشور حساب (مثلاً SA)",
+        "API key (DHL Developer Portal)": "کلید API (درگاه توسعه‌دهندگان DHL)",
+        "{field} is needed.": "«{field}» لازم است.",
+        "{source} refused these details.": "{source} این مشخصات را نپذیرفت.",
+        "{source} could not be reached to check them: {reason}": "برای بررسی به {source} دسترسی نشد: {reason}",  # noqa: E501
     },
 }
 
