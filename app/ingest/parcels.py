@@ -59,8 +59,9 @@ def apply_shipment(session: Session, store: Store, snap: ShipmentSnapshot) -> In
     }
     shipment, created, before = upsert_newer(session, Shipment, store, snap.external_id, fields)
     changed = created or before is not None
+    known: Known = {} if created else known_events(session, shipment)
     for event in snap.events:  # events only accumulate; a stale snapshot can still add an old event
-        changed = add_event(session, store, order, shipment, event) or changed
+        changed = add_event(session, store, order, shipment, event, known=known) or changed
     if not changed:
         return IngestResult("shipment", snap.external_id, changed=False, note="not newer than stored")
     session.flush()
@@ -89,6 +90,21 @@ def apply_shipment_event(session: Session, store: Store, snap: ShipmentEventUpda
     )
 
 
+Known = dict[str, tuple[str, datetime]]  # a parcel's scans: external id -> (status, at)
+
+
+def known_events(session: Session, shipment: Shipment) -> Known:
+    """The scans a parcel already has, read once for a whole batch of new ones."""
+    return {
+        external_id: (status, at)
+        for external_id, status, at in session.execute(
+            select(ShipmentEvent.external_id, ShipmentEvent.status, ShipmentEvent.happened_at).where(
+                ShipmentEvent.shipment_id == shipment.id
+            )
+        )
+    }
+
+
 def add_event(
     session: Session,
     store: Store,
@@ -98,28 +114,37 @@ def add_event(
     *,
     source: str | None = None,
     location: str | None = None,
+    known: Known | None = None,
 ) -> bool:
     """Record a scan once (and say so on the order's timeline); False if already known, by its own
     id or as the same scan another source already reported. Of two reports of one scan the earlier
-    stamped is kept, whichever arrived first, so the history does not depend on arrival order."""
+    stamped is kept, whichever arrived first, so the history does not depend on arrival order.
+    ``known`` (``known_events``) saves reading the parcel's scans again for each of a batch; it is
+    kept up to date."""
+    if known is None:
+        known = known_events(session, shipment)
+    if event.external_id in known:
+        return False  # a re-delivery: nothing to look at
     if event.status is not ShipmentStatus.UNKNOWN:
-        twins = session.scalars(
-            select(ShipmentEvent).where(
-                ShipmentEvent.shipment_id == shipment.id,
-                ShipmentEvent.status == event.status.value,
-                ShipmentEvent.happened_at >= event.happened_at - SAME_SCAN,
-                ShipmentEvent.happened_at <= event.happened_at + SAME_SCAN,
-            )
-        ).all()
-        twins = [twin for twin in twins if twin.external_id != event.external_id]
+        twins = sorted(
+            (at, external_id)
+            for external_id, (status, at) in known.items()
+            if status == event.status.value and abs(at - event.happened_at) <= SAME_SCAN
+        )
         if twins:
-            first = min(twins, key=lambda twin: (twin.happened_at, twin.external_id))
-            if (first.happened_at, first.external_id) <= (event.happened_at, event.external_id):
+            if twins[0] <= (event.happened_at, event.external_id):
                 return False
-            session.execute(delete(ShipmentEvent).where(ShipmentEvent.id.in_([t.id for t in twins])))
+            session.execute(
+                delete(ShipmentEvent).where(
+                    ShipmentEvent.shipment_id == shipment.id,
+                    ShipmentEvent.external_id.in_([external_id for _, external_id in twins]),
+                )
+            )
             session.expire(shipment, ["events"])
-            return _insert(session, store, shipment, event, source, location)
-    added = _insert(session, store, shipment, event, source, location)
+            for _, external_id in twins:
+                known.pop(external_id, None)
+            return _insert(session, store, shipment, event, source, location, known)
+    added = _insert(session, store, shipment, event, source, location, known)
     if added:
         label = shipment.tracking_number or shipment.external_id
         timeline.note(
@@ -141,8 +166,9 @@ def _insert(
     event: ShipmentEventSnapshot,
     source: str | None,
     location: str | None,
+    known: Known,
 ) -> bool:
-    return insert_ignore(
+    added = insert_ignore(
         session,
         ShipmentEvent,
         {
@@ -156,6 +182,9 @@ def _insert(
             "location": (location or None) and location[:255],
         },
     )
+    if added:
+        known[event.external_id] = (event.status.value, event.happened_at)
+    return added
 
 
 def settle(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from app.ingest.parcels import add_event, settle
+from app.ingest.parcels import add_event, known_events, settle
 from app.ingest.result import IngestResult
 from app.models import Order, ParcelTrack, Shipment, Store
 from connectors.base import ShipmentEventSnapshot
@@ -44,6 +44,7 @@ def apply_report(session: Session, store: Store, report: TrackReport) -> IngestR
         order = session.get(Order, shipment.order_id)
         assert order is not None  # noqa: S101 - foreign key
         added = False
+        known = known_events(session, shipment)
         for event in report.events:
             snapshot = ShipmentEventSnapshot(
                 external_id=event.key,
@@ -53,7 +54,14 @@ def apply_report(session: Session, store: Store, report: TrackReport) -> IngestR
             )
             added = (
                 add_event(
-                    session, store, order, shipment, snapshot, source=report.source, location=event.location
+                    session,
+                    store,
+                    order,
+                    shipment,
+                    snapshot,
+                    source=report.source,
+                    location=event.location,
+                    known=known,
                 )
                 or added
             )
