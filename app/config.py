@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # recommend_rebuild_hours and builds it again in full (new orders join it as they arrive).
     recommend_interval_seconds: float = Field(default=600.0, gt=0)
     recommend_rebuild_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    tracking_interval_seconds: float = Field(default=600.0, gt=0)  # poll tracking sources, find stalls
+    tracking_endpoints: dict[str, str] = Field(default_factory=dict)  # a source's address, e.g. a fake
     shopify_client_id: str = ""
     shopify_client_secret: str = ""
     shopify_old_client_secret: str = ""

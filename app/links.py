@@ -17,6 +17,8 @@ OPEN_MAX_AGE_SECONDS = 2 * 365 * 24 * 3600
 UNSUBSCRIBE = "unsubscribe-order"
 UNSUBSCRIBE_BY_CUSTOMER = "unsubscribe"  # links sent before each order kept its own contact
 UNSUBSCRIBE_MAX_AGE_SECONDS = 3 * 365 * 24 * 3600  # an old email's link must still work
+TRACKING = "tracking"
+TRACKING_MAX_AGE_SECONDS = 3 * 365 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,17 @@ class Links:
     def read_opened(self, token: str) -> tuple[int, int]:
         store_id, message_id, _ = self._ids_and_text(OPEN, token, OPEN_MAX_AGE_SECONDS)
         return store_id, message_id
+
+    def tracking(self, store_id: int, order_id: int, message_id: int | None = None) -> str:
+        """The order's tracking page; the message it came in (when known) is inside, so a view
+        counts as that message's click."""
+        token = signing.dumps(self.settings.secret_key, TRACKING, [store_id, order_id, str(message_id or "")])
+        return self._url(f"/t/{token}")
+
+    def read_tracking(self, token: str) -> tuple[int, int, int | None]:
+        store_id, order_id, message = self._ids_and_text(TRACKING, token, TRACKING_MAX_AGE_SECONDS)
+        message_id = int(message) if message.isdigit() and is_id(int(message)) else None
+        return store_id, order_id, message_id
 
     def short(self, code: str) -> str:
         return self._url(f"/s/{code}")

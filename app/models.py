@@ -264,6 +264,8 @@ class ShipmentEvent(Base):
     status: Mapped[str] = mapped_column(String(32))
     happened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     detail: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(32))  # a tracking source; None: the platform
+    location: Mapped[str | None] = mapped_column(String(255))
 
     shipment: Mapped[Shipment] = relationship(back_populates="events")
 
@@ -615,3 +617,57 @@ class RecommendBuild(Base):
     pairs: Mapped[int] = mapped_column(Integer)
     seconds: Mapped[float] = mapped_column(Float)
     curation_error: Mapped[str | None] = mapped_column(Text)
+
+
+class TrackingAccount(Base):
+    """A store's account at a tracking source (``tracking.registry``): its credentials as JSON,
+    encrypted, and what the last check or call said of them."""
+
+    __tablename__ = "tracking_accounts"
+    __table_args__ = (UniqueConstraint("store_id", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(32))
+    credentials: Mapped[str] = mapped_column(EncryptedText)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)  # why the source last refused them; None: fine
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class ParcelTrack(Base):
+    """How a parcel is followed beyond its platform: the carrier we detected, the source that follows
+    it and its id there, when it was last polled and what went wrong, and the delivery estimate the
+    customer was given first (kept, so the dashboard can say how often estimates held)."""
+
+    __tablename__ = "parcel_tracks"
+    __table_args__ = (
+        UniqueConstraint("shipment_id"),
+        Index("ix_parcel_tracks_store_poll", "store_id", "next_poll_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
+    carrier: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str | None] = mapped_column(String(32))
+    remote_id: Mapped[str | None] = mapped_column(String(255))
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+    estimate_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    estimate_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source_estimate: Mapped[datetime | None] = mapped_column(UTCDateTime)  # what the carrier said
+
+
+class TrackingBrand(Base):
+    """How the store's tracking page looks and where it points: logo, colour, help and returns."""
+
+    __tablename__ = "tracking_brands"
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True)
+    logo_url: Mapped[str | None] = mapped_column(String(2048))
+    color: Mapped[str | None] = mapped_column(String(7))  # #rrggbb
+    help_url: Mapped[str | None] = mapped_column(String(2048))
+    returns_url: Mapped[str | None] = mapped_column(String(2048))

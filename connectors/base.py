@@ -40,6 +40,10 @@ class ShipmentStatus(StrEnum):
     DELAYED = "delayed"
     FAILURE = "failure"
     READY_FOR_PICKUP = "ready_for_pickup"
+    # A tracking source said something we cannot place (kept in the history, never moves the parcel),
+    # and nothing heard for longer than the carrier usually takes (``tracking.stalls``).
+    UNKNOWN = "unknown"
+    NO_MOVEMENT = "no_movement"
 
 
 # --- errors, translated at the boundary -------------------------------------------------------

@@ -48,6 +48,7 @@ def main() -> int:
             [aftercare, worker_id],
             settings.recommend_interval_seconds,
         ),
+        ("tracking", jobs.follow_tracking, [aftercare, worker_id], settings.tracking_interval_seconds),
     ]
     for job_id, function, arguments, seconds in periodic:
         # One run of a job at a time per process; a run missed while busy is not made up twice.

@@ -9,10 +9,11 @@ from typing import TypeVar
 
 from sqlalchemy import ColumnElement, select
 
-from app import Services, clock, inbox, sync
+from app import Services, clock, inbox, ingest, sync
 from app.journeys import apply as journey_apply
 from app.links import Links
 from app.models import Store, StoreStatus
+from app.parcels import follow, stalls
 from app.recommend import curation
 from app.recommend import model as recommend_model
 from channels import build as build_channels
@@ -124,6 +125,27 @@ def build_recommendation(services: Services, store_id: int) -> bool:
             "recommend: store %s built from %s orders in %.1f s", store_id, record.orders, record.seconds
         )
         return True
+
+
+TRACKING_LEASE = timedelta(minutes=15)
+
+
+def follow_tracking(services: Services, holder: str) -> int:
+    """Ask tracking sources about open parcels and report the silent ones as "no movement", each
+    store under its own lease; returns how many parcels changed."""
+    active = Store.status == StoreStatus.ACTIVE
+    return sum(_each_store(services, "tracking", holder, TRACKING_LEASE, active, _follow_store))
+
+
+def _follow_store(services: Services, store_id: int) -> int:
+    results = follow.follow_store(services.db, store_id, services.settings.tracking_endpoints)
+    with services.db.session() as session:
+        store = session.get(Store, store_id)
+        if store is None:
+            return 0
+        found = stalls.find(session, store, clock.now())
+        ingest.replan(session, store, found)
+    return sum(result.changed for result in [*results, *found])
 
 
 def _each_store(

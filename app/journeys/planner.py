@@ -25,7 +25,14 @@ STOPPED_ORDER = {
     OrderStatus.REFUNDED: "order_refunded",
     OrderStatus.FAILED: "payment_failed",
 }
-PROBLEMS = frozenset({ShipmentStatus.ATTEMPTED_DELIVERY, ShipmentStatus.DELAYED, ShipmentStatus.FAILURE})
+PROBLEMS = frozenset(
+    {
+        ShipmentStatus.ATTEMPTED_DELIVERY,
+        ShipmentStatus.DELAYED,
+        ShipmentStatus.FAILURE,
+        ShipmentStatus.NO_MOVEMENT,
+    }
+)
 
 
 class Verdict(StrEnum):

@@ -300,6 +300,11 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
         "قال العميل إن الطلب {number} لم يكن على ما يرام",
         "مشتری گفت سفارش {number} درست نبود",
     ),
+    "no_movement_alert": (
+        "order {number}'s parcel {label} has had no news from {carrier} since {at}",
+        "لا جديد عن شحنة الطلب {number} ({label}) من {carrier} منذ {at}",
+        "از {at} خبری از مرسولهٔ {label} سفارش {number} از {carrier} نرسیده است",
+    ),
     # sending
     "unknown_channel": ("unknown channel {channel}", "قناة غير معروفة {channel}", "کانال ناشناخته {channel}"),
     "template_failed": (

@@ -16,13 +16,16 @@ from sqlalchemy.orm import Session
 
 from app import recommend
 from app.journeys import config as journey_config
+from app.journeys import timing
 from app.journeys.reasons import PROBLEM_WORDS, Reason, words
 from app.journeys.steps import Kind
 from app.links import Links
 from app.messages.localise import e164, long_date, money, number
 from app.messages.render import FALLBACK_LOCALE, LOCALES
-from app.models import Message, Order, OrderLine, Product, Review, Shipment, Store
+from app.models import Message, Order, OrderLine, ParcelTrack, Product, Review, Shipment, Store
+from app.parcels import estimate
 from app.recommend import picks as recommend_picks
+from tracking import detect
 
 UNSUBSCRIBE_WORDS = {
     "en": "Unsubscribe, or choose which emails you get",
@@ -83,22 +86,29 @@ def build(session: Session, store: Store, message: Message, links: Links, locale
         locale = choose_locale(locale, store.default_locale)
         context = _base(store, order, locale)
         context["alert"] = words(message.why, locale, store.timezone)
+        context["alert_code"] = message.reason_code
         return Built(locale, address, store.name, context)
     phone = e164(order.phone, order.ship_country)
     if not (order.email or phone):
         raise NoRecipient(Reason.of("no_recipient"))
     locale = choose_locale(locale, order.locale, store.default_locale)
     context = _base(store, order, locale)
+    # Every tracking link goes to our own tracking page; the carrier's is on it, and in ``carrier_url``.
+    context["tracking_url"] = links.tracking(store.id, order.id, message.id)
     if message.shipment_id is not None:
         shipment = session.get(Shipment, message.shipment_id)
         if shipment is not None:
+            code = detect.carrier(shipment.carrier, shipment.tracking_number)
             context["shipment"] = {
-                "carrier": shipment.carrier or "",
+                "carrier": shipment.carrier or detect.label(code),
                 "tracking_number": shipment.tracking_number or "",
-                "tracking_url": shipment.tracking_url or "",
+                "tracking_url": context["tracking_url"],
+                "carrier_url": shipment.tracking_url or detect.link(code, shipment.tracking_number) or "",
                 "status": shipment.status,
                 "problem": PROBLEM_WORDS[shipment.status][0] if shipment.status in PROBLEM_WORDS else "",
             }
+    if message.step in ("thank_you", "shipped"):
+        context["estimate"] = delivery_estimate(session, store, order, message.shipment_id, locale)
     if message.step in ("review_request", "review_reminder"):
         context["review_items"] = _review_items(session, store, order, message)
     if message.step in ("cross_sell", "buy_again"):
@@ -159,6 +169,26 @@ def _base(store: Store, order: Order, locale: str) -> dict[str, Any]:
             for line in lines
         ],
     }
+
+
+def delivery_estimate(
+    session: Session, store: Store, order: Order, shipment_id: int | None, locale: str
+) -> dict[str, str] | None:
+    """When it should arrive, from the store's own history (``app.parcels.estimate``), as dates the
+    customer reads: their language, their calendar; None when the store has too little history."""
+    shipment = session.get(Shipment, shipment_id) if shipment_id is not None else None
+    if shipment is not None:
+        track = session.scalars(select(ParcelTrack).where(ParcelTrack.shipment_id == shipment.id)).first()
+        found = estimate.for_parcel(session, store, shipment, track)
+    else:
+        found = estimate.for_order(session, store, order)
+    if found is None:
+        return None
+    solar_hijri = journey_config.parse(store.journey).solar_hijri
+    zone = timing.zone_for(order.ship_country, order.phone, store.timezone)
+    earliest = long_date(found.earliest, locale, zone, solar_hijri=solar_hijri)
+    latest = long_date(found.latest, locale, zone, solar_hijri=solar_hijri)
+    return {"earliest": earliest, "latest": latest, "same_day": str(earliest == latest).lower()}
 
 
 def members(message: Message) -> list[int]:

@@ -43,9 +43,17 @@ VARIABLES: dict[str, tuple[str, str]] = {
         TRACKING,
     ),
     "shipment.tracking_url": (
-        "The carrier's tracking page; may be empty",
+        "Our tracking page for this order (status, history, the carrier's link)",
         TRACKING,
     ),
+    "shipment.carrier_url": ("The carrier's own tracking page; may be empty", TRACKING),
+    "tracking_url": ("Our tracking page for this order", EVERY),
+    "estimate.earliest": (
+        "Expected delivery, first day, from the store's own history (estimate may be empty)",
+        "thank_you, shipped",
+    ),
+    "estimate.latest": ("Expected delivery, last day", "thank_you, shipped"),
+    "estimate.same_day": ('"true" when the first and last day are the same', "thank_you, shipped"),
     "shipment.status": (
         "in_transit, out_for_delivery, delivered, attempted_delivery, delayed or failure",
         TRACKING,

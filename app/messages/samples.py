@@ -10,7 +10,7 @@ failing on the day it meets one. The samples have exactly the keys ``compose.bui
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -60,16 +60,28 @@ def sample_context(
             for title, quantity, price in items
         ],
     }
+    context["tracking_url"] = links.tracking(store.id, 0) if store.id else ""
     if tracking_step(step):
         context["shipment"] = {
             "carrier": "" if sparse else "Aramex",
             "tracking_number": "" if sparse else "AX123456789SA",
-            "tracking_url": ""
+            "tracking_url": context["tracking_url"],
+            "carrier_url": ""
             if sparse
             else "https://www.aramex.com/track/results?ShipmentNumber=AX123456789SA",
             "status": "attempted_delivery" if step == "delivery_problem" else "in_transit",
             "problem": "a failed delivery attempt" if step == "delivery_problem" else "",
         }
+    if step in ("thank_you", "shipped"):
+        context["estimate"] = (
+            None
+            if sparse
+            else {
+                "earliest": long_date(SAMPLE_PLACED + timedelta(days=3), locale, store.timezone),
+                "latest": long_date(SAMPLE_PLACED + timedelta(days=5), locale, store.timezone),
+                "same_day": "false",
+            }
+        )
     if step in ("review_request", "review_reminder"):
         context["review_items"] = (
             [] if sparse else [{"title": items[0][0], "url": "https://example.com/p/oud"}]

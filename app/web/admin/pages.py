@@ -26,8 +26,9 @@ from app.messages.localise import number
 from app.messages.render import LOCALES, Custom, render
 from app.messages.sandbox import TemplateProblem
 from app.models import Message, MessageStatus, Order, Store
+from app.parcels import delivery_stats
 from app.web import current_services
-from app.web.admin import auth, settings_form, view, words
+from app.web.admin import auth, settings_form, tracking_words, view, words
 from app.web.admin.routes import signed_in_store_id
 from channels import send_direct, smtp
 from channels.base import ChannelError, Outgoing
@@ -463,4 +464,6 @@ def dashboard() -> str:
             since=numbers.days[0],
             until=numbers.days[-1],
             timedelta=timedelta,
+            times=delivery_stats.by_carrier(db, store, days),
+            tt=tracking_words.translator(lang, t),
         )

@@ -24,6 +24,7 @@ PAGES = (
     "/admin/templates",
     "/admin/templates/check_in/fa",
     "/admin/dashboard",
+    "/admin/tracking",
 )
 
 
