@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     reconcile_backfill_days: int = Field(default=60, ge=0, le=365)
     webhook_check_interval_seconds: float = Field(default=3600.0, gt=0)
     shopify_client_id: str = ""
+    # The operator's billing hook, for stores whose platform has no billing API (WooCommerce, the
+    # sandbox): plan changes are POSTed there, signed with the secret (``app.billing.hook``).
+    billing_hook_url: str = ""
+    billing_hook_secret: str = ""
     shopify_client_secret: str = ""
     shopify_old_client_secret: str = ""
     outbox_dir: str = "var/outbox"

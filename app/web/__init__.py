@@ -33,6 +33,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(templates_api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(pages.setup.landing)
     app.register_blueprint(signin.bp)
     app.register_blueprint(suppressions_api.bp)
     app.register_blueprint(public.bp)
