@@ -76,7 +76,8 @@ def test_the_first_app_home_visit_installs_the_shop_with_an_expiring_token(after
     head = page.text.split("</head>")[0]
     assert f'<meta name="shopify-api-key" content="{CLIENT_ID}">' in head
     assert '<script src="https://cdn.shopify.com/shopifycloud/app-bridge.js"></script>' in head
-    assert "Upcoming messages" in page.text  # the merchant pages themselves, embedded
+    assert 'id="checklist"' in page.text  # a new shop first meets the setup checklist, embedded
+    assert "<ui-nav-menu>" in page.text  # the sections in the admin's own sidebar (App Bridge)
     store = the_store(aftercare, shopify.shop)
     credentials = ShopCredentials.from_json(store.credentials)
     assert store.status == "active" and credentials.access_token in shopify.access_tokens
