@@ -14,7 +14,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 TEST_WORKERS ?= 3
 PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: run test check lint lock bench clean
+.PHONY: run link test check lint lock bench bench-pages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,9 +22,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --constraint constraints.txt --editable '.[test]'
 	touch $(STAMP)
 
+# apt waits for the dpkg lock (another install, unattended upgrades) instead of failing at once.
+APT := $(SUDO) apt-get -o DPkg::Lock::Timeout=600
 $(CHROMIUM):
-	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
+	$(APT) update -qq
+	DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq --no-install-recommends chromium
 
 config.toml:
 	$(BIN)/python -m app.devconfig
@@ -33,6 +35,10 @@ run: $(STAMP) config.toml
 	$(BIN)/flask --app app migrate
 	$(BIN)/flask --app app demo-setup
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho --procfile Procfile.dev start
+
+# A new sign-in link to the sandbox store's pages (each works once), also kept in var/sign-in-link.txt.
+link: $(STAMP)
+	@$(BIN)/flask --app app login-link --sandbox
 
 # Everything, on both databases, the 25 slowest named so a slow test is seen when it lands.
 test: $(STAMP) $(CHROMIUM)
@@ -52,6 +58,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.dispatch
+
+# Web Vitals and the accessibility audit of every merchant page in Chromium (needs axe-core, vendored).
+bench-pages: $(STAMP) $(CHROMIUM)
+	$(BIN)/python -m bench.pages
 
 # Refresh constraints.txt after changing dependencies in pyproject.toml.
 lock:

@@ -28,6 +28,11 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=8.0, help="seconds between new orders")
     parser.add_argument("--count", type=int, default=0, help="stop after this many orders (0: never)")
     parser.add_argument(
+        "--sign-in-file",
+        default="var/sign-in-link.txt",
+        help="the merchant's latest sign-in link, printed again now and then (`make link` renews it)",
+    )
+    parser.add_argument(
         "--mailbox", default="var/mailbox", help="where the sandbox mail server keeps what it receives"
     )
     args = parser.parse_args()
@@ -57,7 +62,11 @@ def main() -> None:
     waiting: list[dict] = []  # cash-on-delivery orders not yet paid
     parcels: list[tuple[dict, dict]] = []  # (order, parcel) on their way, moved one carrier step per round
     placed = 0
+    reminded = 0.0
     while not args.count or placed < args.count:
+        if time.monotonic() - reminded >= REMIND_SECONDS:
+            _remind(Path(args.sign_in_file))
+            reminded = time.monotonic()
         order = store.new_order()
         response = store.deliver("order.created", order)
         placed += 1
@@ -87,6 +96,20 @@ def main() -> None:
         moved = [_advance(store, order, parcel) for order, parcel in parcels]
         parcels = [(order, parcel) for order, parcel in moved if parcel["status"] != "delivered"]
         time.sleep(args.every)
+
+
+REMIND_SECONDS = 60.0
+
+
+def _remind(path: Path) -> None:
+    """The sign-in link scrolls away under the web's log: say it again, from the file, which `make
+    link` renews (the link works once)."""
+    if path.is_file():
+        link = path.read_text().strip()
+        log.info(
+            "\n  Sign in to the sandbox store's pages: %s\n  (works once; `make link` prints a new one)\n",
+            link,
+        )
 
 
 NEXT_STEP = {
