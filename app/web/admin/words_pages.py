@@ -9,6 +9,11 @@ PAIRS: dict[str, tuple[str, str]] = {
         "بضع دقائق مرة واحدة، ثم يكتب أفتركير لكل عميل في الوقت المناسب.",
         "چند دقیقه، یک بار: از آن پس افترکر در زمان درست برای هر مشتری می‌نویسد.",
     ),
+    "This page refreshes itself every {seconds} seconds.": (
+        "تتحدّث هذه الصفحة تلقائيًا كل {seconds} ثانية.",
+        "این صفحه هر {seconds} ثانیه خودش تازه می‌شود.",
+    ),
+    "Stop refreshing": ("أوقف التحديث", "توقف تازه‌سازی"),
     "Add a block": ("أضف قسمًا", "افزودن بخش"),
     "Aftercare starts writing to your customers about new orders.": (
         "يبدأ أفتركير بمراسلة عملائك عن الطلبات الجديدة.",
