@@ -14,6 +14,15 @@ PAIRS: dict[str, tuple[str, str]] = {
         "این صفحه هر {seconds} ثانیه خودش تازه می‌شود.",
     ),
     "Stop refreshing": ("أوقف التحديث", "توقف تازه‌سازی"),
+    "More": ("المزيد", "بیشتر"),
+    "More: SMS, WhatsApp and your own system": (
+        "المزيد: الرسائل النصية وواتساب ونظامك الخاص",
+        "بیشتر: پیامک، واتساپ و سامانهٔ خودتان",
+    ),
+    "Each message, and how long after its moment it goes. The rest of each step is under More.": (
+        "كل رسالة، وبعد كم من لحظتها تُرسل. باقي إعدادات كل خطوة تحت «المزيد».",
+        "هر پیام و اینکه چه مدت پس از لحظه‌اش فرستاده می‌شود. بقیهٔ تنظیمات هر گام زیر «بیشتر» است.",
+    ),
     "Add a block": ("أضف قسمًا", "افزودن بخش"),
     "Aftercare starts writing to your customers about new orders.": (
         "يبدأ أفتركير بمراسلة عملائك عن الطلبات الجديدة.",
