@@ -44,15 +44,14 @@ BLOCK_TITLES = {
 }
 
 
-def _blocks_of(wording: Custom, locale: str) -> list[blocks.Block] | None:
-    """The wording as blocks: those it was saved with, else read from its elements; None when its
-    code was changed by hand (it opens in the code view)."""
+def _blocks_of(wording: Custom, locale: str, own: bool) -> list[blocks.Block] | None:
+    """The wording as blocks: those it was saved with, or our own wording read from its elements;
+    None for a merchant's code (saved as code, changed by hand, or from before the block editor),
+    which opens in the code view ("Back to blocks" reads it into blocks)."""
     saved = blocks.load(wording.body, locale)
     if saved is not None:
         return saved
-    if wording.body.startswith(blocks.MARKER):
-        return None
-    return blocks.read(wording.body)
+    return None if own else blocks.read(wording.body)
 
 
 def _posted_blocks(form: Any) -> list[blocks.Block]:
@@ -117,7 +116,7 @@ def _editor(
             segments=f"{counted.count} × {counted.encoding} ({counted.characters})",
         )
     if chosen is None:
-        chosen = _blocks_of(wording, locale)
+        chosen = _blocks_of(wording, locale, own)
     mode = mode or ("blocks" if chosen is not None else "code")
     return view.page(
         "admin/editor.html",
@@ -182,7 +181,13 @@ def save_template(step: str, locale: str) -> Any:
         except TemplateProblem as problem:
             return _editor(store, db, step, locale, wording, own, str(problem), chosen, mode), 422
         said = view.translator(store)("Saved. New messages use this wording.")
-    return done(said, "pages.template_editor", step=step, locale=locale)
+    return done(
+        said,
+        "pages.template_editor",
+        step=step,
+        locale=locale,
+        **({"mode": "code"} if chosen is None else {}),
+    )
 
 
 @bp.post("/templates/<step>/<locale>/reset")
