@@ -113,7 +113,7 @@ def compile_blocks(blocks: list[Block], locale: str) -> str:
         elif block.kind == "button":
             target = LINKS[block.link][0]
             out.append(
-                f'{{% if {target} %}}<p><a class="button" href="{{{{ {target} }}}}">'
+                f'{{% if ({target}) %}}<p><a class="button" href="{{{{ {target} }}}}">'
                 f"{_inline(block.text.strip())}</a></p>{{% endif %}}"
             )
         elif block.kind == "items":
