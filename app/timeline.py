@@ -189,8 +189,10 @@ def long_time(iso: str, locale: str, zone: str) -> str:
         return iso
     from zoneinfo import ZoneInfo
 
+    from app.messages.localise import digits
+
     local = moment.astimezone(ZoneInfo(zone))
-    return f"{short_date(iso, locale, zone)} {local:%H:%M} {zone}"
+    return f"{short_date(iso, locale, zone)} {digits(f'{local:%H:%M}', locale)} {zone}"
 
 
 class _Blank(dict[str, str]):
