@@ -117,7 +117,7 @@ def _editor(
         )
     if chosen is None:
         chosen = _blocks_of(wording, locale, own)
-    mode = mode or ("blocks" if chosen is not None else "code")
+    mode = "code" if chosen is None else (mode or "blocks")  # code has no blocks to show
     return view.page(
         "admin/editor.html",
         store,
@@ -143,12 +143,14 @@ def _editable(step: str, locale: str) -> None:
 
 
 @bp.get("/templates/<step>/<locale>")
-def template_editor(step: str, locale: str) -> str:
+def template_editor(step: str, locale: str, mode: str = "") -> str:
+    """``mode`` (``?mode=code``, or given by a save inside a platform's admin) opens the code view."""
     _editable(step, locale)
+    mode = mode or request.args.get("mode", "")
     with current_services().db.session() as db:
         store = signed_in_store(db)
         wording, own = custom.current(db, store.id, step, locale)
-        return _editor(store, db, step, locale, wording, own, mode=request.args.get("mode", ""))
+        return _editor(store, db, step, locale, wording, own, mode=mode if mode in ("code", "blocks") else "")
 
 
 @bp.post("/templates/<step>/<locale>")
