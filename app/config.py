@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     tracking_interval_seconds: float = Field(default=600.0, gt=0)  # poll tracking sources, find stalls
     tracking_endpoints: dict[str, str] = Field(default_factory=dict)  # a source's address, e.g. a fake
     shopify_client_id: str = ""
+    # The operator's billing hook, for stores whose platform has no billing API (WooCommerce, the
+    # sandbox): plan changes are POSTed there, signed with the secret (``app.billing.hook``).
+    billing_hook_url: str = ""
+    billing_hook_secret: str = ""
     shopify_client_secret: str = ""
     shopify_old_client_secret: str = ""
     outbox_dir: str = "var/outbox"

@@ -120,6 +120,20 @@ class Store(Timestamps, Base):
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sync_error: Mapped[str | None] = mapped_column(Text)
 
+    # The first-hour checklist: which items the merchant has done, as JSON {item: ISO time}
+    # (``app.web.admin.checklist``); items that can be read from the store's own settings are not kept.
+    setup: Mapped[str] = mapped_column(Text, default="")
+
+    # The store's plan (``app.billing``): ``plan`` is what it pays for now; a charge the merchant has
+    # not approved yet waits in ``plan_pending`` with the platform's reference in ``subscription_ref``.
+    plan: Mapped[str] = mapped_column(String(32), default="free")
+    plan_status: Mapped[str] = mapped_column(String(16), default="active")  # active|pending|cancelled
+    plan_pending: Mapped[str | None] = mapped_column(String(32))
+    subscription_ref: Mapped[str | None] = mapped_column(String(255))
+    trial_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    plan_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    over_plan_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the month's notice
+
 
 class Customer(Timestamps, Base):
     __tablename__ = "customers"

@@ -19,13 +19,14 @@ import secrets
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
 from app import clock, outbox, suppression, timeline
+from app.billing import state as billing
 from app.db import Database, among, insert_ignore
 from app.journeys import config as journey_config
 from app.journeys import reasons, reconcile
@@ -56,7 +57,7 @@ RETRY_BASE_SECONDS = 60
 RETRY_CAP_SECONDS = 3600
 CHANNEL_DOWN_RETRY = timedelta(minutes=5)
 DEFER_TOLERANCE = timedelta(minutes=1)
-ALERT_STEPS = frozenset({"merchant_alert"})
+ALERT_STEPS = frozenset({"merchant_alert", "plan_alert"})
 PHONE_CHANNELS = frozenset({"sms", "whatsapp"})
 FOLLOWED_STEPS = frozenset(PREVIOUS_STEP.values())  # a later step counts from their send (the reminder)
 
@@ -194,8 +195,16 @@ class Dispatcher:
                 planned = [m for m in batch if m.step not in ALERT_STEPS]
                 answers = reconcile.recheck(session, store, planned) if planned else {}
                 read = _Batch.read(session, store, batch)
+                gate = billing.gate(session, store, planned[0].order_id if planned else None)
+                began = _journeys_began(session, store, planned) if gate.told_at else {}
                 for message in batch:
                     answer = answers.get(message.id)
+                    if message.step not in ALERT_STEPS and not gate.allows(
+                        message.kind, began.get(message.order_id or 0, message.created_at)
+                    ):
+                        outbox.cancel(session, message, Reason.of("over_plan", plan=gate.plan.title))
+                        outcomes[Outcome.CANCELLED] += 1
+                        continue
                     verdict = self._verdict(session, message, answer)
                     if verdict is not None:
                         outcomes[verdict] += 1
@@ -448,6 +457,17 @@ def _render(
                     step=message.step,
                 )
     return render(message.step, built.locale, built.context)
+
+
+def _journeys_began(session: Session, store: Store, messages: list[Message]) -> dict[int, datetime]:
+    """When each message's order was placed: a journey begins with its order."""
+    order_ids = {m.order_id for m in messages if m.order_id is not None}
+    if not order_ids:
+        return {}
+    rows = session.execute(
+        select(Order.id, Order.placed_at).where(Order.store_id == store.id, Order.id.in_(order_ids))
+    )
+    return {order_id: placed_at for order_id, placed_at in rows}
 
 
 def _reachable(

@@ -295,6 +295,16 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
     # the merchant's own hand
     "merchant_cancelled": ("cancelled by the merchant", "ألغاه التاجر", "فروشنده لغو کرد"),
     "merchant_send_now": ("sent now by the merchant", "أرسله التاجر الآن", "فروشنده همین حالا فرستاد"),
+    "over_plan": (
+        "the store is over its {plan} plan this month; this order's journey began after it was told",
+        "تجاوز المتجر خطة {plan} هذا الشهر؛ وبدأت رحلة هذا الطلب بعد إعلامه",
+        "فروشگاه این ماه از طرح {plan} فراتر رفته است؛ مسیر این سفارش پس از آگاه‌شدن آغاز شد",
+    ),
+    "over_plan_alert": (
+        "the store sent more than the {limit} messages its {plan} plan includes this month",
+        "أرسل المتجر هذا الشهر أكثر من {limit} رسالة تشملها خطة {plan}",
+        "فروشگاه این ماه بیش از {limit} پیامِ طرح {plan} فرستاده است",
+    ),
     "check_in_unhappy_alert": (
         "the customer said order {number} was not right",
         "قال العميل إن الطلب {number} لم يكن على ما يرام",

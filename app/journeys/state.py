@@ -414,7 +414,7 @@ def _rebuy(order: Order, facts: Facts) -> Rebuy | None:
 
 
 def _customer_state(order: Order, facts: Facts, store_zone: str) -> CustomerState:
-    zone = timing.zone_for(order.ship_country, order.phone, store_zone)
+    zone = timing.zone_for(order.ship_country, order.phone, store_zone, order.ship_region)
     found = {address: facts.suppressed.get(address, set()) for address in addresses(order)}
     reachable = [address for address, kinds in found.items() if "all" not in kinds]
     # Choices are the person's, kept on their contact: a phone two buyers on one account both typed

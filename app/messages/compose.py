@@ -79,7 +79,7 @@ def build(session: Session, store: Store, message: Message, links: Links, locale
     order = session.get(Order, message.order_id) if message.order_id else None
     if order is None:
         raise NoRecipient(Reason.of("no_order"))
-    if message.step == "merchant_alert":
+    if message.step in ("merchant_alert", "plan_alert"):  # to the store itself
         address = store.reply_to or store.sender_email
         if not address:
             raise NoRecipient(Reason.of("no_alert_address"))

@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(pages.bp)
     app.register_blueprint(recommendations.bp)
     app.register_blueprint(tracking_admin.bp)
+    app.register_blueprint(pages.setup.landing)
     app.register_blueprint(signin.bp)
     app.register_blueprint(suppressions_api.bp)
     app.register_blueprint(public.bp)

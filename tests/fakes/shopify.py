@@ -166,6 +166,7 @@ class FakeShopify:
     products: list[dict[str, Any]] = field(default_factory=list)
     metafields: list[dict[str, Any]] = field(default_factory=list)
     discounts: list[dict[str, Any]] = field(default_factory=list)
+    subscriptions: list[dict[str, Any]] = field(default_factory=list)
     client_id: str = ""
     client_secret: str = ""
     token_ttl: float = 3600.0
@@ -428,7 +429,60 @@ class FakeShopify:
             "discountCodeBasicCreate": lambda info, basicCodeDiscount: self._create_discount(
                 basicCodeDiscount
             ),
+            "appSubscriptionCreate": lambda info, **args: self._create_subscription(args),
+            "appSubscriptionCancel": lambda info, id, prorate=None: self._cancel_subscription(id),  # noqa: A006
+            "currentAppInstallation": lambda info: {
+                "activeSubscriptions": [
+                    sub for sub in self.subscriptions if sub["status"] in ("ACTIVE", "ACCEPTED")
+                ]
+            },
         }
+
+    # --- billing: app subscriptions, approved or declined by the merchant on Shopify's page ----------
+
+    def _create_subscription(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args["returnUrl"].startswith("https://"):
+            return {
+                "appSubscription": None,
+                "confirmationUrl": None,
+                "userErrors": [{"field": ["returnUrl"], "message": "Return url must be https"}],
+            }
+        ref = f"gid://shopify/AppSubscription/{len(self.subscriptions) + 1}"
+        subscription = {
+            "id": ref,
+            "name": args["name"],
+            "status": "PENDING",
+            "test": bool(args.get("test")),
+            "trialDays": int(args.get("trialDays") or 0),
+            "currentPeriodEnd": None,
+            "createdAt": _now(),
+            "returnUrl": args["returnUrl"],
+            "lineItems": args["lineItems"],
+        }
+        self.subscriptions.append(subscription)
+        confirmation = (
+            f"https://{self.shop}/admin/charges/{ref.rsplit('/', 1)[-1]}/confirm_recurring_application_charge"
+        )
+        return {"appSubscription": subscription, "confirmationUrl": confirmation, "userErrors": []}
+
+    def _cancel_subscription(self, ref: str) -> dict[str, Any]:
+        for sub in self.subscriptions:
+            if sub["id"] == ref:
+                sub["status"] = "CANCELLED"
+                return {"appSubscription": sub, "userErrors": []}
+        return {
+            "appSubscription": None,
+            "userErrors": [{"field": ["id"], "message": "Subscription not found"}],
+        }
+
+    def merchant_answers(self, ref: str, *, approve: bool) -> None:
+        """The merchant on Shopify's confirmation page: approving makes it ACTIVE and cancels the
+        shop's other subscription of this app (as APPLY_IMMEDIATELY replaces it)."""
+        for sub in self.subscriptions:
+            if sub["id"] == ref:
+                sub["status"] = "ACTIVE" if approve else "DECLINED"
+            elif approve and sub["status"] == "ACTIVE":
+                sub["status"] = "CANCELLED"
 
     def _page(
         self, rows: list[dict[str, Any]], first: int | None, after: str | None, query: str | None

@@ -17,7 +17,8 @@ from app.models import Product, RecommendBuild, RecommendItem, Store
 from app.recommend import curation, picks
 from app.web import current_services
 from app.web.admin import auth, view
-from app.web.admin.pages import _done, _store
+from app.web.admin.pages.common import done as _done
+from app.web.admin.pages.common import signed_in_store as _store
 
 bp = Blueprint("recommendations", __name__, url_prefix="/admin", template_folder="templates")
 PERIOD = timedelta(days=90)

@@ -14,7 +14,8 @@ from app.models import Store, TrackingBrand
 from app.parcels import accounts, delivery_stats
 from app.web import current_services
 from app.web.admin import auth, tracking_words, view, words
-from app.web.admin.pages import _done, _store
+from app.web.admin.pages.common import done as _done
+from app.web.admin.pages.common import signed_in_store as _store
 from tracking import registry
 
 bp = Blueprint("tracking_admin", __name__, url_prefix="/admin", template_folder="templates")

@@ -519,6 +519,10 @@ FA: dict[str, str] = {
     ),
 }
 
+from app.web.admin import words_pages  # noqa: E402 - the checklist's, plans' and editor's sentences
+
+AR.update(words_pages.AR)
+FA.update(words_pages.FA)
 CATALOGUES = {"ar": AR, "fa": FA}
 
 

@@ -7,18 +7,21 @@ from pathlib import Path
 
 import pytest
 
+from app.billing import plans
 from app.journeys import explain
 from app.journeys.config import CHANNELS
 from app.journeys.steps import STEPS, Anchor, Kind
+from app.messages import blocks
 from app.models import MessageStatus, StoreStatus
-from app.web.admin import settings_form, words
+from app.web.admin import checklist, settings_form, view, words
+from app.web.admin.pages.templates import BLOCK_TITLES
 
 ADMIN = Path(__file__).parents[3] / "app" / "web" / "admin"
 CALL = re.compile(r"""\bt\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
 
 
 def used() -> set[str]:
-    sources = [*ADMIN.glob("templates/admin/*.html"), ADMIN / "pages.py"]
+    sources = [*ADMIN.glob("templates/admin/*.html"), *ADMIN.glob("pages/*.py")]
     found = {a or b for path in sources for a, b in CALL.findall(path.read_text(encoding="utf-8"))}
     dynamic = {
         *(step.title for step in STEPS.values()),
@@ -33,6 +36,12 @@ def used() -> set[str]:
         *("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()),
         "from your latest order",
         "from a sample order",
+        *(text for item in checklist.ITEMS.values() for text in (item.title, item.hint)),
+        *(plan.title for plan in plans.PLANS.values()),
+        *BLOCK_TITLES.values(),
+        *(title for _, title in blocks.LINKS.values()),
+        *view.ORDER_STATUS.values(),
+        "plan alert",
     }
     return found | dynamic
 
