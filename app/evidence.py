@@ -23,23 +23,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.db import among
+from app.journeys.steps import CONSENT_FOR_CHANNEL  # noqa: F401 - re-exported
 from app.models import Consent, Store
 
 CHANNELS = ("email", "sms", "whatsapp")
 OPT_IN = "aftercare_opt_in"  # our own double opt-in: the thank-you's "Yes, send me offers"
 UNSUBSCRIBE = "aftercare_unsubscribe"  # our unsubscribe page (or RFC 8058 one-click)
 OWN_SOURCES = (OPT_IN, UNSUBSCRIBE)
-
-# What each sending channel needs consent for, when a message is marketing. The store's mailer and
-# the store's own system receive the email address first; the phone channels need their own consent.
-CONSENT_FOR_CHANNEL = {
-    "smtp": "email",
-    "store_note": "email",
-    "webhook": "email",
-    "outbox": "email",
-    "sms": "sms",
-    "whatsapp": "whatsapp",
-}
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ def make_dispatcher(services: Services, worker_id: str) -> Dispatcher:
         batch_size=settings.dispatch_batch_size,
         lease_seconds=settings.dispatch_lease_seconds,
         max_attempts=settings.dispatch_max_attempts,
+        connectors=services.connectors,
     )
 
 

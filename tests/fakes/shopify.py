@@ -490,13 +490,24 @@ def make_order(number: int, updated: datetime) -> dict[str, Any]:
         "email": f"customer{number}@example.test",
         "phone": None,
         "currentTotalPriceSet": {"shopMoney": {"amount": "250.0", "currencyCode": "SAR"}},
+        "discountCodes": [],
         "customer": {
             "id": f"gid://shopify/Customer/{number}",
             "firstName": "محمد",
             "lastName": "العتيبي",
             "email": f"customer{number}@example.test",
             "phone": "+966501234567",
-            "emailMarketingConsent": {"marketingState": "SUBSCRIBED"},
+            "emailMarketingConsent": {
+                "marketingState": "SUBSCRIBED",
+                "marketingOptInLevel": "SINGLE_OPT_IN",
+                "consentUpdatedAt": _iso(created - timedelta(days=30)),
+            },
+            "smsMarketingConsent": {
+                "marketingState": "NOT_SUBSCRIBED",
+                "marketingOptInLevel": "SINGLE_OPT_IN",
+                "consentUpdatedAt": None,
+                "consentCollectedFrom": "SHOPIFY",
+            },
         },
         "shippingAddress": {
             "name": "محمد العتيبي",
