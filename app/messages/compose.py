@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from app import recommend
 from app.journeys import config as journey_config
+from app.journeys.config import OFFER_STEPS
 from app.journeys.reasons import PROBLEM_WORDS, Reason, words
 from app.journeys.steps import Kind
 from app.links import Links
@@ -111,6 +112,9 @@ def build(session: Session, store: Store, message: Message, links: Links, locale
         ]
     if message.step == "win_back":
         context["coupon"] = journey_config.parse(store.journey).win_back_coupon or ""
+    if message.step in OFFER_STEPS:
+        context["offer"] = None  # the code made for this message alone, filled in at send time
+        context.setdefault("coupon", "")
     if message.step == "check_in":
         context["check_in"] = links.check_in(store.id, order.id)
     unsubscribe_url = None
