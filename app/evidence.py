@@ -25,6 +25,8 @@ from sqlalchemy.orm import Session
 from app.db import among
 from app.journeys.steps import CONSENT_FOR_CHANNEL  # noqa: F401 - re-exported
 from app.models import Consent, Store
+from connectors import registry
+from connectors.base import ConsentWriteBack
 
 CHANNELS = ("email", "sms", "whatsapp")
 OPT_IN = "aftercare_opt_in"  # our own double opt-in: the thank-you's "Yes, send me offers"
@@ -41,6 +43,17 @@ class Evidence:
     at: datetime
     words: str = ""
     write_back: bool = False
+
+
+def writes_back(store: Store) -> bool:
+    """Whether the store's platform keeps consent of its own, to be told of choices made with us."""
+    platform = registry.CONNECTORS.get(store.platform)
+    return platform is not None and issubclass(platform, ConsentWriteBack)
+
+
+def channels_of(address: str) -> tuple[str, ...]:
+    """The consent channels an address is reached on: an email's, or a phone's two."""
+    return ("email",) if "@" in address else ("sms", "whatsapp")
 
 
 def record(session: Session, store: Store, evidence: Sequence[Evidence]) -> None:
@@ -86,7 +99,7 @@ def record(session: Session, store: Store, evidence: Sequence[Evidence]) -> None
                 "source": item.source,
                 "recorded_at": item.at,
                 "words": item.words,
-                "write_back": item.write_back,
+                "write_back": item.write_back and writes_back(store),
                 "written_back_at": None,
                 "write_back_error": None,
             }

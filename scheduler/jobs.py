@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy import ColumnElement, select
 
-from app import Services, clock, inbox, sync
+from app import Services, clock, inbox, sync, writeback
 from app.journeys import apply as journey_apply
 from app.links import Links
 from app.models import Store, StoreStatus
@@ -98,6 +98,19 @@ def check_webhooks(services: Services, holder: str) -> int:
     polled = Store.status.in_(sync.POLLED_STATUSES)
     reports = _each_store(services, "webhooks", holder, SYNC_LEASE, polled, sync.check_webhooks)
     return sum(report is not None for report in reports)
+
+
+def write_back_consent(services: Services, holder: str) -> int:
+    """Tell stores that keep consent themselves (Shopify) of opt-ins and unsubscribes made with us."""
+    with services.db.session() as session:
+        waiting = writeback.pending_stores(session)
+    if not waiting:
+        return 0
+    work = lambda aftercare, store_id: writeback.push(aftercare.db, aftercare.connectors, store_id)  # noqa: E731
+    told = sum(_each_store(services, "consent", holder, SYNC_LEASE, Store.id.in_(waiting), work))
+    if told:
+        log.info("consent: %d choices written back to stores", told)
+    return told
 
 
 def _each_store(

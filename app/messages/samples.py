@@ -102,6 +102,10 @@ def sample_context(
         )
     if step == "check_in":
         context["check_in"] = links.check_in(store.id, 0)
+    if step == "thank_you":
+        context["opt_in"] = (
+            None if sparse else {"url": links.optin(store.id, 0), "label": compose.OPT_IN_WORDS[locale]}
+        )
     if STEPS[step].kind is not Kind.TRANSACTIONAL:
         unsubscribe = links.unsubscribe(store.id, 0, STEPS[step].kind.value)
         context["unsubscribe"] = compose.unsubscribe_context(unsubscribe, locale)

@@ -24,7 +24,7 @@ def init_app(app: Flask) -> None:
     from app.web import connect, headers, health, inputs, limits, webhooks
     from app.web.admin import pages, signin, suppressions_api, templates_api
     from app.web.admin import routes as admin
-    from app.web.public import click, opened, unsubscribe
+    from app.web.public import click, opened, optin, unsubscribe
     from app.web.public import routes as public
 
     inputs.init_app(app)  # first: its converter and its check apply to every route
@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(suppressions_api.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(unsubscribe.bp)
+    app.register_blueprint(optin.bp)
     app.register_blueprint(click.bp)
     app.register_blueprint(opened.bp)
     for blueprint in connect.BLUEPRINTS:  # a platform's own pages: install, connect, app home
