@@ -200,6 +200,10 @@ AR: dict[str, str] = {
     "Clicks": "النقرات",
     "Reviews collected": "التقييمات المجمّعة",
     "Orders after a click": "طلبات بعد النقر",
+    "Orders with its code": "طلبات برمزها",
+    "An order that used the code one of our messages carried counts for it; each order counts once.": (
+        "الطلب الذي استُخدم فيه رمز حملته إحدى رسائلنا يُحسب لتلك الرسالة، ويُحسب كل طلب مرة واحدة."
+    ),
     "Revenue": "الإيرادات",
     "Messages sent per step": "الرسائل المرسلة لكل خطوة",
     "Sent": "المرسلة",
@@ -427,6 +431,10 @@ FA: dict[str, str] = {
     "Clicks": "کلیک‌ها",
     "Reviews collected": "نظرهای ثبت‌شده",
     "Orders after a click": "سفارش پس از کلیک",
+    "Orders with its code": "سفارش با کد آن",
+    "An order that used the code one of our messages carried counts for it; each order counts once.": (
+        "سفارشی که با کدِ یکی از پیام‌های ما ثبت شده به حساب همان پیام است و هر سفارش فقط یک بار شمرده می‌شود."
+    ),
     "Revenue": "درآمد",
     "Messages sent per step": "پیام‌های ارسال‌شده در هر مرحله",
     "Sent": "ارسال‌شده",
