@@ -150,6 +150,8 @@ class FakeShopify:
     products: list[dict[str, Any]] = field(default_factory=list)
     metafields: list[dict[str, Any]] = field(default_factory=list)
     discounts: list[dict[str, Any]] = field(default_factory=list)
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)  # gid -> consent states
+    consent_updates: list[dict[str, Any]] = field(default_factory=list)
     client_id: str = ""
     client_secret: str = ""
     token_ttl: float = 3600.0
@@ -386,6 +388,13 @@ class FakeShopify:
             "discountCodeBasicCreate": lambda info, basicCodeDiscount: self._create_discount(
                 basicCodeDiscount
             ),
+            "codeDiscountNodeByCode": lambda info, code: self._discount_by_code(code),
+            "customerEmailMarketingConsentUpdate": lambda info, input: self._consent(  # noqa: A006
+                input, "emailMarketingConsent"
+            ),
+            "customerSmsMarketingConsentUpdate": lambda info, input: self._consent(  # noqa: A006
+                input, "smsMarketingConsent"
+            ),
         }
 
     def _page(
@@ -455,11 +464,50 @@ class FakeShopify:
         return {"metafields": saved, "userErrors": []}
 
     def _create_discount(self, data: dict[str, Any]) -> dict[str, Any]:
+        code = str(data.get("code") or "")
+        if any(str(d.get("code", "")).lower() == code.lower() for d in self.discounts):
+            # Shopify's DiscountErrorCode TAKEN: codes are unique in a shop, compared without case
+            return {
+                "codeDiscountNode": None,
+                "userErrors": [
+                    {
+                        "field": ["basicCodeDiscount", "code"],
+                        "message": "Code must be unique. Please try a different code.",
+                        "code": "TAKEN",
+                    }
+                ],
+            }
         self.discounts.append(data)
         return {
             "codeDiscountNode": {"id": f"gid://shopify/DiscountCodeNode/{len(self.discounts)}"},
             "userErrors": [],
         }
+
+    def _discount_by_code(self, code: str) -> dict[str, Any] | None:
+        for number, discount in enumerate(self.discounts, start=1):
+            if str(discount.get("code", "")).lower() == code.lower():
+                return {"id": f"gid://shopify/DiscountCodeNode/{number}"}
+        return None
+
+    def _consent(self, data: dict[str, Any], field_name: str) -> dict[str, Any]:
+        """The customer's consent set as asked; a customer the shop does not have is a user error."""
+        customer_id = str(data.get("customerId") or "")
+        state = data.get(field_name) or {}
+        if customer_id not in self.customers:
+            return {
+                "customer": None,
+                "userErrors": [
+                    {"field": ["input", "customerId"], "message": "Customer not found", "code": "INVALID"}
+                ],
+            }
+        consent = {
+            "marketingState": state.get("marketingState"),
+            "marketingOptInLevel": state.get("marketingOptInLevel") or "SINGLE_OPT_IN",
+            "consentUpdatedAt": state.get("consentUpdatedAt"),
+        }
+        self.customers[customer_id][field_name] = consent
+        self.consent_updates.append({"customerId": customer_id, field_name: consent})
+        return {"customer": {"id": customer_id, field_name: consent}, "userErrors": []}
 
 
 def make_order(number: int, updated: datetime) -> dict[str, Any]:
