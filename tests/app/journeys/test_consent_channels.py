@@ -124,3 +124,11 @@ def test_email_consent_is_no_consent_to_text(aftercare, twilio, smtp):
     [message] = win_back(aftercare)
     assert message.status == "sent" and message.channel == "smtp"
     assert twilio.sent == [] and [m.message["X-Aftercare-Step"] for m in smtp.wait_for(1)] == ["win_back"]
+
+
+@pytest.mark.any_database
+def test_every_channel_a_step_may_name_says_which_consent_it_needs():
+    from app.journeys.config import CHANNELS
+    from app.journeys.steps import CONSENT_FOR_CHANNEL
+
+    assert set(CHANNELS) == set(CONSENT_FOR_CHANNEL)
