@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # The browser tests drive Debian's Chromium (not a downloaded one) through Playwright.
 CHROMIUM := /usr/bin/chromium
+# The benches load the app over real HTTP with wrk, from Debian's packages too.
+WRK := /usr/bin/wrk
+# apt waits for a dpkg lock another install holds instead of failing at once.
+APT_GET := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get -o DPkg::Lock::Timeout=600
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # pytest-xdist workers, each with its own databases. Tests wait on loopback servers, PostgreSQL and
@@ -23,8 +27,12 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 $(CHROMIUM):
-	$(SUDO) apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
+	$(APT_GET) update -qq
+	$(APT_GET) install -y -qq --no-install-recommends chromium
+
+$(WRK):
+	$(APT_GET) update -qq
+	$(APT_GET) install -y -qq --no-install-recommends wrk
 
 config.toml:
 	$(BIN)/python -m app.devconfig
@@ -50,8 +58,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(STAMP)
+# Every figure the issues name, each bench printing its own as its last line (see bench/README.md).
+bench: $(STAMP) $(WRK)
+	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.replan
 	$(BIN)/python -m bench.dispatch
+	$(BIN)/python -m bench.settings
 
 # Refresh constraints.txt after changing dependencies in pyproject.toml.
 lock:

@@ -8,17 +8,22 @@ writes takes the write lock up front instead of failing with ``database is locke
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# A pooled PostgreSQL connection idle this long is pinged before use (the server may have restarted or
+# a firewall dropped it); one used a moment ago is not: a ping is a round trip, as dear as the INSERT
+# that is all a webhook request writes.
+PING_AFTER_IDLE_SECONDS = 10.0
 
 
 class Base(DeclarativeBase):
@@ -62,7 +67,30 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **kwargs)
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, only for connections that sat idle (its documented pessimistic
+    pattern: a failed ping raises ``DisconnectionError`` and the pool connects afresh)."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("returned_at")
+        if returned is None or time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:  # noqa: BLE001 - any failure means the connection is gone
+            raise exc.DisconnectionError(str(error)) from error
+        if not alive:
+            raise exc.DisconnectionError("the connection did not answer a ping")
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -88,6 +116,12 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @functools.cached_property
+    def autocommit(self) -> Engine:
+        """The same pool, each statement its own transaction: for a write that is one statement,
+        which then costs one round trip instead of BEGIN, the statement and COMMIT."""
+        return self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def dialect(self) -> str:
@@ -127,6 +161,19 @@ def _insert_ignoring(dialect: str, table: Any, columns: tuple[str, ...]) -> Any:
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+
+
+def among_bound(dialect: str, column: Any, name: str) -> Any:
+    """``among`` for a statement built once and given its values when run (``{name: [...]}``):
+    building a statement costs more than running it against an index, and a planner's load runs a
+    dozen of them."""
+    from sqlalchemy import any_, bindparam
+
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam(name, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, expanding=True))
 
 
 def among(session: Session, column: Any, values: Any) -> Any:

@@ -14,6 +14,7 @@ one next time, so one bad row can never hold up the others.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -53,11 +54,16 @@ def accept(db: Database, store_id: int, delivery: Delivery) -> int | None:
         "received_at": clock.now(),
         "next_attempt_at": clock.now(),
     }
-    with db.engine.begin() as connection:
+    if db.dialect == "sqlite":  # BEGIN IMMEDIATE is local and keeps the writer's lock discipline
+        with db.engine.begin() as connection:
+            return connection.execute(_accepting(db.dialect), values).scalar()
+    with db.autocommit.connect() as connection:
         return connection.execute(_accepting(db.dialect), values).scalar()
 
 
+@functools.cache
 def _accepting(dialect: str) -> Any:
+    """Built once per dialect: SQLAlchemy then finds its compiled form in its cache at once."""
     table = InboxEntry.__table__
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return insert(table).on_conflict_do_nothing().returning(table.c.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import socket
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -46,6 +47,13 @@ def database(backend: str) -> Iterator[str]:
                 yield url
             finally:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on yet."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def settings(url: str, **overrides: Any) -> dict[str, Any]:

@@ -1,11 +1,18 @@
-"""Dispatch throughput: 1 vs 2 worker processes, on SQLite and PostgreSQL, measured side by side.
+"""Dispatch throughput against a real SMTP server on loopback, beside a raw smtplib loop in the same run.
 
-    python -m bench.dispatch [--messages 600] [--rounds 3]
+    python -m bench.dispatch [--messages 1000] [--rounds 3] [--backends sqlite postgresql]
 
-Each round prepares a fresh database with N due thank-you notes (orders from the sandbox store,
-ingested through the real path), then times worker processes draining it through the outbox channel
-(rendering, CSS inlining and MIME included; no network). Rounds are interleaved so machine noise hits
-every configuration alike; the figures that matter are the ratios, printed last.
+An aiosmtpd sink runs in a process of its own and counts what it accepts. For each round and database:
+a fresh migrated database holds ``--messages`` due thank-you notes (sandbox orders ingested through the
+real path, the store's own SMTP server set to the sink); worker processes (``scheduler.jobs``'s
+dispatcher: claim, re-check, render with CSS inlining and MIME, send, record) drain it, timed from a
+common start. The baseline is what the wire alone costs: the very bytes the workers sent (kept by the
+sink on the first run) sent again by one plain ``smtplib.SMTP`` connection reused for all of them.
+One worker on each database, two on PostgreSQL; rounds interleave configurations so the machine's
+noise hits all alike; medians are compared. Every run checks that each message was sent once.
+
+Last line: ``dispatch: <r>x raw smtplib, 2 workers <s>x`` (``r`` the slower database's one worker
+against raw, ``s`` two PostgreSQL workers against one).
 """
 
 from __future__ import annotations
@@ -13,40 +20,58 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
+import smtplib
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-import psycopg
-from cryptography.fernet import Fernet
+from sqlalchemy import func, select
 
-from app import create_app, ingest, services
-from app.migrate import upgrade
+from app import clock, create_app, ingest, services
 from app.models import Message, MessageStatus, Store
+from bench import common
 from connectors.sandbox import translate
 from connectors.sandbox.store import SimulatedStore
 from scheduler.jobs import make_dispatcher
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-KEY = Fernet.generate_key().decode()
+
+class _Counting:
+    """aiosmtpd handler: counts accepted messages; keeps their bytes while ``keep`` is set."""
+
+    def __init__(self, count: Any, keep: Any, folder: str) -> None:
+        self.count, self.keep, self.folder = count, keep, folder
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        with self.count.get_lock():
+            self.count.value += 1
+            number = self.count.value
+        if self.keep.value:
+            content = envelope.original_content or envelope.content
+            Path(self.folder, f"{number:07d}.eml").write_bytes(content)
+            Path(self.folder, f"{number:07d}.rcpt").write_text(
+                json.dumps([envelope.mail_from, list(envelope.rcpt_tos)])
+            )
+        return "250 Message accepted"
 
 
-def _settings(url: str, outbox: str) -> dict[str, Any]:
-    return {
-        "database_url": url,
-        "secret_key": "b" * 40,
-        "encryption_keys": [KEY],
-        "outbox_dir": outbox,
-        "dispatch_batch_size": 25,
-    }
+def _sink(port: int, count: Any, keep: Any, folder: str, ready: Any) -> None:
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(_Counting(count, keep, folder), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        controller.stop()
 
 
-def _prepare(url: str, outbox: str, messages: int) -> None:
-    upgrade(url)
-    app = create_app(_settings(url, outbox))
+def _prepare(url: str, messages: int, port: int) -> None:
+    app = create_app(common.settings(url, dispatch_batch_size=50))
     db = services(app).db
     sandbox = SimulatedStore("bench", "secret", "http://127.0.0.1:1/", seed=42)
     with db.session() as session:
@@ -54,85 +79,124 @@ def _prepare(url: str, outbox: str, messages: int) -> None:
             platform="sandbox",
             external_id="bench",
             name="Bench Boutique",
-            channel="outbox",
+            channel="smtp",
             sender_email="hello@bench.example",
+            smtp_host="127.0.0.1",
+            smtp_port=port,
+            smtp_security="none",
         )
         session.add(store)
         session.flush()
+        snapshots = []
         for _ in range(messages):
             payload = sandbox.new_order(status="paid")
-            [snapshot] = translate.translate("order.created", json.dumps(payload).encode())
-            ingest.apply_all(session, store, [snapshot])
+            snapshots.extend(translate.translate("order.created", json.dumps(payload).encode()))
+        ingest.apply_all(session, store, snapshots)
+    with db.session() as session:
+        due = session.scalar(
+            select(func.count()).where(
+                Message.status == MessageStatus.SCHEDULED, Message.send_at <= clock.now()
+            )
+        )
     db.dispose()
+    if due != messages:
+        raise SystemExit(f"expected {messages} due thank-you notes, found {due}")
 
 
-def _work(url: str, outbox: str, name: str, start: Any) -> None:
-    app = create_app(_settings(url, outbox))
+def _work(url: str, name: str, start: Any) -> None:
+    app = create_app(common.settings(url, dispatch_batch_size=50))
     dispatcher = make_dispatcher(services(app), name)
     start.wait()
     dispatcher.run_until_idle(max_batches=100_000)
     services(app).db.dispose()
 
 
-def _drain(url: str, outbox: str, workers: int, messages: int) -> float:
+def _drain(url: str, workers: int, messages: int, count: Any) -> float:
+    """Messages per second for ``workers`` processes to send every due message, checked."""
     start = multiprocessing.Event()
-    procs = [
-        multiprocessing.Process(target=_work, args=(url, outbox, f"w{n}", start)) for n in range(workers)
-    ]
+    procs = [multiprocessing.Process(target=_work, args=(url, f"w{n}", start)) for n in range(workers)]
     for proc in procs:
         proc.start()
-    time.sleep(2.0)  # let every process import and connect before the clock starts
+    time.sleep(3.0)  # every process imported and connected before the clock starts
+    before = count.value
     began = time.perf_counter()
     start.set()
     for proc in procs:
         proc.join()
     elapsed = time.perf_counter() - began
-    app = create_app(_settings(url, outbox))
+    app = create_app(common.settings(url))
     with services(app).db.session() as session:
-        sent = session.query(Message).filter(Message.status == MessageStatus.SENT).count()
+        sent = session.scalar(select(func.count()).where(Message.status == MessageStatus.SENT))
     services(app).db.dispose()
-    if sent != messages:
-        raise SystemExit(f"expected {messages} sent, got {sent}")
+    if sent != messages or count.value - before != messages:
+        raise SystemExit(
+            f"expected {messages} sent once each: {sent} recorded, {count.value - before} received"
+        )
     return messages / elapsed
 
 
-def _round(backend: str, workers: int, messages: int) -> float:
-    with tempfile.TemporaryDirectory() as folder:
-        outbox = str(Path(folder) / "outbox")
-        if backend == "sqlite":
-            url = f"sqlite:///{folder}/bench.db"
-            _prepare(url, outbox, messages)
-            return _drain(url, outbox, workers, messages)
-        name = f"aftercare_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(POSTGRES, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-            try:
-                url = POSTGRES.rsplit("/", 1)[0] + "/" + name
-                _prepare(url, outbox, messages)
-                return _drain(url, outbox, workers, messages)
-            finally:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def _raw(port: int, folder: str, count: Any) -> float:
+    """The same bytes over one reused plain smtplib connection."""
+    names = sorted(name for name in os.listdir(folder) if name.endswith(".eml"))
+    mails = []
+    for name in names:
+        sender, recipients = json.loads(Path(folder, name.replace(".eml", ".rcpt")).read_text())
+        mails.append((sender, recipients, Path(folder, name).read_bytes()))
+    before = count.value
+    began = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as server:
+        for sender, recipients, content in mails:
+            server.sendmail(sender, recipients, content)
+    elapsed = time.perf_counter() - began
+    if count.value - before != len(mails):
+        raise SystemExit("the sink did not receive every raw message")
+    return len(mails) / elapsed
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=600)
+    parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--backends", nargs="+", default=list(common.BACKENDS))
     args = parser.parse_args()
-    configs = [(backend, workers) for backend in ("sqlite", "postgresql") for workers in (1, 2)]
-    rates: dict[tuple[str, int], list[float]] = {config: [] for config in configs}
-    for round_number in range(args.rounds):
-        for config in configs:
-            rates[config].append(_round(*config, args.messages))
-        print(f"round {round_number + 1}/{args.rounds} done")
-    median = {config: statistics.median(values) for config, values in rates.items()}
+    port = common.free_port()
+    count, keep = multiprocessing.Value("i", 0), multiprocessing.Value("b", 1)
+    ready = multiprocessing.Event()
+    with tempfile.TemporaryDirectory() as kept:
+        sink = multiprocessing.Process(target=_sink, args=(port, count, keep, kept, ready), daemon=True)
+        sink.start()
+        if not ready.wait(30):
+            raise SystemExit("the SMTP sink did not start")
+        configs = [(backend, 1) for backend in args.backends]
+        if "postgresql" in args.backends:
+            configs.append(("postgresql", 2))
+        rates: dict[str, list[float]] = {"raw": []}
+        rates.update({f"{backend} x{workers}": [] for backend, workers in configs})
+        try:
+            for number in range(args.rounds):
+                for backend, workers in configs:
+                    with common.database(backend) as url:
+                        _prepare(url, args.messages, port)
+                        rate = _drain(url, workers, args.messages, count)
+                    keep.value = 0  # the first run's bytes are the raw loop's messages
+                    rates[f"{backend} x{workers}"].append(rate)
+                    print(f"round {number + 1}: {backend}, {workers} worker(s): {rate:.0f}/s", flush=True)
+                rates["raw"].append(_raw(port, kept, count))
+                print(f"round {number + 1}: raw smtplib: {rates['raw'][-1]:.0f}/s", flush=True)
+        finally:
+            sink.terminate()
+    median = {name: statistics.median(values) for name, values in rates.items()}
+    raw = median["raw"]
     print(f"\n{args.messages} due messages, median of {args.rounds} rounds (messages/second):")
-    for (backend, workers), rate in median.items():
-        print(f"  {backend:<10} {workers} worker(s): {rate:7.1f}")
-    print("\nratios:")
-    for backend in ("sqlite", "postgresql"):
-        print(f"  {backend:<10} 2 workers / 1 worker: {median[(backend, 2)] / median[(backend, 1)]:.2f}x")
-    print(f"  postgresql / sqlite, 1 worker:     {median[('postgresql', 1)] / median[('sqlite', 1)]:.2f}x")
+    for name, rate in median.items():
+        print(f"  {name:<16} {rate:7.0f}/s  {rate / raw:.2f}x raw")
+    slowest = min(median[f"{backend} x1"] for backend in args.backends)
+    two = (
+        f", 2 workers {median['postgresql x2'] / median['postgresql x1']:.2f}x"
+        if "postgresql" in args.backends
+        else ""
+    )
+    print(f"dispatch: {slowest / raw:.2f}x raw smtplib{two}")
 
 
 if __name__ == "__main__":

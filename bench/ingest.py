@@ -29,7 +29,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -138,14 +137,8 @@ end
     return script
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _gunicorn(target: str, env: dict[str, str], log: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = common.free_port()
     process = subprocess.Popen(  # noqa: S603 - our own command line
         [
             sys.executable,

@@ -24,10 +24,10 @@ from datetime import timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app import clock, offers, outbox, suppression, timeline
-from app.db import Database, insert_ignore
+from app.db import Database, among, insert_ignore
 from app.journeys import config as journey_config
 from app.journeys import reasons, reconcile
 from app.journeys.planner import Decision, Verdict
@@ -35,9 +35,11 @@ from app.journeys.reasons import Reason
 from app.journeys.steps import PREVIOUS_STEP
 from app.links import Links
 from app.messages import compose, custom, segments, tracked
+from app.messages.localise import e164
 from app.messages.render import Rendered, render
 from app.messages.sandbox import TemplateProblem
-from app.models import Message, OfferStatus, ShortLink, Store, Suppression
+from app.models import Message, OfferStatus, Order, ShortLink, Store, Suppression
+from app.suppression import addresses
 from channels.base import (
     Channel,
     ChannelDown,
@@ -90,6 +92,7 @@ class Prepared:
     sender: Sender
     outgoing: Outgoing
     channels: list[tuple[str, Channel]]  # in the order to try them
+    order_id: int | None = None
     offer: PendingOffer | None = None
 
 
@@ -160,12 +163,27 @@ class Dispatcher:
             return outcomes
         prepared = self._prepare(message_ids, outcomes)
         down: set[tuple[int, str]] = set()  # (store, channel) that failed in this batch: do not knock again
+        followed: dict[int, set[int]] = defaultdict(set)  # store -> orders whose next steps count from a send
         for item in prepared:
-            outcomes[self._record(self._send(item, down))] += 1
+            outcome = self._record(self._send(item, down))
+            outcomes[outcome] += 1
+            if outcome is Outcome.SENT and item.outgoing.step in FOLLOWED_STEPS and item.order_id is not None:
+                followed[item.store_id].add(item.order_id)
         for channel in self.channels.values():  # connections live for one batch: none is left behind
             if isinstance(channel, Pooled):
                 channel.close_idle(0)
+        self._plan_followers(followed)
         return outcomes
+
+    def _plan_followers(self, followed: dict[int, set[int]]) -> None:
+        """Plan what counts from this batch's sends (a reminder from its request), once per store and
+        set-based. After the sends are recorded, not with each: should the worker die in between, the
+        periodic re-plan (``jobs.replan_stores``) plans them from the recorded send."""
+        for store_id, order_ids in followed.items():
+            with self.db.session() as session:
+                store = session.get(Store, store_id)
+                if store is not None:
+                    reconcile.refresh(session, store, reconcile.orders_of(session, store, order_ids))
 
     def run_until_idle(self, max_batches: int = 100) -> Counter[Outcome]:
         """Keep claiming until nothing is due (bounded, so one job run cannot go on forever)."""
@@ -193,13 +211,14 @@ class Dispatcher:
                 assert store is not None  # noqa: S101 - foreign key
                 planned = [m for m in batch if m.step not in ALERT_STEPS]
                 answers = reconcile.recheck(session, store, planned) if planned else {}
+                read = _Batch.read(session, store, batch)
                 for message in batch:
                     answer = answers.get(message.id)
                     verdict = self._verdict(session, message, answer)
                     if verdict is not None:
                         outcomes[verdict] += 1
                         continue
-                    item = self._render(session, store, message, answer)
+                    item = self._render(session, store, message, read, answer)
                     if isinstance(item, Outcome):
                         outcomes[item] += 1
                     else:
@@ -229,7 +248,12 @@ class Dispatcher:
         return None
 
     def _render(
-        self, session: Session, store: Store, message: Message, answer: Decision | Reason | None = None
+        self,
+        session: Session,
+        store: Store,
+        message: Message,
+        read: _Batch,
+        answer: Decision | Reason | None = None,
     ) -> Prepared | Outcome:
         if message.channel not in self.channels:
             outbox.fail(session, message, Reason.of("unknown_channel", channel=message.channel), tried=False)
@@ -253,7 +277,7 @@ class Dispatcher:
                     pending = PendingOffer(
                         row.id, store.platform, store.credentials or "", offers.request(store, row)
                     )
-            rendered = _render(session, store, message, built)
+            rendered = _render(session, store, message, built, read.wording)
             html, text = tracked.rewrite(
                 rendered.html,
                 rendered.text,
@@ -267,7 +291,7 @@ class Dispatcher:
             log.exception("message %s: rendering failed", message.id)
             outbox.fail(session, message, Reason.of("template_failed", error=str(exc)), tried=False)
             return Outcome.FAILED
-        to_address, to_phone = _reachable(session, store, message, built)
+        to_address, to_phone = _reachable(session, store, message, built, read.suppressed)
         message.recipient = to_address or to_phone
         message.subject = rendered.subject
         if journey_config.parse(store.journey).open_pixel and message.step not in ALERT_STEPS:
@@ -291,7 +315,9 @@ class Dispatcher:
             step=message.step,
             kind=message.kind,
         )
-        return Prepared(message.id, store.id, sender_for(store), outgoing, channels, pending)
+        return Prepared(
+            message.id, store.id, sender_for(store), outgoing, channels, message.order_id, pending
+        )
 
     def _short_link(self, session: Session, message: Message, url: str) -> str:
         """A short code for ``url`` in this message (the same one on a retry)."""
@@ -435,12 +461,7 @@ class Dispatcher:
                         "reason": "hard_bounce",
                     },
                 )
-            outcome = self._outcome(session, message, item)
-            if outcome is Outcome.SENT and message.step in FOLLOWED_STEPS and message.order_id:
-                store = session.get(Store, message.store_id)  # plan what counts from this send
-                if store is not None:
-                    reconcile.refresh(session, store, reconcile.orders_of(session, store, [message.order_id]))
-            return outcome
+            return self._outcome(session, message, item)
 
     def _outcome(self, session: Session, message: Message, item: Tried) -> Outcome:
         outgoing = item.prepared.outgoing
@@ -481,11 +502,17 @@ class Dispatcher:
         return Outcome.RETRY
 
 
-def _render(session: Session, store: Store, message: Message, built: compose.Built) -> Rendered:
+def _render(
+    session: Session,
+    store: Store,
+    message: Message,
+    built: compose.Built,
+    wording: dict[tuple[str, str], custom.Custom],
+) -> Rendered:
     """The merchant's own wording when there is one; ours when it fails for this customer (it passed
     the check on save, so this is an edge its samples missed): the customer still hears from the store,
     and the order's timeline says why the wording differs."""
-    own = custom.load(session, store.id, message.step, built.locale)
+    own = wording.get((message.step, built.locale))
     if own is not None:
         try:
             return render(message.step, built.locale, built.context, own)
@@ -504,17 +531,42 @@ def _render(session: Session, store: Store, message: Message, built: compose.Bui
 
 
 def _reachable(
-    session: Session, store: Store, message: Message, built: compose.Built
+    session: Session, store: Store, message: Message, built: compose.Built, suppressed: dict[str, set[str]]
 ) -> tuple[str, str | None]:
     """The order's email and phone, without any that bounced or said STOP (those channels then hand
     over to the next)."""
     if message.step in ALERT_STEPS:
         return built.to_address, built.to_phone
     wanted = [address for address in (built.to_address.lower(), built.to_phone or "") if address]
-    blocked = {address for address, kinds in suppression.of(session, store, wanted).items() if "all" in kinds}
+    unread = [address for address in wanted if address not in suppressed]
+    found = {**suppressed, **suppression.of(session, store, unread)} if unread else suppressed
+    blocked = {address for address in wanted if "all" in found.get(address, set())}
     email = "" if built.to_address.lower() in blocked else built.to_address
     phone = None if built.to_phone in blocked else built.to_phone
     return email, phone
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What rendering a store's batch reads, read once for all of it: the orders with their lines, the
+    store's own wordings, and the suppressions of every address the orders hold."""
+
+    wording: dict[tuple[str, str], custom.Custom]
+    suppressed: dict[str, set[str]]
+
+    @classmethod
+    def read(cls, session: Session, store: Store, batch: list[Message]) -> _Batch:
+        order_ids = sorted({m.order_id for m in batch if m.order_id is not None})
+        orders = (
+            session.scalars(
+                select(Order).where(among(session, Order.id, order_ids)).options(selectinload(Order.lines))
+            ).all()
+            if order_ids
+            else []
+        )
+        wanted = {address for order in orders for address in addresses(order)}
+        wanted |= {phone for order in orders if (phone := e164(order.phone, order.ship_country))}
+        return cls(custom.load_all(session, store.id), suppression.of(session, store, sorted(wanted)))
 
 
 def sender_for(store: Store) -> Sender:

@@ -12,17 +12,19 @@ by the customer account, so one person's choice never reaches another who shares
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app import clock, recommend
-from app.db import among
+from app.db import among_bound
 from app.journeys import config as journey_config
 from app.journeys import planner, timing
 from app.journeys.planner import (
@@ -225,11 +227,7 @@ def _read_siblings(session: Session, store: Store, contacts: list[str], facts: F
     offer, orders close together share a review request, an unhappy check-in pauses marketing."""
     if not contacts:
         return
-    for order in session.scalars(
-        select(Order)
-        .where(Order.store_id == store.id, among(session, Order.contact, contacts))
-        .order_by(Order.placed_at, Order.id)
-    ):
+    for order in session.scalars(_queries(session).siblings, {"store": store.id, "contacts": contacts}):
         facts.siblings[order.contact or ""].append(order)
 
 
@@ -254,104 +252,129 @@ def _review_group_ids(order: Order, facts: Facts, merge_days: int) -> list[int]:
 
 def _read_orders(session: Session, store: Store, order_ids: set[int], facts: Facts) -> None:
     ids = sorted(order_ids)
-    for line in session.scalars(
-        select(OrderLine)
-        .where(among(session, OrderLine.order_id, ids))
-        .order_by(OrderLine.order_id, OrderLine.id)
-    ):
+    queries = _queries(session)
+    for line in session.scalars(queries.lines, {"ids": ids}):
         facts.lines[line.order_id].append(line)
     products = {line.product_external_id for lines in facts.lines.values() for line in lines}
     products.discard(None)
     if products:
         facts.tags = dict(
-            session.execute(
-                select(Product.external_id, Product.tags).where(
-                    Product.store_id == store.id, among(session, Product.external_id, sorted(products))
-                )
-            ).all()
+            session.execute(queries.tags, {"store": store.id, "products": sorted(products)}).all()
         )
-    for shipment in session.scalars(
-        select(Shipment)
-        .where(Shipment.store_id == store.id, among(session, Shipment.order_id, ids))
-        .order_by(Shipment.id)
-    ):
+    for shipment in session.scalars(queries.shipments, {"store": store.id, "ids": ids}):
         facts.shipments[shipment.order_id].append(shipment)
     shipment_ids = [s.id for shipments in facts.shipments.values() for s in shipments]
     if shipment_ids:
-        for event in session.scalars(
-            select(ShipmentEvent)
-            .where(among(session, ShipmentEvent.shipment_id, shipment_ids))
-            .order_by(ShipmentEvent.happened_at, ShipmentEvent.id)
-        ):
+        for event in session.scalars(queries.events, {"ids": shipment_ids}):
             facts.events[event.shipment_id].append(event)
 
 
 def _read_contacts(
     session: Session, store: Store, orders: Sequence[Order], contacts: list[str], facts: Facts, at_send: bool
 ) -> None:
+    queries = _queries(session)
     everyone = sorted({address for order in orders for address in addresses(order)})
     emails = sorted({(order.email or "").lower() for order in orders if order.email})
     if everyone:
-        for address, kind in session.execute(
-            select(Suppression.address, Suppression.kind).where(
-                Suppression.store_id == store.id, among(session, Suppression.address, everyone)
-            )
-        ):
+        for address, kind in session.execute(queries.suppressed, {"store": store.id, "addresses": everyone}):
             facts.suppressed[address].add(kind)
     if everyone:
-        for address, channel in session.execute(
-            select(Consent.address, Consent.channel).where(
-                Consent.store_id == store.id,
-                among(session, Consent.address, everyone),
-                Consent.granted.is_(True),
-            )
-        ):
+        for address, channel in session.execute(queries.consent, {"store": store.id, "addresses": everyone}):
             facts.consent[address].add(channel)
     if emails:
-        for address, product in session.execute(
-            select(Review.email, Review.product_external_id).where(
-                Review.store_id == store.id, among(session, Review.email, emails)
-            )
-        ):
+        for address, product in session.execute(queries.reviewed, {"store": store.id, "addresses": emails}):
             facts.reviewed[address or ""].add(product)
     customer_ids = sorted({order.customer_id for order in orders if order.customer_id})
     if customer_ids:
-        facts.redacted = set(
-            session.scalars(
-                select(Customer.id).where(
-                    among(session, Customer.id, customer_ids), Customer.redacted_at.is_not(None)
-                )
-            )
-        )
-    order_ids = sorted(facts.orders)
-    for message in session.execute(
-        select(Message.order_id, Message.dedupe_key, Message.status, Message.send_at, Message.sent_at).where(
-            Message.store_id == store.id, among(session, Message.order_id, order_ids)
-        )
-    ):
+        facts.redacted = set(session.scalars(queries.redacted, {"ids": customer_ids}))
+    for message in session.execute(queries.history, {"store": store.id, "ids": sorted(facts.orders)}):
         facts.history[message.order_id][message.dedupe_key] = Past(
             message.status, message.send_at, message.sent_at
         )
     if contacts:
-        counted = COUNTED_AT_SEND if at_send else COUNTED_PLANNING
-        for message in session.execute(
-            select(
-                Message.contact,
-                Message.order_id,
-                Message.dedupe_key,
-                Message.status,
-                Message.send_at,
-                Message.sent_at,
-            ).where(
-                Message.store_id == store.id,
-                among(session, Message.contact, contacts),
-                Message.kind != Kind.TRANSACTIONAL.value,
-                Message.status.in_(counted),
-            )
-        ):
+        busy = queries.busy_at_send if at_send else queries.busy_planning
+        for message in session.execute(busy, {"store": store.id, "contacts": contacts}):
             facts.busy[message.contact][message.dedupe_key] = Busy(
                 message.order_id, message.status, message.sent_at or message.send_at
             )
+
+
+@dataclass(frozen=True)
+class _Queries:
+    """The statements ``load`` runs, built once per dialect; their values are bound when run."""
+
+    siblings: Any
+    lines: Any
+    tags: Any
+    shipments: Any
+    events: Any
+    suppressed: Any
+    consent: Any
+    reviewed: Any
+    redacted: Any
+    history: Any
+    busy_planning: Any
+    busy_at_send: Any
+
+
+def _queries(session: Session) -> _Queries:
+    return _built(session.get_bind().dialect.name)
+
+
+@functools.cache
+def _built(dialect: str) -> _Queries:
+    store = bindparam("store")
+
+    def among(column: Any, name: str) -> Any:
+        return among_bound(dialect, column, name)
+
+    def busy(counted: Iterable[str]) -> Any:
+        return select(
+            Message.contact,
+            Message.order_id,
+            Message.dedupe_key,
+            Message.status,
+            Message.send_at,
+            Message.sent_at,
+        ).where(
+            Message.store_id == store,
+            among(Message.contact, "contacts"),
+            Message.kind != Kind.TRANSACTIONAL.value,
+            Message.status.in_(sorted(counted)),
+        )
+
+    return _Queries(
+        siblings=select(Order)
+        .where(Order.store_id == store, among(Order.contact, "contacts"))
+        .order_by(Order.placed_at, Order.id),
+        lines=select(OrderLine)
+        .where(among(OrderLine.order_id, "ids"))
+        .order_by(OrderLine.order_id, OrderLine.id),
+        tags=select(Product.external_id, Product.tags).where(
+            Product.store_id == store, among(Product.external_id, "products")
+        ),
+        shipments=select(Shipment)
+        .where(Shipment.store_id == store, among(Shipment.order_id, "ids"))
+        .order_by(Shipment.id),
+        events=select(ShipmentEvent)
+        .where(among(ShipmentEvent.shipment_id, "ids"))
+        .order_by(ShipmentEvent.happened_at, ShipmentEvent.id),
+        suppressed=select(Suppression.address, Suppression.kind).where(
+            Suppression.store_id == store, among(Suppression.address, "addresses")
+        ),
+        consent=select(Consent.address, Consent.channel).where(
+            Consent.store_id == store, among(Consent.address, "addresses"), Consent.granted.is_(True)
+        ),
+        reviewed=select(Review.email, Review.product_external_id).where(
+            Review.store_id == store, among(Review.email, "addresses")
+        ),
+        redacted=select(Customer.id).where(among(Customer.id, "ids"), Customer.redacted_at.is_not(None)),
+        history=select(
+            Message.order_id, Message.dedupe_key, Message.status, Message.send_at, Message.sent_at
+        ).where(Message.store_id == store, among(Message.order_id, "ids")),
+        busy_planning=busy(COUNTED_PLANNING),
+        busy_at_send=busy(COUNTED_AT_SEND),
+    )
 
 
 def _customer_state(order: Order, facts: Facts, store_zone: str) -> CustomerState:

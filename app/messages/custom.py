@@ -102,6 +102,14 @@ def load(session: Session, store_id: int, step: str, locale: str) -> Custom | No
     return None if row is None else Custom(subject=row.subject, body=row.body, short=row.short)
 
 
+def load_all(session: Session, store_id: int) -> dict[tuple[str, str], Custom]:
+    """Every wording of the store's own, by (step, locale): one query for a batch of messages."""
+    return {
+        (row.step, row.locale): Custom(subject=row.subject, body=row.body, short=row.short)
+        for row in session.scalars(select(MessageTemplate).where(MessageTemplate.store_id == store_id))
+    }
+
+
 def current(session: Session, store_id: int, step: str, locale: str) -> tuple[Custom, bool]:
     """The wording in use and whether it is the merchant's own."""
     own = load(session, store_id, step, locale)

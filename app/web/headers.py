@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 
 from app.config import Settings
+from app.web import WEBHOOKS
 
 HSTS = "max-age=31536000"
 
@@ -42,6 +43,11 @@ def init_app(app: Flask, settings: Settings) -> None:
     schemes = "https:" if settings.is_production else "https: http:"
 
     def secure(response: Response) -> Response:
+        if request.path.startswith(WEBHOOKS):  # a store's delivery gets JSON, never a page
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            if settings.is_production:
+                response.headers["Strict-Transport-Security"] = HSTS
+            return response
         for name, value in g.get("embedded_headers", {}).items():
             response.headers.setdefault(name, value)
         # Inside the platform's admin its check decides: a page load carries its frame-ancestors,
