@@ -14,6 +14,8 @@ CLICK = "click"
 CLICK_MAX_AGE_SECONDS = 2 * 365 * 24 * 3600
 OPEN = "open"
 OPEN_MAX_AGE_SECONDS = 2 * 365 * 24 * 3600
+OPT_IN = "opt-in"
+OPT_IN_MAX_AGE_SECONDS = 180 * 24 * 3600
 UNSUBSCRIBE = "unsubscribe-order"
 UNSUBSCRIBE_BY_CUSTOMER = "unsubscribe"  # links sent before each order kept its own contact
 UNSUBSCRIBE_MAX_AGE_SECONDS = 3 * 365 * 24 * 3600  # an old email's link must still work
@@ -34,6 +36,17 @@ class Links:
 
     def read_check_in(self, token: str) -> tuple[int, int]:
         data = signing.loads(self.settings.secret_key, CHECK_IN, token, CHECK_IN_MAX_AGE_SECONDS)
+        if not (isinstance(data, list) and len(data) == 2 and all(is_id(part) for part in data)):
+            raise signing.TokenInvalid("this link is not valid")
+        return data[0], data[1]
+
+    def optin(self, store_id: int, order_id: int) -> str:
+        """The thank-you's "Yes, send me offers": our double opt-in for the order's own contact."""
+        token = signing.dumps(self.settings.secret_key, OPT_IN, [store_id, order_id])
+        return self._url(f"/optin/{token}")
+
+    def read_optin(self, token: str) -> tuple[int, int]:
+        data = signing.loads(self.settings.secret_key, OPT_IN, token, OPT_IN_MAX_AGE_SECONDS)
         if not (isinstance(data, list) and len(data) == 2 and all(is_id(part) for part in data)):
             raise signing.TokenInvalid("this link is not valid")
         return data[0], data[1]

@@ -359,7 +359,10 @@ class Consent(Base):
     or no never speaks for another who shares the account (invariant 6). The newest evidence wins."""
 
     __tablename__ = "consents"
-    __table_args__ = (UniqueConstraint("store_id", "address", "channel"),)
+    __table_args__ = (
+        UniqueConstraint("store_id", "address", "channel"),
+        Index("ix_consents_write_back", "write_back", "store_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
@@ -369,6 +372,49 @@ class Consent(Base):
     source: Mapped[str] = mapped_column(String(64))  # the platform's name, or how we asked
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the evidence says it was given
     words: Mapped[str] = mapped_column(Text, default="")
+    # A choice made with us (our opt-in page, our unsubscribe page) waits here until the store that
+    # keeps consent of its own (Shopify's customer consent) has been told.
+    write_back: Mapped[bool] = mapped_column(Boolean, default=False)
+    written_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    write_back_error: Mapped[str | None] = mapped_column(Text)
+
+
+class OfferStatus(StrEnum):
+    RESERVED = "reserved"  # the code is chosen and in the rendered message; the store may not have it yet
+    CREATED = "created"  # the store has it
+
+
+class OfferCode(Base):
+    """A discount code made for one message alone: chosen (and kept) before the store is asked, so a
+    send retried after a crash between "created in the store" and "sent" asks for the same code again,
+    which the store already has; one message never gets two. The order that later used it is the
+    message's, whatever was clicked."""
+
+    __tablename__ = "offer_codes"
+    __table_args__ = (
+        UniqueConstraint("message_id", name="uq_offer_codes_message"),
+        UniqueConstraint("store_id", "code_key", name="uq_offer_codes_store_code"),
+        Index("ix_offer_codes_redeemed", "store_id", "redeemed_order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    step: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(64))
+    code_key: Mapped[str] = mapped_column(String(64))  # lower case: stores compare codes without case
+    kind: Mapped[str] = mapped_column(String(16))  # percent | amount
+    value: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3))
+    recipient: Mapped[str | None] = mapped_column(String(320))  # the only email that may use it
+    customer_external_id: Mapped[str | None] = mapped_column(String(255))  # the store's customer
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default=OfferStatus.RESERVED)
+    external_id: Mapped[str | None] = mapped_column(String(255))  # the store's id for it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    created_in_store_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    redeemed_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Suppression(Base):

@@ -49,6 +49,7 @@ def main() -> int:
             settings.recommend_interval_seconds,
         ),
         ("tracking", jobs.follow_tracking, [aftercare, worker_id], settings.tracking_interval_seconds),
+        ("consent", jobs.write_back_consent, [aftercare, worker_id], settings.reconcile_interval_seconds),
     ]
     for job_id, function, arguments, seconds in periodic:
         # One run of a job at a time per process; a run missed while busy is not made up twice.

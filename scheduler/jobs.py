@@ -9,7 +9,7 @@ from typing import TypeVar
 
 from sqlalchemy import ColumnElement, select
 
-from app import Services, clock, inbox, ingest, sync
+from app import Services, clock, inbox, ingest, sync, writeback
 from app.journeys import apply as journey_apply
 from app.links import Links
 from app.models import Store, StoreStatus
@@ -34,6 +34,7 @@ def make_dispatcher(services: Services, worker_id: str) -> Dispatcher:
         batch_size=settings.dispatch_batch_size,
         lease_seconds=settings.dispatch_lease_seconds,
         max_attempts=settings.dispatch_max_attempts,
+        connectors=services.connectors,
     )
 
 
@@ -146,6 +147,19 @@ def _follow_store(services: Services, store_id: int) -> int:
         found = stalls.find(session, store, clock.now())
         ingest.replan(session, store, found)
     return sum(result.changed for result in [*results, *found])
+
+
+def write_back_consent(services: Services, holder: str) -> int:
+    """Tell stores that keep consent themselves (Shopify) of opt-ins and unsubscribes made with us."""
+    with services.db.session() as session:
+        waiting = writeback.pending_stores(session)
+    if not waiting:
+        return 0
+    work = lambda aftercare, store_id: writeback.push(aftercare.db, aftercare.connectors, store_id)  # noqa: E731
+    told = sum(_each_store(services, "consent", holder, SYNC_LEASE, Store.id.in_(waiting), work))
+    if told:
+        log.info("consent: %d choices written back to stores", told)
+    return told
 
 
 def _each_store(

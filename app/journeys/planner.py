@@ -17,7 +17,7 @@ from enum import StrEnum
 from app.journeys import timing
 from app.journeys.config import DEFAULT, JourneyConfig
 from app.journeys.reasons import Reason
-from app.journeys.steps import PREVIOUS_STEP, STEPS, Anchor, Kind, Step
+from app.journeys.steps import CONSENT_FOR_CHANNEL, PREVIOUS_STEP, STEPS, Anchor, Kind, Step
 from connectors.base import OrderStatus, ShipmentStatus
 
 STOPPED_ORDER = {
@@ -82,11 +82,17 @@ class CustomerState:
     recipient: str | None  # where the message would go; None when the customer left no address
     zone: str = "UTC"
     country: str | None = None
-    marketing_consent: bool = False
+    marketing_consent: bool = False  # email marketing consent
+    consented: frozenset[str] = frozenset()  # every channel (email, sms, whatsapp) they agreed to
     unsubscribed: frozenset[str] = frozenset()  # kinds: service, review, marketing
     marketing_paused: Reason | None = None  # why, e.g. an unhappy check-in answer
     redacted: bool = False
     suppressed: bool = False  # the address bounced or complained: nothing at all goes to it
+
+    @property
+    def marketing_channels(self) -> frozenset[str]:
+        """The consent channels marketing may use for this person."""
+        return self.consented | ({"email"} if self.marketing_consent else set())
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,9 @@ class Context:
     # Times of the customer's other non-transactional messages (any order), by dedupe key; the
     # frequency cap keeps new ones away from these.
     busy: Mapping[str, datetime] = field(default_factory=dict)
+    # The sending channels of each step, in the store's order of preference (``reconcile.channels_for``);
+    # a step not named sends by email.
+    channels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -160,6 +169,9 @@ class Decision:
     send_at: datetime | None = None
     shipment_id: int | None = None
     members: tuple[int, ...] = ()  # a merged review request: every order it covers
+    # A marketing message: the step's channels the customer agreed to marketing on, the only ones it
+    # may go through (empty: no such limit).
+    channels: tuple[str, ...] = ()
 
 
 # --- the plan --------------------------------------------------------------------------------------
@@ -173,7 +185,17 @@ def plan(state: OrderState, ctx: Context) -> list[Decision]:
         decisions.extend(planner.tracking(shipment))
     for name in ("check_in", "review_request", "review_reminder", "cross_sell", "buy_again", "win_back"):
         decisions.append(getattr(planner, name)())
-    return planner.capped(decisions)
+    return [planner.consented(decision) for decision in planner.capped(decisions)]
+
+
+def consented_channels(customer: CustomerState, ctx: Context, step: str) -> tuple[str, ...]:
+    """The step's sending channels whose consent channel this customer agreed to marketing on."""
+    agreed = customer.marketing_channels
+    return tuple(
+        name
+        for name in ctx.channels.get(step) or ("smtp",)
+        if CONSENT_FOR_CHANNEL.get(name, "email") in agreed
+    )
 
 
 def by_key(decisions: list[Decision]) -> dict[str, Decision]:
@@ -349,7 +371,7 @@ class _Planner:
         if step.kind is not Kind.TRANSACTIONAL and step.kind.value in customer.unsubscribed:
             return R("unsubscribed", kind=step.kind.value)
         if step.kind is Kind.MARKETING:
-            if not customer.marketing_consent:
+            if not consented_channels(customer, self.ctx, step.name):
                 return R("no_marketing_consent")
             if customer.marketing_paused:
                 return R("marketing_paused", because=customer.marketing_paused)
@@ -453,6 +475,12 @@ class _Planner:
         if send_at > candidate:
             why = why.with_(window=True)
         return self._decide(step, key, Verdict.SEND, why, shipment, send_at)
+
+    def consented(self, decision: Decision) -> Decision:
+        """A marketing message names the channels it may go through: consent is per channel."""
+        if decision.kind is not Kind.MARKETING or decision.verdict is not Verdict.SEND:
+            return decision
+        return replace(decision, channels=consented_channels(self.state.customer, self.ctx, decision.step))
 
     def capped(self, decisions: list[Decision]) -> list[Decision]:
         """Apply the frequency cap to the non-transactional messages still to be sent, earliest

@@ -179,7 +179,7 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
         "مشتری اشتراک ایمیل‌های {kind} را لغو کرده است",
     ),
     "no_marketing_consent": (
-        "the customer has not agreed to marketing emails",
+        "the customer has not agreed to marketing on this step's channels",
         "لم يوافق العميل على الرسائل التسويقية",
         "مشتری با ایمیل‌های تبلیغاتی موافقت نکرده است",
     ),
@@ -333,6 +333,16 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
         "تلاش دوباره پس از یک تلاش ناموفق ({error})",
     ),
     "refused": ("{error}", "{error}", "{error}"),
+    "offer_refused": (
+        "the store did not create the offer code, so the message was not sent: {error}",
+        "لم ينشئ المتجر رمز العرض، فلم تُرسل الرسالة: {error}",
+        "فروشگاه کد تخفیف را نساخت، پس پیام فرستاده نشد: {error}",
+    ),
+    "offer_waiting": (
+        "waiting for the store to create the offer code ({error})",
+        "بانتظار أن ينشئ المتجر رمز العرض ({error})",
+        "در انتظار ساخت کد تخفیف در فروشگاه ({error})",
+    ),
     "gave_up": (
         "gave up after {attempts} attempts: {error}",
         "توقفت المحاولة بعد {attempts} محاولات: {error}",

@@ -39,7 +39,7 @@ from app.journeys.planner import (
     ShipmentState,
 )
 from app.journeys.reasons import Reason
-from app.journeys.steps import Kind
+from app.journeys.steps import STEPS, Kind
 from app.models import (
     Consent,
     Customer,
@@ -93,7 +93,7 @@ class Facts:
     events: dict[int, list[ShipmentEvent]] = field(default_factory=lambda: defaultdict(list))
     siblings: dict[str, list[Order]] = field(default_factory=lambda: defaultdict(list))
     suppressed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    consent: dict[str, bool] = field(default_factory=dict)
+    consent: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # address -> channels
     reviewed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     history: dict[int, dict[str, Past]] = field(default_factory=lambda: defaultdict(dict))
     busy: dict[str, dict[str, Busy]] = field(default_factory=lambda: defaultdict(dict))
@@ -126,6 +126,14 @@ class Loaded:
         self.recommend_now = recommend_now
         self.config = journey_config.parse(store.journey)
         self.store_zone = timing.safe_zone(store.timezone)
+        from app.journeys.reconcile import channels_for  # reconcile builds on this module
+
+        # consent is per channel: the planner checks a marketing step's own channels against it
+        self.channels = {
+            name: tuple(channels_for(store, name))
+            for name, step in STEPS.items()
+            if step.kind is Kind.MARKETING
+        }
 
     def state(self, order: Order) -> OrderState:
         facts = self.facts
@@ -146,7 +154,7 @@ class Loaded:
             for other in facts.siblings.get(order.contact or "", [])
             if other.placed_at > order.placed_at and OrderStatus(other.status) not in planner.STOPPED_ORDER
         ]
-        asked = order.id in self.recommend_now and customer.marketing_consent and bool(shipments)
+        asked = order.id in self.recommend_now and bool(customer.marketing_channels) and bool(shipments)
         return OrderState(
             order_id=order.id,
             number=order.number,
@@ -175,7 +183,9 @@ class Loaded:
             if not (entry.order_id == order.id and entry.status == MessageStatus.SCHEDULED)
         }
         history = self.facts.history.get(order.id, {})
-        return Context(now=clock.now(), config=self.config, history=history, busy=busy)
+        return Context(
+            now=clock.now(), config=self.config, history=history, busy=busy, channels=self.channels
+        )
 
     def plan(self, order: Order) -> list[planner.Decision]:
         """The planner's decisions for ``order``, remembered for the contact's next orders."""
@@ -274,9 +284,10 @@ def _read_contacts(
     if everyone:
         for address, kind in session.execute(queries.suppressed, {"store": store.id, "addresses": everyone}):
             facts.suppressed[address].add(kind)
+    if everyone:
+        for address, channel in session.execute(queries.consent, {"store": store.id, "addresses": everyone}):
+            facts.consent[address].add(channel)
     if emails:
-        for address, granted in session.execute(queries.consent, {"store": store.id, "addresses": emails}):
-            facts.consent[address] = granted
         for address, product in session.execute(queries.reviewed, {"store": store.id, "addresses": emails}):
             facts.reviewed[address or ""].add(product)
     customer_ids = sorted({order.customer_id for order in orders if order.customer_id})
@@ -357,8 +368,8 @@ def _built(dialect: str) -> _Queries:
         suppressed=select(Suppression.address, Suppression.kind).where(
             Suppression.store_id == store, among(Suppression.address, "addresses")
         ),
-        consent=select(Consent.address, Consent.granted).where(
-            Consent.store_id == store, among(Consent.address, "addresses"), Consent.channel == "email"
+        consent=select(Consent.address, Consent.channel).where(
+            Consent.store_id == store, among(Consent.address, "addresses"), Consent.granted.is_(True)
         ),
         reviewed=select(Review.email, Review.product_external_id).where(
             Review.store_id == store, among(Review.email, "addresses")
@@ -426,7 +437,11 @@ def _customer_state(order: Order, facts: Facts, store_zone: str) -> CustomerStat
         suppressed=bool(found) and not reachable,
         zone=zone,
         country=order.ship_country,
-        marketing_consent=facts.consent.get((order.email or "").lower(), False),
+        marketing_consent="email" in facts.consent.get((order.email or "").lower(), ()),
+        consented=frozenset(
+            {"email"} & facts.consent.get((order.email or "").lower(), set())
+            | {"sms", "whatsapp"} & facts.consent.get(order.phone or "", set())
+        ),
         unsubscribed=frozenset(chosen),
         marketing_paused=_unhappy(order, facts),
         redacted=redacted,

@@ -16,6 +16,19 @@ class Kind(StrEnum):
     MARKETING = "marketing"
 
 
+# What each sending channel needs marketing consent for (``app.evidence`` keeps consent per address and
+# channel). The store's mailer and the store's own system are given the email address first; SMS and
+# WhatsApp need consent of their own.
+CONSENT_FOR_CHANNEL = {
+    "smtp": "email",
+    "store_note": "email",
+    "webhook": "email",
+    "outbox": "email",
+    "sms": "sms",
+    "whatsapp": "whatsapp",
+}
+
+
 class Anchor(StrEnum):
     """The event a step's delay counts from."""
 

@@ -14,9 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import recommend
+from app import evidence, recommend
 from app.journeys import config as journey_config
 from app.journeys import timing
+from app.journeys.config import OFFER_STEPS
 from app.journeys.reasons import PROBLEM_WORDS, Reason, words
 from app.journeys.steps import Kind
 from app.links import Links
@@ -32,6 +33,11 @@ UNSUBSCRIBE_WORDS = {
     "ar": "إلغاء الاشتراك، أو اختيار الرسائل التي تصلك",
     "fa": "لغو اشتراک، یا انتخاب ایمیل‌هایی که دریافت می‌کنید",
 }
+OPT_IN_WORDS = {
+    "en": "Yes, send me offers",
+    "ar": "نعم، أرسلوا إليّ العروض",
+    "fa": "بله، پیشنهادها را بفرستید",
+}  # the same words as the button on the page it opens (``app.web.public.optin``)
 STOP_WORDS = {
     "en": "Stop these messages",
     "ar": "لإيقاف هذه الرسائل",
@@ -115,8 +121,13 @@ def build(session: Session, store: Store, message: Message, links: Links, locale
         context["recommendations"] = _recommendations(session, store, order, message, locale)
     if message.step == "win_back":
         context["coupon"] = journey_config.parse(store.journey).win_back_coupon or ""
+    if message.step in OFFER_STEPS:
+        context["offer"] = None  # the code made for this message alone, filled in at send time
+        context.setdefault("coupon", "")
     if message.step == "check_in":
         context["check_in"] = links.check_in(store.id, order.id)
+    if message.step == "thank_you":
+        context["opt_in"] = _opt_in(session, store, order, links, locale)
     unsubscribe_url = None
     if message.kind != Kind.TRANSACTIONAL.value:
         unsubscribe_url = links.unsubscribe(store.id, order.id, message.kind)
@@ -145,6 +156,16 @@ def _recommendations(
         }
         for pick in picks
     ]
+
+
+def _opt_in(session: Session, store: Store, order: Order, links: Links, locale: str) -> dict[str, str] | None:
+    """The thank-you's "Yes, send me offers" (our double opt-in), for a customer who has not agreed to
+    marketing email yet: the link, and its words in the customer's language."""
+    if not order.email or "email" in evidence.granted(session, store, [order.email.lower()]).get(
+        order.email.lower(), set()
+    ):
+        return None
+    return {"url": links.optin(store.id, order.id), "label": OPT_IN_WORDS[locale]}
 
 
 def _base(store: Store, order: Order, locale: str) -> dict[str, Any]:

@@ -68,7 +68,18 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "cart holding it) and quantity (empty for one)",
         "cross_sell, buy_again",
     ),
-    "coupon": ("The come-back code from the journey settings; may be empty", "win_back"),
+    "coupon": (
+        "The message's code (made for this customer alone), or the shared one; may be empty",
+        "win_back, cross_sell",
+    ),
+    "offer.code": (
+        "The code made in the store for this customer alone; offer may be empty",
+        "win_back, cross_sell",
+    ),
+    "offer.amount": ("What it takes off: 10% or an amount in the store's currency", "win_back, cross_sell"),
+    "offer.expires_on": ("The last day the code works, in the customer's calendar", "win_back, cross_sell"),
+    "opt_in.url": ("Our double opt-in page; opt_in is empty once they agreed to offers", "thank_you"),
+    "opt_in.label": ("The link's words: Yes, send me offers", "thank_you"),
     "check_in.happy": ("Link the customer clicks when all is well", "check_in"),
     "check_in.unhappy": ("Link the customer clicks when something is not right", "check_in"),
     "unsubscribe.url": (

@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.journeys import config as journey_config
+from app.journeys.config import OFFER_STEPS
 from app.journeys.steps import STEPS, Anchor, Kind
 from app.links import Links
 from app.messages import compose
-from app.messages.localise import long_date, money
+from app.messages.localise import long_date, money, number
 from app.models import Message, Order, Shipment, Store
 
 NAMES = {"en": ("Layla", "Haddad"), "ar": ("ليلى", "حداد"), "fa": ("لیلا", "حدادی")}
@@ -116,8 +117,23 @@ def sample_context(
         )
     if step == "win_back":
         context["coupon"] = "" if sparse else (config.win_back_coupon or "WELCOMEBACK10")
+    if step in OFFER_STEPS:
+        context.setdefault("coupon", "")
+        context["offer"] = (
+            None
+            if sparse
+            else {
+                "code": "BACK-7QK2M-9XH4T",
+                "amount": f"{number(10, locale)}%",
+                "expires_on": long_date(datetime(2026, 12, 31, 12, tzinfo=UTC), locale, store.timezone),
+            }
+        )
     if step == "check_in":
         context["check_in"] = links.check_in(store.id, 0)
+    if step == "thank_you":
+        context["opt_in"] = (
+            None if sparse else {"url": links.optin(store.id, 0), "label": compose.OPT_IN_WORDS[locale]}
+        )
     if STEPS[step].kind is not Kind.TRANSACTIONAL:
         unsubscribe = links.unsubscribe(store.id, 0, STEPS[step].kind.value)
         context["unsubscribe"] = compose.unsubscribe_context(unsubscribe, locale)

@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
     from app.web.admin import pages, recommendations, signin, suppressions_api, templates_api
     from app.web.admin import routes as admin
     from app.web.admin import tracking as tracking_admin
-    from app.web.public import click, opened, tracking, unsubscribe
+    from app.web.public import click, opened, optin, tracking, unsubscribe
     from app.web.public import routes as public
 
     inputs.init_app(app)  # first: its converter and its check apply to every route
@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(suppressions_api.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(unsubscribe.bp)
+    app.register_blueprint(optin.bp)
     app.register_blueprint(click.bp)
     app.register_blueprint(opened.bp)
     app.register_blueprint(tracking.bp)

@@ -24,13 +24,14 @@ from connectors.base import (
     EmbeddedCheck,
     HttpAnswer,
     HttpRequest,
+    OfferRequest,
     PayloadError,
     SignatureError,
     Snapshot,
     WebhookRequest,
 )
 from connectors.shopify import backfill, queries, storefront, tokens, translate, webhooks
-from connectors.shopify.client import ShopCredentials, ShopifyClient
+from connectors.shopify.client import CodeTaken, ShopCredentials, ShopifyClient
 
 log = logging.getLogger(__name__)
 BULK_AFTER = timedelta(days=1)  # a poll reaching further back than this runs as one bulk operation
@@ -217,6 +218,49 @@ class ShopifyConnector:
     def ensure_webhooks(self, credentials: str, delivery_url: str, secret: str) -> str:
         """Shopify's subscriptions are declared in shopify.app.toml and kept by Shopify: nothing to do."""
         return "declared in shopify.app.toml"
+
+    # --- Offers and consent ------------------------------------------------------------------------
+
+    def create_offer(
+        self, credentials: str, offer: OfferRequest, on_credentials: Callable[[str], None] | None = None
+    ) -> str:
+        """A basic code discount for the one customer account (every buyer, once, for a guest
+        checkout), one use, until ``expires_at``. A code the shop already has is our own from an
+        attempt whose answer was lost: its id is returned (needs the ``write_discounts`` scope)."""
+        client = self.client(credentials, on_credentials)
+        amount = offer.value if offer.kind == "amount" else None
+        try:
+            return client.create_discount_code(
+                offer.code,
+                offer.value if amount is None else None,
+                customer_id=offer.customer_external_id,
+                starts_at=offer.starts_at,
+                ends_at=offer.expires_at,
+                amount=amount,
+                title=offer.title or None,
+            )
+        except CodeTaken:
+            existing = client.discount_by_code(offer.code)
+            if existing is None:
+                raise
+            return existing
+
+    def write_consent(
+        self,
+        credentials: str,
+        customer_external_id: str,
+        channel: str,
+        granted: bool,
+        at: datetime,
+        on_credentials: Callable[[str], None] | None = None,
+    ) -> None:
+        """``customerEmailMarketingConsentUpdate`` or ``customerSmsMarketingConsentUpdate`` (needs the
+        ``write_customers`` scope). Shopify keeps no WhatsApp consent: nothing to tell it."""
+        if channel == "whatsapp":
+            return
+        self.client(credentials, on_credentials).set_marketing_consent(
+            customer_external_id, channel, granted, at
+        )
 
 
 def _answer(res: Any) -> HttpAnswer:

@@ -13,7 +13,12 @@ ORDER_FIELDS = """
   id name createdAt updatedAt processedAt cancelledAt cancelReason closedAt
   displayFinancialStatus displayFulfillmentStatus currencyCode paymentGatewayNames customerLocale email phone
   currentTotalPriceSet { shopMoney { amount currencyCode } }
-  customer { id firstName lastName email phone emailMarketingConsent { marketingState } }
+  discountCodes
+  customer {
+    id firstName lastName email phone
+    emailMarketingConsent { marketingState marketingOptInLevel consentUpdatedAt }
+    smsMarketingConsent { marketingState marketingOptInLevel consentUpdatedAt consentCollectedFrom }
+  }
   shippingAddress { name address1 address2 city province zip countryCodeV2 phone }
 """
 
@@ -116,6 +121,30 @@ mutation CreateCode($basicCodeDiscount: DiscountCodeBasicInput!) {
 }
 """
 
+DISCOUNT_BY_CODE = """
+query DiscountByCode($code: String!) {
+  codeDiscountNodeByCode(code: $code) { id }
+}
+"""
+
+EMAIL_CONSENT_UPDATE = """
+mutation EmailConsent($input: CustomerEmailMarketingConsentUpdateInput!) {
+  customerEmailMarketingConsentUpdate(input: $input) {
+    customer { id emailMarketingConsent { marketingState consentUpdatedAt } }
+    userErrors { field message code }
+  }
+}
+"""
+
+SMS_CONSENT_UPDATE = """
+mutation SmsConsent($input: CustomerSmsMarketingConsentUpdateInput!) {
+  customerSmsMarketingConsentUpdate(input: $input) {
+    customer { id smsMarketingConsent { marketingState consentUpdatedAt } }
+    userErrors { field message code }
+  }
+}
+"""
+
 ALL = {
     "ORDERS": ORDERS,
     "PRODUCTS": PRODUCTS,
@@ -124,4 +153,7 @@ ALL = {
     "BULK_POLL": BULK_POLL,
     "METAFIELDS_SET": METAFIELDS_SET,
     "DISCOUNT_CREATE": DISCOUNT_CREATE,
+    "DISCOUNT_BY_CODE": DISCOUNT_BY_CODE,
+    "EMAIL_CONSENT_UPDATE": EMAIL_CONSENT_UPDATE,
+    "SMS_CONSENT_UPDATE": SMS_CONSENT_UPDATE,
 }

@@ -167,6 +167,8 @@ class FakeShopify:
     metafields: list[dict[str, Any]] = field(default_factory=list)
     discounts: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)  # gid -> consent states
+    consent_updates: list[dict[str, Any]] = field(default_factory=list)
     client_id: str = ""
     client_secret: str = ""
     token_ttl: float = 3600.0
@@ -436,6 +438,13 @@ class FakeShopify:
                     sub for sub in self.subscriptions if sub["status"] in ("ACTIVE", "ACCEPTED")
                 ]
             },
+            "codeDiscountNodeByCode": lambda info, code: self._discount_by_code(code),
+            "customerEmailMarketingConsentUpdate": lambda info, input: self._consent(  # noqa: A006
+                input, "emailMarketingConsent"
+            ),
+            "customerSmsMarketingConsentUpdate": lambda info, input: self._consent(  # noqa: A006
+                input, "smsMarketingConsent"
+            ),
         }
 
     # --- billing: app subscriptions, approved or declined by the merchant on Shopify's page ----------
@@ -572,11 +581,50 @@ class FakeShopify:
         ]
 
     def _create_discount(self, data: dict[str, Any]) -> dict[str, Any]:
+        code = str(data.get("code") or "")
+        if any(str(d.get("code", "")).lower() == code.lower() for d in self.discounts):
+            # Shopify's DiscountErrorCode TAKEN: codes are unique in a shop, compared without case
+            return {
+                "codeDiscountNode": None,
+                "userErrors": [
+                    {
+                        "field": ["basicCodeDiscount", "code"],
+                        "message": "Code must be unique. Please try a different code.",
+                        "code": "TAKEN",
+                    }
+                ],
+            }
         self.discounts.append(data)
         return {
             "codeDiscountNode": {"id": f"gid://shopify/DiscountCodeNode/{len(self.discounts)}"},
             "userErrors": [],
         }
+
+    def _discount_by_code(self, code: str) -> dict[str, Any] | None:
+        for number, discount in enumerate(self.discounts, start=1):
+            if str(discount.get("code", "")).lower() == code.lower():
+                return {"id": f"gid://shopify/DiscountCodeNode/{number}"}
+        return None
+
+    def _consent(self, data: dict[str, Any], field_name: str) -> dict[str, Any]:
+        """The customer's consent set as asked; a customer the shop does not have is a user error."""
+        customer_id = str(data.get("customerId") or "")
+        state = data.get(field_name) or {}
+        if customer_id not in self.customers:
+            return {
+                "customer": None,
+                "userErrors": [
+                    {"field": ["input", "customerId"], "message": "Customer not found", "code": "INVALID"}
+                ],
+            }
+        consent = {
+            "marketingState": state.get("marketingState"),
+            "marketingOptInLevel": state.get("marketingOptInLevel") or "SINGLE_OPT_IN",
+            "consentUpdatedAt": state.get("consentUpdatedAt"),
+        }
+        self.customers[customer_id][field_name] = consent
+        self.consent_updates.append({"customerId": customer_id, field_name: consent})
+        return {"customer": {"id": customer_id, field_name: consent}, "userErrors": []}
 
 
 def make_order(number: int, updated: datetime) -> dict[str, Any]:
@@ -607,13 +655,24 @@ def make_order(number: int, updated: datetime) -> dict[str, Any]:
         "email": f"customer{number}@example.test",
         "phone": None,
         "currentTotalPriceSet": {"shopMoney": {"amount": "250.0", "currencyCode": "SAR"}},
+        "discountCodes": [],
         "customer": {
             "id": f"gid://shopify/Customer/{number}",
             "firstName": "محمد",
             "lastName": "العتيبي",
             "email": f"customer{number}@example.test",
             "phone": "+966501234567",
-            "emailMarketingConsent": {"marketingState": "SUBSCRIBED"},
+            "emailMarketingConsent": {
+                "marketingState": "SUBSCRIBED",
+                "marketingOptInLevel": "SINGLE_OPT_IN",
+                "consentUpdatedAt": _iso(created - timedelta(days=30)),
+            },
+            "smsMarketingConsent": {
+                "marketingState": "NOT_SUBSCRIBED",
+                "marketingOptInLevel": "SINGLE_OPT_IN",
+                "consentUpdatedAt": None,
+                "consentCollectedFrom": "SHOPIFY",
+            },
         },
         "shippingAddress": {
             "name": "محمد العتيبي",

@@ -230,6 +230,21 @@ AR: dict[str, str] = {
     "Clicks": "النقرات",
     "Reviews collected": "التقييمات المجمّعة",
     "Orders after a click": "طلبات بعد النقر",
+    "Orders with its code": "طلبات برمزها",
+    "A code for this customer alone (0: none)": "رمز لهذا العميل وحده (0: بلا رمز)",
+    "Value": "القيمة",
+    "percent": "نسبة مئوية",
+    "amount": "مبلغ",
+    "valid for (days)": "صالح لمدة (أيام)",
+    "One shared come-back code (used when its code value is 0)": (
+        "رمز عودة واحد مشترك (يُستخدم حين تكون قيمة الرمز 0)"
+    ),
+    "Enter an amount such as 10 or 7.50 (0: no code).": "أدخل قيمة مثل 10 أو 7.50 (0: بلا رمز).",
+    "Choose a percentage or an amount.": "اختر نسبة مئوية أو مبلغًا.",
+    "Enter a whole number of days.": "أدخل عددًا صحيحًا من الأيام.",
+    "An order that used the code one of our messages carried counts for it; each order counts once.": (
+        "الطلب الذي استُخدم فيه رمز حملته إحدى رسائلنا يُحسب لتلك الرسالة، ويُحسب كل طلب مرة واحدة."
+    ),
     "Revenue": "الإيرادات",
     "Messages sent per step": "الرسائل المرسلة لكل خطوة",
     "Sent": "المرسلة",
@@ -487,6 +502,19 @@ FA: dict[str, str] = {
     "Clicks": "کلیک‌ها",
     "Reviews collected": "نظرهای ثبت‌شده",
     "Orders after a click": "سفارش پس از کلیک",
+    "Orders with its code": "سفارش با کد آن",
+    "A code for this customer alone (0: none)": "کدی فقط برای همین مشتری (0: بدون کد)",
+    "Value": "مقدار",
+    "percent": "درصد",
+    "amount": "مبلغ",
+    "valid for (days)": "اعتبار (روز)",
+    "One shared come-back code (used when its code value is 0)": "یک کد بازگشت مشترک (وقتی مقدار کد 0 است)",
+    "Enter an amount such as 10 or 7.50 (0: no code).": "مقداری مانند 10 یا 7.50 وارد کنید (0: بدون کد).",
+    "Choose a percentage or an amount.": "درصد یا مبلغ را انتخاب کنید.",
+    "Enter a whole number of days.": "تعداد روز را به عدد صحیح وارد کنید.",
+    "An order that used the code one of our messages carried counts for it; each order counts once.": (
+        "سفارشی که با کدِ یکی از پیام‌های ما ثبت شده به حساب همان پیام است و هر سفارش فقط یک بار شمرده می‌شود."
+    ),
     "Revenue": "درآمد",
     "Messages sent per step": "پیام‌های ارسال‌شده در هر مرحله",
     "Sent": "ارسال‌شده",

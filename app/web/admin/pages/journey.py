@@ -8,7 +8,7 @@ from flask import g, request
 
 from app.journeys import apply as journey_apply
 from app.journeys import config as journey_config
-from app.journeys.config import CHANNELS
+from app.journeys.config import CHANNELS, OFFER_STEPS
 from app.journeys.steps import STEPS, Anchor
 from app.messages.localise import number
 from app.messages.render import LOCALES
@@ -40,6 +40,7 @@ def _journey_page(
                 "unit": unit,
                 "any_hour": config.bypasses_window(name),
                 "channels": list(chosen.channels) + [""] * (settings_form.CHOICES - len(chosen.channels)),
+                "offer": settings_form.offer_fields(config, name) if name in OFFER_STEPS else None,
             }
         )
     page = view.page(
