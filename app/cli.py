@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from app import migrate
+from app import channel_settings, migrate
 from app.journeys.config import JourneyConfig, StepConfig
 from app.models import Store
 from app.web.admin import auth
@@ -69,17 +69,24 @@ def demo_setup_command(out: str, smtp_port: int) -> None:
                 external_id=SANDBOX_REF,
                 name="Sandbox Boutique",
                 webhook_secret=secrets.token_urlsafe(32),
-                channel="smtp",
                 sender_name="Sandbox Boutique",
-                sender_email="hello@sandbox-boutique.example",
                 reply_to="care@sandbox-boutique.example",
-                smtp_host="127.0.0.1",
-                smtp_port=smtp_port,
-                smtp_security="none",
                 journey=DEMO_JOURNEY.model_dump_json(exclude_defaults=True),
             )
             session.add(store)
             session.flush()
+            if not services.settings.platform_smtp_url:  # no default sender: its own, the mailbox
+                channel_settings.save_values(
+                    session,
+                    store,
+                    "smtp",
+                    {
+                        "from_email": "hello@sandbox-boutique.example",
+                        "host": "127.0.0.1",
+                        "port": smtp_port,
+                        "security": "none",
+                    },
+                )
         store_id, secret = store.id, store.webhook_secret
     public = services.settings.public_url.rstrip("/")
     admin_url = auth.login_url(services.settings, store_id)

@@ -66,6 +66,16 @@ class Settings(BaseSettings):
     shopify_old_client_secret: str = ""
     outbox_dir: str = "var/outbox"
     twilio_api_url: str = "https://api.twilio.com"
+    twilio_content_url: str = "https://content.twilio.com"  # WhatsApp templates (Content API)
+    whatsapp_template_interval_seconds: float = Field(default=900.0, gt=0)  # create, submit, follow
+    # The default sender of every store: the operator's mail relay, sending From <store>@sending_domain.
+    platform_smtp_url: str = Field(default="", pattern=r"^$|^(smtp|smtp\+starttls|smtps)://[^/]+$")
+    sending_domain: str = Field(
+        default="", pattern=r"^$|^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$"
+    )
+    spf_include: str = ""  # what a store's SPF record includes for the relay; empty: _spf.<sending_domain>
+    dmarc_report_address: str = ""  # rua= in the DMARC record we suggest; empty: none
+    dns_servers: Annotated[list[str], NoDecode] = Field(default_factory=list)  # host[:port]; empty: system
     settings_sync_replan_orders: int = Field(default=300, ge=0)  # more: the worker applies new settings
     admin_link_max_age_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     connect_rate_limit: str = "10 per minute;100 per day"  # each client address, each form that posts
@@ -93,6 +103,17 @@ class Settings(BaseSettings):
                     "print(Fernet.generate_key().decode())')"
                 ) from exc
         return value
+
+    @field_validator("dns_servers", mode="before")
+    @classmethod
+    def _split_servers(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def spf_domain(self) -> str:
+        return self.spf_include or (f"_spf.{self.sending_domain}" if self.sending_domain else "")
 
     @field_validator("connect_rate_limit")
     @classmethod

@@ -19,6 +19,9 @@ def main(example: str = "config.example.toml", target: str = "config.toml") -> i
     text = Path(example).read_text()
     text = text.replace('secret_key = ""', f'secret_key = "{secrets.token_urlsafe(48)}"', 1)
     text = text.replace("encryption_keys = []", f'encryption_keys = ["{Fernet.generate_key().decode()}"]', 1)
+    # The demo's default sender is the sandbox mailbox (Procfile.dev's "mail"), from a domain of its own.
+    text = text.replace('platform_smtp_url = ""', 'platform_smtp_url = "smtp://127.0.0.1:1025"', 1)
+    text = text.replace('sending_domain = ""', 'sending_domain = "mail.aftercare.localhost"', 1)
     path.write_text(text)
     path.chmod(0o600)
     print(f"wrote {target} with new secrets")  # noqa: T201 - a command-line tool's output

@@ -88,25 +88,12 @@ class Store(Timestamps, Base):
     webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)
     credentials: Mapped[str | None] = mapped_column(EncryptedText)  # connector-defined JSON
 
-    channel: Mapped[str] = mapped_column(String(32), default="smtp")
+    # The store's identity as customers see it: the name its messages come from, and its own address
+    # (Reply-To of every email, where tests, alerts and sign-in links go). How it sends is in
+    # ``channel_settings`` and ``sending_domains``.
     sender_name: Mapped[str | None] = mapped_column(String(255))
-    sender_email: Mapped[str | None] = mapped_column(String(320))
     reply_to: Mapped[str | None] = mapped_column(String(320))
-    smtp_host: Mapped[str | None] = mapped_column(String(255))
-    smtp_port: Mapped[int | None] = mapped_column(Integer)
-    smtp_security: Mapped[str] = mapped_column(String(16), default="starttls")  # none|starttls|tls
-    smtp_username: Mapped[str | None] = mapped_column(String(255))
-    smtp_password: Mapped[str | None] = mapped_column(EncryptedText)
     journey: Mapped[str] = mapped_column(Text, default="")  # JourneyConfig as JSON; empty: defaults
-
-    # The store's own Twilio account (SMS from ``sms_from``, WhatsApp from ``whatsapp_from``), and the
-    # endpoint of a store that sends through its own system (signed with ``hook_secret``).
-    twilio_account_sid: Mapped[str | None] = mapped_column(String(64))
-    twilio_auth_token: Mapped[str | None] = mapped_column(EncryptedText)
-    sms_from: Mapped[str | None] = mapped_column(String(64))
-    whatsapp_from: Mapped[str | None] = mapped_column(String(64))
-    hook_url: Mapped[str | None] = mapped_column(String(2048))
-    hook_secret: Mapped[str | None] = mapped_column(EncryptedText)
 
     # Reconcile by polling, for platforms that can lose webhooks: the store's own modification time of
     # the newest change we have fetched (so our clock and theirs never mix), when the last poll ended
@@ -133,6 +120,55 @@ class Store(Timestamps, Base):
     trial_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     plan_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     over_plan_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the month's notice
+
+
+class ChannelSetting(Timestamps, Base):
+    """One channel's settings for one store, as its ``Settings`` model validated them (JSON), encrypted
+    whole: credentials and addresses alike are the merchant's and nobody else's."""
+
+    __tablename__ = "channel_settings"
+    __table_args__ = (UniqueConstraint("store_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(32))
+    settings: Mapped[str] = mapped_column(EncryptedText)
+
+
+class SendingDomain(Timestamps, Base):
+    """A domain the store sends from through the relay: its DKIM key pair (the private key encrypted),
+    and what the last DNS check found. Mail goes From it only while ``verified_at`` is set."""
+
+    __tablename__ = "sending_domains"
+    __table_args__ = (UniqueConstraint("store_id", "domain"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    domain: Mapped[str] = mapped_column(String(253))
+    from_email: Mapped[str] = mapped_column(String(320))
+    selector: Mapped[str] = mapped_column(String(63))
+    private_key: Mapped[str] = mapped_column(EncryptedText)
+    public_key: Mapped[str] = mapped_column(Text)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    problems: Mapped[str] = mapped_column(Text, default="")  # JSON: the last check's records
+
+
+class WhatsAppTemplate(Timestamps, Base):
+    """A step's WhatsApp template in one language on the store's Twilio account, and WhatsApp's verdict."""
+
+    __tablename__ = "whatsapp_templates"
+    __table_args__ = (UniqueConstraint("store_id", "step", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    step: Mapped[str] = mapped_column(String(32))
+    locale: Mapped[str] = mapped_column(String(16))
+    account_sid: Mapped[str] = mapped_column(String(64))  # a new account needs templates of its own
+    content_sid: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32), default="received")
+    rejection_reason: Mapped[str] = mapped_column(Text, default="")
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Customer(Timestamps, Base):

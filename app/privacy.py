@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app import clock, outbox
 from app.journeys.reasons import Reason
 from app.models import (
+    ChannelSetting,
     Consent,
     Customer,
     DataExport,
@@ -32,10 +33,12 @@ from app.models import (
     Order,
     OrderLine,
     Review,
+    SendingDomain,
     Shipment,
     Store,
     Suppression,
     TimelineEntry,
+    WhatsAppTemplate,
 )
 
 ERASED = "[erased]"
@@ -297,8 +300,10 @@ def redact_store(session: Session, store: Store) -> None:
         delete(InboxEntry).where(InboxEntry.store_id == store.id, InboxEntry.status != InboxStatus.PENDING)
     )
     store.status = "uninstalled"
-    store.credentials = store.smtp_password = store.smtp_username = store.smtp_host = None
-    store.sender_email = store.sender_name = store.reply_to = None
+    for table in (ChannelSetting, SendingDomain, WhatsAppTemplate):
+        session.execute(delete(table).where(table.store_id == store.id))
+    store.credentials = None
+    store.sender_name = store.reply_to = None
     store.name = ERASED
 
 

@@ -40,12 +40,14 @@ def connect(
     credentials: str,
     webhook_secret: str | None = None,
     timezone: str | None = None,
+    email: str | None = None,
 ) -> tuple[Store, bool]:
     """Create the store, or reconnect it with new credentials; returns it and whether it is new.
 
     A reconnected store keeps its settings, history and webhook secret, and sends again: messages that
     waited while it was disconnected go out, and an uninstalled store starts afresh. ``webhook_secret``
-    is used for a new store only (a connector that registers webhooks before saving passes it)."""
+    is used for a new store only (a connector that registers webhooks before saving passes it), and so is
+    ``email``, the platform's address of the store (its Reply-To until the merchant sets another)."""
     store = session.scalars(
         select(Store).where(Store.platform == platform, Store.external_id == external_id).with_for_update()
     ).first()
@@ -57,6 +59,7 @@ def connect(
             name=name,
             webhook_secret=webhook_secret or secrets.token_urlsafe(32),
             timezone=_zone(timezone) or "UTC",
+            reply_to=(email or "").strip()[:320] or None,
         )
         session.add(store)
     store.name = name or store.name

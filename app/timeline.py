@@ -35,6 +35,7 @@ EVENTS: dict[str, tuple[str, str, str]] = {
         "{step}: فرستاده نشد، {reason}",
     ),
     "held": ("{step}: {reason}", "{step}: {reason}", "{step}: {reason}"),
+    "fallback": ("{step}: {reason}.", "{step}: {reason}", "{step}: {reason}"),
     "failed": ("{step}: failed, {reason}.", "{step}: فشلت، {reason}", "{step}: ناموفق، {reason}"),
     "reopened": (
         "{step}: planned again, {reason}",

@@ -5,6 +5,7 @@ measure ingest; these benches measure what comes after)."""
 from __future__ import annotations
 
 import contextlib
+import json
 import random
 import socket
 import tempfile
@@ -251,14 +252,21 @@ def seed(
                 session.execute(insert(ShipmentEvent), events)
 
 
+def outbox_journey() -> str:
+    """Every step through the development outbox (files), so a bench measures us, not a mail server."""
+    from app.journeys.steps import STEPS
+
+    return json.dumps({"steps": {step: {"channels": ["outbox"]} for step in STEPS}})
+
+
 def store(db: Database, **fields: Any) -> int:
     """A store row; returns its id."""
     values = {
         "platform": "sandbox",
         "external_id": f"bench-{uuid.uuid4().hex[:6]}",
         "name": "Bench Boutique",
-        "channel": "outbox",
-        "sender_email": "hello@bench.example",
+        "journey": outbox_journey(),
+        "reply_to": "hello@bench.example",
         **fields,
     }
     with db.session() as session:

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app import clock, create_app, ingest, services
+from app import channel_settings, clock, create_app, ingest, services
 from app.models import Message, MessageStatus, Store
 from bench import common
 from connectors.sandbox import translate
@@ -79,14 +79,12 @@ def _prepare(url: str, messages: int, port: int) -> None:
             platform="sandbox",
             external_id="bench",
             name="Bench Boutique",
-            channel="smtp",
-            sender_email="hello@bench.example",
-            smtp_host="127.0.0.1",
-            smtp_port=port,
-            smtp_security="none",
+            reply_to="hello@bench.example",
         )
         session.add(store)
         session.flush()
+        own = {"from_email": "hello@bench.example", "host": "127.0.0.1", "port": port, "security": "none"}
+        channel_settings.save_values(session, store, "smtp", own)
         snapshots = []
         for _ in range(messages):
             payload = sandbox.new_order(status="paid")

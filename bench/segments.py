@@ -26,8 +26,8 @@ SHORT_LINK = "https://aftercare.example/s/AbCdEfGh"  # what a code looks like on
 
 def main() -> None:
     store: Any = SimpleNamespace(
-        id=1, name="Tea & Things", currency="SAR", journey="", timezone="Asia/Riyadh", reply_to=None,
-        sender_email="hello@tea.example",
+        id=1, name="Tea & Things", currency="SAR", journey="", timezone="Asia/Riyadh",
+        reply_to="hello@tea.example",
     )  # fmt: skip
     settings = Settings(
         secret_key="b" * 40,

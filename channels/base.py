@@ -1,21 +1,30 @@
-"""What every channel implements, what it is given, and the errors it may raise.
+"""What every channel is, what it is given, and the errors it may raise.
 
-A channel delivers one rendered message through the store's own means (its SMTP server, its
-WooCommerce notes, its SMS number). It holds no database handle: it gets plain data and returns
-the provider's id for the message, or raises one of the two errors below, which the dispatcher
-turns into a retry or a failure.
+A channel is one folder under ``channels/`` holding one class of a fixed shape (``Channel`` below):
+its ``name``, what it ``reaches`` (the customer's email or phone), its ``Settings`` (a pydantic model
+the merchant's form is checked against on save, and that is stored encrypted in ``channel_settings``),
+whether a store has it ``configured``, and how it ``send``s. ``channels.registry`` lists them; that
+list is the only one there is.
+
+A channel holds no database handle: it gets plain data (``StoreContext``: the store's identity and
+every channel's validated settings) and returns the provider's id for the message, or raises one of
+the errors below, which the dispatcher turns into a retry, a wait or a failure.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
-from typing import Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict
 
 from app import clock
+
+Reach = Literal["email", "phone"]
 
 
 class ChannelError(Exception):
@@ -27,8 +36,8 @@ class TransientChannelError(ChannelError):
 
 
 class ChannelDown(TransientChannelError):
-    """The store's channel itself is unreachable or refuses us (server down, wrong credentials):
-    every message of the store would fail alike, so they wait without using up their attempts."""
+    """The store's channel itself is unreachable or refuses us (server down, wrong credentials, not
+    set up): every message of the store would fail alike, so they wait without using up attempts."""
 
 
 class PermanentChannelError(ChannelError):
@@ -42,29 +51,55 @@ class RecipientRefused(PermanentChannelError):
 
 class Undeliverable(PermanentChannelError):
     """This channel cannot reach this customer (no phone number, a landline, WhatsApp's window
-    closed): the next channel in the step's order of preference may."""
+    closed, no approved template yet): the next channel in the step's order of preference may."""
+
+
+class ChannelSettings(BaseModel):
+    """Base of every channel's settings. Fields marked ``json_schema_extra={"secret": True}`` are never
+    shown back on a page (left empty on save, the stored value is kept). Validators may read
+    ``info.context["public_only"]`` (production: addresses must be public)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @classmethod
+    def secrets(cls) -> tuple[str, ...]:
+        return tuple(
+            name
+            for name, info in cls.model_fields.items()
+            if isinstance(info.json_schema_extra, dict) and info.json_schema_extra.get("secret")
+        )
+
+
+S = TypeVar("S", bound=ChannelSettings)
 
 
 @dataclass(frozen=True)
-class Sender:
-    """The store's own sending identity and server."""
+class SigningDomain:
+    """A domain the store authenticated (its DNS records checked): mail From it is DKIM-signed."""
 
-    name: str
-    email: str
-    reply_to: str | None = None
-    smtp_host: str | None = None
-    smtp_port: int | None = None
-    smtp_security: str = "starttls"  # none | starttls | tls
-    smtp_username: str | None = None
-    smtp_password: str | None = None
-    platform: str | None = None  # for channels that go through the store's platform (customer notes)
-    credentials: str | None = None
-    twilio_account_sid: str | None = None  # SMS and WhatsApp through the store's own Twilio account
-    twilio_auth_token: str | None = None
-    sms_from: str | None = None
-    whatsapp_from: str | None = None
-    hook_url: str | None = None  # the store's own sending system, for the signed webhook channel
-    hook_secret: str | None = None
+    domain: str
+    selector: str
+    private_key: str  # PEM
+    from_email: str
+
+
+@dataclass(frozen=True)
+class StoreContext:
+    """What a channel knows of the store it sends for."""
+
+    store_id: int
+    name: str  # the name customers know the store by (the From's display name)
+    platform: str
+    credentials: str | None = None  # the platform connection (customer notes, Flow)
+    address: str | None = None  # the store's own address: Reply-To, tests, sign-in links
+    settings: Mapping[str, ChannelSettings] = field(default_factory=dict)
+    domain: SigningDomain | None = None
+    state: Mapping[str, Any] = field(default_factory=dict)  # a channel's own data (WhatsApp's templates)
+    renewed: Callable[[str], None] | None = None  # where renewed platform credentials are kept
+
+    def of(self, name: str, kind: type[S]) -> S | None:
+        value = self.settings.get(name)
+        return value if isinstance(value, kind) else None
 
 
 @dataclass(frozen=True)
@@ -84,13 +119,23 @@ class Outgoing:
     short: str = ""  # the SMS and WhatsApp text
     step: str = ""
     kind: str = ""
+    customer_ref: str | None = None  # the platform's id of the customer (Flow's customer reference)
+    facts: Mapping[str, Any] = field(default_factory=dict)  # order number, total... for Flow and templates
 
 
 class Channel(Protocol):
-    name: str
+    name: ClassVar[str]
+    title: ClassVar[str]  # what the merchant's pages call it
+    reaches: ClassVar[Reach]
+    Settings: ClassVar[type[ChannelSettings] | None]  # None: nothing to set up
 
-    def send(self, sender: Sender, outgoing: Outgoing) -> str:
-        """Deliver ``outgoing`` as ``sender``; return the provider's id for it.
+    @classmethod
+    def configured(cls, store: StoreContext) -> bool:
+        """Whether this store can send through it at all (its settings saved, its platform able)."""
+        ...
+
+    def send(self, store: StoreContext, outgoing: Outgoing) -> str:
+        """Deliver ``outgoing`` for ``store``; return the provider's id for it.
 
         Raises TransientChannelError when a later attempt may succeed and PermanentChannelError
         when it cannot; any other exception is treated as transient by the dispatcher.
@@ -108,13 +153,13 @@ class Pooled(Protocol):
         ...
 
 
-def to_mime(sender: Sender, outgoing: Outgoing) -> EmailMessage:
+def to_mime(from_name: str, from_email: str, outgoing: Outgoing, reply_to: str | None = None) -> EmailMessage:
     """The email as it goes on the wire: text and HTML alternatives, UTF-8 headers."""
     message = EmailMessage()
-    message["From"] = Address(display_name=sender.name, addr_spec=sender.email)
+    message["From"] = Address(display_name=from_name, addr_spec=from_email)
     message["To"] = Address(display_name=outgoing.to_name, addr_spec=outgoing.to_address)
-    if sender.reply_to:
-        message["Reply-To"] = sender.reply_to
+    if reply_to and reply_to.lower() != from_email.lower():
+        message["Reply-To"] = reply_to
     message["Subject"] = outgoing.subject
     message["Date"] = format_datetime(clock.now())
     message["Message-ID"] = outgoing.message_id

@@ -9,13 +9,17 @@ channel is tried), the customer said STOP (suppressed), or it is worth another a
 
 from __future__ import annotations
 
-import requests
+from dataclasses import dataclass
 
+import requests
+from pydantic import Field, field_validator
+
+from app.messages.localise import e164
 from channels.base import (
     ChannelDown,
+    ChannelSettings,
     PermanentChannelError,
     RecipientRefused,
-    Sender,
     TransientChannelError,
     Undeliverable,
 )
@@ -41,23 +45,59 @@ UNREACHABLE = {
 STOPPED = {21610: "the customer replied STOP to the store's number"}
 
 
+def phone_number(value: str) -> str:
+    number = e164(value.removeprefix("whatsapp:"), None)
+    if number is None:
+        raise ValueError("Enter the number with its country code, such as +14155550100.")
+    return number
+
+
+class TwilioSettings(ChannelSettings):
+    """The store's own Twilio account and the number (or WhatsApp sender) it sends from."""
+
+    account_sid: str = Field(min_length=1, max_length=64, title="Twilio Account SID")
+    auth_token: str = Field(
+        min_length=1, max_length=128, title="Twilio Auth Token", json_schema_extra={"secret": True}
+    )
+    number: str = Field(max_length=64, title="Sending number")
+
+    @field_validator("number")
+    @classmethod
+    def _e164(cls, value: str) -> str:
+        return phone_number(value)
+
+
+@dataclass(frozen=True)
+class Account:
+    sid: str
+    token: str
+
+
 class TwilioMessages:
     def __init__(self, api_url: str = "https://api.twilio.com") -> None:
         self.api_url = api_url.rstrip("/")
         self.session = requests.Session()
 
-    def send(self, sender: Sender, to: str, from_: str, body: str) -> str:
-        """Send ``body`` from ``from_`` to ``to`` (both ``+E164``, or ``whatsapp:+E164``); the message SID."""
-        if not (sender.twilio_account_sid and sender.twilio_auth_token):
-            raise ChannelDown("the store has not connected its Twilio account")
-        url = f"{self.api_url}/2010-04-01/Accounts/{sender.twilio_account_sid}/Messages.json"
+    def send(
+        self,
+        account: Account,
+        to: str,
+        from_: str,
+        body: str = "",
+        *,
+        content_sid: str | None = None,
+        variables: str | None = None,
+    ) -> str:
+        """Send ``body`` (or the approved template ``content_sid`` filled with ``variables``, JSON) from
+        ``from_`` to ``to`` (both ``+E164``, or ``whatsapp:+E164``); the message SID."""
+        url = f"{self.api_url}/2010-04-01/Accounts/{account.sid}/Messages.json"
+        data = {"To": to, "From": from_}
+        if content_sid:
+            data.update(ContentSid=content_sid, ContentVariables=variables or "{}")
+        else:
+            data["Body"] = body[:MAX_BODY]
         try:
-            response = self.session.post(
-                url,
-                data={"To": to, "From": from_, "Body": body[:MAX_BODY]},
-                auth=(sender.twilio_account_sid, sender.twilio_auth_token),
-                timeout=TIMEOUT,
-            )
+            response = self.session.post(url, data=data, auth=(account.sid, account.token), timeout=TIMEOUT)
         except requests.RequestException as exc:
             raise ChannelDown(f"Twilio could not be reached: {exc}") from exc
         if response.status_code in (200, 201):

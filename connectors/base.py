@@ -656,6 +656,35 @@ class CustomerNotes(Protocol):
         ...
 
 
+@runtime_checkable
+class ShopProfiles(Protocol):
+    """A platform that tells who the shop is (name, the address it writes from, its time zone)."""
+
+    def shop_profile(self, credentials: str) -> dict[str, str]:
+        """``name``, ``contactEmail`` and ``ianaTimezone``, empty where the platform has none."""
+        ...
+
+
+@runtime_checkable
+class FlowTriggers(Protocol):
+    """A platform whose own automation can be started by our events (Shopify Flow): each step is a
+    trigger the merchant builds workflows on (Shopify Email, tags, any Flow action)."""
+
+    def fire_flow_trigger(
+        self,
+        credentials: str,
+        handle: str,
+        payload: dict[str, Any],
+        on_credentials: Callable[[str], None] | None = None,
+    ) -> None:
+        """Start the workflows of trigger ``handle`` with ``payload``; renewed credentials go to
+        ``on_credentials``.
+
+        Raises AuthError (credentials refused), TransientError or RateLimited (try later), or
+        PayloadError (the platform refused the trigger: not published, a field missing)."""
+        ...
+
+
 @dataclass(frozen=True)
 class HttpRequest:
     """A web request as a platform's verification library reads it; keeps Flask out of connectors."""

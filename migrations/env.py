@@ -29,6 +29,11 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = make_engine(_url())
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations rebuild a table (copy, drop, rename); with foreign keys enforced, dropping
+            # ``stores`` would cascade to every order and message. SQLite ignores this pragma inside a
+            # transaction, so it goes to the driver first, before the migration's BEGIN.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")  # before any BEGIN
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()

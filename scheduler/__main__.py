@@ -50,6 +50,12 @@ def main() -> int:
         ),
         ("tracking", jobs.follow_tracking, [aftercare, worker_id], settings.tracking_interval_seconds),
         ("consent", jobs.write_back_consent, [aftercare, worker_id], settings.reconcile_interval_seconds),
+        (
+            "whatsapp_templates",
+            jobs.sync_whatsapp_templates,
+            [aftercare, worker_id],
+            settings.whatsapp_template_interval_seconds,
+        ),
     ]
     for job_id, function, arguments, seconds in periodic:
         # One run of a job at a time per process; a run missed while busy is not made up twice.

@@ -19,14 +19,14 @@ import secrets
 import time
 from collections import Counter, defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
-from app import clock, offers, outbox, suppression, timeline
+from app import channel_settings, clock, offers, outbox, suppression, timeline
 from app.billing import state as billing
 from app.db import Database, among, insert_ignore
 from app.journeys import config as journey_config
@@ -39,8 +39,9 @@ from app.messages import compose, custom, segments, tracked
 from app.messages.localise import e164
 from app.messages.render import Rendered, render
 from app.messages.sandbox import TemplateProblem
-from app.models import Message, OfferStatus, Order, ShortLink, Store, Suppression
+from app.models import Customer, Message, OfferStatus, Order, ShortLink, Store, Suppression
 from app.suppression import addresses
+from channels import registry
 from channels.base import (
     Channel,
     ChannelDown,
@@ -48,10 +49,11 @@ from channels.base import (
     PermanentChannelError,
     Pooled,
     RecipientRefused,
-    Sender,
+    StoreContext,
     Undeliverable,
 )
-from connectors import registry
+from channels.smtp import SmtpSettings
+from connectors import registry as connector_registry
 from connectors.base import RETRYABLE_ERRORS, AuthError, Connector, ConnectorError, OfferRequest, Offers
 
 log = logging.getLogger(__name__)
@@ -61,7 +63,7 @@ RETRY_CAP_SECONDS = 3600
 CHANNEL_DOWN_RETRY = timedelta(minutes=5)
 DEFER_TOLERANCE = timedelta(minutes=1)
 ALERT_STEPS = frozenset({"merchant_alert", "plan_alert"})
-PHONE_CHANNELS = frozenset({"sms", "whatsapp"})
+PHONE_CHANNELS = registry.PHONE
 FOLLOWED_STEPS = frozenset(PREVIOUS_STEP.values())  # a later step counts from their send (the reminder)
 
 
@@ -90,7 +92,7 @@ class PendingOffer:
 class Prepared:
     message_id: int
     store_id: int
-    sender: Sender
+    store: StoreContext
     outgoing: Outgoing
     channels: list[tuple[str, Channel]]  # in the order to try them
     order_id: int | None = None
@@ -111,6 +113,7 @@ class Tried:
     permanent: bool = False
     offer_created: str | None = None  # the store's id for the message's code, created in this try
     credentials: str | None = None  # the store's credentials, when the platform renewed them
+    passed_over: list[str] = field(default_factory=list)  # channels tried before the one that sent
 
 
 def jittered(base: timedelta, rng: random.Random | None = None) -> timedelta:
@@ -137,15 +140,18 @@ class Dispatcher:
         lease_seconds: int = 120,
         max_attempts: int = 8,
         connectors: Mapping[str, Connector] | None = None,
+        message_domain: str = "aftercare.invalid",
     ) -> None:
+        """``message_domain``: the right-hand side of our Message-IDs (the relay's sending domain)."""
         self.db = db
         self.channels = channels
         self.worker_id = worker_id
         self.links = links
-        self.connectors = connectors if connectors is not None else registry.build()
+        self.connectors = connectors if connectors is not None else connector_registry.build()
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
         self.max_attempts = max_attempts
+        self.message_domain = message_domain
 
     def run_once(self) -> Counter[Outcome]:
         """Claim one batch and deliver it; returns how each message ended."""
@@ -308,9 +314,13 @@ class Dispatcher:
         short = rendered.short
         if to_phone and any(name in PHONE_CHANNELS for name, _ in channels):
             short = tracked.shorten(short, lambda url: self._short_link(session, message, url))
-        domain = (store.sender_email or "aftercare.invalid").rpartition("@")[2]
+        context = channel_settings.context(session, store)
+        customer_ref = None
+        if message.customer_id is not None:
+            customer = session.get(Customer, message.customer_id)
+            customer_ref = customer.external_id if customer is not None else None
         outgoing = Outgoing(
-            message_id=f"<aftercare.{store.id}.{message.id}@{domain}>",
+            message_id=f"<aftercare.{store.id}.{message.id}@{_id_domain(context, self.message_domain)}>",
             to_address=to_address,
             to_name=built.to_name,
             subject=rendered.subject,
@@ -323,10 +333,22 @@ class Dispatcher:
             short=short,
             step=message.step,
             kind=message.kind,
+            customer_ref=customer_ref,
+            facts={"number": built.context.get("order", {}).get("number", "")},
         )
-        return Prepared(
-            message.id, store.id, sender_for(store), outgoing, channels, message.order_id, pending
-        )
+        if context.renewed is None:
+            store_id = store.id
+            context = replace(context, renewed=lambda fresh: self._keep_credentials(store_id, fresh))
+            channel_settings.keep(session, context)
+        return Prepared(message.id, store.id, context, outgoing, channels, message.order_id, pending)
+
+    def _keep_credentials(self, store_id: int, credentials: str) -> None:
+        """A platform renewed the store's credentials while a channel used them (Shopify's refresh
+        token changes each time): keep them at once, or the next renewal fails."""
+        with self.db.session() as session:
+            store = session.get(Store, store_id)
+            if store is not None:
+                store.credentials = credentials
 
     def _short_link(self, session: Session, message: Message, url: str) -> str:
         """A short code for ``url`` in this message (the same one on a retry)."""
@@ -369,7 +391,7 @@ class Dispatcher:
                 )
 
             try:
-                provider_id = channel.send(item.sender, outgoing)
+                provider_id = channel.send(item.store, outgoing)
             except ChannelDown as exc:
                 log.warning("message %s: the store's %s channel is down: %s", item.message_id, name, exc)
                 down.add((item.store_id, name))
@@ -400,6 +422,7 @@ class Dispatcher:
                 return result
             attempt("sent", provider_id=provider_id)
             result.outcome, result.channel, result.provider_id = Outcome.SENT, name, provider_id
+            result.passed_over = said
             return result
         if waiting:
             result.outcome, result.reason = Outcome.CHANNEL_DOWN, Reason.of("channel_waiting", tried=said)
@@ -486,6 +509,15 @@ class Dispatcher:
                 provider_id=item.provider_id,
                 segments=(counted.count, counted.encoding) if counted else None,
             )
+            if item.passed_over and message.order_id is not None:  # why it came by another channel
+                timeline.note(
+                    session,
+                    message.store_id,
+                    message.order_id,
+                    "fallback",
+                    Reason.of("channel_fallback", used=item.channel, tried=item.passed_over),
+                    step=message.step,
+                )
             return Outcome.SENT
         reason = item.reason or reasons.text("unknown")
         if item.outcome is Outcome.RETRY and reason.code == "offer_waiting":
@@ -589,25 +621,12 @@ class _Batch:
         return cls(custom.load_all(session, store.id), suppression.of(session, store, sorted(wanted)))
 
 
-def sender_for(store: Store) -> Sender:
-    return Sender(
-        name=store.sender_name or store.name,
-        email=store.sender_email or "",
-        reply_to=store.reply_to,
-        smtp_host=store.smtp_host,
-        smtp_port=store.smtp_port,
-        smtp_security=store.smtp_security,
-        smtp_username=store.smtp_username,
-        smtp_password=store.smtp_password,
-        platform=store.platform,
-        credentials=store.credentials,
-        twilio_account_sid=store.twilio_account_sid,
-        twilio_auth_token=store.twilio_auth_token,
-        sms_from=store.sms_from,
-        whatsapp_from=store.whatsapp_from,
-        hook_url=store.hook_url,
-        hook_secret=store.hook_secret,
-    )
+def _id_domain(store: StoreContext, default: str) -> str:
+    """Our Message-IDs name the domain the store's mail comes from: its own, else the relay's."""
+    own = store.of("smtp", SmtpSettings)
+    if own is not None:
+        return own.from_email.rpartition("@")[2]
+    return store.domain.domain if store.domain is not None else default
 
 
 def _headers(store: Store, message: Message, unsubscribe_url: str | None) -> dict[str, str]:

@@ -9,14 +9,15 @@ from typing import TypeVar
 
 from sqlalchemy import ColumnElement, select
 
-from app import Services, clock, inbox, ingest, sync, writeback
+from app import Services, clock, inbox, ingest, sync, whatsapp_templates, writeback
 from app.journeys import apply as journey_apply
 from app.links import Links
-from app.models import Store, StoreStatus
+from app.models import ChannelSetting, Store, StoreStatus
 from app.parcels import follow, stalls
 from app.recommend import curation
 from app.recommend import model as recommend_model
-from channels import build as build_channels
+from channels.registry import build as build_channels
+from channels.whatsapp.templates import ContentApi
 from scheduler import leases
 from scheduler.dispatch import Dispatcher, Outcome
 
@@ -35,6 +36,7 @@ def make_dispatcher(services: Services, worker_id: str) -> Dispatcher:
         lease_seconds=settings.dispatch_lease_seconds,
         max_attempts=settings.dispatch_max_attempts,
         connectors=services.connectors,
+        message_domain=settings.sending_domain or "aftercare.invalid",
     )
 
 
@@ -160,6 +162,23 @@ def write_back_consent(services: Services, holder: str) -> int:
     if told:
         log.info("consent: %d choices written back to stores", told)
     return told
+
+
+def sync_whatsapp_templates(services: Services, holder: str) -> int:
+    """Create, submit and follow every WhatsApp-sending store's templates; how many stores were seen."""
+    api = ContentApi(services.settings.twilio_content_url)
+    with_whatsapp = Store.id.in_(select(ChannelSetting.store_id).where(ChannelSetting.channel == "whatsapp"))
+    active = Store.status == StoreStatus.ACTIVE
+    return len(
+        _each_store(
+            services,
+            "whatsapp_templates",
+            holder,
+            SYNC_LEASE,
+            active & with_whatsapp,
+            lambda services, store_id: whatsapp_templates.sync(services.db, store_id, api),
+        )
+    )
 
 
 def _each_store(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -9,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app import Services, clock, inbox, ingest
+from app import Services, channel_settings, clock, inbox, ingest
+from app.journeys.steps import STEPS
 from app.models import Base, Store
 from connectors.base import (
     AddressSnapshot,
@@ -26,27 +28,80 @@ from connectors.sandbox.store import SimulatedStore
 T0 = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
 
 
+CHANNEL_FIELDS = {
+    "smtp": {
+        "sender_email": "from_email",
+        "smtp_host": "host",
+        "smtp_port": "port",
+        "smtp_security": "security",
+        "smtp_username": "username",
+        "smtp_password": "password",
+    },
+    "webhook": {"hook_url": "url", "hook_secret": "secret"},
+}
+
+
 def make_store(
-    aftercare: Services, *, name: str = "Tea & Things", smtp_port: int | None = None, **fields: Any
+    aftercare: Services,
+    *,
+    name: str = "Tea & Things",
+    smtp_port: int | None = None,
+    own_sender: bool = True,
+    channel: str | None = None,
+    **fields: Any,
 ) -> Store:
-    """A sandbox store sending through an SMTP server on loopback (``smtp_port``)."""
+    """A sandbox store sending through its own SMTP server on loopback (``smtp_port``), or with
+    ``own_sender=False`` through the operator's relay. Channel settings may be given by their old
+    column names (``hook_url``, ``twilio_account_sid``, ``sms_from``...); ``channel`` is every step's
+    first choice."""
     values: dict[str, Any] = {
         "platform": "sandbox",
         "external_id": f"store-{secrets.token_hex(4)}",
         "name": name,
         "webhook_secret": secrets.token_urlsafe(24),
-        "channel": "smtp",
         "sender_name": name,
-        "sender_email": "hello@tea-and-things.example",
-        "smtp_host": "127.0.0.1",
-        "smtp_port": smtp_port or 1,
-        "smtp_security": "none",
-        **fields,
+        "reply_to": "hello@tea-and-things.example",
     }
+    smtp: dict[str, Any] = (
+        {
+            "from_email": "hello@tea-and-things.example",
+            "host": "127.0.0.1",
+            "port": smtp_port or 1,
+            "security": "none",
+        }
+        if own_sender
+        else {}
+    )
+    channels: dict[str, dict[str, Any]] = {}
+    for key, value in fields.items():
+        if key in CHANNEL_FIELDS["smtp"]:
+            if value is None:
+                smtp = {}
+                continue
+            smtp[CHANNEL_FIELDS["smtp"][key]] = value
+        elif key in CHANNEL_FIELDS["webhook"]:
+            channels.setdefault("webhook", {})[CHANNEL_FIELDS["webhook"][key]] = value
+        elif key in ("twilio_account_sid", "twilio_auth_token"):
+            for phone in ("sms", "whatsapp"):
+                channels.setdefault(phone, {})[key.removeprefix("twilio_")] = value
+        elif key in ("sms_from", "whatsapp_from"):
+            channels.setdefault(key.removesuffix("_from"), {})["number"] = value
+        else:
+            values[key] = value
+    if channel and channel != "smtp" and "journey" not in values:
+        values["journey"] = json.dumps({"steps": {step: {"channels": [channel]} for step in STEPS}})
     with aftercare.db.session() as session:
         store = Store(**values)
         session.add(store)
         session.flush()
+        if smtp.get("host"):
+            smtp.setdefault("from_email", "hello@tea-and-things.example")
+            channel_settings.save_values(session, store, "smtp", smtp)
+        for name_, settings in channels.items():
+            if name_ in ("sms", "whatsapp") and "number" not in settings:
+                continue
+            if all(value is not None for value in settings.values()):
+                channel_settings.save_values(session, store, name_, settings)
         return store
 
 

@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from app import clock
-from app.models import Message, MessageTemplate
+from app import clock, domains
+from app.models import Message, MessageTemplate, Store
 from app.web.admin.auth import login_url
 from tests.helpers import T0, count, ingest_order, make_store, order_snapshot
 
@@ -32,6 +32,7 @@ PAGES = {
     "dashboard": "/admin/dashboard",
     "tracking": "/admin/tracking",
     "plan": "/admin/billing",
+    "sending": "/admin/sending",
 }
 
 
@@ -39,6 +40,8 @@ PAGES = {
 def merchant(app, aftercare, live_server, chromium) -> Iterator[tuple[Page, object]]:
     clock.freeze(T0)
     store = make_store(aftercare, name="Dar Al Oud", timezone="Asia/Riyadh")
+    with aftercare.db.session() as session:  # a domain being authenticated: its records on the page
+        domains.start(session, session.get(Store, store.id), "hello@dar-al-oud.example")
     ingest_order(aftercare, store, order_snapshot("1001", first_name="Layla", accepts_marketing=False))
     settings = aftercare.settings.model_copy(update={"public_url": live_server})
     context = chromium.new_context(viewport={"width": 1100, "height": 900})

@@ -10,6 +10,9 @@ cap binds between an order's own later steps (a reminder and a come-back offer c
 Parcels that go silent (shipped with tracking, then never scanned again) become "no movement" once
 they have been quiet longer than Aramex usually is for this store, as learned from the parcels
 delivered so far: the customer is told, the merchant alerted, and the later steps hold.
+
+Half the orders are a store's with its own mail server, half a store's that never set one up and
+sends through the operator's relay: each message must come from the address its store sends from.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from app.journeys import reconcile
 from app.links import Links
 from app.models import Message, Order, Review, Store, Suppression, TimelineEntry
 from app.parcels import stalls
-from channels.base import Outgoing, Sender
+from channels.base import Outgoing, StoreContext
+from channels.smtp import Relay, Server, SmtpChannel
 from connectors.base import (
     AddressSnapshot,
     CustomerSnapshot,
@@ -237,16 +241,23 @@ def expect(story: Story, stall: datetime | None = None) -> dict[str, datetime]:
 # --- driving the app -----------------------------------------------------------------------------
 
 
+RELAY = Relay(Server.from_url("smtp://127.0.0.1:1"), "mail.aftercare.test")
+
+
 class Recorder:
-    """The store's mail server, as far as this test cares: who got what, when."""
+    """The stores' mail, as far as this test cares: who got what, when, from which address (the route
+    the email channel takes, with the relay configured, without opening a connection)."""
 
     name = "smtp"
 
     def __init__(self) -> None:
         self.log: list[tuple[str, datetime]] = []
+        self.senders: dict[int, set[str]] = {}
+        self.email = SmtpChannel(RELAY)
 
-    def send(self, sender: Sender, outgoing: Outgoing) -> str:
+    def send(self, store: StoreContext, outgoing: Outgoing) -> str:
         self.log.append((outgoing.headers["X-Aftercare-Message"], clock.now()))
+        self.senders.setdefault(store.store_id, set()).add(self.email.route(store).from_email)
         return outgoing.message_id
 
 
@@ -350,18 +361,23 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
     rng = random.Random(20261123)
     stories = write_stories(ORDERS, rng)
     clock.freeze(START)
-    store = make_store(aftercare, timezone="UTC")
+    own = make_store(aftercare, timezone="UTC")
+    relayed = make_store(aftercare, name="Relay Shop", timezone="UTC", own_sender=False)
+    store_of = {story.number: (own if story.number % 2 else relayed).id for story in stories}
     recorder = Recorder()
     dispatcher = Dispatcher(
         aftercare.db, {"smtp": recorder}, "month", Links(aftercare.settings), batch_size=200
     )
     with aftercare.db.session() as session:
-        store_row = session.get(Store, store.id)
-        for product_id, title in PRODUCTS.items():
-            tags = (f"review-delay:{REVIEW_DELAY[product_id].days}d",) if product_id in REVIEW_DELAY else ()
-            ingest.apply(
-                session, store_row, ProductSnapshot(product_id, title, START, in_stock=True, tags=tags)
-            )
+        for store in (own, relayed):
+            store_row = session.get(Store, store.id)
+            for product_id, title in PRODUCTS.items():
+                tags = (
+                    (f"review-delay:{REVIEW_DELAY[product_id].days}d",) if product_id in REVIEW_DELAY else ()
+                )
+                ingest.apply(
+                    session, store_row, ProductSnapshot(product_id, title, START, in_stock=True, tags=tags)
+                )
 
     events = sorted((at, story.number, kind) for story in stories for at, kind in story.events)
     by_number = {story.number: story for story in stories}
@@ -370,18 +386,19 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
     while now <= END:
         clock.freeze(now)
         with aftercare.db.session() as session:  # webhooks that arrived during the past hour
-            happened = []
+            happened: dict[int, list[tuple[Story, datetime, str]]] = {own.id: [], relayed.id: []}
             while next_event < len(events) and events[next_event][0] <= now:
                 at, number, kind = events[next_event]
-                happened.append((by_number[number], at, kind))
+                happened[store_of[number]].append((by_number[number], at, kind))
                 next_event += 1
-            store_row = session.get(Store, store.id)
-            if happened:
-                apply_hour(session, store_row, happened)
-            if now.hour % STALL_ROUND_HOURS == 0:  # the worker's tracking round (every 10 min live)
-                ingest.replan(session, store_row, stalls.find(session, store_row, now))
+            for store_id, hour in happened.items():
+                store_row = session.get(Store, store_id)
+                if hour:
+                    apply_hour(session, store_row, hour)
+                if now.hour % STALL_ROUND_HOURS == 0:  # the worker's tracking round (every 10 min live)
+                    ingest.replan(session, store_row, stalls.find(session, store_row, now))
         dispatcher.run_until_idle(max_batches=1000)
-        _leave_reviews(aftercare, store.id, reviewers, now)
+        _leave_reviews(aftercare, reviewers, now)
         now += HOUR
 
     with aftercare.db.session() as session:
@@ -421,6 +438,10 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
         )
     assert len(recorder.log) == len(rows) == len({message for message, _ in recorder.log})
     assert stalls_seen > 0  # the scenario did exercise the rule
+    assert recorder.senders == {
+        own.id: {"hello@tea-and-things.example"},
+        relayed.id: {f"store-{relayed.id}@mail.aftercare.test"},
+    }
     steps = {step for _, step, _ in rows}
     assert steps >= {
         "merchant_alert",
@@ -436,11 +457,11 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
     }
 
 
-def _leave_reviews(aftercare, store_id: int, reviewers: set[int], now: datetime) -> None:
+def _leave_reviews(aftercare, reviewers: set[int], now: datetime) -> None:
     """Customers who review do it a day after the request reaches them."""
     with aftercare.db.session() as session:
         due = session.execute(
-            select(Order.id, Order.external_id, Order.customer_id, Order.email)
+            select(Order.id, Order.external_id, Order.customer_id, Order.email, Order.store_id)
             .join(Message, Message.order_id == Order.id)
             .where(
                 Message.step == "review_request",
@@ -449,7 +470,7 @@ def _leave_reviews(aftercare, store_id: int, reviewers: set[int], now: datetime)
                 Message.sent_at <= now - DAY,
             )
         ).all()
-        for order_id, external_id, customer_id, email in due:
+        for order_id, external_id, customer_id, email, store_id in due:
             if int(external_id) in reviewers:
                 order = session.get(Order, order_id)
                 for line in order.lines:

@@ -15,12 +15,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from app.journeys.steps import STEPS, Anchor, Kind
+from channels.registry import NAMES as CHANNELS  # the one list of channels
 
 log = logging.getLogger(__name__)
-
-
-# The channels a step may name, in channels (a test keeps the two lists equal).
-CHANNELS = ("smtp", "store_note", "sms", "whatsapp", "webhook", "outbox")
 
 
 OFFER_STEPS = frozenset(name for name, step in STEPS.items() if step.kind is Kind.MARKETING)

@@ -348,6 +348,11 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
         "توقفت المحاولة بعد {attempts} محاولات: {error}",
         "پس از {attempts} تلاش رها شد: {error}",
     ),
+    "channel_fallback": (
+        "sent by {used}: the step's earlier channels could not take it ({tried})",
+        "أُرسلت عبر {used}: تعذّر على القنوات السابقة للخطوة إرسالها ({tried})",
+        "با {used} فرستاده شد: کانال‌های پیشین این مرحله نتوانستند ({tried})",
+    ),
     "no_channel": (
         "no channel could reach the customer: {tried}",
         "لم تصل أي قناة إلى العميل: {tried}",

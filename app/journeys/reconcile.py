@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import clock, outbox
+from app import channel_settings, clock, outbox
 from app.db import among
 from app.journeys import config as journey_config
 from app.journeys import state
@@ -25,8 +25,7 @@ from app.journeys.planner import Decision, Verdict, by_key
 from app.journeys.reasons import Reason
 from app.journeys.steps import STEPS
 from app.models import Message, MessageStatus, Order, Store
-from connectors import registry
-from connectors.base import CustomerNotes
+from channels import registry as channel_registry
 
 OPEN = outbox.OPEN
 RELATED_ORDERS_DAYS = 60  # how far around a changed order its contact's other orders are re-planned
@@ -172,32 +171,18 @@ def _new(store: Store, order: Order, decision: Decision) -> outbox.New:
 
 
 def channels_for(store: Store, step: str) -> list[str]:
-    """The channels this store can use for ``step``, in the step's order of preference, then the store's
-    own channel: a merchant may prefer WhatsApp and have no Twilio account yet, or prefer the store's
-    mailer (``store_note``), which only WooCommerce has. The dispatcher tries them in this order."""
+    """The channels this store can use for ``step``, in the step's order of preference, then email (the
+    store's own server or the operator's relay): a merchant may prefer WhatsApp and have no Twilio
+    account yet, or prefer the store's mailer (``store_note``), which only WooCommerce has. The
+    dispatcher tries them in this order."""
     preferred = journey_config.parse(store.journey).step(step).channels
-    ordered = list(dict.fromkeys((*preferred, store.channel)))
-    return [name for name in ordered if _usable(store, name)] or [store.channel]
+    configured = channel_settings.usable(store)
+    ordered = dict.fromkeys((*preferred, channel_registry.EMAIL))
+    return [name for name in ordered if name in configured] or [channel_registry.EMAIL]
 
 
 def channel_for(store: Store, step: str) -> str:
     return channels_for(store, step)[0]
-
-
-def _usable(store: Store, channel: str) -> bool:
-    if channel == "smtp":
-        return bool(store.smtp_host and store.sender_email)
-    if channel == "store_note":
-        platform = registry.CONNECTORS.get(store.platform)
-        return bool(store.credentials) and platform is not None and issubclass(platform, CustomerNotes)
-    twilio = bool(store.twilio_account_sid and store.twilio_auth_token)
-    if channel == "sms":
-        return twilio and bool(store.sms_from)
-    if channel == "whatsapp":
-        return twilio and bool(store.whatsapp_from)
-    if channel == "webhook":
-        return bool(store.hook_url and store.hook_secret)
-    return channel == "outbox"
 
 
 def orders_of(session: Session, store: Store, ids: Iterable[int]) -> list[Order]:

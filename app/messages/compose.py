@@ -86,7 +86,7 @@ def build(session: Session, store: Store, message: Message, links: Links, locale
     if order is None:
         raise NoRecipient(Reason.of("no_order"))
     if message.step in ("merchant_alert", "plan_alert"):  # to the store itself
-        address = store.reply_to or store.sender_email
+        address = store.reply_to
         if not address:
             raise NoRecipient(Reason.of("no_alert_address"))
         locale = choose_locale(locale, store.default_locale)
@@ -173,7 +173,7 @@ def _base(store: Store, order: Order, locale: str) -> dict[str, Any]:
     lines = order.lines
     return {
         "locale": locale,
-        "store": {"name": store.name, "email": store.reply_to or store.sender_email or ""},
+        "store": {"name": store.name, "email": store.reply_to or ""},
         "customer": {"first_name": order.first_name or "", "last_name": order.last_name or ""},
         "order": {
             "number": order.number,

@@ -48,7 +48,7 @@ def sample_context(
     config = journey_config.parse(store.journey)
     context: dict[str, Any] = {
         "locale": locale,
-        "store": {"name": store.name, "email": store.reply_to or store.sender_email or ""},
+        "store": {"name": store.name, "email": store.reply_to or ""},
         "customer": {"first_name": "" if sparse else first, "last_name": "" if sparse else last},
         "order": {
             "number": "#1042",

@@ -169,7 +169,7 @@ def _mark(
         step="merchant_alert",
         kind="transactional",
         dedupe_key=f"shipment:{shipment.id}:merchant_alert:no_movement:{heard.isoformat()}",
-        channel=store.channel,
+        channel="smtp",  # the merchant reads email: their address, any route
         send_at=now,
         reason=Reason.of(
             "no_movement_alert",

@@ -22,7 +22,7 @@ def current_services() -> Services:
 
 def init_app(app: Flask) -> None:
     from app.web import connect, headers, health, inputs, limits, tracking_webhooks, webhooks
-    from app.web.admin import pages, recommendations, signin, suppressions_api, templates_api
+    from app.web.admin import pages, recommendations, sending, signin, suppressions_api, templates_api
     from app.web.admin import routes as admin
     from app.web.admin import tracking as tracking_admin
     from app.web.public import click, opened, optin, tracking, unsubscribe
@@ -37,6 +37,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(recommendations.bp)
     app.register_blueprint(tracking_admin.bp)
     app.register_blueprint(pages.setup.landing)
+    app.register_blueprint(sending.bp)
     app.register_blueprint(signin.bp)
     app.register_blueprint(suppressions_api.bp)
     app.register_blueprint(public.bp)

@@ -215,6 +215,21 @@ class ShopifyConnector:
                 continue
             yield Change(product.updated_at, [product])
 
+    def shop_profile(self, credentials: str) -> dict[str, str]:
+        """The shop's name, contact email and time zone (empty strings where Shopify has none)."""
+        shop = self.client(credentials).execute(queries.SHOP).get("shop") or {}
+        return {key: str(shop.get(key) or "") for key in ("name", "contactEmail", "ianaTimezone")}
+
+    def fire_flow_trigger(
+        self,
+        credentials: str,
+        handle: str,
+        payload: dict[str, Any],
+        on_credentials: Callable[[str], None] | None = None,
+    ) -> None:
+        """``connectors.base.FlowTriggers``: one ``flowTriggerReceive``."""
+        self.client(credentials, on_credentials).fire_flow_trigger(handle, payload)
+
     def ensure_webhooks(self, credentials: str, delivery_url: str, secret: str) -> str:
         """Shopify's subscriptions are declared in shopify.app.toml and kept by Shopify: nothing to do."""
         return "declared in shopify.app.toml"

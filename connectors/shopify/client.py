@@ -259,6 +259,11 @@ class ShopifyClient:
         else:
             raise PayloadError(f"Shopify keeps no {channel} marketing consent")
 
+    def fire_flow_trigger(self, handle: str, payload: dict[str, Any]) -> None:
+        """Start the store's workflows that begin with the trigger ``handle``."""
+        data = self.execute(queries.FLOW_TRIGGER_RECEIVE, {"handle": handle, "payload": payload})
+        _user_errors(data["flowTriggerReceive"] or {})
+
     def _remember(self, extensions: dict[str, Any]) -> None:
         cost = extensions.get("cost") or {}
         status = cost.get("throttleStatus") or {}

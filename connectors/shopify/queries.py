@@ -145,6 +145,25 @@ mutation SmsConsent($input: CustomerSmsMarketingConsentUpdateInput!) {
 }
 """
 
+# Who the shop is, read once at install: the name customers know it by, the address it writes from (our
+# emails' Reply-To, so a customer's answer reaches the merchant) and its time zone.
+SHOP = """
+query Shop {
+  shop { name contactEmail ianaTimezone }
+}
+"""
+
+# Starts the merchant's workflows that begin with our trigger ``handle`` (an extension under
+# ``extensions/``); ``payload`` holds the trigger's fields by key, and ``customer_id`` / ``order_id`` for
+# its reference fields (https://shopify.dev/docs/apps/build/flow/triggers/reference).
+FLOW_TRIGGER_RECEIVE = """
+mutation FireTrigger($handle: String!, $payload: JSON!) {
+  flowTriggerReceive(handle: $handle, payload: $payload) {
+    userErrors { field message }
+  }
+}
+"""
+
 ALL = {
     "ORDERS": ORDERS,
     "PRODUCTS": PRODUCTS,
@@ -156,4 +175,6 @@ ALL = {
     "DISCOUNT_BY_CODE": DISCOUNT_BY_CODE,
     "EMAIL_CONSENT_UPDATE": EMAIL_CONSENT_UPDATE,
     "SMS_CONSENT_UPDATE": SMS_CONSENT_UPDATE,
+    "FLOW_TRIGGER_RECEIVE": FLOW_TRIGGER_RECEIVE,
+    "SHOP": SHOP,
 }

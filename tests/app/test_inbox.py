@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from app import clock, inbox
+from app import channel_settings, clock, inbox
 from app.models import InboxEntry, Message, Order, Store
 from connectors.base import WebhookRequest
 from connectors.sandbox import SandboxConnector
@@ -113,10 +113,14 @@ def test_a_parcel_for_an_order_never_seen_waits_quietly_and_ends_failed_for_a_hu
 def test_secrets_are_encrypted_at_rest(aftercare):
     store = make_store(aftercare, smtp_password="hunter2-smtp", webhook_secret="whsec-plain-value")
     with aftercare.db.engine.connect() as connection:
-        raw = connection.execute(
-            text("SELECT smtp_password, webhook_secret FROM stores WHERE id = :id"), {"id": store.id}
-        ).one()
-    assert "hunter2" not in raw[0] and "whsec" not in raw[1]
+        secret = connection.execute(
+            text("SELECT webhook_secret FROM stores WHERE id = :id"), {"id": store.id}
+        ).scalar_one()
+        channel = connection.execute(
+            text("SELECT settings FROM channel_settings WHERE store_id = :id"), {"id": store.id}
+        ).scalar_one()
+    assert "whsec" not in secret and "hunter2" not in channel and "127.0.0.1" not in channel  # whole
     with aftercare.db.session() as session:
         loaded = session.get(Store, store.id)
-        assert loaded.smtp_password == "hunter2-smtp" and loaded.webhook_secret == "whsec-plain-value"
+        smtp = channel_settings.context(session, loaded).settings["smtp"]
+        assert smtp.password == "hunter2-smtp" and loaded.webhook_secret == "whsec-plain-value"

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from channels.base import ChannelDown, Sender
-from channels.smtp import check
+from channels.base import ChannelDown
+from channels.smtp import Server, check
 from tests.fakes.smtp import free_port
 
 
-def sender(port: int, **changes) -> Sender:
-    values = {
-        "name": "Tea & Things",
-        "email": "hello@tea.example",
-        "smtp_host": "127.0.0.1",
-        "smtp_port": port,
-        "smtp_security": "none",
-    }
-    return Sender(**{**values, **changes})
+def sender(port: int, **changes) -> Server:
+    values = {"host": "127.0.0.1", "port": port, "security": "none"}
+    renamed = {key.removeprefix("smtp_"): value for key, value in changes.items()}
+    return Server(**{**values, **renamed, "host": renamed.get("host", "127.0.0.1") or ""})
 
 
 def test_a_working_server_passes_and_receives_nothing(smtp):

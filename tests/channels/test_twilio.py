@@ -12,8 +12,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app import clock, create_app, services, timeline
+from app import clock, create_app, services, timeline, whatsapp_templates
 from app.models import Click, Customer, Message, Suppression, TimelineEntry
+from channels.whatsapp.templates import ContentApi
 from scheduler.dispatch import Outcome
 from scheduler.jobs import make_dispatcher
 from tests import helpers
@@ -88,14 +89,44 @@ def test_arabic_thank_you_goes_by_sms_to_the_number_in_e164_with_its_segments_co
     ]
 
 
-def test_whatsapp_uses_twilio_whatsapp_addresses(aftercare, twilio):
+def test_whatsapp_uses_twilio_whatsapp_addresses_and_the_approved_template(aftercare, twilio):
     clock.freeze(T0)
     store = _store(aftercare, twilio, "whatsapp")
+    api = ContentApi(twilio.url)
+    whatsapp_templates.sync(aftercare.db, store.id, api)
+    assert twilio.decide("approved") == 30  # ten steps, three languages
+    whatsapp_templates.sync(aftercare.db, store.id, api)
     ingest_order(aftercare, store, order_snapshot("1001", phone="+98 912 345 6789", locale="fa"))
     make_dispatcher(aftercare, "w1").run_until_idle()
     [sent] = twilio.sent
     assert (sent["to"], sent["from"]) == ("whatsapp:+989123456789", f"whatsapp:{STORE_NUMBER}")
-    assert "از خریدتان ممنونیم" in sent["body"] and _message(aftercare).channel == "whatsapp"
+    content = twilio.contents[sent["content_sid"]]
+    assert (content["language"], content["approval"]["category"]) == ("fa", "UTILITY")
+    variables = json.loads(sent["content_variables"])
+    assert variables["1"] == "Tea & Things" and variables["2"] == "#1001"
+    assert "از خریدتان ممنونیم" in variables["3"] and "از خریدتان ممنونیم" in sent["body"]
+    assert _message(aftercare).channel == "whatsapp"
+
+
+def test_an_unapproved_template_falls_back_to_the_next_channel_and_says_why(aftercare, twilio, smtp):
+    """WhatsApp has not approved the template yet: free text would be refused (63016) outside the
+    customer's window, so the email goes instead, and the order's timeline says why."""
+    clock.freeze(T0)
+    store = _store(aftercare, twilio, "whatsapp", "smtp", smtp_port=smtp.port)
+    api = ContentApi(twilio.url)
+    assert whatsapp_templates.sync(aftercare.db, store.id, api) == {"received": 30}
+    assert whatsapp_templates.sync(aftercare.db, store.id, api) == {"pending": 30}
+    twilio.decide("rejected", "INVALID_FORMAT", language="en")
+    assert whatsapp_templates.sync(aftercare.db, store.id, api) == {"pending": 20, "rejected": 10}
+    ingest_order(aftercare, store, order_snapshot("1001", phone="+966501234567"))
+    make_dispatcher(aftercare, "w1").run_until_idle()
+    assert twilio.sent == [] and len(smtp.wait_for(1)) == 1
+    assert _message(aftercare).channel == "smtp"
+    with aftercare.db.session() as session:
+        [entry] = session.scalars(select(TimelineEntry).where(TimelineEntry.kind == "fallback")).all()
+        said = timeline.describe(entry)
+    assert said.startswith("Thank-you note: sent by smtp: the step's earlier channels could not take it")
+    assert "template for this step is not approved yet (rejected)" in said
 
 
 def test_a_customer_without_a_phone_gets_the_next_channel(aftercare, twilio, smtp):
@@ -156,8 +187,12 @@ def test_an_invalid_number_is_never_sent_to_twilio(aftercare, twilio, smtp):
 def test_nobody_reachable_fails_with_every_reason(aftercare, twilio):
     clock.freeze(T0)
     store = _store(aftercare, twilio, "sms", "whatsapp", channel="sms")
-    ingest_order(aftercare, store, order_snapshot("1001", phone="+966112345678"))
+    ingest_order(aftercare, store, order_snapshot("1001", phone="+966112345678", email=None))
     twilio.landlines.add("+966112345678")
+    api = ContentApi(twilio.url)
+    whatsapp_templates.sync(aftercare.db, store.id, api)
+    twilio.decide("approved")
+    whatsapp_templates.sync(aftercare.db, store.id, api)
     twilio.whatsapp_senders.clear()
     outcomes = make_dispatcher(aftercare, "w1").run_until_idle()
     message = _message(aftercare)
@@ -166,14 +201,18 @@ def test_nobody_reachable_fails_with_every_reason(aftercare, twilio):
 
 
 def test_a_customer_no_channel_can_reach_fails_with_every_reason(aftercare, twilio):
+    """A landline and no email: SMS cannot reach it, WhatsApp neither (no template, no window), and
+    email, every store's last resort, has no address."""
     clock.freeze(T0)
+    twilio.landlines.add("+966112345678")
     store = _store(aftercare, twilio, "sms", "whatsapp", channel="sms")
-    ingest_order(aftercare, store, order_snapshot("1001", phone=None))  # an email, but no email channel
+    ingest_order(aftercare, store, order_snapshot("1001", phone="+966112345678", email=None))
     assert make_dispatcher(aftercare, "w1").run_until_idle() == {Outcome.FAILED: 1}
     message = _message(aftercare)
     assert message.status == "failed" and message.reason.startswith("no channel could reach the customer")
-    assert "sms: the customer left no mobile number" in message.reason
-    assert "whatsapp: the customer left no mobile number" in message.reason
+    assert "sms: the customer's number is not a mobile number" in message.reason
+    assert "whatsapp: the WhatsApp template for this step is not approved yet" in message.reason
+    assert "smtp: the customer has no email address" in message.reason
 
 
 def test_links_in_a_text_are_short_tracked_codes_and_the_stop_link_works(app, aftercare, twilio):

@@ -24,6 +24,7 @@ import gzip
 import json
 import threading
 import time
+import tomllib
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,6 +53,8 @@ from graphql import (
 from graphql.language import SelectionSetNode
 
 from tests.fakes import serve
+
+EXTENSIONS = Path(__file__).resolve().parents[2] / "extensions"
 
 SCHEMA_FILE = (
     Path(__file__).resolve().parents[1]
@@ -169,6 +172,10 @@ class FakeShopify:
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)  # gid -> consent states
     consent_updates: list[dict[str, Any]] = field(default_factory=list)
+    flow_triggers: list[dict[str, Any]] = field(default_factory=list)  # (handle, payload) accepted
+    undeployed: set[str] = field(default_factory=set)  # trigger handles this app version lacks
+    shop_name: str = "Aftercare Test Shop"
+    contact_email: str = "owner@aftercare-test.example"
     client_id: str = ""
     client_secret: str = ""
     token_ttl: float = 3600.0
@@ -445,6 +452,12 @@ class FakeShopify:
             "customerSmsMarketingConsentUpdate": lambda info, input: self._consent(  # noqa: A006
                 input, "smsMarketingConsent"
             ),
+            "shop": {
+                "name": self.shop_name,
+                "contactEmail": self.contact_email,
+                "ianaTimezone": "Asia/Riyadh",
+            },
+            "flowTriggerReceive": lambda info, handle=None, payload=None: self._flow_trigger(handle, payload),
         }
 
     # --- billing: app subscriptions, approved or declined by the merchant on Shopify's page ----------
@@ -580,6 +593,16 @@ class FakeShopify:
             {"id": f"gid://shopify/Product/{n}", "title": f"Product {n}", "handle": f"p-{n}"} for n in chosen
         ]
 
+    def _flow_trigger(self, handle: str | None, payload: Any) -> dict[str, Any]:
+        published = {
+            name: value for name, value in published_triggers().items() if name not in self.undeployed
+        }
+        errors = _flow_errors(published, handle, payload)
+        if not errors:
+            with self._lock:
+                self.flow_triggers.append({"handle": handle, "payload": payload})
+        return {"userErrors": errors}
+
     def _create_discount(self, data: dict[str, Any]) -> dict[str, Any]:
         code = str(data.get("code") or "")
         if any(str(d.get("code", "")).lower() == code.lower() for d in self.discounts):
@@ -625,6 +648,41 @@ class FakeShopify:
         self.customers[customer_id][field_name] = consent
         self.consent_updates.append({"customerId": customer_id, field_name: consent})
         return {"customer": {"id": customer_id, field_name: consent}, "userErrors": []}
+
+
+def published_triggers() -> dict[str, dict[str, Any]]:
+    """The app's Flow trigger extensions as Shopify would have them once deployed (``extensions/``)."""
+    found = {}
+    for path in sorted(EXTENSIONS.glob("*/shopify.extension.toml")):
+        config = tomllib.loads(path.read_text())
+        for extension in config.get("extensions", []):
+            if extension.get("type") == "flow_trigger":
+                found[extension["handle"]] = config.get("settings", {})
+    return found
+
+
+REFERENCE_KEYS = {
+    "customer_reference": "customer_id",
+    "order_reference": "order_id",
+    "product_reference": "product_id",
+}
+
+
+def _flow_errors(
+    triggers: dict[str, dict[str, Any]], handle: str | None, payload: Any
+) -> list[dict[str, Any]]:
+    """Flow's refusals: an unknown trigger, a payload not of the trigger's fields."""
+    if handle not in triggers:
+        return [{"field": ["handle"], "message": f"Invalid handle '{handle}'"}]
+    if not isinstance(payload, dict):
+        return [{"field": ["payload"], "message": "Payload must be an object"}]
+    fields = triggers[handle].get("fields", [])
+    expected = {REFERENCE_KEYS.get(item["type"], item.get("key")) for item in fields}
+    missing = sorted(key for key in expected if key not in payload)
+    unknown = sorted(key for key in payload if key not in expected)
+    errors = [{"field": ["payload", key], "message": f"Missing field '{key}'"} for key in missing]
+    errors += [{"field": ["payload", key], "message": f"Unknown field '{key}'"} for key in unknown]
+    return errors
 
 
 def make_order(number: int, updated: datetime) -> dict[str, Any]:

@@ -9,11 +9,26 @@
 - success is 201 with the message resource: ``sid`` (SM + 32 hex), ``status`` queued, ``to``,
   ``from``, ``body``, ``account_sid``, ``direction`` outbound-api, ``date_created`` (RFC 2822).
 
-Tests set it up with ``numbers``, ``whatsapp_senders``, ``stopped``, ``landlines``, and read ``sent``.
+WhatsApp as Twilio and WhatsApp enforce it: free text (``Body``) only to a number whose 24-hour window
+is open (``sessions``), else error 63016; outside it, an approved template by ``ContentSid`` with
+``ContentVariables`` (JSON) and no ``Body``.
+
+The Content API (https://www.twilio.com/docs/content/content-api-resources), on the same server:
+
+- ``POST /v1/Content`` (JSON ``friendly_name``, ``language``, ``variables``, ``types``) answers 201 with
+  the resource (``sid`` HX + 32 hex, ``account_sid``, ``links.approval_create`` / ``approval_fetch``);
+- ``POST /v1/Content/{sid}/ApprovalRequests/whatsapp`` (JSON ``name``, ``category``) answers 201 with
+  ``status`` "received";
+- ``GET /v1/Content/{sid}/ApprovalRequests`` answers ``{"whatsapp": {"status": ..., "rejection_reason":
+  ...}}``; WhatsApp's verdict is the test's (``decide``): "pending" until then.
+
+Tests set it up with ``numbers``, ``whatsapp_senders``, ``stopped``, ``landlines``, ``sessions``, and
+read ``sent`` and ``contents``.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import threading
@@ -28,6 +43,9 @@ from app import clock
 from tests.fakes.serve import serving
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+OUTSIDE_WINDOW = (
+    "Failed to send freeform message because you are outside the allowed window. Please use a Template."
+)
 
 
 @dataclass
@@ -38,7 +56,9 @@ class FakeTwilio:
     whatsapp_senders: set[str] = field(default_factory=set)
     stopped: set[str] = field(default_factory=set)
     landlines: set[str] = field(default_factory=set)
+    sessions: set[str] = field(default_factory=set)  # numbers whose 24-hour WhatsApp window is open
     sent: list[dict[str, str]] = field(default_factory=list)
+    contents: dict[str, dict] = field(default_factory=dict)  # sid -> the Content resource (and approval)
     url: str = ""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -59,6 +79,7 @@ class FakeTwilio:
             ):
                 return error(401, 20003, "Authenticate")
             to, from_, body = (request.form.get(name, "") for name in ("To", "From", "Body"))
+            content_sid, filled = request.form.get("ContentSid", ""), request.form.get("ContentVariables", "")
             whatsapp = to.startswith("whatsapp:")
             number = to.removeprefix("whatsapp:")
             if not E164.match(number):
@@ -69,8 +90,23 @@ class FakeTwilio:
                 )
             if not whatsapp and from_ not in self.numbers:
                 return error(400, 21212, f"Invalid From Number (caller ID): {from_}")
-            if not body:
+            if content_sid:
+                content = self.contents.get(content_sid)
+                if content is None:
+                    return error(404, 20404, f"The requested resource {content_sid} was not found")
+                if whatsapp and (content.get("approval") or {}).get("status") != "approved":
+                    return error(400, 63016, OUTSIDE_WINDOW)
+                try:
+                    values = json.loads(filled or "{}")
+                except ValueError:
+                    return error(400, 21656, "The ContentVariables Parameter is invalid.")
+                body = content["types"]["twilio/text"]["body"]
+                for key, value in values.items():
+                    body = body.replace("{{" + key + "}}", str(value))
+            elif not body:
                 return error(400, 21602, "Message body is required.")
+            elif whatsapp and number not in self.sessions:
+                return error(400, 63016, OUTSIDE_WINDOW)
             if len(body) > 1600:
                 return error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
             if number in self.stopped:
@@ -84,6 +120,8 @@ class FakeTwilio:
                 "to": to,
                 "from": from_,
                 "body": body,
+                "content_sid": content_sid or None,
+                "content_variables": filled or None,
                 "status": "queued",
                 "direction": "outbound-api",
                 "date_created": format_datetime(clock.now()),
@@ -93,7 +131,90 @@ class FakeTwilio:
                 self.sent.append(resource)
             return jsonify(resource), 201
 
+        def authorized() -> bool:
+            auth = request.authorization
+            return auth is not None and (auth.username, auth.password) == (self.account_sid, self.auth_token)
+
+        @app.post("/v1/Content")
+        def create_content():  # noqa: ANN202
+            if not authorized():
+                return error(401, 20003, "Authenticate")
+            data = request.get_json(silent=True) or {}
+            if not data.get("friendly_name") or not data.get("language") or not data.get("types"):
+                return error(400, 35101, "friendly_name, language and types are required")
+            sid = "HX" + secrets.token_hex(16)
+            now = format_datetime(clock.now())
+            resource = {
+                "sid": sid,
+                "account_sid": self.account_sid,
+                "friendly_name": data["friendly_name"],
+                "language": data["language"],
+                "variables": data.get("variables") or {},
+                "types": data["types"],
+                "date_created": now,
+                "date_updated": now,
+                "url": f"https://content.twilio.com/v1/Content/{sid}",
+                "links": {
+                    "approval_create": f"https://content.twilio.com/v1/Content/{sid}/ApprovalRequests/whatsapp",
+                    "approval_fetch": f"https://content.twilio.com/v1/Content/{sid}/ApprovalRequests",
+                },
+            }
+            with self._lock:
+                self.contents[sid] = {**resource, "approval": None}
+            return jsonify(resource), 201
+
+        @app.post("/v1/Content/<sid>/ApprovalRequests/whatsapp")
+        def submit(sid: str):  # noqa: ANN202
+            if not authorized():
+                return error(401, 20003, "Authenticate")
+            content = self.contents.get(sid)
+            if content is None:
+                return error(404, 20404, f"The requested resource /v1/Content/{sid} was not found")
+            data = request.get_json(silent=True) or {}
+            if data.get("category") not in ("UTILITY", "MARKETING", "AUTHENTICATION"):
+                return error(400, 35113, "category must be UTILITY, MARKETING or AUTHENTICATION")
+            approval = {
+                "name": data.get("name", ""),
+                "category": data["category"],
+                "content_type": "twilio/text",
+                "status": "received",
+                "rejection_reason": "",
+                "allow_category_change": True,
+            }
+            with self._lock:
+                content["approval"] = approval
+            return jsonify(approval), 201
+
+        @app.get("/v1/Content/<sid>/ApprovalRequests")
+        def fetch_approval(sid: str):  # noqa: ANN202
+            if not authorized():
+                return error(401, 20003, "Authenticate")
+            content = self.contents.get(sid)
+            if content is None:
+                return error(404, 20404, f"The requested resource /v1/Content/{sid} was not found")
+            approval = content["approval"] or {}
+            if approval.get("status") == "received":
+                approval["status"] = "pending"  # WhatsApp has it now
+            return jsonify(
+                {
+                    "url": f"https://content.twilio.com/v1/Content/{sid}/ApprovalRequests",
+                    "sid": sid,
+                    "account_sid": self.account_sid,
+                    "whatsapp": {"type": "whatsapp", **approval},
+                }
+            )
+
         return app
+
+    def decide(self, status: str = "approved", reason: str = "", **where: str) -> int:
+        """WhatsApp's verdict on the submitted templates matching ``where`` (e.g. ``language="fa"``)."""
+        decided = 0
+        with self._lock:
+            for content in self.contents.values():
+                if content["approval"] and all(content.get(k) == v for k, v in where.items()):
+                    content["approval"].update(status=status, rejection_reason=reason)
+                    decided += 1
+        return decided
 
     @contextmanager
     def running(self) -> Iterator[FakeTwilio]:

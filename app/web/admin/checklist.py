@@ -86,7 +86,18 @@ def progress(store: Store) -> Progress:
 
 
 def _sender_ready(store: Store) -> bool:
-    return bool(store.sender_email) and (bool(store.smtp_host) or store.channel != "smtp")
+    """Sending's own answer (``app.setup``): a sender exists (the operator's relay or the store's own
+    server) and the store's address, where replies go, is set."""
+    from sqlalchemy.orm import object_session
+
+    from app import setup
+    from app.web import current_services
+
+    session = object_session(store)
+    if session is None:
+        return False
+    items = setup.checklist(session, current_services().settings, store)
+    return any(item.key == "sender" and item.done for item in items)
 
 
 register(
@@ -94,7 +105,7 @@ register(
         "sender",
         "Set who your emails come from",
         "Your sender name and address, and the mail server that sends for you.",
-        "pages.journey",
+        "sending.page",
         "sender",
         _sender_ready,
         order=10,

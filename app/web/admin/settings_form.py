@@ -1,9 +1,9 @@
-"""The journey and sender settings form: read it, validate it, and say exactly what is wrong.
+"""The journey settings form: read it, validate it, and say exactly what is wrong.
 
-One form holds the store-wide settings, the sender and channel settings, and a row per step. Journey
-values are validated by ``JourneyConfig`` (pydantic), store values here; every problem is a sentence
-keyed by the form field it belongs to, so the page can show it beside that field. Secret fields left
-empty keep the stored secret (the page never shows them).
+One form holds the store-wide settings (language, time zone, the name and address the store's messages
+come from) and a row per step. Journey values are validated by ``JourneyConfig`` (pydantic), store
+values here; every problem is a sentence keyed by the form field it belongs to, so the page can show
+it beside that field. Each channel's own settings are its model's to check (``channel_form``).
 """
 
 from __future__ import annotations
@@ -21,17 +21,12 @@ from werkzeug.datastructures import MultiDict
 
 from app.journeys.config import CHANNELS, OFFER_STEPS, JourneyConfig, OfferConfig
 from app.journeys.steps import STEPS, Anchor
-from app.messages.localise import e164
 from app.messages.render import LOCALES
 from app.models import Store
-from channels.webhook import address_problem
-from connectors import netguard
 
 UNITS = {"minutes": 1, "hours": 60, "days": 24 * 60}
 CHOICES = 3  # channels a step may list in order of preference
-SECRETS = ("smtp_password", "twilio_auth_token", "hook_secret")
 TIMEZONES = frozenset(available_timezones())
-SECURITY = ("starttls", "tls", "none")
 WEEKDAYS = tuple("0123456")  # the boxes' values, Monday to Sunday ("" and "0123" are in the string)
 
 
@@ -137,47 +132,17 @@ def _store_fields(form: MultiDict[str, str], parsed: Parsed, *, public_only: boo
         errors["default_locale"] = "Choose English, Arabic or Persian."
     if values["timezone"] not in TIMEZONES:
         errors["timezone"] = "Choose a time zone from the list, such as Asia/Riyadh."
-    for key in ("sender_email", "reply_to"):
-        if values[key]:
-            try:
-                values[key] = validate_email(values[key], check_deliverability=False).normalized
-            except EmailNotValidError as exc:
-                errors[key] = str(exc)
-    if values["smtp_security"] not in SECURITY:
-        errors["smtp_security"] = "Choose STARTTLS, TLS or none."
-    if values["smtp_port"]:
-        if not values["smtp_port"].isdigit() or not 0 < int(values["smtp_port"]) < 65536:
-            errors["smtp_port"] = "A port is a number from 1 to 65535."
-    if values["smtp_host"] and not values["sender_email"]:
-        errors["sender_email"] = "Sending by SMTP needs the address your emails come from."
-    if values["smtp_host"] and public_only and "smtp_port" not in errors:
-        port = int(values["smtp_port"]) if values["smtp_port"] else 587
-        problem = netguard.check(values["smtp_host"], port, public_only=True)
-        if problem:
-            errors["smtp_host"] = _sentence(problem)
-    for key in ("sms_from", "whatsapp_from"):
-        if values[key]:
-            number = e164(values[key].removeprefix("whatsapp:"), None)
-            if number is None:
-                errors[key] = "Enter the number with its country code, such as +14155550100."
-            else:
-                values[key] = number
-    if values["hook_url"]:
-        problem = address_problem(values["hook_url"], public_only=public_only)
-        if problem:
-            errors["hook_url"] = _sentence(problem)
+    if values["reply_to"]:
+        try:
+            values["reply_to"] = validate_email(values["reply_to"], check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            errors["reply_to"] = str(exc)
     for key, value in values.items():  # last: whatever else is wrong, the column must hold it
         if len(value) > LENGTHS.get(key, len(value)):
             errors[key] = f"At most {LENGTHS[key]} characters."
     store: dict[str, Any] = {key: value or None for key, value in values.items()}
     store["default_locale"] = values["default_locale"]
     store["timezone"] = values["timezone"]
-    store["smtp_security"] = values["smtp_security"] or "starttls"
-    store["smtp_port"] = int(values["smtp_port"]) if values["smtp_port"].isdigit() else None
-    for key in SECRETS:
-        secret = form.get(key, "")
-        if secret:
-            store[key] = secret
     parsed.store = store
 
 
@@ -186,21 +151,7 @@ def _sentence(problem: str) -> str:
     return (problem[0].upper() + problem[1:] if problem.startswith("the ") else problem) + "."
 
 
-STORE_FIELDS = (
-    "default_locale",
-    "timezone",
-    "sender_name",
-    "sender_email",
-    "reply_to",
-    "smtp_host",
-    "smtp_port",
-    "smtp_security",
-    "smtp_username",
-    "twilio_account_sid",
-    "sms_from",
-    "whatsapp_from",
-    "hook_url",
-)
+STORE_FIELDS = ("default_locale", "timezone", "sender_name", "reply_to")
 CHANNEL_CHOICES = CHANNELS
 # What each store column holds, from the model: a longer value is the merchant's to shorten, not a 500.
 LENGTHS: dict[str, int] = {

@@ -17,15 +17,14 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.validators import ValidationError
 
-from app import clock
+from app import channel_settings, clock
 from app.models import Store, StoreStatus
 from app.web import current_services
 from app.web.admin.auth import login_url
-from channels import send_direct
 from channels.base import ChannelError, Outgoing
+from channels.registry import send_direct
 from connectors.base import PayloadError
 from connectors.woocommerce.webhooks import site_id
-from scheduler.dispatch import sender_for
 
 log = logging.getLogger(__name__)
 bp = Blueprint("signin", __name__, url_prefix="/admin/signin", template_folder="templates")
@@ -58,8 +57,8 @@ def send_link() -> str | tuple[str, int]:
         store = db.scalars(
             select(Store).where(Store.external_id == site, Store.status != StoreStatus.UNINSTALLED)
         ).first()
-        to = (store.reply_to or store.sender_email) if store is not None else None
-        sender = sender_for(store) if store is not None else None
+        to = store.reply_to if store is not None else None
+        sender = channel_settings.context(db, store) if store is not None else None
         link = login_url(services.settings, store.id) if store is not None else ""
     if sender is not None and to:
         outgoing = Outgoing(

@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import g, render_template, request, session, url_for
 from flask_wtf.csrf import generate_csrf
+from sqlalchemy.orm import object_session
 
-from app import stores, timeline
+from app import setup, stores, timeline
 from app.journeys import config as journey_config
 from app.journeys import reasons
 from app.journeys.steps import STEPS
@@ -83,6 +84,7 @@ def page(template: str, store: Store, **context: Any) -> str:
         attention=stores.attention(store),
         setup=checklist.progress(store),
         billing_notice=billing_notice(store),
+        waiting=_waiting(store),
         **context,
     )
 
@@ -109,6 +111,12 @@ def billing_notice(store: Store) -> str | None:
     from app.billing import state
 
     return state.notice(store)
+
+
+def _waiting(store: Store) -> setup.Waiting | None:
+    """Messages held back because a channel cannot send, for the banner (the page's own session)."""
+    session = object_session(store)
+    return setup.waiting(session, store) if session is not None else None
 
 
 def local_time(store: Store) -> Callable[[datetime | None], str]:

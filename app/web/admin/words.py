@@ -274,6 +274,74 @@ AR: dict[str, str] = {
         "في ووكومرس افتح الإعدادات ← متقدم ← REST API، وامنح مفتاح أفتركير صلاحية القراءة/الكتابة "
         "(أو أنشئ مفتاحًا للقراءة/الكتابة)، ثم اربط المتجر من جديد."
     ),
+    # sending
+    "Add these records at your domain's DNS provider, then check them.": "أضف هذه السجلات لدى مزوّد DNS لنطاقك، ثم افحصها.",  # noqa: E501
+    "Add these records at your domain's DNS provider:": "أضف هذه السجلات لدى مزوّد DNS لنطاقك:",
+    "Authenticate this domain": "وثّق هذا النطاق",
+    "Authenticate your domain": "وثّق نطاقك",
+    "Channels": "القنوات",
+    "Check": "الفحص",
+    "Check the records": "افحص السجلات",
+    "Connect SMS, WhatsApp or Flow": "اربط الرسائل القصيرة أو واتساب أو Flow",
+    "Copy": "نسخ",
+    "Email": "البريد الإلكتروني",
+    "Empty every field and save to stop using it.": "أفرغ كل الحقول واحفظ للتوقف عن استخدامها.",
+    "Files (development)": "ملفات (للتطوير)",
+    "Fix it": "أصلحه",
+    "Name": "الاسم",
+    "No sender is set up: set up your own SMTP server below. Your messages wait until then.": "لا يوجد مرسِل مُعدّ: أعدّ خادم SMTP الخاص بك أدناه. تنتظر رسائلك حتى ذلك الحين.",  # noqa: E501
+    "Password": "كلمة المرور",
+    "Port": "المنفذ",
+    "Purpose": "الغرض",
+    "Removed.": "أُزيل.",
+    "Saved.": "حُفظ.",
+    "Send me a test message": "أرسل لي رسالة تجريبية",
+    "Send through Shopify Flow (the workflows you build on our triggers)": "أرسل عبر Shopify Flow (مسارات العمل التي تبنيها على مشغّلاتنا)",  # noqa: E501
+    "Send yourself a test message": "أرسل لنفسك رسالة تجريبية",
+    "Sender": "المرسِل",
+    "Sending": "الإرسال",
+    "Sending number": "رقم الإرسال",
+    "Set up a sender": "أعدّ مرسِلًا",
+    "Set your store's address first; the test goes there.": "عيّن عنوان متجرك أولًا؛ تُرسل التجربة إليه.",
+    "Set your store's address on the Journey page, so replies reach you.": "عيّن عنوان متجرك في صفحة الرحلة لتصلك الردود.",  # noqa: E501
+    "Shopify Flow": "Shopify Flow",
+    "Signing secret": "سرّ التوقيع",
+    "Some records are missing or wrong; see below.": "بعض السجلات مفقودة أو خاطئة؛ انظر أدناه.",
+    "Test message": "رسالة تجريبية",
+    "That is our sending domain. Authenticate your own domain below to send from your own address.": "هذا نطاق الإرسال لدينا. وثّق نطاقك أدناه لترسل من عنوانك.",  # noqa: E501
+    "The address your emails should come from": "العنوان الذي يجب أن تأتي منه رسائلك",
+    "The store's own mailer (order notes)": "بريد المتجر نفسه (ملاحظات الطلب)",
+    "This is a test from Aftercare: your customers' messages will look like they come from here.": "هذه تجربة من Aftercare: ستبدو رسائل عملائك كأنها تأتي من هنا.",  # noqa: E501
+    "Type": "النوع",
+    "Username": "اسم المستخدم",
+    "WhatsApp": "واتساب",
+    "Your domain": "نطاقك",
+    "Your domain is authenticated: messages now come from {address}.": "تم توثيق نطاقك: تأتي الرسائل الآن من {address}.",  # noqa: E501
+    "Your email server, domain, SMS, WhatsApp and other channels are on the Sending page.": "خادم بريدك ونطاقك والرسائل القصيرة وواتساب والقنوات الأخرى في صفحة الإرسال.",  # noqa: E501
+    "Your emails come from": "تأتي رسائلك من",
+    "Your own system (signed webhook)": "نظامك الخاص (webhook موقّع)",
+    "Your sender": "مرسِلك",
+    "Your store's address (replies go there)": "عنوان متجرك (تصل إليه الردود)",
+    "a channel is unreachable": "تعذّر الوصول إلى قناة",
+    "authenticated": "موثَّق",
+    "flow": "Shopify Flow",
+    "flow is unreachable": "تعذّر الوصول إلى Shopify Flow",
+    "missing": "مفقود",
+    "no SMTP server is set": "لم يُعيَّن خادم SMTP",
+    "no sender is set up": "لم يُعدّ أي مرسِل",
+    "not found in DNS": "غير موجود في DNS",
+    "ok": "سليم",
+    "outbox is unreachable": "تعذّر الوصول إلى مجلد الملفات",
+    "replies go to": "وتصل الردود إلى",
+    "set up": "مُعدّ",
+    "sms is unreachable": "تعذّر الوصول إلى الرسائل القصيرة",
+    "smtp is unreachable": "تعذّر الوصول إلى خادم البريد",
+    "store_note is unreachable": "تعذّر الوصول إلى بريد المتجر",
+    "unchecked": "لم يُفحص",
+    "webhook is unreachable": "تعذّر الوصول إلى الـ webhook",
+    "whatsapp is unreachable": "تعذّر الوصول إلى واتساب",
+    "wrong": "خاطئ",
+    "{count} messages are waiting: {cause}": "{count} رسالة تنتظر: {cause}",
 }
 
 FA: dict[str, str] = {
@@ -545,6 +613,74 @@ FA: dict[str, str] = {
         "در ووکامرس، تنظیمات ← پیشرفته ← REST API را باز کنید، به کلید افترکر مجوز خواندن/نوشتن بدهید "
         "(یا یک کلید خواندن/نوشتن بسازید) و فروشگاه را دوباره وصل کنید."
     ),
+    # sending
+    "Add these records at your domain's DNS provider, then check them.": "این رکوردها را نزد ارائه\u200cدهندهٔ DNS دامنه\u200cتان بیفزایید، سپس بررسی کنید.",  # noqa: E501
+    "Add these records at your domain's DNS provider:": "این رکوردها را نزد ارائه\u200cدهندهٔ DNS دامنه\u200cتان بیفزایید:",  # noqa: E501
+    "Authenticate this domain": "این دامنه را احراز کنید",
+    "Authenticate your domain": "دامنهٔ خود را احراز کنید",
+    "Channels": "کانال\u200cها",
+    "Check": "بررسی",
+    "Check the records": "رکوردها را بررسی کنید",
+    "Connect SMS, WhatsApp or Flow": "پیامک، واتس\u200cاپ یا Flow را وصل کنید",
+    "Copy": "رونوشت",
+    "Email": "ایمیل",
+    "Empty every field and save to stop using it.": "همهٔ خانه\u200cها را خالی و ذخیره کنید تا دیگر به کار نرود.",  # noqa: E501
+    "Files (development)": "پرونده\u200cها (برای توسعه)",
+    "Fix it": "درستش کنید",
+    "Name": "نام",
+    "No sender is set up: set up your own SMTP server below. Your messages wait until then.": "فرستنده\u200cای تنظیم نشده است: کارساز SMTP خود را در پایین تنظیم کنید. پیام\u200cهایتان تا آن زمان منتظر می\u200cمانند.",  # noqa: E501
+    "Password": "گذرواژه",
+    "Port": "درگاه",
+    "Purpose": "کاربرد",
+    "Removed.": "برداشته شد.",
+    "Saved.": "ذخیره شد.",
+    "Send me a test message": "یک پیام آزمایشی برایم بفرست",
+    "Send through Shopify Flow (the workflows you build on our triggers)": "ارسال از راه Shopify Flow (گردش\u200cکارهایی که روی رویدادهای ما می\u200cسازید)",  # noqa: E501
+    "Send yourself a test message": "یک پیام آزمایشی برای خودتان بفرستید",
+    "Sender": "فرستنده",
+    "Sending": "ارسال",
+    "Sending number": "شمارهٔ فرستنده",
+    "Set up a sender": "فرستنده را تنظیم کنید",
+    "Set your store's address first; the test goes there.": "نخست نشانی فروشگاه خود را تعیین کنید؛ پیام آزمایشی به آن می\u200cرود.",  # noqa: E501
+    "Set your store's address on the Journey page, so replies reach you.": "نشانی فروشگاه خود را در صفحهٔ مسیر تعیین کنید تا پاسخ\u200cها به شما برسد.",  # noqa: E501
+    "Shopify Flow": "Shopify Flow",
+    "Signing secret": "رمز امضا",
+    "Some records are missing or wrong; see below.": "برخی رکوردها نیستند یا نادرست\u200cاند؛ پایین را ببینید.",  # noqa: E501
+    "Test message": "پیام آزمایشی",
+    "That is our sending domain. Authenticate your own domain below to send from your own address.": "این دامنهٔ ارسال ماست. دامنهٔ خود را در پایین احراز کنید تا از نشانی خودتان بفرستید.",  # noqa: E501
+    "The address your emails should come from": "نشانی\u200cای که ایمیل\u200cهایتان باید از آن بیاید",
+    "The store's own mailer (order notes)": "ایمیل خود فروشگاه (یادداشت\u200cهای سفارش)",
+    "This is a test from Aftercare: your customers' messages will look like they come from here.": "این یک آزمایش از Aftercare است: پیام\u200cهای مشتریانتان این\u200cگونه از اینجا می\u200cآیند.",  # noqa: E501
+    "Type": "نوع",
+    "Username": "نام کاربری",
+    "WhatsApp": "واتس\u200cاپ",
+    "Your domain": "دامنهٔ شما",
+    "Your domain is authenticated: messages now come from {address}.": "دامنهٔ شما احراز شد: پیام\u200cها اکنون از {address} می\u200cآیند.",  # noqa: E501
+    "Your email server, domain, SMS, WhatsApp and other channels are on the Sending page.": "کارساز ایمیل، دامنه، پیامک، واتس\u200cاپ و کانال\u200cهای دیگر در صفحهٔ ارسال\u200cاند.",  # noqa: E501
+    "Your emails come from": "ایمیل\u200cهایتان از این نشانی می\u200cآیند:",
+    "Your own system (signed webhook)": "سامانهٔ خودتان (webhook امضاشده)",
+    "Your sender": "فرستندهٔ شما",
+    "Your store's address (replies go there)": "نشانی فروشگاه شما (پاسخ\u200cها به آن می\u200cرسد)",
+    "a channel is unreachable": "یک کانال در دسترس نیست",
+    "authenticated": "احراز شده",
+    "flow": "Shopify Flow",
+    "flow is unreachable": "Shopify Flow در دسترس نیست",
+    "missing": "نیست",
+    "no SMTP server is set": "کارساز SMTP تعیین نشده است",
+    "no sender is set up": "هیچ فرستنده\u200cای تنظیم نشده است",
+    "not found in DNS": "در DNS یافت نشد",
+    "ok": "درست",
+    "outbox is unreachable": "پوشهٔ پرونده\u200cها در دسترس نیست",
+    "replies go to": "و پاسخ\u200cها به این نشانی می\u200cرسد:",
+    "set up": "تنظیم شده",
+    "sms is unreachable": "پیامک در دسترس نیست",
+    "smtp is unreachable": "کارساز ایمیل در دسترس نیست",
+    "store_note is unreachable": "ایمیل فروشگاه در دسترس نیست",
+    "unchecked": "بررسی نشده",
+    "webhook is unreachable": "webhook در دسترس نیست",
+    "whatsapp is unreachable": "واتس\u200cاپ در دسترس نیست",
+    "wrong": "نادرست",
+    "{count} messages are waiting: {cause}": "{count} پیام منتظر است: {cause}",
 }
 
 from app.web.admin import words_pages  # noqa: E402 - the checklist's, plans' and editor's sentences

@@ -11,6 +11,8 @@ encrypted. Every answer carries the ``frame-ancestors`` policy Shopify requires.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, Response, abort, request, url_for
 from sqlalchemy import select
 
@@ -18,11 +20,12 @@ from app import stores
 from app.models import Store, StoreStatus
 from app.web import current_services
 from app.web.connect.embedded import answer, http_request
-from connectors.base import AuthError, EmbeddedAdmin, TransientError
+from connectors.base import AuthError, ConnectorError, EmbeddedAdmin, ShopProfiles, TransientError
 
 PLATFORM = "shopify"
 NEEDS_TOKEN = (StoreStatus.UNINSTALLED, StoreStatus.DISCONNECTED)
 
+log = logging.getLogger(__name__)
 bp = Blueprint("shopify", __name__, url_prefix="/shopify")
 
 
@@ -47,9 +50,18 @@ def app_home() -> Response:
             abort(401, description="Shopify refused this session; reload the app from your admin.")
         except TransientError:
             abort(503, description="Shopify could not be reached to finish installing. Reload in a moment.")
-        name = check.shop.removesuffix(".myshopify.com")
+        profile = _profile(connector, credentials)
+        name = profile.get("name") or check.shop.removesuffix(".myshopify.com")
         with services.db.session() as db:
-            stores.connect(db, PLATFORM, check.shop, name=name, credentials=credentials)
+            stores.connect(
+                db,
+                PLATFORM,
+                check.shop,
+                name=name,
+                credentials=credentials,
+                timezone=profile.get("ianaTimezone") or None,
+                email=profile.get("contactEmail") or None,
+            )
     _check_plan(check.shop, force="charge_id" in request.args)
     from app.web.admin import pages  # the merchant pages, embedded: App Bridge in their head
 
@@ -72,6 +84,18 @@ def _check_plan(shop: str, *, force: bool) -> None:
         store = db.scalars(select(Store).where(Store.platform == PLATFORM, Store.external_id == shop)).first()
         if store is not None and (force or store.plan_pending or state.due_for_check(store)):
             providers.provider(services.settings, store, services.connectors).refresh(store)
+
+
+def _profile(connector: EmbeddedAdmin, credentials: str) -> dict[str, str]:
+    """The shop's name, address and zone; a shop that cannot be asked now is installed without them
+    (its name from its domain), and the merchant can type them on the settings page."""
+    if not isinstance(connector, ShopProfiles):
+        return {}
+    try:
+        return dict(connector.shop_profile(credentials))
+    except ConnectorError as exc:
+        log.warning("shop profile could not be read at install: %s", exc)
+        return {}
 
 
 @bp.get("/patch-id-token")

@@ -241,7 +241,7 @@ def _render(
             if product.url
         ]
     color = brand.color if brand and brand.color and COLOR.match(brand.color) else DEFAULT_COLOR
-    contact = store.reply_to or store.sender_email
+    contact = store.reply_to
     return render_template(
         "public/tracking.html",
         locale=locale,

@@ -9,9 +9,10 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from app import clock
+from app.journeys import reconcile
 from app.journeys.config import CHANNELS, JourneyConfig
-from app.models import Message
-from channels import build
+from app.models import Message, Store
+from channels.registry import build
 from tests.helpers import T0, ingest_order, make_store, order_snapshot
 
 WOO_CREDENTIALS = json.dumps(
@@ -49,18 +50,22 @@ def test_a_channel_the_store_cannot_use_falls_back_to_the_next(aftercare):
     assert channels_by_step(aftercare)["thank_you"] == "smtp"
 
 
-def test_without_an_smtp_server_the_stores_own_channel_is_used(aftercare):
+def test_a_store_without_its_own_server_still_has_email_and_its_own_default(aftercare):
+    """Email is every store's from the first order (the operator's relay); a store whose default was
+    its mailer keeps it for the steps that name none."""
     clock.freeze(T0)
     store = make_store(
         aftercare,
         platform="woocommerce",
         credentials=WOO_CREDENTIALS,
+        own_sender=False,
         channel="store_note",
-        smtp_host=None,
-        journey=journey(thank_you=("smtp",)),
     )
     ingest_order(aftercare, store, order_snapshot())
-    assert channels_by_step(aftercare)["thank_you"] == "store_note"
+    chosen = channels_by_step(aftercare)
+    assert chosen["thank_you"] == "store_note"
+    with aftercare.db.session() as session:
+        assert reconcile.channels_for(session.get(Store, store.id), "thank_you") == ["store_note", "smtp"]
 
 
 def test_an_unknown_channel_is_refused_by_name():

@@ -38,9 +38,9 @@ TAKES_AN_ADDRESS = {
     ("POST", "/connect/woocommerce/authorize"): "form",
     ("POST", "/connect/woocommerce/keys"): "form",
     ("POST", "/connect/woocommerce/callback"): "json",
-    ("POST", "/admin/journey"): "form",
+    ("POST", "/admin/sending/channels/smtp"): "form",
 }
-ARGUMENTS = {"platform": "woocommerce", "step": "thank_you", "locale": "en"}
+ARGUMENTS = {"platform": "woocommerce", "step": "thank_you", "locale": "en", "name": "smtp"}
 HTTPS = "https://localhost"  # the session cookie is Secure in production
 
 
@@ -123,12 +123,12 @@ def fields(address: str, port: int) -> dict[str, Any]:
         "address": site,
         "consumer_key": "ck_witness",
         "consumer_secret": "cs_witness",
-        "smtp_host": address.strip("[]"),
-        "smtp_port": str(port),
-        "smtp_security": "none",
-        "sender_email": "owner@shop.example",
-        "hook_url": f"https://{address}:{port}/hook",
-        "hook_secret": "hook-secret",
+        "smtp.host": address.strip("[]"),
+        "smtp.port": str(port),
+        "smtp.security": "none",
+        "smtp.from_email": "owner@shop.example",
+        "webhook.url": f"https://{address}:{port}/hook",
+        "webhook.secret": "hook-secret",
         # The key callback, as if WooCommerce posted keys for a connection started for this site.
         "key_id": 1,
         "user_id": signing.dumps(SECRET_KEY, "woocommerce-connect", {"site": site, "nonce": "n"}),
@@ -196,15 +196,16 @@ def test_the_key_callback_refuses_an_internal_site_with_a_sentence(production, w
 
 
 def test_settings_that_name_an_internal_server_are_refused_field_by_field(production, witness):
-    """Saving the sender settings with an internal SMTP host or webhook says so beside each field."""
+    """Saving the SMTP or webhook settings with an internal address says so beside the field."""
     store = the_merchant(services(production), witness.port)
     client = sign_in(production, store)
     form = {**fields("127.1", witness.port), "csrf_token": csrf(client)}
-    answer = client.post("/admin/journey", data=form, base_url=HTTPS)
-    page = answer.get_data(as_text=True)
-    assert answer.status_code == 422
-    assert f"127.1 {REFUSED}." in page  # the SMTP host
-    assert f"127.1 {REFUSED}." in page.split('name="hook_url"')[1]  # and the webhook, beside its field
+    for channel, field in (("smtp", "smtp.host"), ("webhook", "webhook.url")):
+        answer = client.post(f"/admin/sending/channels/{channel}", data=form, base_url=HTTPS)
+        page = answer.get_data(as_text=True)
+        assert answer.status_code == 422
+        beside = page.split(f'name="{field}"')[1].split("</div>")[0]
+        assert f"127.1 {REFUSED}." in beside, channel
     assert witness.accepted == []
 
 
@@ -213,7 +214,7 @@ def test_testing_the_smtp_connection_to_an_internal_server_is_refused(production
     does not knock (no port-scan oracle)."""
     store = the_merchant(services(production), witness.port)
     client = sign_in(production, store)
-    answer = client.post("/admin/journey/test-smtp", data={"csrf_token": csrf(client)}, base_url=HTTPS)
+    answer = client.post("/admin/sending/test-smtp", data={"csrf_token": csrf(client)}, base_url=HTTPS)
     assert answer.status_code == 400
     assert f"The SMTP server could not be used: 127.0.0.1 {REFUSED}" in answer.get_data(as_text=True)
     assert witness.accepted == []

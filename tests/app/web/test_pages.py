@@ -93,8 +93,7 @@ def test_invalid_settings_are_explained_beside_their_fields_and_change_nothing(a
             "window_start": "20:00",
             "window_end": "09:00",
             "timezone": "Mars/Olympus",
-            "sender_email": "not an address",
-            "sms_from": "12",
+            "reply_to": "not an address",
             "step.check_in.delay": "-3",
         }
     )
@@ -102,14 +101,13 @@ def test_invalid_settings_are_explained_beside_their_fields_and_change_nothing(a
     assert response.status_code == 422
     document = lxml.html.fromstring(response.get_data(as_text=True))
     errors = {node.get("id"): node.text_content() for node in document.find_class("error-text")}
-    assert "time zone" in errors["timezone-error"] and "+14155550100" in errors["sms_from-error"]
-    assert "sender_email-error" in errors and "step.check_in.delay-error" in errors
+    assert "time zone" in errors["timezone-error"]
+    assert "reply_to-error" in errors and "step.check_in.delay-error" in errors
     assert document.get_element_by_id("timezone").get("aria-invalid") == "true"
     values.update(
         {
             "timezone": "Asia/Riyadh",
-            "sender_email": "hi@tea.example",
-            "sms_from": "",
+            "reply_to": "hi@tea.example",
             "step.check_in.delay": "3",
         }
     )
@@ -119,7 +117,7 @@ def test_invalid_settings_are_explained_beside_their_fields_and_change_nothing(a
     )
     with aftercare.db.session() as session:
         saved = session.get(Store, store.id)
-        assert (saved.journey, saved.timezone, saved.sender_email) == (
+        assert (saved.journey, saved.timezone, saved.reply_to) == (
             "",
             "UTC",
             "hello@tea-and-things.example",

@@ -15,13 +15,14 @@ from app.messages import blocks
 from app.models import MessageStatus, StoreStatus
 from app.web.admin import checklist, settings_form, view, words
 from app.web.admin.pages.templates import BLOCK_TITLES
+from app.web.admin.sending import words_shown as sending_words
 
 ADMIN = Path(__file__).parents[3] / "app" / "web" / "admin"
 CALL = re.compile(r"""\bt\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
 
 
 def used() -> set[str]:
-    sources = [*ADMIN.glob("templates/admin/*.html"), *ADMIN.glob("pages/*.py")]
+    sources = [*ADMIN.glob("templates/admin/*.html"), *ADMIN.glob("pages/*.py"), ADMIN / "sending.py"]
     found = {a or b for path in sources for a, b in CALL.findall(path.read_text(encoding="utf-8"))}
     dynamic = {
         *(step.title for step in STEPS.values()),
@@ -42,6 +43,7 @@ def used() -> set[str]:
         *(title for _, title in blocks.LINKS.values()),
         *view.ORDER_STATUS.values(),
         "plan alert",
+        *sending_words(),
     }
     return found | dynamic
 

@@ -87,6 +87,11 @@ def test_the_first_app_home_visit_installs_the_shop_with_an_expiring_token(after
     store = the_store(aftercare, shopify.shop)
     credentials = ShopCredentials.from_json(store.credentials)
     assert store.status == "active" and credentials.access_token in shopify.access_tokens
+    assert (store.name, store.reply_to, store.timezone) == (  # replies to its emails reach the merchant
+        "Aftercare Test Shop",
+        "owner@aftercare-test.example",
+        "Asia/Riyadh",
+    )
     assert credentials.refresh_token in shopify.refresh_tokens and credentials.expires_at
     with aftercare.db.engine.connect() as connection:
         raw = connection.exec_driver_sql("SELECT credentials FROM stores").scalar_one()

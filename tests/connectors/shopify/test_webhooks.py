@@ -225,7 +225,7 @@ def test_shop_redact_erases_the_store(aftercare, live_server, store):
         assert count(aftercare, model) == 0, model
     with aftercare.db.session() as session:
         row = session.get(Store, store.id)
-        assert (row.status, row.credentials, row.sender_email) == ("uninstalled", None, None)
+        assert (row.status, row.credentials, row.reply_to) == ("uninstalled", None, None)
 
 
 def test_without_a_configured_secret_every_delivery_is_refused(aftercare, live_server, store):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g, request
+from flask import request
 
 from app.journeys import apply as journey_apply
 from app.journeys import config as journey_config
@@ -16,9 +16,6 @@ from app.models import Store
 from app.web import current_services
 from app.web.admin import auth, checklist, settings_form, view
 from app.web.admin.pages.common import bp, done, signed_in_store
-from channels import smtp
-from channels.base import ChannelError
-from scheduler.dispatch import sender_for
 
 
 def _journey_page(
@@ -101,19 +98,3 @@ def _counts(t: Any, lang: str, moved: int, cancelled: int, scheduled: int) -> st
     return said.format(
         moved=number(moved, lang), cancelled=number(cancelled, lang), scheduled=number(scheduled, lang)
     )
-
-
-@bp.post("/journey/test-smtp")
-def test_smtp() -> Any:
-    """Connect, start TLS and sign in with the saved settings; a failure is the settings page again,
-    answered 400 with the reason on it."""
-    auth.require_csrf()
-    with current_services().db.session() as db:
-        store = signed_in_store(db)
-        t = view.translator(store)
-        try:
-            smtp.check(sender_for(store))
-        except ChannelError as exc:
-            g.notices = [("error", t("The SMTP server could not be used: {reason}").format(reason=exc))]
-            return _journey_page(store, status=400)
-        return done(t("Connected and signed in to {host}.").format(host=store.smtp_host), "pages.journey")

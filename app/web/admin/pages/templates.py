@@ -8,7 +8,7 @@ from typing import Any
 from flask import abort, request
 from werkzeug.wrappers import Response
 
-from app import clock
+from app import channel_settings, clock
 from app.journeys.steps import STEPS
 from app.links import Links
 from app.messages import blocks, custom, samples, segments
@@ -18,9 +18,8 @@ from app.models import Store
 from app.web import current_services
 from app.web.admin import auth, checklist, view
 from app.web.admin.pages.common import bp, done, signed_in_store
-from channels import send_direct
 from channels.base import ChannelError, Outgoing
-from scheduler.dispatch import sender_for
+from channels.registry import send_direct
 
 
 @bp.get("/templates")
@@ -214,10 +213,10 @@ def send_test(step: str, locale: str) -> Response:
     with services.db.session() as db:
         store = signed_in_store(db)
         t = view.translator(store)
-        to = store.reply_to or store.sender_email
+        to = store.reply_to
         target = {"step": step, "locale": locale}
         if not to:
-            said = t("Set your sender or reply-to address first; the test goes there.")
+            said = t("Set your store's address first; the test goes there.")
             return done(said, "pages.template_editor", "error", **target)
         context = samples.recent_context(db, store, step, locale, links) or samples.sample_context(
             store, step, locale, links
@@ -237,7 +236,7 @@ def send_test(step: str, locale: str) -> Response:
             locale=rendered.locale,
             step=step,
         )
-        sender = sender_for(store)
+        sender = channel_settings.context(db, store)
     try:
         send_direct(services.settings, sender, outgoing)
     except ChannelError as exc:

@@ -24,13 +24,15 @@ import json
 from urllib.parse import urlsplit
 
 import requests
+from pydantic import Field, ValidationInfo, field_validator
 
 from app import clock
 from channels.base import (
     ChannelDown,
+    ChannelSettings,
     Outgoing,
     PermanentChannelError,
-    Sender,
+    StoreContext,
     TransientChannelError,
 )
 from connectors import netguard
@@ -61,17 +63,40 @@ def payload(outgoing: Outgoing) -> dict[str, object]:
     }
 
 
+class WebhookSettings(ChannelSettings):
+    url: str = Field(min_length=1, max_length=2048, title="Your sending endpoint (webhook)")
+    secret: str = Field(
+        min_length=1, max_length=256, title="Signing secret", json_schema_extra={"secret": True}
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _address(cls, value: str, info: ValidationInfo) -> str:
+        problem = address_problem(value, public_only=bool((info.context or {}).get("public_only")))
+        if problem:
+            raise ValueError(problem[0].upper() + problem[1:] + ".")
+        return value
+
+
 class WebhookChannel:
     name = "webhook"
+    title = "Your own system (signed webhook)"
+    reaches = "email"
+    Settings = WebhookSettings
 
     def __init__(self, *, public_only: bool) -> None:
         self.public_only = public_only
         self.session = netguard.session(public_only=public_only)
 
-    def send(self, sender: Sender, outgoing: Outgoing) -> str:
-        if not (sender.hook_url and sender.hook_secret):
+    @classmethod
+    def configured(cls, store: StoreContext) -> bool:
+        return store.of(cls.name, WebhookSettings) is not None
+
+    def send(self, store: StoreContext, outgoing: Outgoing) -> str:
+        hook = store.of(self.name, WebhookSettings)
+        if hook is None:
             raise ChannelDown("the store has no sending endpoint set")
-        problem = address_problem(sender.hook_url, public_only=self.public_only)
+        problem = address_problem(hook.url, public_only=self.public_only)
         if problem:
             raise ChannelDown(problem)
         body = json.dumps(payload(outgoing), ensure_ascii=False).encode()
@@ -79,12 +104,12 @@ class WebhookChannel:
         headers = {
             "Content-Type": "application/json; charset=utf-8",
             TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(sender.hook_secret, timestamp, body),
+            SIGNATURE_HEADER: sign(hook.secret, timestamp, body),
             "Idempotency-Key": outgoing.message_id,
         }
         try:
             response = self.session.post(
-                sender.hook_url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False
+                hook.url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False
             )
         except netguard.AddressRefused as exc:
             raise ChannelDown(f"the store's endpoint was not used: {exc}") from exc

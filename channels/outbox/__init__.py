@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from channels.base import Outgoing, Sender, TransientChannelError, Undeliverable, to_mime
+from channels.base import Outgoing, StoreContext, TransientChannelError, Undeliverable, to_mime
 
 
 class OutboxChannel:
     name = "outbox"
+    title = "Files (development)"
+    reaches = "email"
+    Settings = None
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
 
-    def send(self, sender: Sender, outgoing: Outgoing) -> str:
+    @classmethod
+    def configured(cls, store: StoreContext) -> bool:
+        return True
+
+    def send(self, store: StoreContext, outgoing: Outgoing) -> str:
         if not outgoing.to_address:
             raise Undeliverable("the customer has no email address we may write to")
         safe_id = "".join(
@@ -22,7 +29,8 @@ class OutboxChannel:
         path = self.folder / f"{safe_id}.eml"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(bytes(to_mime(sender, outgoing)))
+            address = store.address or f"store-{store.store_id}@aftercare.invalid"
+            path.write_bytes(bytes(to_mime(store.name, address, outgoing)))
         except OSError as exc:
             raise TransientChannelError(f"cannot write {path}: {exc}") from exc
         return str(path)

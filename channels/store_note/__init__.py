@@ -13,9 +13,10 @@ from channels.base import (
     ChannelDown,
     Outgoing,
     PermanentChannelError,
-    Sender,
+    StoreContext,
     TransientChannelError,
 )
+from connectors import registry
 from connectors.base import (
     RETRYABLE_ERRORS,
     AuthError,
@@ -27,19 +28,27 @@ from connectors.base import (
 
 class StoreNoteChannel:
     name = "store_note"
+    title = "The store's own mailer (order notes)"
+    reaches = "email"
+    Settings = None
 
     def __init__(self, connectors: dict[str, Connector]) -> None:
         self.connectors = connectors
 
-    def send(self, sender: Sender, outgoing: Outgoing) -> str:
-        connector = self.connectors.get(sender.platform or "")
+    @classmethod
+    def configured(cls, store: StoreContext) -> bool:
+        platform = registry.CONNECTORS.get(store.platform)
+        return bool(store.credentials) and platform is not None and issubclass(platform, CustomerNotes)
+
+    def send(self, store: StoreContext, outgoing: Outgoing) -> str:
+        connector = self.connectors.get(store.platform)
         if not isinstance(connector, CustomerNotes):
-            raise PermanentChannelError(f"{sender.platform} stores cannot send customer notes")
+            raise PermanentChannelError(f"{store.platform} stores cannot send customer notes")
         if not outgoing.order_ref:
             raise PermanentChannelError("a customer note needs the order it belongs to")
         text = f"{outgoing.subject}\n\n{outgoing.text}"
         try:
-            return connector.send_customer_note(sender.credentials or "", outgoing.order_ref, text)
+            return connector.send_customer_note(store.credentials or "", outgoing.order_ref, text)
         except AuthError as exc:
             raise ChannelDown(f"the store refused our credentials: {exc}") from exc
         except RETRYABLE_ERRORS as exc:

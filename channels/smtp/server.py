@@ -1,11 +1,13 @@
-"""Email through the store's own SMTP server (its host, port, TLS mode and credentials).
+"""SMTP connections: to the store's own server (its host, port, TLS mode and credentials) or the
+operator's relay, and the SMTP replies sorted into the dispatcher's errors.
 
 A worker sends many messages to few servers, so connections are kept open per server and login
 (``_Pool``) and reused by the next message; one that the server dropped while idle is replaced once,
 transparently, and connections idle for ``IDLE_SECONDS`` are closed (``close_idle``, after each batch).
 
-The socket goes to an address ``connectors.netguard`` checked (in production: public only), and TLS
-still verifies the certificate for the host's name."""
+A store's server is reached at an address ``connectors.netguard`` checked (in production: public only),
+and TLS still verifies the certificate for the host's name; the relay is the operator's own and is
+connected to as configured."""
 
 from __future__ import annotations
 
@@ -16,21 +18,47 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
 
 from channels.base import (
     ChannelDown,
-    Outgoing,
     PermanentChannelError,
     RecipientRefused,
-    Sender,
     TransientChannelError,
-    Undeliverable,
-    to_mime,
 )
 from connectors import netguard
 
 TIMEOUT_SECONDS = 30
 IDLE_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Server:
+    """Where and how to connect; ``guarded``: through ``connectors.netguard`` (a merchant's host)."""
+
+    host: str
+    port: int | None = None
+    security: str = "starttls"  # none | starttls | tls
+    username: str | None = None
+    password: str | None = None
+    guarded: bool = True
+
+    @classmethod
+    def from_url(cls, url: str) -> Server:
+        """The operator's relay: ``smtp://host:port`` (plain), ``smtp+starttls://`` or ``smtps://`` (TLS),
+        with ``user:password@`` when it wants a login."""
+        parts = urlsplit(url)
+        security = {"smtp": "none", "smtp+starttls": "starttls", "smtps": "tls"}.get(parts.scheme)
+        if security is None or not parts.hostname:
+            raise ValueError("must look like smtp://host:port, smtp+starttls://... or smtps://...")
+        return cls(
+            host=parts.hostname,
+            port=parts.port,
+            security=security,
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            guarded=False,
+        )
 
 
 @dataclass
@@ -43,34 +71,24 @@ class _Pool:
     """Open connections by server and login, each used by one send at a time."""
 
     def __init__(self) -> None:
-        self._idle: dict[tuple[object, ...], list[_Open]] = {}
+        self._idle: dict[Server, list[_Open]] = {}
         self._lock = threading.Lock()
 
-    @staticmethod
-    def key(sender: Sender) -> tuple[object, ...]:
-        return (
-            sender.smtp_host,
-            sender.smtp_port,
-            sender.smtp_security,
-            sender.smtp_username,
-            sender.smtp_password,
-        )
-
-    def take(self, sender: Sender) -> tuple[smtplib.SMTP, bool]:
+    def take(self, server: Server) -> tuple[smtplib.SMTP, bool]:
         """A connection and whether it was reused (a reused one may have been dropped by the server)."""
         now = time.monotonic()
         with self._lock:
-            kept = self._idle.get(self.key(sender), [])
+            kept = self._idle.get(server, [])
             while kept:
                 found = kept.pop()
                 if now - found.last_used < IDLE_SECONDS:
                     return found.server, True
                 _quit(found.server)
-        return _connect(sender), False
+        return connect(server), False
 
-    def give(self, sender: Sender, server: smtplib.SMTP) -> None:
+    def give(self, server: Server, connection: smtplib.SMTP) -> None:
         with self._lock:
-            self._idle.setdefault(self.key(sender), []).append(_Open(server, time.monotonic()))
+            self._idle.setdefault(server, []).append(_Open(connection, time.monotonic()))
 
     def close_idle(self, older_than: float = IDLE_SECONDS) -> None:
         now = time.monotonic()
@@ -89,8 +107,8 @@ def _quit(server: smtplib.SMTP) -> None:
         server.close()
 
 
-class SmtpChannel:
-    name = "smtp"
+class Transport:
+    """Sends prepared bytes over pooled connections, and sorts what the server says."""
 
     def __init__(self) -> None:
         self._pool = _Pool()
@@ -99,29 +117,24 @@ class SmtpChannel:
         """Close connections nobody used for ``older_than`` seconds (0: all of them)."""
         self._pool.close_idle(older_than)
 
-    def send(self, sender: Sender, outgoing: Outgoing) -> str:
-        if not sender.smtp_host:
-            raise ChannelDown("the store has no SMTP server configured")
-        if not outgoing.to_address:
-            raise Undeliverable("the customer has no email address we may write to")
-        message = to_mime(sender, outgoing)
+    def send(self, server: Server, mail_from: str, to: str, data: bytes) -> None:
         try:
-            server, reused = self._pool.take(sender)
+            connection, reused = self._pool.take(server)
             try:
-                server.send_message(message)
+                connection.sendmail(mail_from, [to], data)
             except smtplib.SMTPServerDisconnected:
-                server.close()
+                connection.close()
                 if not reused:
                     raise
-                server, reused = _connect(sender), False  # the server dropped it while idle: once more
-                server.send_message(message)
+                connection, reused = connect(server), False  # the server dropped it while idle: once more
+                connection.sendmail(mail_from, [to], data)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException):
-                self._pool.give(sender, server)  # smtplib reset the transaction: still usable
+                self._pool.give(server, connection)  # smtplib reset the transaction: still usable
                 raise
             except BaseException:
-                server.close()
+                connection.close()
                 raise
-            self._pool.give(sender, server)
+            self._pool.give(server, connection)
         except netguard.AddressRefused as exc:
             raise ChannelDown(f"the SMTP server was not used: {exc}") from exc
         except smtplib.SMTPRecipientsRefused as exc:
@@ -139,19 +152,18 @@ class SmtpChannel:
             raise ChannelDown(f"SMTP server unreachable: {exc}") from exc
         except smtplib.SMTPException as exc:
             raise TransientChannelError(f"SMTP error: {exc}") from exc
-        return outgoing.message_id
 
 
-def check(sender: Sender) -> None:
+def check(server: Server) -> None:
     """The settings page's "test connection": connect, start TLS, log in, and leave, without sending.
 
     Raises ChannelDown (unreachable, TLS or login refused) or TransientChannelError with a sentence
     the merchant can act on."""
-    if not sender.smtp_host:
+    if not server.host:
         raise ChannelDown("no SMTP server is set")
     try:
-        with _connect(sender) as server:
-            server.noop()
+        with connect(server) as connection:
+            connection.noop()
     except netguard.AddressRefused as exc:
         raise ChannelDown(str(exc)) from exc
     except smtplib.SMTPAuthenticationError as exc:
@@ -161,7 +173,7 @@ def check(sender: Sender) -> None:
     except ssl.SSLError as exc:
         raise ChannelDown(f"the secure connection failed: {exc.reason or exc}") from exc
     except (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected, OSError) as exc:
-        raise ChannelDown(f"{sender.smtp_host}:{sender.smtp_port} could not be reached: {exc}") from exc
+        raise ChannelDown(f"{server.host}:{server.port} could not be reached: {exc}") from exc
     except smtplib.SMTPException as exc:
         raise TransientChannelError(f"the server answered unexpectedly: {exc}") from exc
 
@@ -185,23 +197,32 @@ class _SMTPS(smtplib.SMTP_SSL, _SMTP):
     """SMTP over TLS from the first byte: SMTP_SSL wraps the checked socket for the host's name."""
 
 
-def _connect(sender: Sender) -> smtplib.SMTP:
-    host, security = sender.smtp_host or "", sender.smtp_security
+class _PlainSMTP(smtplib.SMTP):
+    """The operator's relay: connected to as configured."""
+
+
+class _PlainSMTPS(smtplib.SMTP_SSL):
+    pass
+
+
+def connect(server: Server) -> smtplib.SMTP:
+    host, security = server.host, server.security
+    plain, wrapped = (_SMTP, _SMTPS) if server.guarded else (_PlainSMTP, _PlainSMTPS)
     if security == "tls":
-        server: smtplib.SMTP = _SMTPS(
-            host, sender.smtp_port or 465, timeout=TIMEOUT_SECONDS, context=_tls_context()
+        connection: smtplib.SMTP = wrapped(
+            host, server.port or 465, timeout=TIMEOUT_SECONDS, context=_tls_context()
         )
     else:
-        server = _SMTP(host, sender.smtp_port or 587, timeout=TIMEOUT_SECONDS)
+        connection = plain(host, server.port or 587, timeout=TIMEOUT_SECONDS)
     try:
         if security == "starttls":
-            server.starttls(context=_tls_context())
-        if sender.smtp_username:
-            server.login(sender.smtp_username, sender.smtp_password or "")
+            connection.starttls(context=_tls_context())
+        if server.username:
+            connection.login(server.username, server.password or "")
     except BaseException:
-        server.close()  # refused TLS or login: do not leave the socket open
+        connection.close()  # refused TLS or login: do not leave the socket open
         raise
-    return server
+    return connection
 
 
 def _by_code(code: int, text: str) -> Exception:
