@@ -38,10 +38,17 @@ def test_a_new_merchants_first_hour(aftercare, live_server, chromium, smtp, tmp_
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.locator("#setup-count")).to_contain_text("0 من 4")
 
-    # 1. the sender: the checklist's link leads to the sender settings
+    # 1. the sender: the checklist's link leads to the Sending page, where they give their own server
     page.locator("#setup-sender a").click()
-    expect(page).to_have_url(f"{live_server}/admin/journey#sender")
-    page.locator("#sender_email").fill("owner@dar-al-oud.example")
+    expect(page).to_have_url(f"{live_server}/admin/sending#sender")
+    form = page.locator("#channel-smtp")
+    form.locator('[id="smtp.from_email"]').fill("owner@dar-al-oud.example")
+    form.locator('[id="smtp.host"]').fill("127.0.0.1")
+    form.locator('[id="smtp.port"]').fill(str(smtp.port))
+    form.locator('[id="smtp.security"]').select_option("none")
+    form.locator("button[type=submit]").first.click()
+    expect(page.get_by_role("status").first).to_be_visible()
+    page.goto(f"{live_server}/admin/journey")  # the journey, looked at and saved
     page.get_by_role("button", name="احفظ وطبّق على الرسائل المجدولة").click()
     expect(page.get_by_role("status").first).to_contain_text("حُفظ")
     page.goto(f"{live_server}/admin/setup")
