@@ -18,7 +18,7 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 TEST_WORKERS ?= 3
 PARALLEL := -n $(TEST_WORKERS) --dist loadgroup
 
-.PHONY: run test check lint lock bench clean
+.PHONY: run link test check lint lock bench bench-pages clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ run: $(STAMP) config.toml
 	$(BIN)/flask --app app demo-setup
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho --procfile Procfile.dev start
 
+# A new sign-in link to the sandbox store's pages (each works once), also kept in var/sign-in-link.txt.
+link: $(STAMP)
+	@$(BIN)/flask --app app login-link --sandbox
+
 # Everything, on both databases, the 25 slowest named so a slow test is seen when it lands.
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
@@ -58,12 +62,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Every figure the issues name, each bench printing its own as its last line (see bench/README.md).
+# Every figure the issues name; each bench prints its own as its last line (see the README).
 bench: $(STAMP) $(WRK)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.replan
 	$(BIN)/python -m bench.dispatch
 	$(BIN)/python -m bench.settings
+
+# Web Vitals and the accessibility audit of every merchant page in Chromium (needs axe-core, vendored).
+bench-pages: $(STAMP) $(CHROMIUM)
+	$(BIN)/python -m bench.pages
 
 # Refresh constraints.txt after changing dependencies in pyproject.toml.
 lock:

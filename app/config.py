@@ -51,7 +51,17 @@ class Settings(BaseSettings):
     reconcile_interval_seconds: float = Field(default=180.0, gt=0)
     reconcile_backfill_days: int = Field(default=60, ge=0, le=365)
     webhook_check_interval_seconds: float = Field(default=3600.0, gt=0)
+    # How often the worker looks for stores whose recommendation model is older than
+    # recommend_rebuild_hours and builds it again in full (new orders join it as they arrive).
+    recommend_interval_seconds: float = Field(default=600.0, gt=0)
+    recommend_rebuild_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    tracking_interval_seconds: float = Field(default=600.0, gt=0)  # poll tracking sources, find stalls
+    tracking_endpoints: dict[str, str] = Field(default_factory=dict)  # a source's address, e.g. a fake
     shopify_client_id: str = ""
+    # The operator's billing hook, for stores whose platform has no billing API (WooCommerce, the
+    # sandbox): plan changes are POSTed there, signed with the secret (``app.billing.hook``).
+    billing_hook_url: str = ""
+    billing_hook_secret: str = ""
     shopify_client_secret: str = ""
     shopify_old_client_secret: str = ""
     outbox_dir: str = "var/outbox"

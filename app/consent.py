@@ -17,7 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
-from app import clock, suppression
+from app import clock, evidence, suppression
 from app.db import insert_ignore
 from app.journeys import reconcile
 from app.journeys.steps import Kind
@@ -34,15 +34,32 @@ def stopped(session: Session, store: Store, addresses: list[str]) -> set[str]:
     return suppression.chosen(suppression.of(session, store, addresses))
 
 
-def choose(session: Session, store: Store, addresses: list[str], stop: set[str]) -> int:
+def choose(session: Session, store: Store, addresses: list[str], stop: set[str], words: str = "") -> int:
     """Stop exactly the kinds in ``stop`` for ``addresses`` (the address a person's order is known by),
     resuming the others they had stopped; returns how many planned messages were cancelled as a
-    result."""
+    result. Stopping marketing also withdraws marketing consent on every channel of those addresses,
+    with ``words`` (what the page said) as the proof, and tells the store where it keeps consent."""
     unknown = stop - set(CHOOSABLE)
     if unknown:
         raise ValueError(f"not a kind of message one can stop: {sorted(unknown)}")
     if not addresses:
         return 0
+    if Kind.MARKETING.value in stop:
+        held = evidence.granted(session, store, addresses)
+        already = suppression.chosen(suppression.of(session, store, addresses))
+        if Kind.MARKETING.value not in already or held:
+            now = clock.now()
+            evidence.record(
+                session,
+                store,
+                [
+                    evidence.Evidence(
+                        address, channel, False, evidence.UNSUBSCRIBE, now, words, write_back=True
+                    )
+                    for address in addresses
+                    for channel in evidence.channels_of(address)
+                ],
+            )
     for address in addresses:  # the choice holds however we reach them
         for kind in stop:
             insert_ignore(

@@ -31,6 +31,7 @@ from app import clock, ingest
 from app.db import Database
 from app.models import InboxEntry, InboxStatus, Store
 from connectors.base import Connector, Delivery, PayloadError, Snapshot
+from tracking import registry as tracking_registry
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +162,11 @@ def _batch(session: Session, connectors: dict[str, Connector], entries: list[Inb
         entry.attempts += 1
         delivery = Delivery(entry.topic, entry.delivery_id, bytes(entry.body), entry.triggered_at)
         try:
-            translated[store.id].append((entry, connectors[store.platform].translate(delivery)))
+            if entry.topic.startswith(tracking_registry.TOPIC):  # a tracking source's, not the store's
+                snapshots: list[Any] = list(tracking_registry.translate(delivery.topic, delivery.body))
+            else:
+                snapshots = connectors[store.platform].translate(delivery)
+            translated[store.id].append((entry, snapshots))
         except Exception as exc:  # noqa: BLE001 - its shape: it can never be applied
             rejected += _reject(entry, exc, now)
     done = waiting = 0

@@ -14,9 +14,13 @@ CLICK = "click"
 CLICK_MAX_AGE_SECONDS = 2 * 365 * 24 * 3600
 OPEN = "open"
 OPEN_MAX_AGE_SECONDS = 2 * 365 * 24 * 3600
+OPT_IN = "opt-in"
+OPT_IN_MAX_AGE_SECONDS = 180 * 24 * 3600
 UNSUBSCRIBE = "unsubscribe-order"
 UNSUBSCRIBE_BY_CUSTOMER = "unsubscribe"  # links sent before each order kept its own contact
 UNSUBSCRIBE_MAX_AGE_SECONDS = 3 * 365 * 24 * 3600  # an old email's link must still work
+TRACKING = "tracking"
+TRACKING_MAX_AGE_SECONDS = 3 * 365 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,17 @@ class Links:
 
     def read_check_in(self, token: str) -> tuple[int, int]:
         data = signing.loads(self.settings.secret_key, CHECK_IN, token, CHECK_IN_MAX_AGE_SECONDS)
+        if not (isinstance(data, list) and len(data) == 2 and all(is_id(part) for part in data)):
+            raise signing.TokenInvalid("this link is not valid")
+        return data[0], data[1]
+
+    def optin(self, store_id: int, order_id: int) -> str:
+        """The thank-you's "Yes, send me offers": our double opt-in for the order's own contact."""
+        token = signing.dumps(self.settings.secret_key, OPT_IN, [store_id, order_id])
+        return self._url(f"/optin/{token}")
+
+    def read_optin(self, token: str) -> tuple[int, int]:
+        data = signing.loads(self.settings.secret_key, OPT_IN, token, OPT_IN_MAX_AGE_SECONDS)
         if not (isinstance(data, list) and len(data) == 2 and all(is_id(part) for part in data)):
             raise signing.TokenInvalid("this link is not valid")
         return data[0], data[1]
@@ -74,6 +89,17 @@ class Links:
     def read_opened(self, token: str) -> tuple[int, int]:
         store_id, message_id, _ = self._ids_and_text(OPEN, token, OPEN_MAX_AGE_SECONDS)
         return store_id, message_id
+
+    def tracking(self, store_id: int, order_id: int, message_id: int | None = None) -> str:
+        """The order's tracking page; the message it came in (when known) is inside, so a view
+        counts as that message's click."""
+        token = signing.dumps(self.settings.secret_key, TRACKING, [store_id, order_id, str(message_id or "")])
+        return self._url(f"/t/{token}")
+
+    def read_tracking(self, token: str) -> tuple[int, int, int | None]:
+        store_id, order_id, message = self._ids_and_text(TRACKING, token, TRACKING_MAX_AGE_SECONDS)
+        message_id = int(message) if message.isdigit() and is_id(int(message)) else None
+        return store_id, order_id, message_id
 
     def short(self, code: str) -> str:
         return self._url(f"/s/{code}")

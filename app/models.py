@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -105,6 +106,20 @@ class Store(Timestamps, Base):
     synced_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sync_error: Mapped[str | None] = mapped_column(Text)
+
+    # The first-hour checklist: which items the merchant has done, as JSON {item: ISO time}
+    # (``app.web.admin.checklist``); items that can be read from the store's own settings are not kept.
+    setup: Mapped[str] = mapped_column(Text, default="")
+
+    # The store's plan (``app.billing``): ``plan`` is what it pays for now; a charge the merchant has
+    # not approved yet waits in ``plan_pending`` with the platform's reference in ``subscription_ref``.
+    plan: Mapped[str] = mapped_column(String(32), default="free")
+    plan_status: Mapped[str] = mapped_column(String(16), default="active")  # active|pending|cancelled
+    plan_pending: Mapped[str | None] = mapped_column(String(32))
+    subscription_ref: Mapped[str | None] = mapped_column(String(255))
+    trial_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    plan_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    over_plan_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the month's notice
 
 
 class ChannelSetting(Timestamps, Base):
@@ -238,6 +253,7 @@ class OrderLine(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
     external_id: Mapped[str] = mapped_column(String(255))
     product_external_id: Mapped[str | None] = mapped_column(String(255))
+    variant_external_id: Mapped[str | None] = mapped_column(String(255))  # for one-click reorder links
     title: Mapped[str] = mapped_column(String(500))
     sku: Mapped[str | None] = mapped_column(String(255))
     quantity: Mapped[int] = mapped_column(Integer)
@@ -298,6 +314,8 @@ class ShipmentEvent(Base):
     status: Mapped[str] = mapped_column(String(32))
     happened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     detail: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(32))  # a tracking source; None: the platform
+    location: Mapped[str | None] = mapped_column(String(255))
 
     shipment: Mapped[Shipment] = relationship(back_populates="events")
 
@@ -377,7 +395,10 @@ class Consent(Base):
     or no never speaks for another who shares the account (invariant 6). The newest evidence wins."""
 
     __tablename__ = "consents"
-    __table_args__ = (UniqueConstraint("store_id", "address", "channel"),)
+    __table_args__ = (
+        UniqueConstraint("store_id", "address", "channel"),
+        Index("ix_consents_write_back", "write_back", "store_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
@@ -387,6 +408,49 @@ class Consent(Base):
     source: Mapped[str] = mapped_column(String(64))  # the platform's name, or how we asked
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the evidence says it was given
     words: Mapped[str] = mapped_column(Text, default="")
+    # A choice made with us (our opt-in page, our unsubscribe page) waits here until the store that
+    # keeps consent of its own (Shopify's customer consent) has been told.
+    write_back: Mapped[bool] = mapped_column(Boolean, default=False)
+    written_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    write_back_error: Mapped[str | None] = mapped_column(Text)
+
+
+class OfferStatus(StrEnum):
+    RESERVED = "reserved"  # the code is chosen and in the rendered message; the store may not have it yet
+    CREATED = "created"  # the store has it
+
+
+class OfferCode(Base):
+    """A discount code made for one message alone: chosen (and kept) before the store is asked, so a
+    send retried after a crash between "created in the store" and "sent" asks for the same code again,
+    which the store already has; one message never gets two. The order that later used it is the
+    message's, whatever was clicked."""
+
+    __tablename__ = "offer_codes"
+    __table_args__ = (
+        UniqueConstraint("message_id", name="uq_offer_codes_message"),
+        UniqueConstraint("store_id", "code_key", name="uq_offer_codes_store_code"),
+        Index("ix_offer_codes_redeemed", "store_id", "redeemed_order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    step: Mapped[str] = mapped_column(String(32))
+    code: Mapped[str] = mapped_column(String(64))
+    code_key: Mapped[str] = mapped_column(String(64))  # lower case: stores compare codes without case
+    kind: Mapped[str] = mapped_column(String(16))  # percent | amount
+    value: Mapped[Decimal] = mapped_column(MONEY)
+    currency: Mapped[str] = mapped_column(String(3))
+    recipient: Mapped[str | None] = mapped_column(String(320))  # the only email that may use it
+    customer_external_id: Mapped[str | None] = mapped_column(String(255))  # the store's customer
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default=OfferStatus.RESERVED)
+    external_id: Mapped[str | None] = mapped_column(String(255))  # the store's id for it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    created_in_store_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    redeemed_order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id", ondelete="SET NULL"))
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Suppression(Base):
@@ -560,3 +624,146 @@ class AdminSession(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# --- recommendations (app/recommend) ---------------------------------------------------------------
+
+
+class RecommendItem(Base):
+    """One product in a store's model: its recency-weighted order count (the cosine's denominator),
+    its recent sales (best sellers), and how often and after how long customers buy it again."""
+
+    __tablename__ = "recommend_items"
+    __table_args__ = (Index("ix_recommend_items_recent", "store_id", "recent_orders"),)
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True)
+    product_external_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    weight: Mapped[float] = mapped_column(Float)
+    orders: Mapped[int] = mapped_column(Integer)
+    recent_orders: Mapped[int] = mapped_column(Integer)
+    buyers: Mapped[int] = mapped_column(Integer)
+    rebuyers: Mapped[int] = mapped_column(Integer)
+    interval_days: Mapped[float | None] = mapped_column(Float)  # median days between one buyer's orders
+    # The score of its NEIGHBOURS-th best neighbour at the last build: a lookup reads the pairs above it
+    # (new pairs that rise above it since count too), one index range per product.
+    cutoff: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class RecommendPair(Base):
+    """Two products bought in one order, both ways round: recency-weighted co-purchase and its cosine."""
+
+    __tablename__ = "recommend_pairs"
+    __table_args__ = (Index("ix_recommend_pairs_rank", "store_id", "product_external_id", "score"),)
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True)
+    product_external_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    other_external_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    weight: Mapped[float] = mapped_column(Float)
+    orders: Mapped[int] = mapped_column(Integer)
+    score: Mapped[float] = mapped_column(Float)
+
+
+class RecommendCuration(Base):
+    """The merchant's word: a platform's cross-sell, upsell or complementary product for a product, or
+    a store-wide pin or exclusion (``product_external_id`` empty)."""
+
+    __tablename__ = "recommend_curation"
+    __table_args__ = (
+        UniqueConstraint("store_id", "kind", "product_external_id", "other_external_id"),
+        Index("ix_recommend_curation_product", "store_id", "product_external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # cross_sell | upsell | complementary | pin | exclude
+    product_external_id: Mapped[str] = mapped_column(String(255))
+    other_external_id: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class RecommendPick(Base):
+    """A product a message recommended, and why: what the merchant reads, and what revenue is
+    attributed to."""
+
+    __tablename__ = "recommend_picks"
+    __table_args__ = (
+        UniqueConstraint("message_id", "product_external_id"),
+        Index("ix_recommend_picks_store", "store_id", "product_external_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    product_external_id: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(Integer)
+    reason_code: Mapped[str] = mapped_column(String(64))
+    reason_params: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class RecommendBuild(Base):
+    """When a store's model was last built in full, from how much, and how long it took."""
+
+    __tablename__ = "recommend_builds"
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    orders: Mapped[int] = mapped_column(Integer)
+    pairs: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float] = mapped_column(Float)
+    curation_error: Mapped[str | None] = mapped_column(Text)
+
+
+class TrackingAccount(Base):
+    """A store's account at a tracking source (``tracking.registry``): its credentials as JSON,
+    encrypted, and what the last check or call said of them."""
+
+    __tablename__ = "tracking_accounts"
+    __table_args__ = (UniqueConstraint("store_id", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(32))
+    credentials: Mapped[str] = mapped_column(EncryptedText)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)  # why the source last refused them; None: fine
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+
+class ParcelTrack(Base):
+    """How a parcel is followed beyond its platform: the carrier we detected, the source that follows
+    it and its id there, when it was last polled and what went wrong, and the delivery estimate the
+    customer was given first (kept, so the dashboard can say how often estimates held)."""
+
+    __tablename__ = "parcel_tracks"
+    __table_args__ = (
+        UniqueConstraint("shipment_id"),
+        Index("ix_parcel_tracks_store_poll", "store_id", "next_poll_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
+    carrier: Mapped[str | None] = mapped_column(String(32))
+    source: Mapped[str | None] = mapped_column(String(32))
+    remote_id: Mapped[str | None] = mapped_column(String(255))
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+    estimate_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    estimate_to: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source_estimate: Mapped[datetime | None] = mapped_column(UTCDateTime)  # what the carrier said
+
+
+class TrackingBrand(Base):
+    """How the store's tracking page looks and where it points: logo, colour, help and returns."""
+
+    __tablename__ = "tracking_brands"
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True)
+    logo_url: Mapped[str | None] = mapped_column(String(2048))
+    color: Mapped[str | None] = mapped_column(String(7))  # #rrggbb
+    help_url: Mapped[str | None] = mapped_column(String(2048))
+    returns_url: Mapped[str | None] = mapped_column(String(2048))

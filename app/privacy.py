@@ -29,6 +29,7 @@ from app.models import (
     Message,
     MessageAttempt,
     MessageStatus,
+    OfferCode,
     Order,
     OrderLine,
     Review,
@@ -154,9 +155,29 @@ def export(
             )
         ],
         "marketing_consent": [
-            _columns(c, "address", "channel", "granted", "source", "recorded_at", "words")
+            _columns(c, "address", "channel", "granted", "source", "recorded_at", "words", "written_back_at")
             for c in session.scalars(
-                select(Consent).where(Consent.store_id == store.id, Consent.address.in_(sorted(addresses)))
+                select(Consent)
+                .where(Consent.store_id == store.id, Consent.address.in_(sorted(addresses)))
+                .order_by(Consent.address, Consent.channel)
+            )
+        ],
+        "offer_codes": [
+            _columns(o, "code", "step", "kind", "value", "currency", "expires_at", "status", "redeemed_at")
+            for o in session.scalars(
+                select(OfferCode)
+                .where(
+                    OfferCode.store_id == store.id,
+                    or_(
+                        OfferCode.recipient.in_(sorted(addresses)),
+                        OfferCode.message_id.in_(
+                            select(Message.id).where(
+                                Message.store_id == store.id, Message.order_id.in_(order_row_ids)
+                            )
+                        ),
+                    ),
+                )
+                .order_by(OfferCode.id)
             )
         ],
         "suppressions": [
@@ -236,6 +257,12 @@ def redact_customer(
         session.execute(
             delete(Consent).where(Consent.store_id == store.id, Consent.address.in_(sorted(addresses)))
         )
+        for offer in session.scalars(
+            select(OfferCode).where(
+                OfferCode.store_id == store.id, OfferCode.recipient.in_(sorted(addresses))
+            )
+        ):
+            offer.recipient = None
         for review in session.scalars(
             select(Review).where(Review.store_id == store.id, Review.email.in_(sorted(addresses)))
         ):
@@ -255,6 +282,7 @@ def redact_store(session: Session, store: Store) -> None:
     """The store's owner left (Shopify's shop/redact, 48 hours after uninstalling): erase everything
     but the row that says the store existed and was erased."""
     for table in (
+        OfferCode,
         MessageAttempt,
         Message,
         Consent,

@@ -161,6 +161,22 @@ def describe(
     return sentence[index].format_map(_Blank(values))
 
 
+def fold(entries: list[TimelineEntry]) -> list[TimelineEntry]:
+    """The timeline as a merchant reads it: a step scheduled again and again by re-plans (new
+    settings, a later parcel scan) shows once, at its latest time, where it was."""
+    shown: list[TimelineEntry] = []
+    last_of_step: dict[str, int] = {}
+    for entry in entries:
+        previous = last_of_step.get(entry.step) if entry.step else None
+        if entry.kind == "scheduled" and previous is not None and shown[previous].kind == "scheduled":
+            shown[previous] = entry
+            continue
+        if entry.step:
+            last_of_step[entry.step] = len(shown)
+        shown.append(entry)
+    return shown
+
+
 def _title(name: str) -> str:
     step = STEPS.get(name)
     return step.title if step is not None else name.replace("_", " ")
@@ -174,8 +190,10 @@ def long_time(iso: str, locale: str, zone: str) -> str:
         return iso
     from zoneinfo import ZoneInfo
 
+    from app.messages.localise import digits
+
     local = moment.astimezone(ZoneInfo(zone))
-    return f"{short_date(iso, locale, zone)} {local:%H:%M} {zone}"
+    return f"{short_date(iso, locale, zone)} {digits(f'{local:%H:%M}', locale)} {zone}"
 
 
 class _Blank(dict[str, str]):
@@ -183,4 +201,4 @@ class _Blank(dict[str, str]):
         return ""
 
 
-__all__ = ["describe", "legacy", "note"]
+__all__ = ["describe", "fold", "legacy", "note"]

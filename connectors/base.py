@@ -40,6 +40,10 @@ class ShipmentStatus(StrEnum):
     DELAYED = "delayed"
     FAILURE = "failure"
     READY_FOR_PICKUP = "ready_for_pickup"
+    # A tracking source said something we cannot place (kept in the history, never moves the parcel),
+    # and nothing heard for longer than the carrier usually takes (``tracking.stalls``).
+    UNKNOWN = "unknown"
+    NO_MOVEMENT = "no_movement"
 
 
 # --- errors, translated at the boundary -------------------------------------------------------
@@ -168,6 +172,41 @@ class AddressSnapshot:
             )
 
 
+CONSENT_CHANNELS = ("email", "sms", "whatsapp")
+
+
+@dataclass(frozen=True)
+class ConsentSnapshot:
+    """What the store recorded about marketing to this buyer on one channel, with its evidence.
+
+    ``address`` is who it is for when that is not the order's own email (email) or phone (sms,
+    whatsapp): a plugin may record the number the buyer typed into its own opt-in field. ``at`` is when
+    the evidence says it was given (Shopify's ``consentUpdatedAt``, the order's creation for a checkbox
+    ticked at checkout); None means the snapshot's own time. ``source`` names where it came from."""
+
+    channel: str
+    granted: bool
+    source: str
+    at: datetime | None = None
+    words: str = ""
+    address: str | None = None
+
+    def __post_init__(self) -> None:
+        with _refusing("consent"):
+            if self.channel not in CONSENT_CHANNELS:
+                raise ValueError(f"consent channel must be one of {', '.join(CONSENT_CHANNELS)}")
+            _checked(
+                self,
+                granted=fields.flag(self.granted, "granted"),
+                source=fields.key(self.source, "consent source", limit=fields.WORD),
+                at=fields.optional_moment(self.at, "consent time"),
+                words=fields.text(self.words, "consent words", fields.TITLE) or "",
+                address=fields.contact(
+                    self.address, "consent address", fields.EMAIL if self.channel == "email" else fields.PHONE
+                ),
+            )
+
+
 @dataclass(frozen=True)
 class CustomerSnapshot:
     """The buyer of one order as the store recorded them on that order (email, name, phone, language):
@@ -182,6 +221,9 @@ class CustomerSnapshot:
     locale: str | None = None
     # Email marketing consent as the platform recorded it; None when the platform records none.
     accepts_marketing: bool | None = False
+    # Consent per channel with its evidence (Shopify's email and SMS consent, a WooCommerce plugin's
+    # checkbox); for email it takes the place of ``accepts_marketing``.
+    consents: tuple[ConsentSnapshot, ...] = ()
 
     def __post_init__(self) -> None:
         with _refusing("customer"):
@@ -194,6 +236,7 @@ class CustomerSnapshot:
                 phone=fields.contact(self.phone, "phone", fields.PHONE),
                 locale=fields.locale(self.locale, "locale"),
                 accepts_marketing=fields.maybe_flag(self.accepts_marketing, "accepts_marketing"),
+                consents=fields.items(self.consents, "consents", ConsentSnapshot, maximum=10),
             )
 
 
@@ -206,6 +249,7 @@ class LineSnapshot:
     product_external_id: str | None = None
     sku: str | None = None
     refunded_quantity: int = 0  # returned or refunded units: no review is asked for those
+    variant_external_id: str | None = None  # the variant bought: a one-click reorder link names it
 
     def __post_init__(self) -> None:
         with _refusing(f"line {str(self.external_id)[:40]}"):
@@ -222,6 +266,7 @@ class LineSnapshot:
                 product_external_id=fields.optional_key(self.product_external_id, "product id"),
                 sku=fields.text(self.sku, "sku", fields.KEY),
                 refunded_quantity=refunded,
+                variant_external_id=fields.optional_key(self.variant_external_id, "variant id"),
             )
 
 
@@ -243,6 +288,9 @@ class OrderSnapshot:
     customer: CustomerSnapshot | None = None
     shipping: AddressSnapshot | None = None
     lines: tuple[LineSnapshot, ...] = ()
+    # The discount codes the buyer used (WooCommerce ``coupon_lines``, Shopify ``discount_codes``): a
+    # code one of our messages carried attributes this order to that message.
+    discount_codes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         with _refusing(f"order {str(self.external_id)[:40]}"):
@@ -268,6 +316,14 @@ class OrderSnapshot:
                 cash_on_delivery=fields.flag(self.cash_on_delivery, "cash_on_delivery"),
                 locale=fields.locale(self.locale, "locale"),
                 lines=lines,
+                discount_codes=tuple(
+                    code
+                    for code in (
+                        fields.text(value, "discount code", fields.WORD)
+                        for value in fields.items(self.discount_codes, "discount codes", str, maximum=50)
+                    )
+                    if code
+                ),
             )
 
 
@@ -329,10 +385,19 @@ class ProductSnapshot:
     price: Decimal | None = None
     in_stock: bool = True
     tags: tuple[str, ...] = ()
+    # The merchant's own picks to go with it (WooCommerce's cross-sells and upsells), best first; None
+    # when the platform does not say (Shopify's come from the Storefront API, see ComplementaryProducts)
+    cross_sell_ids: tuple[str, ...] | None = None
+    upsell_ids: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         with _refusing(f"product {str(self.external_id)[:40]}"):
             tags = fields.items(self.tags, "tags", str)
+            for name in ("cross_sell_ids", "upsell_ids"):
+                value = getattr(self, name)
+                if value is not None:
+                    ids = fields.items(value, name, str)
+                    object.__setattr__(self, name, tuple(fields.key(i, name) for i in ids))
             _checked(
                 self,
                 external_id=fields.key(self.external_id, "product id"),
@@ -552,6 +617,33 @@ class Polling(Protocol):
 
 
 @runtime_checkable
+class ComplementaryProducts(Protocol):
+    """A platform whose merchants curate products that go together outside the product payload
+    (Shopify's Search & Discovery, read through the Storefront API)."""
+
+    def complementary(
+        self, credentials: str, product_ids: list[str], on_credentials: Callable[[str], None] | None = None
+    ) -> dict[str, tuple[str, ...]]:
+        """The merchant's complementary products of each of ``product_ids``, best first (products with
+        none are absent). ``on_credentials`` receives the credentials when the call had to add to them
+        (a storefront token it created). Raises AuthError, TransientError or RateLimited."""
+        ...
+
+
+@runtime_checkable
+class ReorderLinks(Protocol):
+    """A platform with a link that puts a product straight into a new cart (Shopify's cart permalink,
+    WooCommerce's add-to-cart link)."""
+
+    def reorder_url(
+        self, store_ref: str, product_id: str, variant_id: str | None, quantity: int
+    ) -> str | None:
+        """The link for ``store_ref`` (the store's external id), or None when it cannot be made (a
+        Shopify line without its variant)."""
+        ...
+
+
+@runtime_checkable
 class CustomerNotes(Protocol):
     """A platform that can write to a customer through the store's own mailer (WooCommerce's customer
     notes): the store's channel for merchants without an email provider of their own."""
@@ -659,4 +751,58 @@ class EmbeddedAdmin(Protocol):
         the platform with the check's proof.
 
         Raises AuthError when the platform refuses the proof, TransientError when it cannot answer."""
+        ...
+
+
+@dataclass(frozen=True)
+class OfferRequest:
+    """A discount code for one customer: single use, from ``starts_at`` until ``expires_at``. ``kind``
+    is ``percent`` (``value`` % off) or ``amount`` (``value`` in ``currency`` off the order)."""
+
+    code: str
+    kind: str
+    value: Decimal
+    currency: str
+    starts_at: datetime
+    expires_at: datetime
+    email: str | None = None  # the only buyer who may use it, where the platform restricts by email
+    customer_external_id: str | None = None  # the platform's customer, where it restricts by account
+    title: str = ""
+
+
+@runtime_checkable
+class Offers(Protocol):
+    """A platform whose stores can hold a discount code we make for one customer."""
+
+    def create_offer(
+        self, credentials: str, offer: OfferRequest, on_credentials: Callable[[str], None] | None = None
+    ) -> str:
+        """Create ``offer.code`` in the store and return the store's id for it. When the store already
+        has this code (a retry after a worker died between creating it and recording that), return
+        that code's id: one code is never created twice. ``on_credentials`` receives renewed
+        credentials, for the caller to store.
+
+        Raises AuthError (credentials refused), TransientError or RateLimited (try later), PayloadError
+        (the store refused this code, e.g. a missing permission)."""
+        ...
+
+
+@runtime_checkable
+class ConsentWriteBack(Protocol):
+    """A platform that keeps marketing consent itself (Shopify's customer consent), which is told
+    when a customer opts in or unsubscribes with us, so the store and we agree."""
+
+    def write_consent(
+        self,
+        credentials: str,
+        customer_external_id: str,
+        channel: str,
+        granted: bool,
+        at: datetime,
+        on_credentials: Callable[[str], None] | None = None,
+    ) -> None:
+        """Set the customer's marketing consent on ``channel`` (email or sms) as of ``at``.
+
+        Raises AuthError, TransientError or RateLimited, PayloadError (refused: say a customer the
+        store no longer has) as ``create_offer`` does."""
         ...

@@ -43,6 +43,14 @@ def main() -> int:
         ("reconcile", jobs.reconcile_stores, [aftercare, worker_id], settings.reconcile_interval_seconds),
         ("webhooks", jobs.check_webhooks, [aftercare, worker_id], settings.webhook_check_interval_seconds),
         (
+            "recommend",
+            jobs.build_recommendations,
+            [aftercare, worker_id],
+            settings.recommend_interval_seconds,
+        ),
+        ("tracking", jobs.follow_tracking, [aftercare, worker_id], settings.tracking_interval_seconds),
+        ("consent", jobs.write_back_consent, [aftercare, worker_id], settings.reconcile_interval_seconds),
+        (
             "whatsapp_templates",
             jobs.sync_whatsapp_templates,
             [aftercare, worker_id],

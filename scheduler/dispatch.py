@@ -18,14 +18,16 @@ import random
 import secrets
 import time
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
-from app import channel_settings, clock, outbox, suppression, timeline
+from app import channel_settings, clock, offers, outbox, suppression, timeline
+from app.billing import state as billing
 from app.db import Database, among, insert_ignore
 from app.journeys import config as journey_config
 from app.journeys import reasons, reconcile
@@ -37,7 +39,7 @@ from app.messages import compose, custom, segments, tracked
 from app.messages.localise import e164
 from app.messages.render import Rendered, render
 from app.messages.sandbox import TemplateProblem
-from app.models import Customer, Message, Order, ShortLink, Store, Suppression
+from app.models import Customer, Message, OfferStatus, Order, ShortLink, Store, Suppression
 from app.suppression import addresses
 from channels import registry
 from channels.base import (
@@ -51,6 +53,8 @@ from channels.base import (
     Undeliverable,
 )
 from channels.smtp import SmtpSettings
+from connectors import registry as connector_registry
+from connectors.base import RETRYABLE_ERRORS, AuthError, Connector, ConnectorError, OfferRequest, Offers
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +62,7 @@ RETRY_BASE_SECONDS = 60
 RETRY_CAP_SECONDS = 3600
 CHANNEL_DOWN_RETRY = timedelta(minutes=5)
 DEFER_TOLERANCE = timedelta(minutes=1)
-ALERT_STEPS = frozenset({"merchant_alert"})
+ALERT_STEPS = frozenset({"merchant_alert", "plan_alert"})
 PHONE_CHANNELS = registry.PHONE
 FOLLOWED_STEPS = frozenset(PREVIOUS_STEP.values())  # a later step counts from their send (the reminder)
 
@@ -75,6 +79,16 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True)
+class PendingOffer:
+    """A code the message carries that the store does not have yet: created just before the send."""
+
+    offer_id: int
+    platform: str
+    credentials: str
+    request: OfferRequest
+
+
+@dataclass(frozen=True)
 class Prepared:
     message_id: int
     store_id: int
@@ -82,6 +96,7 @@ class Prepared:
     outgoing: Outgoing
     channels: list[tuple[str, Channel]]  # in the order to try them
     order_id: int | None = None
+    offer: PendingOffer | None = None
 
 
 @dataclass
@@ -96,6 +111,8 @@ class Tried:
     suppress: list[str] = field(default_factory=list)
     attempts: list[dict[str, object]] = field(default_factory=list)
     permanent: bool = False
+    offer_created: str | None = None  # the store's id for the message's code, created in this try
+    credentials: str | None = None  # the store's credentials, when the platform renewed them
     passed_over: list[str] = field(default_factory=list)  # channels tried before the one that sent
 
 
@@ -122,6 +139,7 @@ class Dispatcher:
         batch_size: int = 50,
         lease_seconds: int = 120,
         max_attempts: int = 8,
+        connectors: Mapping[str, Connector] | None = None,
         message_domain: str = "aftercare.invalid",
     ) -> None:
         """``message_domain``: the right-hand side of our Message-IDs (the relay's sending domain)."""
@@ -129,6 +147,7 @@ class Dispatcher:
         self.channels = channels
         self.worker_id = worker_id
         self.links = links
+        self.connectors = connectors if connectors is not None else connector_registry.build()
         self.batch_size = batch_size
         self.lease = timedelta(seconds=lease_seconds)
         self.max_attempts = max_attempts
@@ -200,13 +219,21 @@ class Dispatcher:
                 planned = [m for m in batch if m.step not in ALERT_STEPS]
                 answers = reconcile.recheck(session, store, planned) if planned else {}
                 read = _Batch.read(session, store, batch)
+                gate = billing.gate(session, store, planned[0].order_id if planned else None)
+                began = _journeys_began(session, store, planned) if gate.told_at else {}
                 for message in batch:
                     answer = answers.get(message.id)
+                    if message.step not in ALERT_STEPS and not gate.allows(
+                        message.kind, began.get(message.order_id or 0, message.created_at)
+                    ):
+                        outbox.cancel(session, message, Reason.of("over_plan", plan=gate.plan.title))
+                        outcomes[Outcome.CANCELLED] += 1
+                        continue
                     verdict = self._verdict(session, message, answer)
                     if verdict is not None:
                         outcomes[verdict] += 1
                         continue
-                    item = self._render(session, store, message, read)
+                    item = self._render(session, store, message, read, answer)
                     if isinstance(item, Outcome):
                         outcomes[item] += 1
                     else:
@@ -235,16 +262,36 @@ class Dispatcher:
             return Outcome.DEFERRED
         return None
 
-    def _render(self, session: Session, store: Store, message: Message, read: _Batch) -> Prepared | Outcome:
+    def _render(
+        self,
+        session: Session,
+        store: Store,
+        message: Message,
+        read: _Batch,
+        answer: Decision | Reason | None = None,
+    ) -> Prepared | Outcome:
         if message.channel not in self.channels:
             outbox.fail(session, message, Reason.of("unknown_channel", channel=message.channel), tried=False)
             return Outcome.FAILED
         names = [message.channel]
         if message.step not in ALERT_STEPS:
             names += [name for name in reconcile.channels_for(store, message.step) if name != message.channel]
+        if isinstance(answer, Decision) and answer.channels:
+            # marketing goes only where the customer agreed to it, channel by channel
+            names = [name for name in names if name in answer.channels] or list(answer.channels)
         channels = [(name, self.channels[name]) for name in names if name in self.channels]
+        pending = None
         try:
             built = compose.build(session, store, message, self.links)
+            offer = offers.offer_for(store, message.step) if message.step not in ALERT_STEPS else None
+            if offer is not None:
+                row = offers.reserve(session, store, message, offer)
+                built.context["coupon"] = row.code
+                built.context["offer"] = offers.describe(row, built.locale, store)
+                if row.status != OfferStatus.CREATED:
+                    pending = PendingOffer(
+                        row.id, store.platform, store.credentials or "", offers.request(store, row)
+                    )
             rendered = _render(session, store, message, built, read.wording)
             html, text = tracked.rewrite(
                 rendered.html,
@@ -293,7 +340,7 @@ class Dispatcher:
             store_id = store.id
             context = replace(context, renewed=lambda fresh: self._keep_credentials(store_id, fresh))
             channel_settings.keep(session, context)
-        return Prepared(message.id, store.id, context, outgoing, channels, message.order_id)
+        return Prepared(message.id, store.id, context, outgoing, channels, message.order_id, pending)
 
     def _keep_credentials(self, store_id: int, credentials: str) -> None:
         """A platform renewed the store's credentials while a channel used them (Shopify's refresh
@@ -322,6 +369,8 @@ class Dispatcher:
         waits for it without using an attempt; if none could reach the customer, it fails."""
         outgoing, said, waiting = item.outgoing, [], False
         result = Tried(item, Outcome.FAILED)
+        if item.offer is not None and not self._create_offer(item.offer, result):
+            return result
         for name, channel in item.channels:
             if (item.store_id, name) in down:
                 said.append(f"{name} was unreachable moments ago")
@@ -381,6 +430,34 @@ class Dispatcher:
         result.reason, result.permanent = Reason.of("no_channel", tried=said), True
         return result
 
+    def _create_offer(self, pending: PendingOffer, result: Tried) -> bool:
+        """Ask the store for the message's code; False (with ``result`` saying why) when it could not
+        be made now. The code is the one kept on the message, so asking again is harmless."""
+        connector = self.connectors.get(pending.platform)
+        if not isinstance(connector, Offers):
+            result.reason, result.permanent = (
+                Reason.of("offer_refused", error="the store cannot hold codes"),
+                True,
+            )
+            return False
+
+        def renewed(credentials: str) -> None:
+            result.credentials = credentials
+
+        try:
+            result.offer_created = connector.create_offer(pending.credentials, pending.request, renewed)
+            return True
+        except AuthError as exc:  # the store refused our credentials: wait for it, as a channel down
+            result.outcome, result.reason = Outcome.CHANNEL_DOWN, Reason.of("offer_waiting", error=str(exc))
+        except RETRYABLE_ERRORS as exc:
+            result.outcome, result.reason = Outcome.RETRY, Reason.of("offer_waiting", error=str(exc))
+        except ConnectorError as exc:  # a code the customer could not use must not be sent
+            result.reason, result.permanent = Reason.of("offer_refused", error=str(exc)), True
+        log.warning(
+            "message %s: the offer code was not created: %s", result.prepared.message_id, result.reason
+        )
+        return False
+
     # --- after each send, its own short transaction: the result --------------------------------------
 
     def _record(self, item: Tried) -> Outcome:
@@ -397,6 +474,12 @@ class Dispatcher:
                     log.warning("message %s was sent but its lease had passed", item.prepared.message_id)
                 return Outcome.LOST_LEASE
             message = held[0]
+            if item.offer_created is not None and item.prepared.offer is not None:
+                offers.created(session, item.prepared.offer.offer_id, item.offer_created)
+            if item.credentials is not None:
+                store = session.get(Store, message.store_id)
+                if store is not None:
+                    store.credentials = item.credentials
             for values in item.attempts:
                 outbox.attempt(session, message, **values)  # type: ignore[arg-type]
             for address in item.suppress:  # a hard bounce or a STOP: nothing more goes there
@@ -437,6 +520,10 @@ class Dispatcher:
                 )
             return Outcome.SENT
         reason = item.reason or reasons.text("unknown")
+        if item.outcome is Outcome.RETRY and reason.code == "offer_waiting":
+            if message.attempts + 1 < self.max_attempts:
+                outbox.retry(session, message, clock.now() + retry_delay(message.attempts + 1), reason)
+                return Outcome.RETRY
         if item.outcome is Outcome.CHANNEL_DOWN:
             outbox.release(session, message, clock.now() + jittered(CHANNEL_DOWN_RETRY), reason)
             return Outcome.CHANNEL_DOWN
@@ -482,6 +569,17 @@ def _render(
                     step=message.step,
                 )
     return render(message.step, built.locale, built.context)
+
+
+def _journeys_began(session: Session, store: Store, messages: list[Message]) -> dict[int, datetime]:
+    """When each message's order was placed: a journey begins with its order."""
+    order_ids = {m.order_id for m in messages if m.order_id is not None}
+    if not order_ids:
+        return {}
+    rows = session.execute(
+        select(Order.id, Order.placed_at).where(Order.store_id == store.id, Order.id.in_(order_ids))
+    )
+    return {order_id: placed_at for order_id, placed_at in rows}
 
 
 def _reachable(

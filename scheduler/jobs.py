@@ -9,10 +9,13 @@ from typing import TypeVar
 
 from sqlalchemy import ColumnElement, select
 
-from app import Services, clock, inbox, sync, whatsapp_templates
+from app import Services, clock, inbox, ingest, sync, whatsapp_templates, writeback
 from app.journeys import apply as journey_apply
 from app.links import Links
 from app.models import ChannelSetting, Store, StoreStatus
+from app.parcels import follow, stalls
+from app.recommend import curation
+from app.recommend import model as recommend_model
 from channels.registry import build as build_channels
 from channels.whatsapp.templates import ContentApi
 from scheduler import leases
@@ -32,6 +35,7 @@ def make_dispatcher(services: Services, worker_id: str) -> Dispatcher:
         batch_size=settings.dispatch_batch_size,
         lease_seconds=settings.dispatch_lease_seconds,
         max_attempts=settings.dispatch_max_attempts,
+        connectors=services.connectors,
         message_domain=settings.sending_domain or "aftercare.invalid",
     )
 
@@ -57,6 +61,7 @@ def process_inbox(services: Services) -> None:
 REPLAN_LEASE = timedelta(minutes=10)
 REPLAN_HORIZON = timedelta(days=45)  # orders older than this have nothing left to plan but a win-back
 SYNC_LEASE = timedelta(minutes=15)
+RECOMMEND_LEASE = timedelta(minutes=30)
 
 
 def replan_stores(services: Services, holder: str) -> int:
@@ -99,6 +104,64 @@ def check_webhooks(services: Services, holder: str) -> int:
     polled = Store.status.in_(sync.POLLED_STATUSES)
     reports = _each_store(services, "webhooks", holder, SYNC_LEASE, polled, sync.check_webhooks)
     return sum(report is not None for report in reports)
+
+
+def build_recommendations(services: Services, holder: str) -> int:
+    """Build the recommendation model of every store whose model is older than
+    ``recommend_rebuild_hours`` (and refresh the platform's curation); returns how many were built."""
+    with services.db.session() as session:
+        due = set(recommend_model.stale(session, timedelta(hours=services.settings.recommend_rebuild_hours)))
+    live = Store.status.not_in([StoreStatus.UNINSTALLED]) & Store.id.in_(sorted(due) or [0])
+    reports = _each_store(services, "recommend", holder, RECOMMEND_LEASE, live, build_recommendation)
+    return sum(1 for report in reports if report)
+
+
+def build_recommendation(services: Services, store_id: int) -> bool:
+    with services.db.session() as session:
+        store = session.get(Store, store_id)
+        if store is None:
+            return False
+        record = recommend_model.build(session, store)
+        connector = services.connectors.get(store.platform)
+        record.curation_error = curation.refresh_complementary(session, store, connector, store.credentials)
+        log.info(
+            "recommend: store %s built from %s orders in %.1f s", store_id, record.orders, record.seconds
+        )
+        return True
+
+
+TRACKING_LEASE = timedelta(minutes=15)
+
+
+def follow_tracking(services: Services, holder: str) -> int:
+    """Ask tracking sources about open parcels and report the silent ones as "no movement", each
+    store under its own lease; returns how many parcels changed."""
+    active = Store.status == StoreStatus.ACTIVE
+    return sum(_each_store(services, "tracking", holder, TRACKING_LEASE, active, _follow_store))
+
+
+def _follow_store(services: Services, store_id: int) -> int:
+    results = follow.follow_store(services.db, store_id, services.settings.tracking_endpoints)
+    with services.db.session() as session:
+        store = session.get(Store, store_id)
+        if store is None:
+            return 0
+        found = stalls.find(session, store, clock.now())
+        ingest.replan(session, store, found)
+    return sum(result.changed for result in [*results, *found])
+
+
+def write_back_consent(services: Services, holder: str) -> int:
+    """Tell stores that keep consent themselves (Shopify) of opt-ins and unsubscribes made with us."""
+    with services.db.session() as session:
+        waiting = writeback.pending_stores(session)
+    if not waiting:
+        return 0
+    work = lambda aftercare, store_id: writeback.push(aftercare.db, aftercare.connectors, store_id)  # noqa: E731
+    told = sum(_each_store(services, "consent", holder, SYNC_LEASE, Store.id.in_(waiting), work))
+    if told:
+        log.info("consent: %d choices written back to stores", told)
+    return told
 
 
 def sync_whatsapp_templates(services: Services, holder: str) -> int:

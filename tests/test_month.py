@@ -6,6 +6,11 @@ DESIGN.md's journey table, with zoneinfo for the send window and none of the app
 Customers live in Riyadh, Tehran, Los Angeles, Auckland and London; the month spans the end of
 summer time in London (25 Oct) and Los Angeles (1 Nov). Each customer places one order; the frequency
 cap binds between an order's own later steps (a reminder and a come-back offer can fall hours apart).
+
+Parcels that go silent (shipped with tracking, then never scanned again) become "no movement" once
+they have been quiet longer than Aramex usually is for this store, as learned from the parcels
+delivered so far: the customer is told, the merchant alerted, and the later steps hold.
+
 Half the orders are a store's with its own mail server, half a store's that never set one up and
 sends through the operator's relay: each message must come from the address its store sends from.
 """
@@ -26,6 +31,7 @@ from app import clock, ingest, timeline
 from app.journeys import reconcile
 from app.links import Links
 from app.models import Message, Order, Review, Store, Suppression, TimelineEntry
+from app.parcels import stalls
 from channels.base import Outgoing, StoreContext
 from channels.smtp import Relay, Server, SmtpChannel
 from connectors.base import (
@@ -49,6 +55,7 @@ ORDER_DAYS = 30
 END = START + timedelta(days=42)
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
+STALL_ROUND_HOURS = 6  # how often the simulation asks for silent parcels
 PLACES = [  # country, zone, mobile prefix, digits after it: numbers phonenumbers accepts as valid
     ("SA", "Asia/Riyadh", "+9665", 8),
     ("IR", "Asia/Tehran", "+9891", 8),
@@ -144,7 +151,53 @@ def tick(moment: datetime) -> datetime:
     return floor if floor == moment else floor + HOUR
 
 
-def expect(story: Story) -> dict[str, datetime]:
+def scans(story: Story) -> list[datetime]:
+    return [at for at, kind in story.events if kind in ("shipped", "attempted", "delivered")]
+
+
+def silences(stories: list[Story]) -> dict[datetime, timedelta]:
+    """How long an Aramex parcel may go unheard of, each day: half as much again as the longest gap
+    between scans nine in ten of the parcels delivered before that day went through (linear
+    interpolation between ranks), never under two days; four days until there are 20 gaps."""
+    limits = {}
+    day = START
+    while day <= END + DAY:
+        gaps = sorted(
+            (later - earlier).total_seconds()
+            for story in stories
+            if story.tracking and story.delivered and story.delivered < day
+            for earlier, later in zip(scans(story), scans(story)[1:], strict=False)
+        )
+        if len(gaps) < 20:
+            limits[day] = 4 * DAY
+        else:
+            rank = 0.9 * (len(gaps) - 1)
+            low = int(rank)
+            high = min(low + 1, len(gaps) - 1)
+            p90 = gaps[low] + (gaps[high] - gaps[low]) * (rank - low)
+            limits[day] = max(2 * DAY, timedelta(seconds=p90 * 1.5))
+        day += DAY
+    return limits
+
+
+def stalled(story: Story, limits: dict[datetime, timedelta]) -> datetime | None:
+    """The round the parcel is found silent too long (every six hours at 00, 06, 12, 18), if ever."""
+    if story.cancelled or not story.tracking:
+        return None
+    moment = tick(story.shipped)
+    while moment.hour % STALL_ROUND_HOURS:
+        moment += HOUR
+    while moment <= END:
+        if story.delivered and story.delivered <= moment:
+            return None
+        heard = max(at for at in scans(story) if at <= moment)
+        if moment - heard > limits[moment.replace(hour=0, minute=0, second=0, microsecond=0)]:
+            return moment
+        moment += STALL_ROUND_HOURS * HOUR
+    return None
+
+
+def expect(story: Story, stall: datetime | None = None) -> dict[str, datetime]:
     sent: dict[str, datetime] = {"thank_you": tick(story.placed)}
     if story.cancelled:
         return sent
@@ -154,17 +207,22 @@ def expect(story: Story) -> dict[str, datetime]:
         sent["delivery_problem"] = tick(story.attempted)
     if story.delivered:
         sent["delivered"] = tick(story.delivered)
+    if stall is not None:
+        assert "delivery_problem" not in sent, "a parcel with two problems: the scenario cannot say"
+        sent["delivery_problem"] = sent["merchant_alert"] = stall
     arrived = story.delivered or story.shipped + 10 * DAY  # no delivery scan: assumed after 10 days
 
     # The later steps, each at its ideal time moved into the customer's 09:00-20:00, then taken in time
     # order: one that would come less than 16 hours after the last one sent waits until 16 hours have
     # passed (and for the window again). The reminder counts from when the request really went.
-    due = [(arrived + 3 * DAY, "check_in")]
-    if not story.unsubscribed_reviews:
+    held = stall is not None and not story.delivered  # silent for good: what counts from delivery waits
+    due = [] if held else [(arrived + 3 * DAY, "check_in")]
+    if not story.unsubscribed_reviews and not held:
         wait = max([7 * DAY] + [REVIEW_DELAY.get(product, 7 * DAY) for product in story.products])
         due.append((arrived + wait, "review_request"))
     if story.consent:
-        due += [(arrived + 14 * DAY, "cross_sell"), (story.placed + 30 * DAY, "win_back")]
+        due += [] if held else [(arrived + 14 * DAY, "cross_sell")]
+        due.append((story.placed + 30 * DAY, "win_back"))
     queue = sorted((in_window(at, story.zone), name) for at, name in due)
     last: datetime | None = None
     while queue:
@@ -334,8 +392,11 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
                 happened[store_of[number]].append((by_number[number], at, kind))
                 next_event += 1
             for store_id, hour in happened.items():
+                store_row = session.get(Store, store_id)
                 if hour:
-                    apply_hour(session, session.get(Store, store_id), hour)
+                    apply_hour(session, store_row, hour)
+                if now.hour % STALL_ROUND_HOURS == 0:  # the worker's tracking round (every 10 min live)
+                    ingest.replan(session, store_row, stalls.find(session, store_row, now))
         dispatcher.run_until_idle(max_batches=1000)
         _leave_reviews(aftercare, reviewers, now)
         now += HOUR
@@ -353,9 +414,13 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
         )
         actual[int(external_id)][step] = sent_at
 
+    limits = silences(stories)
+    stalls_seen = 0
     mismatches = []
     for story in stories:
-        expected, got = expect(story), actual.get(story.number, {})
+        stall = stalled(story, limits)
+        stalls_seen += stall is not None
+        expected, got = expect(story, stall), actual.get(story.number, {})
         if expected != got:
             mismatches.append((story.number, sorted(expected.items()), sorted(got.items())))
     if mismatches:
@@ -372,12 +437,14 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
             f"{len(mismatches)} orders differ; first: {mismatches[0]}\n{story}\n" + "\n".join(notes)
         )
     assert len(recorder.log) == len(rows) == len({message for message, _ in recorder.log})
+    assert stalls_seen > 0  # the scenario did exercise the rule
     assert recorder.senders == {
         own.id: {"hello@tea-and-things.example"},
         relayed.id: {f"store-{relayed.id}@mail.aftercare.test"},
     }
     steps = {step for _, step, _ in rows}
     assert steps >= {
+        "merchant_alert",
         "thank_you",
         "shipped",
         "delivery_problem",

@@ -21,6 +21,7 @@ from app.ingest.products import apply_product
 from app.ingest.result import IngestResult, OrderNotYetKnown, newer
 from app.journeys import reconcile
 from app.models import Store
+from app.parcels.merge import apply_report
 from connectors.base import (
     DataRequest,
     OrderRemoved,
@@ -32,6 +33,7 @@ from connectors.base import (
     Snapshot,
     StoreUninstalled,
 )
+from tracking.base import TrackReport
 
 __all__ = ["IngestResult", "OrderNotYetKnown", "apply", "apply_all", "apply_many", "newer", "replan"]
 
@@ -86,6 +88,8 @@ def apply(session: Session, store: Store, snapshot: Snapshot) -> IngestResult:
         return apply_removal(session, store, snapshot)
     if isinstance(snapshot, ShipmentEventUpdate):
         return apply_shipment_event(session, store, snapshot)
+    if isinstance(snapshot, TrackReport):  # a tracking source's news of a number
+        return apply_report(session, store, snapshot)
     if isinstance(snapshot, RedactRequest):
         if snapshot.scope == "store":
             privacy.redact_store(session, store)

@@ -13,7 +13,6 @@ account, which several people may share (invariant 6).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
@@ -21,13 +20,14 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app import clock, timeline
+from app import clock, evidence, offers, timeline
 from app.db import among
 from app.ingest.result import IngestResult, newer
 from app.journeys.reasons import Reason
 from app.journeys.state import REMOVED
 from app.messages.localise import e164
-from app.models import Consent, Customer, Order, OrderLine, Store
+from app.models import Customer, Order, OrderLine, Store
+from app.recommend import model as recommend_model
 from connectors.base import CustomerSnapshot, OrderRemoved, OrderSnapshot, OrderStatus
 
 LINE_FIELDS = (
@@ -38,6 +38,7 @@ LINE_FIELDS = (
     "quantity",
     "refunded_quantity",
     "unit_price",
+    "variant_external_id",
 )
 
 
@@ -78,6 +79,10 @@ def apply_orders(session: Session, store: Store, snapshots: Sequence[OrderSnapsh
     _replace_lines(session, store, {ids[e]: latest[e] for e in ids})
     _note(session, store, latest, ids, outcome, before)
     _consent(session, store, [latest[e] for e in ids])
+    # New orders join the store's recommendation model now (a few upserts); changes to known orders
+    # (a cancellation, a refund) wait for its next full build, and are filtered at lookup meanwhile.
+    recommend_model.learn(session, store, [ids[e] for e, state in outcome.items() if state == "created"])
+    offers.redeem(session, store, {ids[e]: latest[e] for e in ids})
     results = []
     for snap in snapshots:
         state = outcome[snap.external_id]
@@ -320,46 +325,30 @@ def _note(
 
 
 def _consent(session: Session, store: Store, snapshots: list[OrderSnapshot]) -> None:
-    """The platform's word on email marketing for each order's address, kept when it is the newest
-    evidence: one upsert that only overwrites older evidence (or the same platform's, at the same
-    time). A platform that records nothing (None) writes nothing, so an opt-in given another way is
-    never overwritten."""
-    evidence: dict[str, tuple[bool, datetime]] = {}
+    """The store's word on marketing for each order's email and phone, channel by channel, kept when
+    it is the newest evidence (``app.evidence``). A platform that records nothing (None, no consents)
+    writes nothing, so an opt-in given another way is never overwritten. SMS consent only ever comes
+    from an SMS consent: it never rides on the email flag."""
+    found: list[evidence.Evidence] = []
     for snap in snapshots:
         customer = snap.customer
-        if customer is None or customer.accepts_marketing is None or not customer.email:
+        if customer is None:
             continue
-        address = customer.email.strip().lower()
-        held = evidence.get(address)
-        if held is None or snap.updated_at >= held[1]:
-            evidence[address] = (customer.accepts_marketing, snap.updated_at)
-    if not evidence:
-        return
-    table = Consent.__table__
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.store_id, table.c.address, table.c.channel],
-        set_={
-            "granted": statement.excluded.granted,
-            "source": statement.excluded.source,
-            "recorded_at": statement.excluded.recorded_at,
-        },
-        where=(statement.excluded.recorded_at > table.c.recorded_at)
-        | ((statement.excluded.recorded_at == table.c.recorded_at) & (table.c.source == store.platform)),
-    )
-    session.execute(
-        statement,
-        [
-            {
-                "store_id": store.id,
-                "address": address,
-                "channel": "email",
-                "granted": granted,
-                "source": store.platform,
-                "recorded_at": at,
-                "words": "",
-            }
-            for address, (granted, at) in evidence.items()
-        ],
-    )
+        country = snap.shipping.country if snap.shipping else None
+        email = _email(customer.email)
+        phone = _phone(customer.phone, country)
+        stated = {item.channel for item in customer.consents}
+        if "email" not in stated and customer.accepts_marketing is not None and email:
+            found.append(
+                evidence.Evidence(email, "email", customer.accepts_marketing, store.platform, snap.updated_at)
+            )
+        for item in customer.consents:
+            if item.channel == "email":
+                address = _email(item.address) or email
+            else:
+                address = _phone(item.address, country) if item.address else phone
+            if not address:
+                continue
+            at = item.at or snap.updated_at
+            found.append(evidence.Evidence(address, item.channel, item.granted, item.source, at, item.words))
+    evidence.record(session, store, found)

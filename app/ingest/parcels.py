@@ -1,11 +1,13 @@
-"""Parcels and their carrier events: events only accumulate, and a parcel's status follows its latest
-event, so an older event arriving late never moves a parcel back."""
+"""Parcels and their carrier events: events only accumulate, from the platform and from tracking
+sources alike, and a parcel's status follows its latest event in event time (``settle``), so an
+older event arriving late never moves a parcel back, whichever source it came from."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app import timeline
@@ -14,6 +16,27 @@ from app.ingest.result import IngestResult, OrderNotYetKnown
 from app.ingest.upsert import upsert_newer
 from app.models import Order, Shipment, ShipmentEvent, Store
 from connectors.base import ShipmentEventSnapshot, ShipmentEventUpdate, ShipmentSnapshot, ShipmentStatus
+
+# Two sources reporting one scan rarely agree to the second (a platform copies a carrier's event
+# minutes later, with its own clock): the same status this close is the same scan.
+SAME_SCAN = timedelta(minutes=10)
+# At one moment, the further along wins (a "delivered" and an "in transit" stamped alike).
+RANK = {
+    status: rank
+    for rank, status in enumerate(
+        (
+            ShipmentStatus.LABEL_CREATED,
+            ShipmentStatus.IN_TRANSIT,
+            ShipmentStatus.DELAYED,
+            ShipmentStatus.NO_MOVEMENT,
+            ShipmentStatus.READY_FOR_PICKUP,
+            ShipmentStatus.OUT_FOR_DELIVERY,
+            ShipmentStatus.ATTEMPTED_DELIVERY,
+            ShipmentStatus.FAILURE,
+            ShipmentStatus.DELIVERED,
+        )
+    )
+}
 
 
 def apply_shipment(session: Session, store: Store, snap: ShipmentSnapshot) -> IngestResult:
@@ -36,11 +59,13 @@ def apply_shipment(session: Session, store: Store, snap: ShipmentSnapshot) -> In
     }
     shipment, created, before = upsert_newer(session, Shipment, store, snap.external_id, fields)
     changed = created or before is not None
+    known: Known = {} if created else known_events(session, shipment)
     for event in snap.events:  # events only accumulate; a stale snapshot can still add an old event
-        changed = _add_event(session, store, order, shipment, event) or changed
+        changed = add_event(session, store, order, shipment, event, known=known) or changed
     if not changed:
         return IngestResult("shipment", snap.external_id, changed=False, note="not newer than stored")
     session.flush()
+    settle(session, shipment, claim=(snap.status, snap.delivered_at or snap.shipped_at or snap.updated_at))
     note = "created" if created else "updated"
     return IngestResult("shipment", snap.external_id, changed=True, note=note, order_id=order.id)
 
@@ -54,43 +79,72 @@ def apply_shipment_event(session: Session, store: Store, snap: ShipmentEventUpda
     ).first()
     if shipment is None:
         raise OrderNotYetKnown(f"event for parcel {snap.shipment_external_id}, not seen yet")
-    event = snap.event
     order = session.get(Order, shipment.order_id)
     assert order is not None  # noqa: S101 - foreign key
-    if not _add_event(session, store, order, shipment, event):
+    if not add_event(session, store, order, shipment, snap.event):
         return IngestResult("shipment", snap.shipment_external_id, changed=False, note="event already known")
-    latest = session.scalars(
-        select(ShipmentEvent.happened_at)
-        .where(ShipmentEvent.shipment_id == shipment.id)
-        .order_by(ShipmentEvent.happened_at.desc())
-        .limit(1)
-    ).one()
-    if event.happened_at >= latest:  # an older event arriving late does not move the parcel back
-        shipment.status = event.status.value
-        if event.status is ShipmentStatus.DELIVERED:
-            shipment.delivered_at = event.happened_at
     session.flush()
+    settle(session, shipment)
     return IngestResult(
         "shipment", snap.shipment_external_id, changed=True, note="event added", order_id=order.id
     )
 
 
-def _add_event(
-    session: Session, store: Store, order: Order, shipment: Shipment, event: ShipmentEventSnapshot
+Known = dict[str, tuple[str, datetime]]  # a parcel's scans: external id -> (status, at)
+
+
+def known_events(session: Session, shipment: Shipment) -> Known:
+    """The scans a parcel already has, read once for a whole batch of new ones."""
+    return {
+        external_id: (status, at)
+        for external_id, status, at in session.execute(
+            select(ShipmentEvent.external_id, ShipmentEvent.status, ShipmentEvent.happened_at).where(
+                ShipmentEvent.shipment_id == shipment.id
+            )
+        )
+    }
+
+
+def add_event(
+    session: Session,
+    store: Store,
+    order: Order,
+    shipment: Shipment,
+    event: ShipmentEventSnapshot,
+    *,
+    source: str | None = None,
+    location: str | None = None,
+    known: Known | None = None,
 ) -> bool:
-    """Record a carrier event once (and say so on the order's timeline); False if already known."""
-    added = insert_ignore(
-        session,
-        ShipmentEvent,
-        {
-            "store_id": store.id,
-            "shipment_id": shipment.id,
-            "external_id": event.external_id,
-            "status": event.status.value,
-            "happened_at": event.happened_at,
-            "detail": event.detail,
-        },
-    )
+    """Record a scan once (and say so on the order's timeline); False if already known, by its own
+    id or as the same scan another source already reported. Of two reports of one scan the earlier
+    stamped is kept, whichever arrived first, so the history does not depend on arrival order.
+    ``known`` (``known_events``) saves reading the parcel's scans again for each of a batch; it is
+    kept up to date."""
+    if known is None:
+        known = known_events(session, shipment)
+    if event.external_id in known:
+        return False  # a re-delivery: nothing to look at
+    if event.status is not ShipmentStatus.UNKNOWN:
+        twins = sorted(
+            (at, external_id)
+            for external_id, (status, at) in known.items()
+            if status == event.status.value and abs(at - event.happened_at) <= SAME_SCAN
+        )
+        if twins:
+            if twins[0] <= (event.happened_at, event.external_id):
+                return False
+            session.execute(
+                delete(ShipmentEvent).where(
+                    ShipmentEvent.shipment_id == shipment.id,
+                    ShipmentEvent.external_id.in_([external_id for _, external_id in twins]),
+                )
+            )
+            session.expire(shipment, ["events"])
+            for _, external_id in twins:
+                known.pop(external_id, None)
+            return _insert(session, store, shipment, event, source, location, known)
+    added = _insert(session, store, shipment, event, source, location, known)
     if added:
         label = shipment.tracking_number or shipment.external_id
         timeline.note(
@@ -103,3 +157,61 @@ def _add_event(
             status=event.status.value,
         )
     return added
+
+
+def _insert(
+    session: Session,
+    store: Store,
+    shipment: Shipment,
+    event: ShipmentEventSnapshot,
+    source: str | None,
+    location: str | None,
+    known: Known,
+) -> bool:
+    added = insert_ignore(
+        session,
+        ShipmentEvent,
+        {
+            "store_id": store.id,
+            "shipment_id": shipment.id,
+            "external_id": event.external_id,
+            "status": event.status.value,
+            "happened_at": event.happened_at,
+            "detail": event.detail,
+            "source": source,
+            "location": (location or None) and location[:255],
+        },
+    )
+    if added:
+        known[event.external_id] = (event.status.value, event.happened_at)
+    return added
+
+
+def settle(
+    session: Session, shipment: Shipment, claim: tuple[ShipmentStatus, datetime | None] | None = None
+) -> None:
+    """The parcel's status and delivery time from its latest known event in event time (unknown
+    ones never move it), or from what the platform claims when that is newer: the platform's status
+    counts at the moment it says it happened (delivered at, shipped at), not when it was sent."""
+    latest = session.execute(
+        select(ShipmentEvent.status, ShipmentEvent.happened_at)
+        .where(
+            ShipmentEvent.shipment_id == shipment.id,
+            ShipmentEvent.status != ShipmentStatus.UNKNOWN.value,
+        )
+        .order_by(ShipmentEvent.happened_at.desc())
+        .limit(8)
+    ).all()
+    candidates = [(ShipmentStatus(status), at) for status, at in latest]
+    if claim is not None and claim[1] is not None:
+        candidates.append((claim[0], claim[1]))
+    if not candidates:
+        return
+    newest = max(at for _, at in candidates)
+    status = max((s for s, at in candidates if at == newest), key=lambda s: RANK.get(s, -1))
+    shipment.status = status.value
+    if status is ShipmentStatus.DELIVERED:
+        shipment.delivered_at = newest
+    elif shipment.delivered_at is not None and shipment.delivered_at < newest:
+        shipment.delivered_at = None  # a newer scan says it is not delivered after all (newer wins)
+    session.flush()

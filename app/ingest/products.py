@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from app.ingest.result import IngestResult
 from app.ingest.upsert import upsert_newer
 from app.models import Product, Store
+from app.recommend import curation
 from connectors.base import ProductSnapshot
 
 
@@ -25,4 +26,7 @@ def apply_product(session: Session, store: Store, snap: ProductSnapshot) -> Inge
     _, created, before = upsert_newer(session, Product, store, snap.external_id, fields)
     if not created and before is None:
         return IngestResult("product", snap.external_id, changed=False, note="not newer than stored")
+    for kind, others in (("cross_sell", snap.cross_sell_ids), ("upsell", snap.upsell_ids)):
+        if others is not None:  # None: the platform does not curate in its product payloads
+            curation.replace(session, store, kind, snap.external_id, others)
     return IngestResult("product", snap.external_id, changed=True, note="created" if created else "updated")

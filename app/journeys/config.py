@@ -9,6 +9,8 @@ from __future__ import annotations
 import functools
 import logging
 from datetime import time, timedelta
+from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -16,6 +18,33 @@ from app.journeys.steps import STEPS, Anchor, Kind
 from channels.registry import NAMES as CHANNELS  # the one list of channels
 
 log = logging.getLogger(__name__)
+
+
+OFFER_STEPS = frozenset(name for name, step in STEPS.items() if step.kind is Kind.MARKETING)
+
+
+class OfferConfig(BaseModel):
+    """The code a marketing step carries: made in the store for that one customer at send time, used
+    once, valid for ``days``. ``value`` 0 turns the step's offer off."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: Literal["percent", "amount"] = "percent"  # a percentage off, or an amount in the store's currency
+    value: Decimal = Field(default=Decimal(10), ge=0, le=Decimal(100000), decimal_places=2)
+    days: int = Field(default=30, ge=1, le=365)
+
+    @model_validator(mode="after")
+    def _percent(self) -> OfferConfig:
+        if self.kind == "percent" and self.value > 100:
+            raise ValueError("a percentage off is at most 100")
+        return self
+
+    @property
+    def on(self) -> bool:
+        return self.value > 0
+
+
+DEFAULT_OFFERS = {"win_back": OfferConfig()}  # DESIGN.md: the come-back offer carries a code
 
 
 class StepConfig(BaseModel):
@@ -26,6 +55,7 @@ class StepConfig(BaseModel):
     delay_minutes: int | None = Field(default=None, ge=0, le=365 * 24 * 60)
     bypass_window: bool | None = None  # None: transactional steps bypass, the others do not
     channels: tuple[str, ...] = ()  # in order of preference; empty: the store's default channel
+    offer: OfferConfig | None = None  # None: the step's default (the come-back offer's 10% for 30 days)
 
     @field_validator("channels")
     @classmethod
@@ -66,6 +96,8 @@ class JourneyConfig(BaseModel):
                 )
             if config.anchor is Anchor.PREVIOUS and name not in ("review_reminder",):
                 raise ValueError(f"{name}: only the review reminder can follow a previous step")
+            if config.offer is not None and config.offer.on and name not in OFFER_STEPS:
+                raise ValueError(f"{name}: only marketing steps may carry an offer")
         return value
 
     @field_validator("quiet_days")
@@ -98,6 +130,16 @@ class JourneyConfig(BaseModel):
     def bypasses_window(self, name: str) -> bool:
         configured = self.step(name).bypass_window
         return STEPS[name].kind is Kind.TRANSACTIONAL if configured is None else configured
+
+    def offer(self, name: str) -> OfferConfig | None:
+        """The code this step's messages carry, if any. A merchant who typed one shared come-back code
+        (``win_back_coupon``) and set no offer keeps that code instead."""
+        configured = self.step(name).offer
+        if configured is None:
+            if name == "win_back" and self.win_back_coupon:
+                return None
+            configured = DEFAULT_OFFERS.get(name)
+        return configured if configured is not None and configured.on else None
 
     @property
     def frequency_cap(self) -> timedelta:

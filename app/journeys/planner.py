@@ -17,7 +17,7 @@ from enum import StrEnum
 from app.journeys import timing
 from app.journeys.config import DEFAULT, JourneyConfig
 from app.journeys.reasons import Reason
-from app.journeys.steps import PREVIOUS_STEP, STEPS, Anchor, Kind, Step
+from app.journeys.steps import CONSENT_FOR_CHANNEL, PREVIOUS_STEP, STEPS, Anchor, Kind, Step
 from connectors.base import OrderStatus, ShipmentStatus
 
 STOPPED_ORDER = {
@@ -25,7 +25,14 @@ STOPPED_ORDER = {
     OrderStatus.REFUNDED: "order_refunded",
     OrderStatus.FAILED: "payment_failed",
 }
-PROBLEMS = frozenset({ShipmentStatus.ATTEMPTED_DELIVERY, ShipmentStatus.DELAYED, ShipmentStatus.FAILURE})
+PROBLEMS = frozenset(
+    {
+        ShipmentStatus.ATTEMPTED_DELIVERY,
+        ShipmentStatus.DELAYED,
+        ShipmentStatus.FAILURE,
+        ShipmentStatus.NO_MOVEMENT,
+    }
+)
 
 
 class Verdict(StrEnum):
@@ -75,11 +82,17 @@ class CustomerState:
     recipient: str | None  # where the message would go; None when the customer left no address
     zone: str = "UTC"
     country: str | None = None
-    marketing_consent: bool = False
+    marketing_consent: bool = False  # email marketing consent
+    consented: frozenset[str] = frozenset()  # every channel (email, sms, whatsapp) they agreed to
     unsubscribed: frozenset[str] = frozenset()  # kinds: service, review, marketing
     marketing_paused: Reason | None = None  # why, e.g. an unhappy check-in answer
     redacted: bool = False
     suppressed: bool = False  # the address bounced or complained: nothing at all goes to it
+
+    @property
+    def marketing_channels(self) -> frozenset[str]:
+        """The consent channels marketing may use for this person."""
+        return self.consented | ({"email"} if self.marketing_consent else set())
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,17 @@ class ReviewGroup:
     order_ids: tuple[int, ...]
     shipments: tuple[tuple[ShipmentState, ...], ...]  # each order's parcels: the request waits for all
     lines: tuple[LineState, ...]  # every order's lines
+
+
+@dataclass(frozen=True)
+class Rebuy:
+    """What of this order the store's customers buy again, and when this customer would: the
+    shortest median re-purchase interval among its products; ``bought_again_at`` when the contact has
+    since bought one of them again (that later order carries the reminder)."""
+
+    days: float
+    products: tuple[str, ...]
+    bought_again_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +131,7 @@ class OrderState:
     check_in_answer: str | None = None  # "happy" | "unhappy"
     ordered_again_at: datetime | None = None
     has_recommendations: bool = True
+    rebuy: Rebuy | None = None
     review_group: ReviewGroup | None = None
     store_uninstalled: bool = False
     removed: bool = False  # the store deleted (trashed) the order
@@ -129,6 +154,9 @@ class Context:
     # Times of the customer's other non-transactional messages (any order), by dedupe key; the
     # frequency cap keeps new ones away from these.
     busy: Mapping[str, datetime] = field(default_factory=dict)
+    # The sending channels of each step, in the store's order of preference (``reconcile.channels_for``);
+    # a step not named sends by email.
+    channels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -141,6 +169,9 @@ class Decision:
     send_at: datetime | None = None
     shipment_id: int | None = None
     members: tuple[int, ...] = ()  # a merged review request: every order it covers
+    # A marketing message: the step's channels the customer agreed to marketing on, the only ones it
+    # may go through (empty: no such limit).
+    channels: tuple[str, ...] = ()
 
 
 # --- the plan --------------------------------------------------------------------------------------
@@ -152,9 +183,19 @@ def plan(state: OrderState, ctx: Context) -> list[Decision]:
     decisions = [planner.thank_you()]
     for shipment in state.shipments:
         decisions.extend(planner.tracking(shipment))
-    for name in ("check_in", "review_request", "review_reminder", "cross_sell", "win_back"):
+    for name in ("check_in", "review_request", "review_reminder", "cross_sell", "buy_again", "win_back"):
         decisions.append(getattr(planner, name)())
-    return planner.capped(decisions)
+    return [planner.consented(decision) for decision in planner.capped(decisions)]
+
+
+def consented_channels(customer: CustomerState, ctx: Context, step: str) -> tuple[str, ...]:
+    """The step's sending channels whose consent channel this customer agreed to marketing on."""
+    agreed = customer.marketing_channels
+    return tuple(
+        name
+        for name in ctx.channels.get(step) or ("smtp",)
+        if CONSENT_FOR_CHANNEL.get(name, "email") in agreed
+    )
 
 
 def by_key(decisions: list[Decision]) -> dict[str, Decision]:
@@ -234,6 +275,24 @@ class _Planner:
             return self._decide(step, key, Verdict.SKIP, R("nothing_to_recommend"))
         return self._after_delivery(step)
 
+    def buy_again(self) -> Decision:
+        step, state = STEPS["buy_again"], self.state
+        key = order_key(state.order_id, step.name)
+        if refusal := self._refusal(step) or self._stopped():
+            return self._decide(step, key, Verdict.SKIP, refusal)
+        rebuy = state.rebuy
+        if rebuy is None or not rebuy.products:
+            return self._decide(step, key, Verdict.SKIP, R("not_rebought"))
+        if rebuy.bought_again_at is not None:
+            return self._decide(step, key, Verdict.SKIP, R("bought_again_since", at=rebuy.bought_again_at))
+        anchor = self._anchor_time(step.name)
+        if anchor is None:
+            return self._decide(step, key, Verdict.WAIT, self._waiting(step.name))
+        at, _ = anchor
+        why = R("rebuy_due", days=round(rebuy.days), at=at)
+        configured = self.config.step(step.name).delay_minutes is not None
+        return self._timed(step, key, at, why, delay=None if configured else timedelta(days=rebuy.days))
+
     def win_back(self) -> Decision:
         step, state = STEPS["win_back"], self.state
         key = order_key(state.order_id, step.name)
@@ -312,7 +371,7 @@ class _Planner:
         if step.kind is not Kind.TRANSACTIONAL and step.kind.value in customer.unsubscribed:
             return R("unsubscribed", kind=step.kind.value)
         if step.kind is Kind.MARKETING:
-            if not customer.marketing_consent:
+            if not consented_channels(customer, self.ctx, step.name):
                 return R("no_marketing_consent")
             if customer.marketing_paused:
                 return R("marketing_paused", because=customer.marketing_paused)
@@ -393,10 +452,12 @@ class _Planner:
         why: Reason,
         shipment: ShipmentState | None = None,
         extra_delay: timedelta | None = None,
+        delay: timedelta | None = None,
     ) -> Decision:
-        """SEND at anchor + delay, moved into the window and past the frequency cap; or SKIP if late."""
+        """SEND at anchor + delay, moved into the window and past the frequency cap; or SKIP if late.
+        ``delay`` replaces the step's (a buy-again reminder waits for its product's interval)."""
         ctx, customer = self.ctx, self.state.customer
-        delay = self.config.delay(step.name)
+        delay = self.config.delay(step.name) if delay is None else delay
         if extra_delay is not None and extra_delay > delay:
             delay = extra_delay
             why = why.with_(longer_delay=True)
@@ -414,6 +475,12 @@ class _Planner:
         if send_at > candidate:
             why = why.with_(window=True)
         return self._decide(step, key, Verdict.SEND, why, shipment, send_at)
+
+    def consented(self, decision: Decision) -> Decision:
+        """A marketing message names the channels it may go through: consent is per channel."""
+        if decision.kind is not Kind.MARKETING or decision.verdict is not Verdict.SEND:
+            return decision
+        return replace(decision, channels=consented_channels(self.state.customer, self.ctx, decision.step))
 
     def capped(self, decisions: list[Decision]) -> list[Decision]:
         """Apply the frequency cap to the non-transactional messages still to be sent, earliest

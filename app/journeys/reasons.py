@@ -179,7 +179,7 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
         "مشتری اشتراک ایمیل‌های {kind} را لغو کرده است",
     ),
     "no_marketing_consent": (
-        "the customer has not agreed to marketing emails",
+        "the customer has not agreed to marketing on this step's channels",
         "لم يوافق العميل على الرسائل التسويقية",
         "مشتری با ایمیل‌های تبلیغاتی موافقت نکرده است",
     ),
@@ -232,6 +232,46 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
         "لا شيء لاقتراحه لم يشتره العميل",
         "چیزی برای پیشنهاد نیست که مشتری نخریده باشد",
     ),
+    # buy again
+    "not_rebought": (
+        "nothing in this order is something the store's customers buy again",
+        "لا شيء في هذا الطلب مما يعيد عملاء المتجر شراءه",
+        "در این سفارش چیزی نیست که مشتریان فروشگاه دوباره بخرند",
+    ),
+    "bought_again_since": (
+        "the customer bought it again on {at}",
+        "اشتراه العميل مجددًا في {at}",
+        "مشتری در {at} دوباره آن را خرید",
+    ),
+    "rebuy_due": (
+        "customers re-buy it every {days} days; bought on {at}",
+        "يعيد العملاء شراءه كل {days} يومًا؛ اشتُري في {at}",
+        "مشتریان هر {days} روز دوباره آن را می‌خرند؛ در {at} خریده شد",
+    ),
+    # why a product was recommended
+    "rec_together": (
+        "bought together in {orders} orders",
+        "اشتُري معًا في {orders} طلبًا",
+        "در {orders} سفارش با هم خریده شده",
+    ),
+    "rec_cross_sell": ("your cross-sell", "منتج البيع المتقاطع الذي اخترته", "فروش مکمل انتخابی شما"),
+    "rec_upsell": ("your upsell", "منتج الترقية الذي اخترته", "پیشنهاد ارتقای انتخابی شما"),
+    "rec_complementary": (
+        "your complementary product in Search & Discovery",
+        "منتجك المكمّل في Search & Discovery",
+        "محصول مکمل شما در Search & Discovery",
+    ),
+    "rec_pinned": ("pinned by you", "ثبّتّه أنت", "سنجاق‌شده توسط شما"),
+    "rec_rebought": (
+        "re-bought every {days} days",
+        "يُعاد شراؤه كل {days} يومًا",
+        "هر {days} روز دوباره خریده می‌شود",
+    ),
+    "rec_best_seller": (
+        "a best seller: {orders} orders in the last 4 weeks",
+        "من الأكثر مبيعًا: {orders} طلبًا في آخر أربعة أسابيع",
+        "پرفروش: {orders} سفارش در ۴ هفتهٔ اخیر",
+    ),
     "ordered_again": (
         "the customer ordered again on {at}",
         "طلب العميل مجددًا في {at}",
@@ -255,10 +295,25 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
     # the merchant's own hand
     "merchant_cancelled": ("cancelled by the merchant", "ألغاه التاجر", "فروشنده لغو کرد"),
     "merchant_send_now": ("sent now by the merchant", "أرسله التاجر الآن", "فروشنده همین حالا فرستاد"),
+    "over_plan": (
+        "the store is over its {plan} plan this month; this order's journey began after it was told",
+        "تجاوز المتجر خطة {plan} هذا الشهر؛ وبدأت رحلة هذا الطلب بعد إعلامه",
+        "فروشگاه این ماه از طرح {plan} فراتر رفته است؛ مسیر این سفارش پس از آگاه‌شدن آغاز شد",
+    ),
+    "over_plan_alert": (
+        "the store sent more than the {limit} messages its {plan} plan includes this month",
+        "أرسل المتجر هذا الشهر أكثر من {limit} رسالة تشملها خطة {plan}",
+        "فروشگاه این ماه بیش از {limit} پیامِ طرح {plan} فرستاده است",
+    ),
     "check_in_unhappy_alert": (
         "the customer said order {number} was not right",
         "قال العميل إن الطلب {number} لم يكن على ما يرام",
         "مشتری گفت سفارش {number} درست نبود",
+    ),
+    "no_movement_alert": (
+        "order {number}'s parcel {label} has had no news from {carrier} since {at}",
+        "لا جديد عن شحنة الطلب {number} ({label}) من {carrier} منذ {at}",
+        "از {at} خبری از مرسولهٔ {label} سفارش {number} از {carrier} نرسیده است",
     ),
     # sending
     "unknown_channel": ("unknown channel {channel}", "قناة غير معروفة {channel}", "کانال ناشناخته {channel}"),
@@ -278,6 +333,16 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
         "تلاش دوباره پس از یک تلاش ناموفق ({error})",
     ),
     "refused": ("{error}", "{error}", "{error}"),
+    "offer_refused": (
+        "the store did not create the offer code, so the message was not sent: {error}",
+        "لم ينشئ المتجر رمز العرض، فلم تُرسل الرسالة: {error}",
+        "فروشگاه کد تخفیف را نساخت، پس پیام فرستاده نشد: {error}",
+    ),
+    "offer_waiting": (
+        "waiting for the store to create the offer code ({error})",
+        "بانتظار أن ينشئ المتجر رمز العرض ({error})",
+        "در انتظار ساخت کد تخفیف در فروشگاه ({error})",
+    ),
     "gave_up": (
         "gave up after {attempts} attempts: {error}",
         "توقفت المحاولة بعد {attempts} محاولات: {error}",

@@ -24,7 +24,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app import clock, recommend
-from app.db import among_bound
+from app.db import among, among_bound
 from app.journeys import config as journey_config
 from app.journeys import planner, timing
 from app.journeys.planner import (
@@ -34,11 +34,12 @@ from app.journeys.planner import (
     OrderState,
     Past,
     Problem,
+    Rebuy,
     ReviewGroup,
     ShipmentState,
 )
 from app.journeys.reasons import Reason
-from app.journeys.steps import Kind
+from app.journeys.steps import STEPS, Kind
 from app.models import (
     Consent,
     Customer,
@@ -92,11 +93,13 @@ class Facts:
     events: dict[int, list[ShipmentEvent]] = field(default_factory=lambda: defaultdict(list))
     siblings: dict[str, list[Order]] = field(default_factory=lambda: defaultdict(list))
     suppressed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    consent: dict[str, bool] = field(default_factory=dict)
+    consent: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # address -> channels
     reviewed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     history: dict[int, dict[str, Past]] = field(default_factory=lambda: defaultdict(dict))
     busy: dict[str, dict[str, Busy]] = field(default_factory=lambda: defaultdict(dict))
     redacted: set[int] = field(default_factory=set)
+    intervals: dict[str, float] = field(default_factory=dict)  # re-bought products: days between buys
+    rebought: dict[int, set[str]] = field(default_factory=dict)  # siblings' re-bought products, by order
 
 
 class Loaded:
@@ -123,6 +126,14 @@ class Loaded:
         self.recommend_now = recommend_now
         self.config = journey_config.parse(store.journey)
         self.store_zone = timing.safe_zone(store.timezone)
+        from app.journeys.reconcile import channels_for  # reconcile builds on this module
+
+        # consent is per channel: the planner checks a marketing step's own channels against it
+        self.channels = {
+            name: tuple(channels_for(store, name))
+            for name, step in STEPS.items()
+            if step.kind is Kind.MARKETING
+        }
 
     def state(self, order: Order) -> OrderState:
         facts = self.facts
@@ -143,7 +154,7 @@ class Loaded:
             for other in facts.siblings.get(order.contact or "", [])
             if other.placed_at > order.placed_at and OrderStatus(other.status) not in planner.STOPPED_ORDER
         ]
-        asked = order.id in self.recommend_now and customer.marketing_consent and bool(shipments)
+        asked = order.id in self.recommend_now and bool(customer.marketing_channels) and bool(shipments)
         return OrderState(
             order_id=order.id,
             number=order.number,
@@ -158,6 +169,7 @@ class Loaded:
             ordered_again_at=min(later) if later else None,
             # Unasked, the answer must not skip anything: consent and delivery decide the cross-sell.
             has_recommendations=not asked or bool(recommend.for_order(self.session, order)),
+            rebuy=_rebuy(order, facts),
             review_group=group,
             store_uninstalled=self.store.status == StoreStatus.UNINSTALLED,
             removed=order.remote_status == REMOVED,
@@ -171,7 +183,9 @@ class Loaded:
             if not (entry.order_id == order.id and entry.status == MessageStatus.SCHEDULED)
         }
         history = self.facts.history.get(order.id, {})
-        return Context(now=clock.now(), config=self.config, history=history, busy=busy)
+        return Context(
+            now=clock.now(), config=self.config, history=history, busy=busy, channels=self.channels
+        )
 
     def plan(self, order: Order) -> list[planner.Decision]:
         """The planner's decisions for ``order``, remembered for the contact's next orders."""
@@ -209,6 +223,8 @@ def load(
     wanted = set(facts.orders) | {member for ids in groups.values() for member in ids}
     _read_orders(session, store, wanted, facts)
     _read_contacts(session, store, orders, contacts, facts, at_send)
+    if config.step("buy_again").enabled:
+        _read_rebuys(session, store, facts)
     return Loaded(session, store, facts, groups, at_send=at_send, recommend_now=set(recommendations_for))
 
 
@@ -268,9 +284,10 @@ def _read_contacts(
     if everyone:
         for address, kind in session.execute(queries.suppressed, {"store": store.id, "addresses": everyone}):
             facts.suppressed[address].add(kind)
+    if everyone:
+        for address, channel in session.execute(queries.consent, {"store": store.id, "addresses": everyone}):
+            facts.consent[address].add(channel)
     if emails:
-        for address, granted in session.execute(queries.consent, {"store": store.id, "addresses": emails}):
-            facts.consent[address] = granted
         for address, product in session.execute(queries.reviewed, {"store": store.id, "addresses": emails}):
             facts.reviewed[address or ""].add(product)
     customer_ids = sorted({order.customer_id for order in orders if order.customer_id})
@@ -351,8 +368,8 @@ def _built(dialect: str) -> _Queries:
         suppressed=select(Suppression.address, Suppression.kind).where(
             Suppression.store_id == store, among(Suppression.address, "addresses")
         ),
-        consent=select(Consent.address, Consent.granted).where(
-            Consent.store_id == store, among(Consent.address, "addresses"), Consent.channel == "email"
+        consent=select(Consent.address, Consent.channel).where(
+            Consent.store_id == store, among(Consent.address, "addresses"), Consent.granted.is_(True)
         ),
         reviewed=select(Review.email, Review.product_external_id).where(
             Review.store_id == store, among(Review.email, "addresses")
@@ -366,8 +383,49 @@ def _built(dialect: str) -> _Queries:
     )
 
 
+def _read_rebuys(session: Session, store: Store, facts: Facts) -> None:
+    """Which of the batch's products customers buy again (the model's intervals), and which of them
+    the contacts' other orders hold: a reminder is off once the product was bought again."""
+    products = {line.product_external_id for lines in facts.lines.values() for line in lines}
+    products.discard(None)
+    facts.intervals = recommend.rebuyable(session, store.id, sorted(p for p in products if p))
+    siblings = sorted({o.id for orders in facts.siblings.values() for o in orders} - set(facts.orders))
+    if not facts.intervals or not siblings:
+        return
+    for order_id, product in session.execute(
+        select(OrderLine.order_id, OrderLine.product_external_id).where(
+            among(session, OrderLine.order_id, siblings),
+            among(session, OrderLine.product_external_id, sorted(facts.intervals)),
+        )
+    ):
+        facts.rebought.setdefault(order_id, set()).add(product)
+
+
+def _rebuy(order: Order, facts: Facts) -> Rebuy | None:
+    kept = {
+        line.product_external_id
+        for line in facts.lines.get(order.id, [])
+        if line.product_external_id in facts.intervals and line.quantity > line.refunded_quantity
+    }
+    if not kept:
+        return None
+    products = tuple(sorted(kept, key=lambda p: (facts.intervals[p], p)))
+    again = [
+        other.placed_at
+        for other in facts.siblings.get(order.contact or "", [])
+        if other.placed_at > order.placed_at
+        and OrderStatus(other.status) not in planner.STOPPED_ORDER
+        and (
+            facts.rebought.get(other.id, set())
+            | {line.product_external_id for line in facts.lines.get(other.id, [])}
+        )
+        & kept
+    ]
+    return Rebuy(facts.intervals[products[0]], products, min(again) if again else None)
+
+
 def _customer_state(order: Order, facts: Facts, store_zone: str) -> CustomerState:
-    zone = timing.zone_for(order.ship_country, order.phone, store_zone)
+    zone = timing.zone_for(order.ship_country, order.phone, store_zone, order.ship_region)
     found = {address: facts.suppressed.get(address, set()) for address in addresses(order)}
     reachable = [address for address, kinds in found.items() if "all" not in kinds]
     # Choices are the person's, kept on their contact: a phone two buyers on one account both typed
@@ -379,7 +437,11 @@ def _customer_state(order: Order, facts: Facts, store_zone: str) -> CustomerStat
         suppressed=bool(found) and not reachable,
         zone=zone,
         country=order.ship_country,
-        marketing_consent=facts.consent.get((order.email or "").lower(), False),
+        marketing_consent="email" in facts.consent.get((order.email or "").lower(), ()),
+        consented=frozenset(
+            {"email"} & facts.consent.get((order.email or "").lower(), set())
+            | {"sms", "whatsapp"} & facts.consent.get(order.phone or "", set())
+        ),
         unsubscribed=frozenset(chosen),
         marketing_paused=_unhappy(order, facts),
         redacted=redacted,

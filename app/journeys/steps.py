@@ -16,6 +16,19 @@ class Kind(StrEnum):
     MARKETING = "marketing"
 
 
+# What each sending channel needs marketing consent for (``app.evidence`` keeps consent per address and
+# channel). The store's mailer and the store's own system are given the email address first; SMS and
+# WhatsApp need consent of their own.
+CONSENT_FOR_CHANNEL = {
+    "smtp": "email",
+    "store_note": "email",
+    "webhook": "email",
+    "outbox": "email",
+    "sms": "sms",
+    "whatsapp": "whatsapp",
+}
+
+
 class Anchor(StrEnum):
     """The event a step's delay counts from."""
 
@@ -71,6 +84,9 @@ STEPS: dict[str, Step] = {
         Step("review_request", Kind.REVIEW, Anchor.DELIVERED, 7 * DAY, 30 * DAY, title="Review request"),
         Step("review_reminder", Kind.REVIEW, Anchor.PREVIOUS, 5 * DAY, 14 * DAY, title="Review reminder"),
         Step("cross_sell", Kind.MARKETING, Anchor.DELIVERED, 14 * DAY, 30 * DAY, title="Recommendations"),
+        # Its delay is each product's own re-purchase interval (``OrderState.rebuy``) unless the merchant
+        # sets one; off for orders holding nothing the store's customers buy twice.
+        Step("buy_again", Kind.MARKETING, Anchor.PLACED, timedelta(0), 14 * DAY, title="Buy again"),
         Step("win_back", Kind.MARKETING, Anchor.PLACED, 30 * DAY, 30 * DAY, title="Come-back offer"),
     )
 }

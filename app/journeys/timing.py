@@ -18,6 +18,7 @@ import phonenumbers
 from babel.core import get_global
 from phonenumbers import timezone as phone_zones
 
+from app.journeys import regions
 from app.journeys.config import JourneyConfig
 
 MAX_DAYS_AHEAD = 21  # a window search never looks further; the validator forbids all-quiet weeks
@@ -28,8 +29,9 @@ def _known_zones() -> frozenset[str]:
     return frozenset(available_timezones())
 
 
-def zone_for(country: str | None, phone: str | None, store_zone: str) -> str:
-    """The customer's IANA zone name."""
+def zone_for(country: str | None, phone: str | None, store_zone: str, region: str | None = None) -> str:
+    """The customer's IANA zone name: the country's, or where it has several, the shipping region's
+    (``regions``), else the phone number's."""
     zones = [
         zone
         for zone in get_global("territory_zones").get((country or "").upper(), ())
@@ -37,6 +39,9 @@ def zone_for(country: str | None, phone: str | None, store_zone: str) -> str:
     ]
     if len(zones) == 1:
         return zones[0]
+    by_region = regions.zone_for_region(country, region) if len(zones) > 1 else None
+    if by_region is not None and by_region in _known_zones():
+        return by_region
     if zones and phone:
         try:
             number = phonenumbers.parse(phone, (country or "").upper() or None)

@@ -14,20 +14,30 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import recommend
+from app import evidence, recommend
 from app.journeys import config as journey_config
+from app.journeys import timing
+from app.journeys.config import OFFER_STEPS
 from app.journeys.reasons import PROBLEM_WORDS, Reason, words
 from app.journeys.steps import Kind
 from app.links import Links
-from app.messages.localise import e164, long_date, money
+from app.messages.localise import e164, long_date, money, number
 from app.messages.render import FALLBACK_LOCALE, LOCALES
-from app.models import Message, Order, OrderLine, Product, Review, Shipment, Store
+from app.models import Message, Order, OrderLine, ParcelTrack, Product, Review, Shipment, Store
+from app.parcels import estimate
+from app.recommend import picks as recommend_picks
+from tracking import detect
 
 UNSUBSCRIBE_WORDS = {
     "en": "Unsubscribe, or choose which emails you get",
     "ar": "إلغاء الاشتراك، أو اختيار الرسائل التي تصلك",
     "fa": "لغو اشتراک، یا انتخاب ایمیل‌هایی که دریافت می‌کنید",
 }
+OPT_IN_WORDS = {
+    "en": "Yes, send me offers",
+    "ar": "نعم، أرسلوا إليّ العروض",
+    "fa": "بله، پیشنهادها را بفرستید",
+}  # the same words as the button on the page it opens (``app.web.public.optin``)
 STOP_WORDS = {
     "en": "Stop these messages",
     "ar": "لإيقاف هذه الرسائل",
@@ -75,50 +85,87 @@ def build(session: Session, store: Store, message: Message, links: Links, locale
     order = session.get(Order, message.order_id) if message.order_id else None
     if order is None:
         raise NoRecipient(Reason.of("no_order"))
-    if message.step == "merchant_alert":
+    if message.step in ("merchant_alert", "plan_alert"):  # to the store itself
         address = store.reply_to
         if not address:
             raise NoRecipient(Reason.of("no_alert_address"))
         locale = choose_locale(locale, store.default_locale)
         context = _base(store, order, locale)
         context["alert"] = words(message.why, locale, store.timezone)
+        context["alert_code"] = message.reason_code
         return Built(locale, address, store.name, context)
     phone = e164(order.phone, order.ship_country)
     if not (order.email or phone):
         raise NoRecipient(Reason.of("no_recipient"))
     locale = choose_locale(locale, order.locale, store.default_locale)
     context = _base(store, order, locale)
+    # Every tracking link goes to our own tracking page; the carrier's is on it, and in ``carrier_url``.
+    context["tracking_url"] = links.tracking(store.id, order.id, message.id)
     if message.shipment_id is not None:
         shipment = session.get(Shipment, message.shipment_id)
         if shipment is not None:
+            code = detect.carrier(shipment.carrier, shipment.tracking_number)
             context["shipment"] = {
-                "carrier": shipment.carrier or "",
+                "carrier": shipment.carrier or detect.label(code),
                 "tracking_number": shipment.tracking_number or "",
-                "tracking_url": shipment.tracking_url or "",
+                "tracking_url": context["tracking_url"],
+                "carrier_url": shipment.tracking_url or detect.link(code, shipment.tracking_number) or "",
                 "status": shipment.status,
                 "problem": PROBLEM_WORDS[shipment.status][0] if shipment.status in PROBLEM_WORDS else "",
             }
+    if message.step in ("thank_you", "shipped"):
+        context["estimate"] = delivery_estimate(session, store, order, message.shipment_id, locale)
     if message.step in ("review_request", "review_reminder"):
         context["review_items"] = _review_items(session, store, order, message)
-    if message.step == "cross_sell":
-        context["recommendations"] = [
-            {
-                "title": product.title,
-                "url": product.url or "",
-                "price": money(product.price, order.currency, locale),
-            }
-            for product in recommend.for_order(session, order)
-        ]
+    if message.step in ("cross_sell", "buy_again"):
+        context["recommendations"] = _recommendations(session, store, order, message, locale)
     if message.step == "win_back":
         context["coupon"] = journey_config.parse(store.journey).win_back_coupon or ""
+    if message.step in OFFER_STEPS:
+        context["offer"] = None  # the code made for this message alone, filled in at send time
+        context.setdefault("coupon", "")
     if message.step == "check_in":
         context["check_in"] = links.check_in(store.id, order.id)
+    if message.step == "thank_you":
+        context["opt_in"] = _opt_in(session, store, order, links, locale)
     unsubscribe_url = None
     if message.kind != Kind.TRANSACTIONAL.value:
         unsubscribe_url = links.unsubscribe(store.id, order.id, message.kind)
         context["unsubscribe"] = unsubscribe_context(unsubscribe_url, locale)
     name = " ".join(part for part in (order.first_name, order.last_name) if part)
     return Built(locale, order.email or "", name, context, phone, unsubscribe_url, order.external_id)
+
+
+def _recommendations(
+    session: Session, store: Store, order: Order, message: Message, locale: str
+) -> list[dict[str, Any]]:
+    """The products to show, chosen now (stock and publish state as they are at sending), each with a
+    one-click reorder link on a buy-again reminder; what was shown is kept for the revenue report."""
+    if message.step == "buy_again":
+        picks = recommend.buy_again(session, store, order)
+    else:
+        picks = recommend.for_order(session, order)
+    recommend_picks.record(session, message, picks)
+    return [
+        {
+            "title": pick.product.title,
+            "url": pick.product.url or "",
+            "price": money(pick.product.price, order.currency, locale),
+            "reorder_url": recommend.reorder_url(store, pick) if message.step == "buy_again" else "",
+            "quantity": number(pick.quantity, locale) if pick.quantity > 1 else "",
+        }
+        for pick in picks
+    ]
+
+
+def _opt_in(session: Session, store: Store, order: Order, links: Links, locale: str) -> dict[str, str] | None:
+    """The thank-you's "Yes, send me offers" (our double opt-in), for a customer who has not agreed to
+    marketing email yet: the link, and its words in the customer's language."""
+    if not order.email or "email" in evidence.granted(session, store, [order.email.lower()]).get(
+        order.email.lower(), set()
+    ):
+        return None
+    return {"url": links.optin(store.id, order.id), "label": OPT_IN_WORDS[locale]}
 
 
 def _base(store: Store, order: Order, locale: str) -> dict[str, Any]:
@@ -143,6 +190,26 @@ def _base(store: Store, order: Order, locale: str) -> dict[str, Any]:
             for line in lines
         ],
     }
+
+
+def delivery_estimate(
+    session: Session, store: Store, order: Order, shipment_id: int | None, locale: str
+) -> dict[str, str] | None:
+    """When it should arrive, from the store's own history (``app.parcels.estimate``), as dates the
+    customer reads: their language, their calendar; None when the store has too little history."""
+    shipment = session.get(Shipment, shipment_id) if shipment_id is not None else None
+    if shipment is not None:
+        track = session.scalars(select(ParcelTrack).where(ParcelTrack.shipment_id == shipment.id)).first()
+        found = estimate.for_parcel(session, store, shipment, track)
+    else:
+        found = estimate.for_order(session, store, order)
+    if found is None:
+        return None
+    solar_hijri = journey_config.parse(store.journey).solar_hijri
+    zone = timing.zone_for(order.ship_country, order.phone, store.timezone)
+    earliest = long_date(found.earliest, locale, zone, solar_hijri=solar_hijri)
+    latest = long_date(found.latest, locale, zone, solar_hijri=solar_hijri)
+    return {"earliest": earliest, "latest": latest, "same_day": str(earliest == latest).lower()}
 
 
 def members(message: Message) -> list[int]:

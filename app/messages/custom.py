@@ -43,9 +43,17 @@ VARIABLES: dict[str, tuple[str, str]] = {
         TRACKING,
     ),
     "shipment.tracking_url": (
-        "The carrier's tracking page; may be empty",
+        "Our tracking page for this order (status, history, the carrier's link)",
         TRACKING,
     ),
+    "shipment.carrier_url": ("The carrier's own tracking page; may be empty", TRACKING),
+    "tracking_url": ("Our tracking page for this order", EVERY),
+    "estimate.earliest": (
+        "Expected delivery, first day, from the store's own history (estimate may be empty)",
+        "thank_you, shipped",
+    ),
+    "estimate.latest": ("Expected delivery, last day", "thank_you, shipped"),
+    "estimate.same_day": ('"true" when the first and last day are the same', "thank_you, shipped"),
     "shipment.status": (
         "in_transit, out_for_delivery, delivered, attempted_delivery, delayed or failure",
         TRACKING,
@@ -55,8 +63,23 @@ VARIABLES: dict[str, tuple[str, str]] = {
         "The products to review: each has title and url (add #reviews); may be empty",
         "review_request, review_reminder",
     ),
-    "recommendations": ("Products bought together with these: each has title, url, price", "cross_sell"),
-    "coupon": ("The come-back code from the journey settings; may be empty", "win_back"),
+    "recommendations": (
+        "Products to offer: each has title, url, price; on buy_again also reorder_url (one click to a "
+        "cart holding it) and quantity (empty for one)",
+        "cross_sell, buy_again",
+    ),
+    "coupon": (
+        "The message's code (made for this customer alone), or the shared one; may be empty",
+        "win_back, cross_sell",
+    ),
+    "offer.code": (
+        "The code made in the store for this customer alone; offer may be empty",
+        "win_back, cross_sell",
+    ),
+    "offer.amount": ("What it takes off: 10% or an amount in the store's currency", "win_back, cross_sell"),
+    "offer.expires_on": ("The last day the code works, in the customer's calendar", "win_back, cross_sell"),
+    "opt_in.url": ("Our double opt-in page; opt_in is empty once they agreed to offers", "thank_you"),
+    "opt_in.label": ("The link's words: Yes, send me offers", "thank_you"),
     "check_in.happy": ("Link the customer clicks when all is well", "check_in"),
     "check_in.unhappy": ("Link the customer clicks when something is not right", "check_in"),
     "unsubscribe.url": (

@@ -10,7 +10,7 @@ failing on the day it meets one. The samples have exactly the keys ``compose.bui
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.journeys import config as journey_config
+from app.journeys.config import OFFER_STEPS
 from app.journeys.steps import STEPS, Anchor, Kind
 from app.links import Links
 from app.messages import compose
-from app.messages.localise import long_date, money
+from app.messages.localise import long_date, money, number
 from app.models import Message, Order, Shipment, Store
 
 NAMES = {"en": ("Layla", "Haddad"), "ar": ("ليلى", "حداد"), "fa": ("لیلا", "حدادی")}
@@ -60,16 +61,28 @@ def sample_context(
             for title, quantity, price in items
         ],
     }
+    context["tracking_url"] = links.tracking(store.id, 0) if store.id else ""
     if tracking_step(step):
         context["shipment"] = {
             "carrier": "" if sparse else "Aramex",
             "tracking_number": "" if sparse else "AX123456789SA",
-            "tracking_url": ""
+            "tracking_url": context["tracking_url"],
+            "carrier_url": ""
             if sparse
             else "https://www.aramex.com/track/results?ShipmentNumber=AX123456789SA",
             "status": "attempted_delivery" if step == "delivery_problem" else "in_transit",
             "problem": "a failed delivery attempt" if step == "delivery_problem" else "",
         }
+    if step in ("thank_you", "shipped"):
+        context["estimate"] = (
+            None
+            if sparse
+            else {
+                "earliest": long_date(SAMPLE_PLACED + timedelta(days=3), locale, store.timezone),
+                "latest": long_date(SAMPLE_PLACED + timedelta(days=5), locale, store.timezone),
+                "same_day": "false",
+            }
+        )
     if step in ("review_request", "review_reminder"):
         context["review_items"] = (
             [] if sparse else [{"title": items[0][0], "url": "https://example.com/p/oud"}]
@@ -83,13 +96,44 @@ def sample_context(
                     "title": items[1][0],
                     "url": "https://example.com/p/tea",
                     "price": money(Decimal(50), currency, locale),
+                    "reorder_url": "",
+                    "quantity": "",
+                }
+            ]
+        )
+    if step == "buy_again":
+        context["recommendations"] = (
+            []
+            if sparse
+            else [
+                {
+                    "title": items[0][0],
+                    "url": "https://example.com/p/oud",
+                    "price": money(Decimal(120), currency, locale),
+                    "reorder_url": "https://example.com/cart/4242:1",
+                    "quantity": "",
                 }
             ]
         )
     if step == "win_back":
         context["coupon"] = "" if sparse else (config.win_back_coupon or "WELCOMEBACK10")
+    if step in OFFER_STEPS:
+        context.setdefault("coupon", "")
+        context["offer"] = (
+            None
+            if sparse
+            else {
+                "code": "BACK-7QK2M-9XH4T",
+                "amount": f"{number(10, locale)}%",
+                "expires_on": long_date(datetime(2026, 12, 31, 12, tzinfo=UTC), locale, store.timezone),
+            }
+        )
     if step == "check_in":
         context["check_in"] = links.check_in(store.id, 0)
+    if step == "thank_you":
+        context["opt_in"] = (
+            None if sparse else {"url": links.optin(store.id, 0), "label": compose.OPT_IN_WORDS[locale]}
+        )
     if STEPS[step].kind is not Kind.TRANSACTIONAL:
         unsubscribe = links.unsubscribe(store.id, 0, STEPS[step].kind.value)
         context["unsubscribe"] = compose.unsubscribe_context(unsubscribe, locale)

@@ -21,10 +21,11 @@ def current_services() -> Services:
 
 
 def init_app(app: Flask) -> None:
-    from app.web import connect, headers, health, inputs, limits, webhooks
-    from app.web.admin import pages, sending, signin, suppressions_api, templates_api
+    from app.web import connect, headers, health, inputs, limits, tracking_webhooks, webhooks
+    from app.web.admin import pages, recommendations, sending, signin, suppressions_api, templates_api
     from app.web.admin import routes as admin
-    from app.web.public import click, opened, unsubscribe
+    from app.web.admin import tracking as tracking_admin
+    from app.web.public import click, opened, optin, tracking, unsubscribe
     from app.web.public import routes as public
 
     inputs.init_app(app)  # first: its converter and its check apply to every route
@@ -33,13 +34,19 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(templates_api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(recommendations.bp)
+    app.register_blueprint(tracking_admin.bp)
+    app.register_blueprint(pages.setup.landing)
     app.register_blueprint(sending.bp)
     app.register_blueprint(signin.bp)
     app.register_blueprint(suppressions_api.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(unsubscribe.bp)
+    app.register_blueprint(optin.bp)
     app.register_blueprint(click.bp)
     app.register_blueprint(opened.bp)
+    app.register_blueprint(tracking.bp)
+    app.register_blueprint(tracking_webhooks.bp)
     for blueprint in connect.BLUEPRINTS:  # a platform's own pages: install, connect, app home
         app.register_blueprint(blueprint)
     # Forms carry a CSRF token (``csrf_token()`` in templates); views that take a form check it

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import requests
 
+from connectors.sandbox.customers import Readers
 from connectors.sandbox.store import SimulatedStore
 
 log = logging.getLogger("aftercare.sandbox")
@@ -26,6 +27,14 @@ def main() -> None:
     )
     parser.add_argument("--every", type=float, default=8.0, help="seconds between new orders")
     parser.add_argument("--count", type=int, default=0, help="stop after this many orders (0: never)")
+    parser.add_argument(
+        "--sign-in-file",
+        default="var/sign-in-link.txt",
+        help="the merchant's latest sign-in link, printed again now and then (`make link` renews it)",
+    )
+    parser.add_argument(
+        "--mailbox", default="var/mailbox", help="where the sandbox mail server keeps what it receives"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
 
@@ -39,10 +48,25 @@ def main() -> None:
     for product in store.catalog_payloads():
         store.deliver("product.updated", product)
 
+    app_url = config["webhook_url"].rsplit("/webhooks/", 1)[0]
+
+    def buy_again(address: str) -> None:
+        if address in store.customers:  # one of the store's customers, not the merchant's own test
+            again = store.new_order(returning=address)
+            store.deliver("order.created", again)
+            parcels.append((again, store.shipment(again, "in_transit")))
+            store.deliver("shipment.updated", parcels[-1][1])
+            log.info("order %s: a customer came back after a click", again["number"])
+
+    readers = Readers(Path(args.mailbox), app_url, store.rng, buy_again)
     waiting: list[dict] = []  # cash-on-delivery orders not yet paid
     parcels: list[tuple[dict, dict]] = []  # (order, parcel) on their way, moved one carrier step per round
     placed = 0
+    reminded = 0.0
     while not args.count or placed < args.count:
+        if time.monotonic() - reminded >= REMIND_SECONDS:
+            _remind(Path(args.sign_in_file))
+            reminded = time.monotonic()
         order = store.new_order()
         response = store.deliver("order.created", order)
         placed += 1
@@ -62,9 +86,30 @@ def main() -> None:
             status = "cancelled" if store.rng.random() < 0.25 else "completed"
             store.deliver("order.updated", store.changed(earlier, status=status))
             log.info("order %s is now %s", earlier["number"], status)
+        did = readers.round()
+        if did["read"]:
+            log.info(
+                "customers read %(read)s emails: %(opened)s opened, %(clicked)s clicked, "
+                "%(checked_in)s checked in, %(reviewed)s reviewed, %(ordered)s ordered again",
+                did,
+            )
         moved = [_advance(store, order, parcel) for order, parcel in parcels]
         parcels = [(order, parcel) for order, parcel in moved if parcel["status"] != "delivered"]
         time.sleep(args.every)
+
+
+REMIND_SECONDS = 60.0
+
+
+def _remind(path: Path) -> None:
+    """The sign-in link scrolls away under the web's log: say it again, from the file, which `make
+    link` renews (the link works once)."""
+    if path.is_file():
+        link = path.read_text().strip()
+        log.info(
+            "\n  Sign in to the sandbox store's pages: %s\n  (works once; `make link` prints a new one)\n",
+            link,
+        )
 
 
 NEXT_STEP = {

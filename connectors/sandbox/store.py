@@ -15,8 +15,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import phonenumbers
 import requests
 from faker import Faker
+from phonenumbers import PhoneNumberType
 
 from connectors.sandbox import catalog, webhooks
 
@@ -52,17 +54,27 @@ class SimulatedStore:
             faker.seed_instance(self.rng.random())
         self._next_order = 1000 + self.rng.randrange(1000)
         self.session = requests.Session()
+        self.customers: dict[str, tuple[catalog.Place, str, str, str, str]] = {}  # by email address
 
     # --- making orders -------------------------------------------------------------------------
 
-    def new_order(self, *, status: str | None = None, payment_method: str | None = None) -> Payload:
-        """A fresh order payload: one to four products, a customer somewhere in ``catalog.PLACES``."""
+    def new_order(
+        self, *, status: str | None = None, payment_method: str | None = None, returning: str | None = None
+    ) -> Payload:
+        """A fresh order payload: one to four products, a customer somewhere in ``catalog.PLACES``;
+        ``returning`` (an address the store has sold to) orders again as the same customer."""
         self._next_order += 1
-        place = self.rng.choice(catalog.PLACES)
-        faker = self._fakers[place.faker_locale]
-        first, last = faker.first_name(), faker.last_name()
-        customer_id = str(self.rng.randrange(10_000, 99_999))
+        known = self.customers.get(returning or "")
+        if known is not None:
+            place, first, last, customer_id, phone = known
+        else:
+            place = self.rng.choice(catalog.PLACES)
+            faker = self._fakers[place.faker_locale]
+            first, last = faker.first_name(), faker.last_name()
+            customer_id = str(self.rng.randrange(10_000, 99_999))
+            phone = self.phone(place)
         email = f"customer{customer_id}@example.test"
+        self.customers[email] = (place, first, last, customer_id, phone)
         lines = []
         for index, product in enumerate(self.rng.sample(catalog.PRODUCTS, self.rng.randint(1, 4)), 1):
             lines.append(
@@ -79,7 +91,6 @@ class SimulatedStore:
         payment_method = payment_method or self.rng.choice(("card", "card", "card", "cod"))
         status = status or ("pending" if payment_method == "cod" else "paid")
         created = self.now()
-        phone = place.phone_prefix + "".join(str(self.rng.randrange(10)) for _ in range(8))
         return {
             "id": str(self._next_order),
             "number": f"#{self._next_order}",
@@ -112,6 +123,18 @@ class SimulatedStore:
             },
             "line_items": lines,
         }
+
+    def phone(self, place: catalog.Place) -> str:
+        """A valid mobile number of the place's country (``phonenumbers`` says so), starting with its
+        prefix: the length of the country's own example number, random digits after the prefix."""
+        example = phonenumbers.example_number_for_type(place.country, PhoneNumberType.MOBILE)
+        length = len(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164))
+        for _ in range(200):
+            rest = "".join(str(self.rng.randrange(10)) for _ in range(length - len(place.phone_prefix)))
+            candidate = place.phone_prefix + rest
+            if phonenumbers.is_valid_number(phonenumbers.parse(candidate)):
+                return candidate
+        return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
 
     def changed(self, order: Payload, **changes: Any) -> Payload:
         """The same order after a change in the store, with a later ``updated_at``."""

@@ -8,6 +8,7 @@ Shopify through this connector's ``EmbeddedAdmin`` methods."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -23,13 +24,14 @@ from connectors.base import (
     EmbeddedCheck,
     HttpAnswer,
     HttpRequest,
+    OfferRequest,
     PayloadError,
     SignatureError,
     Snapshot,
     WebhookRequest,
 )
-from connectors.shopify import backfill, queries, tokens, translate, webhooks
-from connectors.shopify.client import ShopCredentials, ShopifyClient
+from connectors.shopify import backfill, queries, storefront, tokens, translate, webhooks
+from connectors.shopify.client import CodeTaken, ShopCredentials, ShopifyClient
 
 log = logging.getLogger(__name__)
 BULK_AFTER = timedelta(days=1)  # a poll reaching further back than this runs as one bulk operation
@@ -118,6 +120,35 @@ class ShopifyConnector:
         """An expiring offline token by token exchange (``tokens.exchange``)."""
         return tokens.exchange(self.app_config, check.id_token, self.http_client).to_json()
 
+    def complementary(
+        self, credentials: str, product_ids: list[str], on_credentials: Callable[[str], None] | None = None
+    ) -> dict[str, tuple[str, ...]]:
+        """The merchant's complementary products (``storefront.complementary``), creating the app's
+        storefront access token the first time and handing the credentials holding it back."""
+        held = ShopCredentials.from_json(credentials)
+        token = held.storefront_token
+        if not token:
+            latest = [credentials]
+
+            def keep(renewed: str) -> None:  # the access token may be renewed on the way
+                latest[0] = renewed
+                if on_credentials is not None:
+                    on_credentials(renewed)
+
+            token = storefront.create_token(self.client(credentials, keep))
+            updated = dataclasses.replace(ShopCredentials.from_json(latest[0]), storefront_token=token)
+            if on_credentials is not None:
+                on_credentials(updated.to_json())
+        return storefront.complementary(held.shop, token, product_ids, self.http_client)
+
+    @staticmethod
+    def reorder_url(store_ref: str, product_id: str, variant_id: str | None, quantity: int) -> str | None:
+        """Shopify's cart permalink, ``https://{shop}/cart/{variant}:{quantity}``: a cart holding the
+        variant, straight to checkout. A line without its variant (a custom line) gets none."""
+        if not variant_id or not variant_id.isdigit():
+            return None
+        return f"https://{store_ref}/cart/{variant_id}:{max(int(quantity), 1)}"
+
     def is_ping(self, request: WebhookRequest) -> bool:
         return False  # Shopify has no unsigned ping
 
@@ -202,6 +233,49 @@ class ShopifyConnector:
     def ensure_webhooks(self, credentials: str, delivery_url: str, secret: str) -> str:
         """Shopify's subscriptions are declared in shopify.app.toml and kept by Shopify: nothing to do."""
         return "declared in shopify.app.toml"
+
+    # --- Offers and consent ------------------------------------------------------------------------
+
+    def create_offer(
+        self, credentials: str, offer: OfferRequest, on_credentials: Callable[[str], None] | None = None
+    ) -> str:
+        """A basic code discount for the one customer account (every buyer, once, for a guest
+        checkout), one use, until ``expires_at``. A code the shop already has is our own from an
+        attempt whose answer was lost: its id is returned (needs the ``write_discounts`` scope)."""
+        client = self.client(credentials, on_credentials)
+        amount = offer.value if offer.kind == "amount" else None
+        try:
+            return client.create_discount_code(
+                offer.code,
+                offer.value if amount is None else None,
+                customer_id=offer.customer_external_id,
+                starts_at=offer.starts_at,
+                ends_at=offer.expires_at,
+                amount=amount,
+                title=offer.title or None,
+            )
+        except CodeTaken:
+            existing = client.discount_by_code(offer.code)
+            if existing is None:
+                raise
+            return existing
+
+    def write_consent(
+        self,
+        credentials: str,
+        customer_external_id: str,
+        channel: str,
+        granted: bool,
+        at: datetime,
+        on_credentials: Callable[[str], None] | None = None,
+    ) -> None:
+        """``customerEmailMarketingConsentUpdate`` or ``customerSmsMarketingConsentUpdate`` (needs the
+        ``write_customers`` scope). Shopify keeps no WhatsApp consent: nothing to tell it."""
+        if channel == "whatsapp":
+            return
+        self.client(credentials, on_credentials).set_marketing_consent(
+            customer_external_id, channel, granted, at
+        )
 
 
 def _answer(res: Any) -> HttpAnswer:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -40,6 +41,7 @@ class ShopCredentials:
     expires_at: str | None = None
     refresh_token_expires_at: str | None = None
     scope: str | None = None
+    storefront_token: str | None = None  # created by the app to read Storefront data (storefront.py)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -55,6 +57,7 @@ class ShopCredentials:
                 expires_at=data.get("expires_at"),
                 refresh_token_expires_at=data.get("refresh_token_expires_at"),
                 scope=data.get("scope"),
+                storefront_token=data.get("storefront_token"),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise AuthError("the shop's access token is missing; open the app from Shopify again") from exc
@@ -76,6 +79,10 @@ class Bucket:
         """Seconds until ``cost`` points are available (0 if they are)."""
         missing = min(cost, self.maximum) - self.now_available(now)
         return max(0.0, missing / self.restore_rate) if self.restore_rate > 0 else 1.0
+
+
+class CodeTaken(PayloadError):
+    """The shop already has a discount with this code."""
 
 
 class ShopifyClient:
@@ -181,32 +188,76 @@ class ShopifyClient:
         _user_errors(data["metafieldsSet"])
 
     def create_discount_code(
-        self, code: str, percent: int, *, customer_id: str | None, starts_at: datetime, ends_at: datetime
+        self,
+        code: str,
+        percent: int | Decimal | None = None,
+        *,
+        customer_id: str | None,
+        starts_at: datetime,
+        ends_at: datetime,
+        amount: Decimal | None = None,
+        title: str | None = None,
     ) -> str:
-        """A single-use percentage code, for one customer when given; returns the discount's id."""
+        """A single-use code (``percent`` off, or ``amount`` off the order), for one customer when
+        given; returns the discount's id. A code the shop already has raises ``CodeTaken``."""
         selection: dict[str, Any] = (
             {"customers": {"add": [f"gid://shopify/Customer/{customer_id}"]}}
             if customer_id
             else {"all": True}
         )
+        value: dict[str, Any] = (
+            {"discountAmount": {"amount": str(amount), "appliesOnEachItem": False}}
+            if amount is not None
+            else {"percentage": float(percent or 0) / 100}
+        )
         data = self.execute(
             queries.DISCOUNT_CREATE,
             {
                 "basicCodeDiscount": {
-                    "title": f"Aftercare {code}",
+                    "title": title or f"Aftercare {code}",
                     "code": code,
                     "startsAt": starts_at.isoformat(),
                     "endsAt": ends_at.isoformat(),
                     "customerSelection": selection,
-                    "customerGets": {"value": {"percentage": percent / 100}, "items": {"all": True}},
+                    "customerGets": {"value": value, "items": {"all": True}},
                     "appliesOncePerCustomer": True,
                     "usageLimit": 1,
                 }
             },
         )
         result = data["discountCodeBasicCreate"]
+        if any((error.get("code") or "") == "TAKEN" for error in result.get("userErrors") or ()):
+            raise CodeTaken(f"{self.shop}: the code {code} exists already")
         _user_errors(result)
         return str(result["codeDiscountNode"]["id"])
+
+    def discount_by_code(self, code: str) -> str | None:
+        """The id of the shop's discount with this code, or None."""
+        node = self.execute(queries.DISCOUNT_BY_CODE, {"code": code}).get("codeDiscountNodeByCode")
+        return str(node["id"]) if node else None
+
+    def set_marketing_consent(self, customer_id: str, channel: str, granted: bool, at: datetime) -> None:
+        """The customer's email or SMS marketing consent, as given at ``at``: SUBSCRIBED with the
+        confirmed opt-in level (they clicked our double opt-in), or UNSUBSCRIBED."""
+        state = {
+            "marketingState": "SUBSCRIBED" if granted else "UNSUBSCRIBED",
+            "consentUpdatedAt": at.isoformat(),
+        }
+        if granted:
+            state["marketingOptInLevel"] = "CONFIRMED_OPT_IN"
+        gid = f"gid://shopify/Customer/{customer_id}"
+        if channel == "email":
+            data = self.execute(
+                queries.EMAIL_CONSENT_UPDATE, {"input": {"customerId": gid, "emailMarketingConsent": state}}
+            )
+            _user_errors(data["customerEmailMarketingConsentUpdate"])
+        elif channel == "sms":
+            data = self.execute(
+                queries.SMS_CONSENT_UPDATE, {"input": {"customerId": gid, "smsMarketingConsent": state}}
+            )
+            _user_errors(data["customerSmsMarketingConsentUpdate"])
+        else:
+            raise PayloadError(f"Shopify keeps no {channel} marketing consent")
 
     def fire_flow_trigger(self, handle: str, payload: dict[str, Any]) -> None:
         """Start the store's workflows that begin with the trigger ``handle``."""

@@ -13,7 +13,12 @@ ORDER_FIELDS = """
   id name createdAt updatedAt processedAt cancelledAt cancelReason closedAt
   displayFinancialStatus displayFulfillmentStatus currencyCode paymentGatewayNames customerLocale email phone
   currentTotalPriceSet { shopMoney { amount currencyCode } }
-  customer { id firstName lastName email phone emailMarketingConsent { marketingState } }
+  discountCodes
+  customer {
+    id firstName lastName email phone
+    emailMarketingConsent { marketingState marketingOptInLevel consentUpdatedAt }
+    smsMarketingConsent { marketingState marketingOptInLevel consentUpdatedAt consentCollectedFrom }
+  }
   shippingAddress { name address1 address2 city province zip countryCodeV2 phone }
 """
 
@@ -27,7 +32,9 @@ query Orders($first: Int!, $after: String, $query: String) {
     + ORDER_FIELDS
     + """
       lineItems(first: 25) {
-        nodes { id title quantity sku originalUnitPriceSet { shopMoney { amount } } product { id } }
+        nodes {
+          id title quantity sku originalUnitPriceSet { shopMoney { amount } } product { id } variant { id }
+        }
       }
       refunds(first: 10) { refundLineItems(first: 25) { nodes { lineItem { id } quantity } } }
       fulfillments(first: 3) {
@@ -66,7 +73,9 @@ BULK_ORDERS_INNER = (
     + ORDER_FIELDS
     + """
         lineItems {
-          edges { node { id title quantity sku originalUnitPriceSet { shopMoney { amount } } product { id } }
+          edges { node {
+            id title quantity sku originalUnitPriceSet { shopMoney { amount } }
+            product { id } variant { id } }
           }
         }
         fulfillments { id status createdAt updatedAt displayStatus trackingInfo { company number url } }
@@ -112,6 +121,30 @@ mutation CreateCode($basicCodeDiscount: DiscountCodeBasicInput!) {
 }
 """
 
+DISCOUNT_BY_CODE = """
+query DiscountByCode($code: String!) {
+  codeDiscountNodeByCode(code: $code) { id }
+}
+"""
+
+EMAIL_CONSENT_UPDATE = """
+mutation EmailConsent($input: CustomerEmailMarketingConsentUpdateInput!) {
+  customerEmailMarketingConsentUpdate(input: $input) {
+    customer { id emailMarketingConsent { marketingState consentUpdatedAt } }
+    userErrors { field message code }
+  }
+}
+"""
+
+SMS_CONSENT_UPDATE = """
+mutation SmsConsent($input: CustomerSmsMarketingConsentUpdateInput!) {
+  customerSmsMarketingConsentUpdate(input: $input) {
+    customer { id smsMarketingConsent { marketingState consentUpdatedAt } }
+    userErrors { field message code }
+  }
+}
+"""
+
 # Who the shop is, read once at install: the name customers know it by, the address it writes from (our
 # emails' Reply-To, so a customer's answer reaches the merchant) and its time zone.
 SHOP = """
@@ -139,6 +172,9 @@ ALL = {
     "BULK_POLL": BULK_POLL,
     "METAFIELDS_SET": METAFIELDS_SET,
     "DISCOUNT_CREATE": DISCOUNT_CREATE,
+    "DISCOUNT_BY_CODE": DISCOUNT_BY_CODE,
+    "EMAIL_CONSENT_UPDATE": EMAIL_CONSENT_UPDATE,
+    "SMS_CONSENT_UPDATE": SMS_CONSENT_UPDATE,
     "FLOW_TRIGGER_RECEIVE": FLOW_TRIGGER_RECEIVE,
     "SHOP": SHOP,
 }

@@ -22,6 +22,7 @@ from typing import Any
 
 from connectors.base import (
     AddressSnapshot,
+    ConsentSnapshot,
     CustomerSnapshot,
     DataRequest,
     LineSnapshot,
@@ -120,6 +121,9 @@ def order(data: Mapping[str, Any]) -> OrderSnapshot:
         customer=_customer(customer, data) if customer or data.get("email") else None,
         shipping=_address(data.get("shipping_address") or data.get("billing_address")),
         lines=tuple(_line(item, _refunded(data)) for item in data.get("line_items") or ()),
+        discount_codes=tuple(
+            str(entry["code"]) for entry in data.get("discount_codes") or () if entry.get("code")
+        ),
     )
 
 
@@ -245,10 +249,14 @@ def _customer(customer: Mapping[str, Any] | None, order_data: Mapping[str, Any])
     customer = customer or {}
     billing = order_data.get("billing_address") or {}
     email = order_data.get("email") or order_data.get("contact_email") or customer.get("email") or None
-    consent = customer.get("email_marketing_consent") or {}
-    accepts = (
-        consent.get("state") == "subscribed" if consent else bool(order_data.get("buyer_accepts_marketing"))
-    )
+    email_consent = customer.get("email_marketing_consent") or None
+    consents = []
+    if email_consent:
+        consents.append(_consent("email", email_consent, None))
+    sms_consent = customer.get("sms_marketing_consent") or None
+    if sms_consent and customer.get("phone"):
+        # SMS consent is the account's phone's, and only ever read from SMS consent (never the email flag)
+        consents.append(_consent("sms", sms_consent, str(customer["phone"])))
     return CustomerSnapshot(
         external_id=str(customer["id"]) if customer.get("id") else f"guest:{(email or '').lower()}",
         email=email,
@@ -256,7 +264,24 @@ def _customer(customer: Mapping[str, Any] | None, order_data: Mapping[str, Any])
         last_name=billing.get("last_name") or customer.get("last_name") or None,
         phone=order_data.get("phone") or customer.get("phone") or None,
         locale=(str(order_data.get("customer_locale") or "").split("-")[0] or None),
-        accepts_marketing=accepts,
+        # without the account's consent object (older payloads), the checkout's own box speaks for email
+        accepts_marketing=None if email_consent else bool(order_data.get("buyer_accepts_marketing")),
+        consents=tuple(consents),
+    )
+
+
+def _consent(channel: str, data: Mapping[str, Any], address: str | None) -> ConsentSnapshot:
+    """Shopify's consent object (``email_marketing_consent``, ``sms_marketing_consent``): only
+    ``subscribed`` is a yes (``pending`` awaits the customer's confirmation)."""
+    state = str(data.get("state") or "").lower()
+    level = str(data.get("opt_in_level") or "").lower()
+    updated = data.get("consent_updated_at")
+    return ConsentSnapshot(
+        channel=channel,
+        granted=state == "subscribed",
+        source=f"shopify ({level})" if level else "shopify",
+        at=_time(updated) if updated else None,
+        address=address,
     )
 
 
@@ -298,6 +323,7 @@ def _line(item: Mapping[str, Any], refunded: Mapping[str, int]) -> LineSnapshot:
         product_external_id=str(product_id) if product_id else None,
         sku=item.get("sku") or None,
         refunded_quantity=min(quantity, refunded.get(str(item["id"]), 0)),
+        variant_external_id=str(item["variant_id"]) if item.get("variant_id") else None,
     )
 
 
@@ -379,7 +405,6 @@ def _rest_order(node: Mapping[str, Any]) -> dict[str, Any]:
     order_id = gid_number(node["id"])
     customer = node.get("customer")
     address = node.get("shippingAddress")
-    consent = ((customer or {}).get("emailMarketingConsent") or {}).get("marketingState")
     return {
         "id": order_id,
         "name": node["name"],
@@ -394,6 +419,7 @@ def _rest_order(node: Mapping[str, Any]) -> dict[str, Any]:
         "financial_status": (node.get("displayFinancialStatus") or "pending").lower(),
         "fulfillment_status": (node.get("displayFulfillmentStatus") or "").lower() or None,
         "payment_gateway_names": node.get("paymentGatewayNames") or [],
+        "discount_codes": [{"code": code} for code in node.get("discountCodes") or ()],
         "customer_locale": node.get("customerLocale"),
         "email": node.get("email"),
         "phone": node.get("phone"),
@@ -403,7 +429,8 @@ def _rest_order(node: Mapping[str, Any]) -> dict[str, Any]:
             "first_name": customer.get("firstName"),
             "last_name": customer.get("lastName"),
             "phone": customer.get("phone"),
-            "email_marketing_consent": {"state": (consent or "").lower()} if consent else None,
+            "email_marketing_consent": _rest_consent(customer.get("emailMarketingConsent")),
+            "sms_marketing_consent": _rest_consent(customer.get("smsMarketingConsent")),
         }
         if customer
         else None,
@@ -426,6 +453,7 @@ def _rest_order(node: Mapping[str, Any]) -> dict[str, Any]:
                 "quantity": item["quantity"],
                 "price": item["originalUnitPriceSet"]["shopMoney"]["amount"],
                 "product_id": gid_number((item.get("product") or {}).get("id")),
+                "variant_id": gid_number((item.get("variant") or {}).get("id")),
                 "sku": item.get("sku"),
             }
             for item in _nodes(node.get("lineItems"))
@@ -439,6 +467,18 @@ def _rest_order(node: Mapping[str, Any]) -> dict[str, Any]:
             }
             for refund in node.get("refunds") or ()
         ],
+    }
+
+
+def _rest_consent(node: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """A GraphQL ``CustomerEmailMarketingConsentState`` / ``CustomerSmsMarketingConsentState`` in the
+    webhooks' REST shape."""
+    if not node or not node.get("marketingState"):
+        return None
+    return {
+        "state": str(node["marketingState"]).lower(),
+        "opt_in_level": str(node.get("marketingOptInLevel") or "").lower() or None,
+        "consent_updated_at": node.get("consentUpdatedAt"),
     }
 
 

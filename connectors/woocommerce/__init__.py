@@ -7,10 +7,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from connectors.base import (
     Change,
     Delivery,
+    OfferRequest,
     OrderSnapshot,
     PayloadError,
     ShipmentSnapshot,
@@ -24,6 +26,7 @@ from connectors.woocommerce.client import Credentials, WooClient
 log = logging.getLogger(__name__)
 
 PLATFORM = "woocommerce"
+COUPON_EXISTS = "woocommerce_rest_coupon_code_already_exists"  # WC_REST_Coupons_Controller's error code
 
 
 class WooCommerceConnector:
@@ -61,6 +64,16 @@ class WooCommerceConnector:
             backoff_max=self.backoff_max,
             sleep=self.sleep,
         )
+
+    @staticmethod
+    def reorder_url(store_ref: str, product_id: str, variant_id: str | None, quantity: int) -> str | None:
+        """WooCommerce's add-to-cart link on the site's home, ``?add-to-cart={id}&quantity={n}``: the
+        variation when the line names one (WooCommerce adds a variation by its own id)."""
+        item = variant_id or product_id
+        if not item.isdigit():
+            return None
+        query = urlencode({"add-to-cart": item, "quantity": max(int(quantity), 1)})
+        return f"{store_ref.rstrip('/')}/?{query}"
 
     def is_ping(self, request: WebhookRequest) -> bool:
         return webhooks.is_ping(request)
@@ -115,6 +128,35 @@ class WooCommerceConnector:
     def send_customer_note(self, credentials: str, order_external_id: str, text: str) -> str:
         note = self.client(credentials).add_customer_note(order_external_id, text)
         return str(note.get("id", ""))
+
+    # --- Offers ----------------------------------------------------------------------------------
+
+    def create_offer(
+        self, credentials: str, offer: OfferRequest, on_credentials: Callable[[str], None] | None = None
+    ) -> str:
+        """A WooCommerce coupon limited to the buyer's email (WooCommerce checks it against the billing
+        email at checkout), one use, expiring. A code the store already has (our own, from an attempt
+        whose answer was lost) is looked up and its id returned."""
+        client = self.client(credentials)
+        try:
+            coupon = client.create_coupon(
+                offer.code,
+                offer.value,
+                email=offer.email,
+                expires=offer.expires_at,
+                discount_type="percent" if offer.kind == "percent" else "fixed_cart",
+            )
+        except PayloadError as exc:
+            if COUPON_EXISTS not in str(exc):
+                raise
+            existing = client.coupon_by_code(offer.code)
+            if existing is None:
+                raise
+            restricted = [str(e).lower() for e in existing.get("email_restrictions") or ()]
+            if offer.email and offer.email.lower() not in restricted:
+                raise PayloadError(f"the store already has a coupon {offer.code} for someone else") from exc
+            coupon = existing
+        return str(coupon.get("id", ""))
 
 
 def _ref(data: Any) -> str:

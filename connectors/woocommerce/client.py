@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -192,15 +193,18 @@ class WooClient:
     def create_coupon(
         self,
         code: str,
-        percent: int,
+        percent: int | Decimal,
         *,
         email: str | None = None,
         expires: datetime | None = None,
         usage_limit: int = 1,
+        discount_type: str = "percent",
     ) -> dict[str, Any]:
+        """A coupon (``discount_type`` ``percent``, or ``fixed_cart`` for an amount off the order),
+        for one buyer when ``email`` is given, expiring at ``expires``."""
         body: dict[str, Any] = {
             "code": code,
-            "discount_type": "percent",
+            "discount_type": discount_type,
             "amount": str(percent),
             "individual_use": True,
             "usage_limit": usage_limit,
@@ -211,6 +215,16 @@ class WooClient:
         if expires:
             body["date_expires_gmt"] = expires.strftime("%Y-%m-%dT%H:%M:%S")
         return self.request("POST", "coupons", body)
+
+    def coupon_by_code(self, code: str) -> dict[str, Any] | None:
+        """The store's coupon with this code (WooCommerce compares codes without case), or None."""
+        response = self._send("GET", "coupons", None, {"code": code})
+        found = _json(response)
+        if not isinstance(found, list):
+            raise PayloadError("coupons did not answer with a list")
+        return next(
+            (c for c in found if isinstance(c, dict) and str(c.get("code", "")).lower() == code.lower()), None
+        )
 
     # --- plumbing ------------------------------------------------------------------------------
 

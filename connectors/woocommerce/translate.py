@@ -23,6 +23,7 @@ from typing import Any
 
 from connectors.base import (
     AddressSnapshot,
+    ConsentSnapshot,
     CustomerSnapshot,
     LineSnapshot,
     OrderRemoved,
@@ -34,7 +35,7 @@ from connectors.base import (
     json_object,
     malformed,
 )
-from connectors.woocommerce import tracking
+from connectors.woocommerce import optins, tracking
 
 # WooCommerce's core statuses. Anything else is a plugin's custom status: see ``_status``.
 STATUSES = {
@@ -115,7 +116,18 @@ def product(data: Mapping[str, Any]) -> ProductSnapshot:
             and bool(data.get("purchasable", True))
             and data.get("stock_status", "instock") in ("instock", "onbackorder"),
             tags=tuple(str(tag["name"]) for tag in data.get("tags") or ()),
+            cross_sell_ids=_ids(data.get("cross_sell_ids")),
+            upsell_ids=_ids(data.get("upsell_ids")),
         )
+
+
+def _ids(value: Any) -> tuple[str, ...]:
+    """``cross_sell_ids`` / ``upsell_ids``: product ids in the merchant's order (absent: none)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise TypeError(f"not a list of ids: {value!r}"[:100])
+    return tuple(_ident(item) for item in value)
 
 
 def _product_list(data: Mapping[str, Any]) -> list[Snapshot]:
@@ -195,9 +207,19 @@ def _order(
         payment_method=data.get("payment_method") or None,
         cash_on_delivery=cash_on_delivery,
         locale=next((str(meta[key]) for key in LANGUAGE_META if meta.get(key)), None),
-        customer=_customer(data.get("customer_id"), billing, shipping),
+        customer=_customer(
+            data.get("customer_id"),
+            billing,
+            shipping,
+            optins.consents(meta, _required_time(data["date_created_gmt"])),
+        ),
         shipping=_address(shipping, billing),
         lines=tuple(_line(item, refunded) for item in data.get("line_items") or ()),
+        discount_codes=tuple(
+            str(line["code"])
+            for line in data.get("coupon_lines") or ()
+            if isinstance(line, Mapping) and line.get("code")
+        ),
     )
 
 
@@ -211,7 +233,10 @@ def _status(status: str, paid_at: datetime | None, cash_on_delivery: bool) -> Or
 
 
 def _customer(
-    customer_id: Any, billing: Mapping[str, Any], shipping: Mapping[str, Any]
+    customer_id: Any,
+    billing: Mapping[str, Any],
+    shipping: Mapping[str, Any],
+    consents: tuple[ConsentSnapshot, ...] = (),
 ) -> CustomerSnapshot | None:
     email = str(billing.get("email") or "").strip() or None
     registered = isinstance(customer_id, int) and not isinstance(customer_id, bool) and customer_id > 0
@@ -224,8 +249,10 @@ def _customer(
         last_name=billing.get("last_name") or shipping.get("last_name") or None,
         phone=billing.get("phone") or shipping.get("phone") or None,
         # WooCommerce core records no marketing consent: say nothing rather than "no", so a consent
-        # given another way (a plugin's opt-in, our own double opt-in) is never overwritten.
+        # given another way (our own double opt-in) is never overwritten; a marketing plugin's box
+        # on the order is read where it left one (``optins``).
         accepts_marketing=None,
+        consents=consents,
     )
 
 
@@ -262,6 +289,7 @@ def _line(item: Mapping[str, Any], refunded: Mapping[str, int]) -> LineSnapshot:
         product_external_id=_ident(product_id) if product_id else None,
         sku=item.get("sku") or None,
         refunded_quantity=min(quantity, refunded.get(line_id, 0)),
+        variant_external_id=_ident(item["variation_id"]) if item.get("variation_id") else None,
     )
 
 

@@ -42,6 +42,7 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
     build_client_schema,
+    build_schema,
     get_named_type,
     graphql_sync,
     is_leaf_type,
@@ -74,6 +75,21 @@ def load_schema() -> GraphQLSchema:
 
 
 SCHEMA = load_schema()
+# The part of the Storefront API the app reads, as Shopify documents it (Storefront API reference,
+# ``QueryRoot.productRecommendations`` and ``ProductRecommendationIntent``): no published schema of
+# it is in the fixtures, so the fake validates against this.
+STOREFRONT = build_schema(
+    """
+    enum ProductRecommendationIntent { RELATED COMPLEMENTARY }
+    type Product { id: ID! title: String! handle: String! }
+    type QueryRoot {
+      productRecommendations(
+        productId: ID, productHandle: String, intent: ProductRecommendationIntent = RELATED
+      ): [Product!]
+    }
+    schema { query: QueryRoot }
+    """
+)
 
 
 def query_cost(document: Any, variables: dict[str, Any], operation: OperationDefinitionNode) -> int:
@@ -153,6 +169,9 @@ class FakeShopify:
     products: list[dict[str, Any]] = field(default_factory=list)
     metafields: list[dict[str, Any]] = field(default_factory=list)
     discounts: list[dict[str, Any]] = field(default_factory=list)
+    subscriptions: list[dict[str, Any]] = field(default_factory=list)
+    customers: dict[str, dict[str, Any]] = field(default_factory=dict)  # gid -> consent states
+    consent_updates: list[dict[str, Any]] = field(default_factory=list)
     flow_triggers: list[dict[str, Any]] = field(default_factory=list)  # (handle, payload) accepted
     undeployed: set[str] = field(default_factory=set)  # trigger handles this app version lacks
     shop_name: str = "Aftercare Test Shop"
@@ -163,6 +182,8 @@ class FakeShopify:
     bulk_polls: int = 1  # a bulk operation is COMPLETED from this poll on
     clock: Callable[[], float] = time.monotonic  # what the bucket refills and tokens expire by
     url: str = ""
+    # Search & Discovery's complementary products: product number -> product numbers, best first
+    complementary: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.expires: dict[str, float] = {}  # access token -> when it stops working (monotonic)
@@ -175,6 +196,8 @@ class FakeShopify:
         self.throttled = 0
         self.queries = 0
         self.bulk: dict[str, dict[str, Any]] = {}
+        self.storefront_tokens: list[str] = []
+        self.storefront_queries = 0
         self._lock = threading.Lock()
 
     # --- data ---------------------------------------------------------------------------------
@@ -247,6 +270,27 @@ class FakeShopify:
                 )
             payload = request.get_json(silent=True) or {}
             return self._graphql(str(payload.get("query", "")), payload.get("variables") or {})
+
+        @app.post("/api/<version>/graphql.json")
+        def storefront(version: str) -> Response:
+            token = request.headers.get("X-Shopify-Storefront-Access-Token", "")
+            if token not in self.storefront_tokens:
+                return _json({"errors": "Unauthorized"}, 401)
+            payload = request.get_json(silent=True) or {}
+            query, variables = str(payload.get("query", "")), payload.get("variables") or {}
+            try:
+                errors = validate(STOREFRONT, parse(query))
+            except Exception as exc:  # noqa: BLE001 - a syntax error is answered as errors
+                return _json({"errors": [{"message": str(exc)}]})
+            if errors:
+                return _json({"errors": [{"message": e.message} for e in errors]})
+            self.storefront_queries += 1
+            root = {"productRecommendations": self._recommendations}
+            result = graphql_sync(STOREFRONT, query, root_value=root, variable_values=variables)
+            body: dict[str, Any] = {"data": result.data}
+            if result.errors:
+                body["errors"] = [{"message": e.message} for e in result.errors]
+            return _json(body)
 
         @app.post("/admin/oauth/access_token")
         def access_token() -> Response:
@@ -390,8 +434,23 @@ class FakeShopify:
             "node": lambda info, id: self._poll_bulk(id),  # noqa: A006
             "bulkOperationRunQuery": lambda info, query: self._run_bulk(query),
             "metafieldsSet": lambda info, metafields: self._set_metafields(metafields),
+            "storefrontAccessTokenCreate": lambda info, input: self._storefront_token(input),  # noqa: A006
             "discountCodeBasicCreate": lambda info, basicCodeDiscount: self._create_discount(
                 basicCodeDiscount
+            ),
+            "appSubscriptionCreate": lambda info, **args: self._create_subscription(args),
+            "appSubscriptionCancel": lambda info, id, prorate=None: self._cancel_subscription(id),  # noqa: A006
+            "currentAppInstallation": lambda info: {
+                "activeSubscriptions": [
+                    sub for sub in self.subscriptions if sub["status"] in ("ACTIVE", "ACCEPTED")
+                ]
+            },
+            "codeDiscountNodeByCode": lambda info, code: self._discount_by_code(code),
+            "customerEmailMarketingConsentUpdate": lambda info, input: self._consent(  # noqa: A006
+                input, "emailMarketingConsent"
+            ),
+            "customerSmsMarketingConsentUpdate": lambda info, input: self._consent(  # noqa: A006
+                input, "smsMarketingConsent"
             ),
             "shop": {
                 "name": self.shop_name,
@@ -400,6 +459,52 @@ class FakeShopify:
             },
             "flowTriggerReceive": lambda info, handle=None, payload=None: self._flow_trigger(handle, payload),
         }
+
+    # --- billing: app subscriptions, approved or declined by the merchant on Shopify's page ----------
+
+    def _create_subscription(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args["returnUrl"].startswith("https://"):
+            return {
+                "appSubscription": None,
+                "confirmationUrl": None,
+                "userErrors": [{"field": ["returnUrl"], "message": "Return url must be https"}],
+            }
+        ref = f"gid://shopify/AppSubscription/{len(self.subscriptions) + 1}"
+        subscription = {
+            "id": ref,
+            "name": args["name"],
+            "status": "PENDING",
+            "test": bool(args.get("test")),
+            "trialDays": int(args.get("trialDays") or 0),
+            "currentPeriodEnd": None,
+            "createdAt": _now(),
+            "returnUrl": args["returnUrl"],
+            "lineItems": args["lineItems"],
+        }
+        self.subscriptions.append(subscription)
+        confirmation = (
+            f"https://{self.shop}/admin/charges/{ref.rsplit('/', 1)[-1]}/confirm_recurring_application_charge"
+        )
+        return {"appSubscription": subscription, "confirmationUrl": confirmation, "userErrors": []}
+
+    def _cancel_subscription(self, ref: str) -> dict[str, Any]:
+        for sub in self.subscriptions:
+            if sub["id"] == ref:
+                sub["status"] = "CANCELLED"
+                return {"appSubscription": sub, "userErrors": []}
+        return {
+            "appSubscription": None,
+            "userErrors": [{"field": ["id"], "message": "Subscription not found"}],
+        }
+
+    def merchant_answers(self, ref: str, *, approve: bool) -> None:
+        """The merchant on Shopify's confirmation page: approving makes it ACTIVE and cancels the
+        shop's other subscription of this app (as APPLY_IMMEDIATELY replaces it)."""
+        for sub in self.subscriptions:
+            if sub["id"] == ref:
+                sub["status"] = "ACTIVE" if approve else "DECLINED"
+            elif approve and sub["status"] == "ACTIVE":
+                sub["status"] = "CANCELLED"
 
     def _page(
         self, rows: list[dict[str, Any]], first: int | None, after: str | None, query: str | None
@@ -467,6 +572,27 @@ class FakeShopify:
             saved.append(row)
         return {"metafields": saved, "userErrors": []}
 
+    def _storefront_token(self, data: dict[str, Any]) -> dict[str, Any]:
+        token = f"storefront-{len(self.storefront_tokens) + 1}-{uuid.uuid4().hex[:12]}"
+        self.storefront_tokens.append(token)
+        return {
+            "storefrontAccessToken": {"accessToken": token, "title": data.get("title")},
+            "userErrors": [],
+        }
+
+    def _recommendations(
+        self,
+        info: Any,
+        productId: str | None = None,
+        intent: str = "RELATED",
+        **_: Any,  # noqa: N803
+    ) -> list[dict[str, Any]]:
+        number = str(productId or "").rsplit("/", 1)[-1]
+        chosen = self.complementary.get(number, []) if intent == "COMPLEMENTARY" else []
+        return [
+            {"id": f"gid://shopify/Product/{n}", "title": f"Product {n}", "handle": f"p-{n}"} for n in chosen
+        ]
+
     def _flow_trigger(self, handle: str | None, payload: Any) -> dict[str, Any]:
         published = {
             name: value for name, value in published_triggers().items() if name not in self.undeployed
@@ -478,11 +604,50 @@ class FakeShopify:
         return {"userErrors": errors}
 
     def _create_discount(self, data: dict[str, Any]) -> dict[str, Any]:
+        code = str(data.get("code") or "")
+        if any(str(d.get("code", "")).lower() == code.lower() for d in self.discounts):
+            # Shopify's DiscountErrorCode TAKEN: codes are unique in a shop, compared without case
+            return {
+                "codeDiscountNode": None,
+                "userErrors": [
+                    {
+                        "field": ["basicCodeDiscount", "code"],
+                        "message": "Code must be unique. Please try a different code.",
+                        "code": "TAKEN",
+                    }
+                ],
+            }
         self.discounts.append(data)
         return {
             "codeDiscountNode": {"id": f"gid://shopify/DiscountCodeNode/{len(self.discounts)}"},
             "userErrors": [],
         }
+
+    def _discount_by_code(self, code: str) -> dict[str, Any] | None:
+        for number, discount in enumerate(self.discounts, start=1):
+            if str(discount.get("code", "")).lower() == code.lower():
+                return {"id": f"gid://shopify/DiscountCodeNode/{number}"}
+        return None
+
+    def _consent(self, data: dict[str, Any], field_name: str) -> dict[str, Any]:
+        """The customer's consent set as asked; a customer the shop does not have is a user error."""
+        customer_id = str(data.get("customerId") or "")
+        state = data.get(field_name) or {}
+        if customer_id not in self.customers:
+            return {
+                "customer": None,
+                "userErrors": [
+                    {"field": ["input", "customerId"], "message": "Customer not found", "code": "INVALID"}
+                ],
+            }
+        consent = {
+            "marketingState": state.get("marketingState"),
+            "marketingOptInLevel": state.get("marketingOptInLevel") or "SINGLE_OPT_IN",
+            "consentUpdatedAt": state.get("consentUpdatedAt"),
+        }
+        self.customers[customer_id][field_name] = consent
+        self.consent_updates.append({"customerId": customer_id, field_name: consent})
+        return {"customer": {"id": customer_id, field_name: consent}, "userErrors": []}
 
 
 def published_triggers() -> dict[str, dict[str, Any]]:
@@ -548,13 +713,24 @@ def make_order(number: int, updated: datetime) -> dict[str, Any]:
         "email": f"customer{number}@example.test",
         "phone": None,
         "currentTotalPriceSet": {"shopMoney": {"amount": "250.0", "currencyCode": "SAR"}},
+        "discountCodes": [],
         "customer": {
             "id": f"gid://shopify/Customer/{number}",
             "firstName": "محمد",
             "lastName": "العتيبي",
             "email": f"customer{number}@example.test",
             "phone": "+966501234567",
-            "emailMarketingConsent": {"marketingState": "SUBSCRIBED"},
+            "emailMarketingConsent": {
+                "marketingState": "SUBSCRIBED",
+                "marketingOptInLevel": "SINGLE_OPT_IN",
+                "consentUpdatedAt": _iso(created - timedelta(days=30)),
+            },
+            "smsMarketingConsent": {
+                "marketingState": "NOT_SUBSCRIBED",
+                "marketingOptInLevel": "SINGLE_OPT_IN",
+                "consentUpdatedAt": None,
+                "consentCollectedFrom": "SHOPIFY",
+            },
         },
         "shippingAddress": {
             "name": "محمد العتيبي",

@@ -446,9 +446,15 @@ class FakeWooCommerce:
                             "The coupon code already exists",
                             400,
                         )
-                    coupon = {"id": next(self._ids), **body}
+                    # the woocommerce_coupon_code filters: html_entity_decode, sanitise, wc_strtolower
+                    coupon = {"id": next(self._ids), **body, "code": str(body.get("code", "")).lower()}
                     self.coupons.append(coupon)
                     return _json(coupon, 201)
+                case "GET", ["coupons"]:
+                    wanted = request.args.get("code", "").lower()
+                    return self._page(
+                        [c for c in self.coupons if not wanted or c["code"] == wanted], filtered=False
+                    )
                 case "GET", ["webhooks"]:
                     return self._page(self.webhooks.values(), filtered=False)
                 case "POST", ["webhooks"]:

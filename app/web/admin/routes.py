@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
+from app import timeline
 from app.journeys.explain import explain
 from app.models import Customer, DataExport, Message, Order, Store, TimelineEntry
 from app.web import current_services
@@ -61,7 +62,11 @@ def login() -> Response:
         except auth.LinkInvalid as exc:
             abort(401, description=str(exc))
         auth.start_session(db, store_id)
-    return redirect(url_for("admin.orders"))
+    with services.db.session() as db:
+        store = db.get(Store, store_id)
+        from app.web.admin.pages.setup import first_page
+
+        return redirect(url_for(first_page(store)) if store is not None else url_for("admin.orders"))
 
 
 @bp.post("/sign-out")
@@ -131,7 +136,12 @@ def order(order_id: int) -> str:
             .order_by(TimelineEntry.at, TimelineEntry.id)
         ).all()
         return view.page(
-            "admin/order.html", store, order=found, customer=customer, journey=journey, timeline=entries
+            "admin/order.html",
+            store,
+            order=found,
+            customer=customer,
+            journey=journey,
+            timeline=timeline.fold(list(entries)),
         )
 
 

@@ -14,7 +14,8 @@ from app import channel_settings, clock, domains, setup
 from app.models import Store
 from app.web import current_services
 from app.web.admin import auth, channel_form, view
-from app.web.admin.pages import _done, _store
+from app.web.admin.pages.common import done as _done
+from app.web.admin.pages.common import signed_in_store as _store
 from channels import registry
 from channels.base import ChannelError, Outgoing
 from channels.smtp import NO_SENDER, Relay, Server, SmtpChannel, SmtpSettings, check

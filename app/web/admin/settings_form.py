@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import time
+from decimal import Decimal
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -18,7 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from app.journeys.config import CHANNELS, JourneyConfig
+from app.journeys.config import CHANNELS, OFFER_STEPS, JourneyConfig, OfferConfig
 from app.journeys.steps import STEPS, Anchor
 from app.messages.render import LOCALES
 from app.models import Store
@@ -44,6 +45,35 @@ def delay_fields(minutes: int) -> tuple[int, str]:
     return minutes, "minutes"
 
 
+OFFER_KINDS = ("percent", "amount")
+
+
+def offer_fields(config: JourneyConfig, name: str) -> dict[str, Any]:
+    """A marketing step's offer as the form shows it: value 0 means the step carries no code."""
+    offer = config.offer(name)
+    shown = offer or OfferConfig(value=Decimal(0))
+    value = shown.value.normalize() if shown.value == shown.value.to_integral() else shown.value
+    return {"value": f"{value:f}", "kind": shown.kind, "days": shown.days}
+
+
+def _offer(form: MultiDict[str, str], prefix: str, parsed: Parsed) -> dict[str, Any] | None:
+    """The step's offer from its three fields; None when the form did not show them."""
+    raw = form.get(prefix + "offer_value")
+    if raw is None:
+        return None
+    kind, days = form.get(prefix + "offer_kind", "percent"), form.get(prefix + "offer_days", "").strip()
+    if not re.fullmatch(r"\d{1,6}(\.\d{1,2})?", raw.strip() or "0"):
+        parsed.errors[prefix + "offer_value"] = "Enter an amount such as 10 or 7.50 (0: no code)."
+        return None
+    if kind not in OFFER_KINDS:
+        parsed.errors[prefix + "offer_kind"] = "Choose a percentage or an amount."
+        return None
+    if not re.fullmatch(r"\d{1,3}", days):
+        parsed.errors[prefix + "offer_days"] = "Enter a whole number of days."
+        return None
+    return {"kind": kind, "value": raw.strip() or "0", "days": int(days)}
+
+
 def parse(form: MultiDict[str, str], *, public_only: bool) -> Parsed:
     parsed = Parsed()
     journey: dict[str, Any] = {"steps": {}}
@@ -64,6 +94,8 @@ def parse(form: MultiDict[str, str], *, public_only: bool) -> Parsed:
         row["channels"] = [choice for choice in dict.fromkeys(chosen) if choice]
         if step.anchor is Anchor.SHIPMENT_EVENT:
             row.pop("anchor", None)
+        if name in OFFER_STEPS and (offer := _offer(form, prefix, parsed)) is not None:
+            row["offer"] = offer
         journey["steps"][name] = row
     journey["quiet_days"] = [int(day) for day in form.getlist("quiet_days") if day in WEEKDAYS]
     for key in ("window_start", "window_end"):

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from app.journeys.steps import STEPS
 from app.links import Links
-from app.messages import custom, samples, segments
+from app.messages import blocks, custom, samples, segments
 from app.messages.render import LOCALES, Custom, render
 from app.messages.sandbox import TemplateProblem
 from app.models import Store
@@ -34,14 +34,20 @@ def _checked(step: str, locale: str) -> int:
     return store_id
 
 
-def _posted() -> Custom:
+def _posted(locale: str = "en") -> Custom:
+    """The posted wording; a ``blocks`` list (the block editor's) instead of ``body`` is compiled to
+    the body it stands for."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         abort(400, description="Send the template as a JSON object with subject, body and short.")
-    values = {field: data.get(field, "") for field in FIELDS}
-    if not all(isinstance(value, str) for value in values.values()):
+    if "blocks" in data:
+        try:
+            data = {**data, "body": blocks.dump(blocks.from_json(data["blocks"]), locale)}
+        except blocks.BlocksInvalid as exc:
+            abort(400, description=str(exc))
+    if not all(isinstance(data.get(field, ""), str) for field in FIELDS):
         abort(400, description="subject, body and short must be text.")
-    return Custom(**values)
+    return Custom(**{field: data.get(field, "") for field in FIELDS})
 
 
 def _refused(problem: TemplateProblem) -> tuple[Response, int]:
@@ -97,7 +103,7 @@ def show(step: str, locale: str) -> dict[str, Any]:
 def save(step: str, locale: str) -> Any:
     store_id = _checked(step, locale)
     auth.require_csrf()
-    wording = _posted()
+    wording = _posted(locale)
     services = current_services()
     with services.db.session() as db:
         store = db.get(Store, store_id) or abort(401)
@@ -127,7 +133,7 @@ def preview(step: str, locale: str) -> Any:
     links = Links(services.settings)
     with services.db.session() as db:
         store = db.get(Store, store_id) or abort(401)
-        wording = _posted() if request.content_length else custom.load(db, store_id, step, locale)
+        wording = _posted(locale) if request.content_length else custom.load(db, store_id, step, locale)
         context = samples.recent_context(db, store, step, locale, links)
         source = "recent order" if context is not None else "sample order"
         context = context or samples.sample_context(store, step, locale, links)

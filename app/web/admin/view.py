@@ -13,12 +13,13 @@ from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import object_session
 
 from app import setup, stores, timeline
+from app.journeys import config as journey_config
 from app.journeys import reasons
 from app.journeys.steps import STEPS
 from app.messages.localise import number
 from app.messages.render import LOCALES, RTL_LOCALES
 from app.models import Store
-from app.web.admin import words
+from app.web.admin import checklist, dates, words
 
 
 def ui_language(store: Store) -> str:
@@ -71,7 +72,9 @@ def page(template: str, store: Store, **context: Any) -> str:
         why=why,
         said=said,
         n=lambda value: number(value, lang),
-        local=local_time(store),
+        local=dates.formatter(lang, store.timezone, solar_hijri=_solar_hijri(store)),
+        day=lambda value: dates.day(value, lang, solar_hijri=_solar_hijri(store)),
+        order_status=lambda status: t(ORDER_STATUS.get(status, status)),
         embedded=bool(g.get("embedded")),
         csrf="" if g.get("embedded") else generate_csrf(),
         admin_url=admin_url,
@@ -79,9 +82,35 @@ def page(template: str, store: Store, **context: Any) -> str:
         app_bridge_key=g.get("app_bridge_key"),
         steps=STEPS,
         attention=stores.attention(store),
+        setup=checklist.progress(store),
+        billing_notice=billing_notice(store),
         waiting=_waiting(store),
         **context,
     )
+
+
+# The store's order statuses as the merchant's language names them (the platform's own word is kept
+# on the order for the rest).
+ORDER_STATUS = {
+    "pending": "Awaiting payment",
+    "paid": "Paid",
+    "on_hold": "On hold",
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+    "refunded": "Refunded",
+    "failed": "Payment failed",
+}
+
+
+def _solar_hijri(store: Store) -> bool:
+    return journey_config.parse(store.journey).solar_hijri
+
+
+def billing_notice(store: Store) -> str | None:
+    """The plan banner's sentence, when the store is over its plan or its charge needs approving."""
+    from app.billing import state
+
+    return state.notice(store)
 
 
 def _waiting(store: Store) -> setup.Waiting | None:

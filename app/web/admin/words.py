@@ -31,6 +31,7 @@ AR: dict[str, str] = {
     "Journey": "رحلة العميل",
     "Messages": "الرسائل",
     "Dashboard": "لوحة المتابعة",
+    "Tracking": "التتبع",
     "Language": "اللغة",
     "Change": "تغيير",
     "Resume sending": "استئناف الإرسال",
@@ -76,6 +77,35 @@ AR: dict[str, str] = {
     "Review reminder": "تذكير بالتقييم",
     "Recommendations": "اقتراحات المنتجات",
     "Come-back offer": "عرض العودة",
+    "Buy again": "اشترِ مجددًا",
+    "Pinned: it comes first in every recommendation.": "ثُبّت: يأتي أولًا في كل اقتراح.",
+    "Excluded: it is never recommended.": "استُبعد: لن يُقترح أبدًا.",
+    "The model decides again.": "يعود القرار إلى النموذج.",
+    "Model built from {orders} orders on {at}; new orders join it as they arrive.": (
+        "بُني النموذج من {orders} طلبًا في {at}؛ وتنضم إليه الطلبات الجديدة فور وصولها."
+    ),
+    "The model is built within the hour; until then best sellers are recommended.": (
+        "يُبنى النموذج خلال ساعة؛ وحتى ذلك الحين تُقترح المنتجات الأكثر مبيعًا."
+    ),
+    "Recommended in the last {days} days": "ما اقتُرح في آخر {days} يومًا",
+    "Revenue counts what the customer bought of that product within {days} days after the message.": (
+        "تُحسب الإيرادات مما اشتراه العميل من ذلك المنتج خلال {days} يومًا بعد الرسالة."
+    ),
+    "Pin": "تثبيت",
+    "Exclude": "استبعاد",
+    "Let the model decide": "اترك القرار للنموذج",
+    "Nothing recommended yet.": "لم يُقترح شيء بعد.",
+    "Your pins and exclusions": "ما ثبّتّه وما استبعدته",
+    "Pinned": "مثبّت",
+    "Excluded": "مستبعد",
+    "Product id": "معرّف المنتج",
+    "Products customers buy again": "منتجات يعيد العملاء شراءها",
+    "Re-bought every": "يُعاد شراؤه كل",
+    "Customers who bought it again": "عملاء أعادوا شراءه",
+    "{days} days": "{days} يومًا",
+    "No product has been bought again often enough yet: the buy-again step waits.": (
+        "لم يُعَد شراء أي منتج بما يكفي بعد: خطوة «اشترِ مجددًا» تنتظر."
+    ),
     "transactional": "معاملات",
     "service": "خدمة",
     "review": "تقييم",
@@ -200,6 +230,21 @@ AR: dict[str, str] = {
     "Clicks": "النقرات",
     "Reviews collected": "التقييمات المجمّعة",
     "Orders after a click": "طلبات بعد النقر",
+    "Orders with its code": "طلبات برمزها",
+    "A code for this customer alone (0: none)": "رمز لهذا العميل وحده (0: بلا رمز)",
+    "Value": "القيمة",
+    "percent": "نسبة مئوية",
+    "amount": "مبلغ",
+    "valid for (days)": "صالح لمدة (أيام)",
+    "One shared come-back code (used when its code value is 0)": (
+        "رمز عودة واحد مشترك (يُستخدم حين تكون قيمة الرمز 0)"
+    ),
+    "Enter an amount such as 10 or 7.50 (0: no code).": "أدخل قيمة مثل 10 أو 7.50 (0: بلا رمز).",
+    "Choose a percentage or an amount.": "اختر نسبة مئوية أو مبلغًا.",
+    "Enter a whole number of days.": "أدخل عددًا صحيحًا من الأيام.",
+    "An order that used the code one of our messages carried counts for it; each order counts once.": (
+        "الطلب الذي استُخدم فيه رمز حملته إحدى رسائلنا يُحسب لتلك الرسالة، ويُحسب كل طلب مرة واحدة."
+    ),
     "Revenue": "الإيرادات",
     "Messages sent per step": "الرسائل المرسلة لكل خطوة",
     "Sent": "المرسلة",
@@ -269,7 +314,6 @@ AR: dict[str, str] = {
     "This is a test from Aftercare: your customers' messages will look like they come from here.": "هذه تجربة من Aftercare: ستبدو رسائل عملائك كأنها تأتي من هنا.",  # noqa: E501
     "Type": "النوع",
     "Username": "اسم المستخدم",
-    "Value": "القيمة",
     "WhatsApp": "واتساب",
     "Your domain": "نطاقك",
     "Your domain is authenticated: messages now come from {address}.": "تم توثيق نطاقك: تأتي الرسائل الآن من {address}.",  # noqa: E501
@@ -320,6 +364,7 @@ FA: dict[str, str] = {
     "Journey": "مسیر مشتری",
     "Messages": "پیام‌ها",
     "Dashboard": "داشبورد",
+    "Tracking": "پیگیری",
     "Language": "زبان",
     "Change": "تغییر",
     "Resume sending": "ادامهٔ ارسال",
@@ -367,6 +412,35 @@ FA: dict[str, str] = {
     "Review reminder": "یادآوری نظر",
     "Recommendations": "پیشنهاد محصول",
     "Come-back offer": "پیشنهاد بازگشت",
+    "Buy again": "خرید دوباره",
+    "Pinned: it comes first in every recommendation.": "سنجاق شد: در هر پیشنهاد اول می\u200cآید.",
+    "Excluded: it is never recommended.": "کنار گذاشته شد: هرگز پیشنهاد نمی\u200cشود.",
+    "The model decides again.": "تصمیم دوباره با مدل است.",
+    "Model built from {orders} orders on {at}; new orders join it as they arrive.": (
+        "مدل از {orders} سفارش در {at} ساخته شد؛ سفارش\u200cهای تازه همان لحظه به آن می\u200cپیوندند."
+    ),
+    "The model is built within the hour; until then best sellers are recommended.": (
+        "مدل تا یک ساعت دیگر ساخته می\u200cشود؛ تا آن زمان پرفروش\u200cها پیشنهاد می\u200cشوند."
+    ),
+    "Recommended in the last {days} days": "پیشنهادهای {days} روز اخیر",
+    "Revenue counts what the customer bought of that product within {days} days after the message.": (
+        "درآمد، خرید مشتری از همان کالا تا {days} روز پس از پیام است."
+    ),
+    "Pin": "سنجاق کردن",
+    "Exclude": "کنار گذاشتن",
+    "Let the model decide": "تصمیم با مدل",
+    "Nothing recommended yet.": "هنوز چیزی پیشنهاد نشده است.",
+    "Your pins and exclusions": "سنجاق\u200cها و کنارگذاشته\u200cهای شما",
+    "Pinned": "سنجاق\u200cشده",
+    "Excluded": "کنارگذاشته",
+    "Product id": "شناسهٔ کالا",
+    "Products customers buy again": "کالاهایی که مشتریان دوباره می\u200cخرند",
+    "Re-bought every": "خرید دوباره هر",
+    "Customers who bought it again": "مشتریانی که دوباره خریدند",
+    "{days} days": "{days} روز",
+    "No product has been bought again often enough yet: the buy-again step waits.": (
+        "هنوز هیچ کالایی به اندازهٔ کافی دوباره خریده نشده است: مرحلهٔ خرید دوباره منتظر می\u200cماند."
+    ),
     "transactional": "تراکنشی",
     "service": "خدمت",
     "review": "نظر",
@@ -496,6 +570,19 @@ FA: dict[str, str] = {
     "Clicks": "کلیک‌ها",
     "Reviews collected": "نظرهای ثبت‌شده",
     "Orders after a click": "سفارش پس از کلیک",
+    "Orders with its code": "سفارش با کد آن",
+    "A code for this customer alone (0: none)": "کدی فقط برای همین مشتری (0: بدون کد)",
+    "Value": "مقدار",
+    "percent": "درصد",
+    "amount": "مبلغ",
+    "valid for (days)": "اعتبار (روز)",
+    "One shared come-back code (used when its code value is 0)": "یک کد بازگشت مشترک (وقتی مقدار کد 0 است)",
+    "Enter an amount such as 10 or 7.50 (0: no code).": "مقداری مانند 10 یا 7.50 وارد کنید (0: بدون کد).",
+    "Choose a percentage or an amount.": "درصد یا مبلغ را انتخاب کنید.",
+    "Enter a whole number of days.": "تعداد روز را به عدد صحیح وارد کنید.",
+    "An order that used the code one of our messages carried counts for it; each order counts once.": (
+        "سفارشی که با کدِ یکی از پیام‌های ما ثبت شده به حساب همان پیام است و هر سفارش فقط یک بار شمرده می‌شود."
+    ),
     "Revenue": "درآمد",
     "Messages sent per step": "پیام‌های ارسال‌شده در هر مرحله",
     "Sent": "ارسال‌شده",
@@ -566,7 +653,6 @@ FA: dict[str, str] = {
     "This is a test from Aftercare: your customers' messages will look like they come from here.": "این یک آزمایش از Aftercare است: پیام\u200cهای مشتریانتان این\u200cگونه از اینجا می\u200cآیند.",  # noqa: E501
     "Type": "نوع",
     "Username": "نام کاربری",
-    "Value": "مقدار",
     "WhatsApp": "واتس\u200cاپ",
     "Your domain": "دامنهٔ شما",
     "Your domain is authenticated: messages now come from {address}.": "دامنهٔ شما احراز شد: پیام\u200cها اکنون از {address} می\u200cآیند.",  # noqa: E501
@@ -597,6 +683,10 @@ FA: dict[str, str] = {
     "{count} messages are waiting: {cause}": "{count} پیام منتظر است: {cause}",
 }
 
+from app.web.admin import words_pages  # noqa: E402 - the checklist's, plans' and editor's sentences
+
+AR.update(words_pages.AR)
+FA.update(words_pages.FA)
 CATALOGUES = {"ar": AR, "fa": FA}
 
 

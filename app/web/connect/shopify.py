@@ -62,11 +62,28 @@ def app_home() -> Response:
                 timezone=profile.get("ianaTimezone") or None,
                 email=profile.get("contactEmail") or None,
             )
-    from app.web.admin.pages import activity  # the merchant pages, embedded: App Bridge in their head
+    _check_plan(check.shop, force="charge_id" in request.args)
+    from app.web.admin import pages  # the merchant pages, embedded: App Bridge in their head
 
-    return Response(
-        activity(), 200, headers=dict(check.answer.headers), content_type="text/html; charset=utf-8"
-    )
+    with services.db.session() as db:
+        store = db.scalars(
+            select(Store).where(Store.platform == PLATFORM, Store.external_id == check.shop)
+        ).one()
+        first = pages.setup.first_page(store)
+    body = pages.setup.setup() if first == "pages.setup" else pages.activity()
+    return Response(body, 200, headers=dict(check.answer.headers), content_type="text/html; charset=utf-8")
+
+
+def _check_plan(shop: str, *, force: bool) -> None:
+    """Every App Home visit reads the shop's subscription again (at most hourly, unless the merchant
+    is just back from approving a charge): a charge cancelled or frozen in Shopify ends the plan."""
+    from app.billing import providers, state
+
+    services = current_services()
+    with services.db.session() as db:
+        store = db.scalars(select(Store).where(Store.platform == PLATFORM, Store.external_id == shop)).first()
+        if store is not None and (force or store.plan_pending or state.due_for_check(store)):
+            providers.provider(services.settings, store, services.connectors).refresh(store)
 
 
 def _profile(connector: EmbeddedAdmin, credentials: str) -> dict[str, str]:

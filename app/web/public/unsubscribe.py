@@ -89,7 +89,13 @@ def unsubscribe(token: str) -> str | tuple[str, int]:
             else:
                 stopped = {k for k in request.form.getlist("stop") if k in consent.CHOOSABLE}
                 done = words["saved"]
-            consent.choose(session, store, addresses, stopped & set(consent.CHOOSABLE))
+            consent.choose(
+                session,
+                store,
+                addresses,
+                stopped & set(consent.CHOOSABLE),
+                f"{words['title']}: {words['marketing']}",
+            )
         return render_template(
             "public/unsubscribe.html",
             words=words,

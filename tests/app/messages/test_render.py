@@ -39,6 +39,7 @@ def context(first_name: str = "Layla", cod: bool = False) -> dict:
             {"title": "Rose Water", "url": "https://dar.example/p/rose", "price": "SAR 12.50"}
         ],
         "coupon": "WELCOMEBACK10",
+        "offer": {"code": "BACK-7QK2M-9XH4T", "amount": "10%", "expires_on": "3 December 2026"},
         "check_in": {
             "happy": "https://app.example/c/tok?answer=happy",
             "unhappy": "https://app.example/c/tok?answer=unhappy",
@@ -74,7 +75,9 @@ def test_step_specific_content():
     assert "Follow your parcel" in render("shipped", "en", context()).html
     assert "https://app.example/c/tok?answer=unhappy" in render("check_in", "en", context()).html
     assert "exchanges are free within 7 days" in render("check_in", "en", context()).text
-    assert "WELCOMEBACK10" in render("win_back", "en", context()).text
+    assert "WELCOMEBACK10" in render("win_back", "en", {**context(), "offer": None}).text
+    made = render("win_back", "en", context()).text  # a code made for this customer replaces the shared one
+    assert "BACK-7QK2M-9XH4T" in made and "until 3 December 2026" in made and "WELCOMEBACK10" not in made
     review = render("review_request", "en", context())
     assert "https://dar.example/p/oud#reviews" in review.html and "Tea Set" in review.text
     assert "tried to deliver" in render("delivery_problem", "en", context()).text

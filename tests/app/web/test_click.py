@@ -10,46 +10,70 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from app import clock, signing
+from app import clock, ingest, signing
 from app.links import CLICK
-from app.models import Click, Message
+from app.models import Click, Message, Store
+from connectors.base import ProductSnapshot
 from scheduler.jobs import make_dispatcher
 from tests import helpers
 from tests.conftest import SECRET_KEY
 from tests.helpers import T0, count, ingest_order, ingest_shipment, make_store, shipment_snapshot
 
 order_snapshot = functools.partial(helpers.order_snapshot, accepts_marketing=False)
-TRACKING_PAGE = "https://track.example.test/AX1234567890"
+PRODUCT_PAGE = "https://tea.example/p/101#reviews"
 
 
-def shipped_mail(aftercare, smtp):
+def review_mail(aftercare, smtp):
+    """The review request of a delivered order: it links to the store's own product page."""
+    from tests.app.web.test_unsubscribe import by_step, delivered_order, mails_until
+
+    store = make_store(aftercare, smtp_port=smtp.port)
+    with aftercare.db.session() as session:
+        row = session.get(Store, store.id)
+        ingest.apply(session, row, ProductSnapshot("101", "Green Tea 1", T0, url="https://tea.example/p/101"))
+    delivered_order(aftercare, store, accepts_marketing=False, items=1)
+    return by_step(mails_until(aftercare, smtp, "review_request", days=9), "review_request")
+
+
+def test_links_in_a_sent_message_go_through_the_redirect_and_clicks_are_recorded(app, aftercare, smtp):
+    mail = review_mail(aftercare, smtp)
+    html = mail.get_body(("html",)).get_content()
+    text = mail.get_body(("plain",)).get_content()
+    assert f'href="{PRODUCT_PAGE}"' not in html and PRODUCT_PAGE not in text
+    hrefs = re.findall(r'href="(http://127\.0\.0\.1:8000/r/[^"]+)"', html)
+    assert hrefs and hrefs[0] in text  # the same tracked link in both parts
+    answer = app.test_client().get(urlsplit(hrefs[0]).path)
+    assert answer.status_code == 302 and answer.headers["Location"] == PRODUCT_PAGE
+    with aftercare.db.session() as session:
+        click = session.scalars(select(Click)).one()
+        request = session.scalars(select(Message).where(Message.step == "review_request")).one()
+        assert (click.url, click.message_id) == (PRODUCT_PAGE, request.id)
+
+
+def test_the_tracking_link_goes_straight_to_our_tracking_page(app, aftercare, smtp):
+    """No redirect before our own page, and the carrier's address is not in the message: the page
+    records the view as the message's click and links to the carrier itself."""
     clock.freeze(T0)
     store = make_store(aftercare, smtp_port=smtp.port)
     ingest_order(aftercare, store, order_snapshot("1001"))
     ingest_shipment(aftercare, store, shipment_snapshot("1001", shipped_at=T0 + timedelta(minutes=5)))
     clock.freeze(T0 + timedelta(minutes=10))
     make_dispatcher(aftercare, "w1").run_until_idle()
-    mails = smtp.wait_for(2)
-    return next(m.message for m in mails if m.message["X-Aftercare-Step"] == "shipped")
-
-
-def test_links_in_a_sent_message_go_through_the_redirect_and_clicks_are_recorded(app, aftercare, smtp):
-    mail = shipped_mail(aftercare, smtp)
+    mail = next(m.message for m in smtp.wait_for(2) if m.message["X-Aftercare-Step"] == "shipped")
     html = mail.get_body(("html",)).get_content()
-    text = mail.get_body(("plain",)).get_content()
-    assert f'href="{TRACKING_PAGE}"' not in html and TRACKING_PAGE not in text
-    hrefs = re.findall(r'href="(http://127\.0\.0\.1:8000/r/[^"]+)"', html)
-    assert hrefs and hrefs[0] in text  # the same tracked link in both parts
-    answer = app.test_client().get(urlsplit(hrefs[0]).path)
-    assert answer.status_code == 302 and answer.headers["Location"] == TRACKING_PAGE
+    assert "track.example.test" not in html and "/r/" not in html
+    [page] = re.findall(r'href="http://127\.0\.0\.1:8000(/t/[^"]+)"', html)
+    answer = app.test_client().get(page)
+    assert answer.status_code == 200 and "https://track.example.test/AX1234567890" in answer.get_data(
+        as_text=True
+    )
     with aftercare.db.session() as session:
-        click = session.scalars(select(Click)).one()
         shipped = session.scalars(select(Message).where(Message.step == "shipped")).one()
-        assert (click.url, click.message_id) == (TRACKING_PAGE, shipped.id)
+        assert session.scalars(select(Click.message_id)).all() == [shipped.id]
 
 
 def test_a_tampered_link_redirects_nowhere_and_records_nothing(app, aftercare, smtp):
-    mail = shipped_mail(aftercare, smtp)
+    mail = review_mail(aftercare, smtp)
     href = re.search(
         r'href="http://127\.0\.0\.1:8000(/r/[^"]+)"', mail.get_body(("html",)).get_content()
     ).group(1)

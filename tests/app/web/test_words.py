@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from app.billing import plans
 from app.journeys import explain
 from app.journeys.config import CHANNELS
 from app.journeys.steps import STEPS, Anchor, Kind
+from app.messages import blocks
 from app.models import MessageStatus, StoreStatus
-from app.web.admin import settings_form, words
+from app.web.admin import checklist, settings_form, view, words
+from app.web.admin.pages.templates import BLOCK_TITLES
 from app.web.admin.sending import words_shown as sending_words
 
 ADMIN = Path(__file__).parents[3] / "app" / "web" / "admin"
@@ -19,7 +22,7 @@ CALL = re.compile(r"""\bt\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""
 
 
 def used() -> set[str]:
-    sources = [*ADMIN.glob("templates/admin/*.html"), ADMIN / "pages.py", ADMIN / "sending.py"]
+    sources = [*ADMIN.glob("templates/admin/*.html"), *ADMIN.glob("pages/*.py"), ADMIN / "sending.py"]
     found = {a or b for path in sources for a, b in CALL.findall(path.read_text(encoding="utf-8"))}
     dynamic = {
         *(step.title for step in STEPS.values()),
@@ -34,6 +37,12 @@ def used() -> set[str]:
         *("Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()),
         "from your latest order",
         "from a sample order",
+        *(text for item in checklist.ITEMS.values() for text in (item.title, item.hint)),
+        *(plan.title for plan in plans.PLANS.values()),
+        *BLOCK_TITLES.values(),
+        *(title for _, title in blocks.LINKS.values()),
+        *view.ORDER_STATUS.values(),
+        "plan alert",
         *sending_words(),
     }
     return found | dynamic

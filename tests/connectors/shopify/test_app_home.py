@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from app import sync
+from app.billing import plans, providers
 from app.models import Message, Order, Store
 from connectors.shopify import ShopifyConnector, queries, translate
 from connectors.shopify.client import ShopCredentials
@@ -53,8 +54,13 @@ def id_token(shop: str, secret: str = APP_SECRET, audience: str = CLIENT_ID) -> 
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def open_app_home(live_server, shop, token=None, **headers):
-    params = {"shop": shop, "host": "YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvdGVzdA", "embedded": "1"}
+def open_app_home(live_server, shop, token=None, extra=None, **headers):
+    params = {
+        "shop": shop,
+        "host": "YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvdGVzdA",
+        "embedded": "1",
+        **(extra or {}),
+    }
     if token:
         params["id_token"] = token
     return loopback.get(f"{live_server}/shopify", params=params, headers=headers, allow_redirects=False)
@@ -76,7 +82,8 @@ def test_the_first_app_home_visit_installs_the_shop_with_an_expiring_token(after
     head = page.text.split("</head>")[0]
     assert f'<meta name="shopify-api-key" content="{CLIENT_ID}">' in head
     assert '<script src="https://cdn.shopify.com/shopifycloud/app-bridge.js"></script>' in head
-    assert "Upcoming messages" in page.text  # the merchant pages themselves, embedded
+    assert 'id="checklist"' in page.text  # a new shop first meets the setup checklist, embedded
+    assert "<ui-nav-menu>" in page.text  # the sections in the admin's own sidebar (App Bridge)
     store = the_store(aftercare, shopify.shop)
     credentials = ShopCredentials.from_json(store.credentials)
     assert store.status == "active" and credentials.access_token in shopify.access_tokens
@@ -91,6 +98,28 @@ def test_the_first_app_home_visit_installs_the_shop_with_an_expiring_token(after
     assert credentials.access_token not in raw and credentials.refresh_token not in raw  # encrypted at rest
     assert open_app_home(live_server, shopify.shop, id_token(shopify.shop)).status_code == 200
     assert shopify.exchanges == 1  # a shop with a good token is not exchanged again
+
+
+def test_every_app_home_visit_reads_the_subscription_back_from_shopify(aftercare, live_server, shopify):
+    """Back from approving the charge (``charge_id``), the App Home believes only Shopify's answer:
+    approved, the plan starts; later cancelled in Shopify, the next visit ends it."""
+    open_app_home(live_server, shopify.shop, id_token(shopify.shop))
+    with aftercare.db.session() as session:
+        store = session.scalars(select(Store).where(Store.external_id == shopify.shop)).one()
+        billing = providers.provider(aftercare.settings, store, aftercare.connectors)
+        billing.subscribe(store, plans.PLANS["growth"], "https://x.example/")
+    ref = shopify.subscriptions[0]["id"]
+    shopify.merchant_answers(ref, approve=True)
+    assert (
+        open_app_home(live_server, shopify.shop, id_token(shopify.shop), {"charge_id": "1"}).status_code
+        == 200
+    )
+    assert the_store(aftercare, shopify.shop).plan == "growth"
+    shopify.subscriptions[0]["status"] = "CANCELLED"
+    with aftercare.db.session() as session:  # an hour later: due for another look
+        session.scalars(select(Store).where(Store.external_id == shopify.shop)).one().plan_checked_at = None
+    open_app_home(live_server, shopify.shop, id_token(shopify.shop))
+    assert the_store(aftercare, shopify.shop).plan == "free"
 
 
 def test_without_an_id_token_the_browser_is_sent_to_fetch_one(aftercare, live_server, shopify):
