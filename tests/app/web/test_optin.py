@@ -26,7 +26,9 @@ from tests.fakes.woocommerce import capture
 from tests.helpers import make_store
 
 COMPLETED = capture("GET_order_completed")["body"]  # order 15: Mohammed in Riyadh, no plugin opt-in
-OTHER = capture("GET_orders_page1_per_page2")["body"][1]  # order 17: someone else bought a hoodie
+_PENDING = capture("GET_orders_page1_per_page2")["body"][1]  # order 17: someone else's hoodie, unpaid
+# ... and paid for: only paid orders teach the store's recommendations what its customers buy
+OTHER = {**_PENDING, "status": "processing", "date_paid_gmt": _PENDING["date_created_gmt"]}
 PRODUCTS = capture("GET_products")["body"]
 
 
