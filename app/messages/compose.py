@@ -11,7 +11,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import recommend
@@ -21,7 +20,8 @@ from app.journeys.steps import Kind
 from app.links import Links
 from app.messages.localise import e164, long_date, money
 from app.messages.render import FALLBACK_LOCALE, LOCALES
-from app.models import Message, Order, OrderLine, Product, Review, Shipment, Store
+from app.models import Message, Order, Shipment, Store
+from app.reviews import messages as review_messages
 
 UNSUBSCRIBE_WORDS = {
     "en": "Unsubscribe, or choose which emails you get",
@@ -98,8 +98,8 @@ def build(session: Session, store: Store, message: Message, links: Links, locale
                 "status": shipment.status,
                 "problem": PROBLEM_WORDS[shipment.status][0] if shipment.status in PROBLEM_WORDS else "",
             }
-    if message.step in ("review_request", "review_reminder"):
-        context["review_items"] = _review_items(session, store, order, message)
+    if message.step in review_messages.STEPS:
+        context.update(review_messages.extend(session, store, order, message, links, locale))
     if message.step == "cross_sell":
         context["recommendations"] = [
             {
@@ -153,38 +153,3 @@ def members(message: Message) -> list[int]:
         found = []
     ids = [member for member in found if isinstance(member, int)] if isinstance(found, list) else []
     return ids or ([message.order_id] if message.order_id is not None else [])
-
-
-def _review_items(session: Session, store: Store, order: Order, message: Message) -> list[dict[str, str]]:
-    """The kept products of this order and of any order merged into its request that this order's
-    contact has not reviewed yet."""
-    lines = session.scalars(
-        select(OrderLine)
-        .where(OrderLine.store_id == store.id, OrderLine.order_id.in_(members(message)))
-        .order_by(OrderLine.order_id, OrderLine.id)
-    ).all()
-    reviewed = set()
-    if order.email:
-        reviewed = set(
-            session.scalars(
-                select(Review.product_external_id).where(
-                    Review.store_id == store.id, Review.email == order.email.lower()
-                )
-            )
-        )
-    product_ids = sorted({line.product_external_id for line in lines if line.product_external_id})
-    urls = dict(
-        session.execute(
-            select(Product.external_id, Product.url).where(
-                Product.store_id == store.id, Product.external_id.in_(product_ids)
-            )
-        ).all()
-    )
-    items, seen = [], set()
-    for line in lines:
-        key = line.product_external_id or line.title
-        if line.quantity - line.refunded_quantity <= 0 or key in reviewed or key in seen:
-            continue
-        seen.add(key)
-        items.append({"title": line.title, "url": urls.get(line.product_external_id or "") or ""})
-    return items

@@ -52,7 +52,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "shipment.problem": ("What went wrong, in words; empty unless there is a problem", "delivery_problem"),
     "review_items": (
-        "The products to review: each has title and url (add #reviews); may be empty",
+        "The products to review: each has title, url, stars (five one-click links, 1 to 5) and page "
+        "(our review page); may be empty",
         "review_request, review_reminder",
     ),
     "recommendations": ("Products bought together with these: each has title, url, price", "cross_sell"),

@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     from app.web.admin import pages, signin, suppressions_api, templates_api
     from app.web.admin import routes as admin
     from app.web.public import click, opened, unsubscribe
+    from app.web.public import reviews as public_reviews
     from app.web.public import routes as public
 
     inputs.init_app(app)  # first: its converter and its check apply to every route
@@ -39,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(unsubscribe.bp)
     app.register_blueprint(click.bp)
     app.register_blueprint(opened.bp)
+    app.register_blueprint(public_reviews.bp)
     for blueprint in connect.BLUEPRINTS:  # a platform's own pages: install, connect, app home
         app.register_blueprint(blueprint)
     # Forms carry a CSRF token (``csrf_token()`` in templates); views that take a form check it

@@ -24,8 +24,10 @@ from connectors.base import (
     HttpAnswer,
     HttpRequest,
     PayloadError,
+    ReviewToPublish,
     SignatureError,
     Snapshot,
+    StoreReview,
     WebhookRequest,
 )
 from connectors.shopify import backfill, queries, tokens, translate, webhooks
@@ -187,6 +189,41 @@ class ShopifyConnector:
     def ensure_webhooks(self, credentials: str, delivery_url: str, secret: str) -> str:
         """Shopify's subscriptions are declared in shopify.app.toml and kept by Shopify: nothing to do."""
         return "declared in shopify.app.toml"
+
+    # --- ReviewPublishing, RewardCodes -----------------------------------------------------------
+    # Shopify keeps no reviews of its own since Product Reviews was retired: the storefront shows ours
+    # through the theme app block (extensions/), and each product carries the standard summary.
+
+    def publish_review(self, credentials: str, review: ReviewToPublish) -> str:
+        return ""
+
+    def withdraw_review(self, credentials: str, review: ReviewToPublish) -> None:
+        return None
+
+    def publish_rating(self, credentials: str, product_id: str, average: float, count: int) -> None:
+        client = self.client(credentials)
+        if count:
+            client.set_rating(product_id, average, count)
+        else:
+            client.clear_rating(product_id)
+
+    def store_reviews(self, credentials: str, since: datetime) -> Iterator[StoreReview]:
+        return iter(())
+
+    def create_reward_code(
+        self,
+        credentials: str,
+        code: str,
+        percent: int,
+        *,
+        email: str | None,
+        customer_ref: str | None,
+        expires: datetime,
+    ) -> str:
+        customer = customer_ref if customer_ref and customer_ref.isdigit() else None
+        return self.client(credentials).create_discount_code(
+            code, percent, customer_id=customer, starts_at=datetime.now(UTC), ends_at=expires
+        )
 
 
 def _answer(res: Any) -> HttpAnswer:

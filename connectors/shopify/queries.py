@@ -103,6 +103,15 @@ mutation SetRating($metafields: [MetafieldsSetInput!]!) {
 }
 """
 
+METAFIELDS_DELETE = """
+mutation ClearRating($metafields: [MetafieldIdentifierInput!]!) {
+  metafieldsDelete(metafields: $metafields) {
+    deletedMetafields { key namespace ownerId }
+    userErrors { field message }
+  }
+}
+"""
+
 DISCOUNT_CREATE = """
 mutation CreateCode($basicCodeDiscount: DiscountCodeBasicInput!) {
   discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {
@@ -119,5 +128,6 @@ ALL = {
     "BULK_RUN": BULK_RUN,
     "BULK_POLL": BULK_POLL,
     "METAFIELDS_SET": METAFIELDS_SET,
+    "METAFIELDS_DELETE": METAFIELDS_DELETE,
     "DISCOUNT_CREATE": DISCOUNT_CREATE,
 }

@@ -32,8 +32,18 @@ def context(first_name: str = "Layla", cod: bool = False) -> dict:
             "problem": "a failed delivery attempt",
         },
         "review_items": [
-            {"title": "Oud Candle", "url": "https://dar.example/p/oud"},
-            {"title": "Tea Set", "url": ""},
+            {
+                "title": "Oud Candle",
+                "url": "https://dar.example/p/oud",
+                "stars": [f"https://app.example/rv/tok1?stars={n}" for n in range(1, 6)],
+                "page": "https://app.example/rv/tok1",
+            },
+            {
+                "title": "Tea Set",
+                "url": "",
+                "stars": [f"https://app.example/rv/tok2?stars={n}" for n in range(1, 6)],
+                "page": "https://app.example/rv/tok2",
+            },
         ],
         "recommendations": [
             {"title": "Rose Water", "url": "https://dar.example/p/rose", "price": "SAR 12.50"}
