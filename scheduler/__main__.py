@@ -42,6 +42,8 @@ def main() -> int:
         ("inbox", jobs.process_inbox, [aftercare], settings.inbox_interval_seconds),
         ("reconcile", jobs.reconcile_stores, [aftercare, worker_id], settings.reconcile_interval_seconds),
         ("webhooks", jobs.check_webhooks, [aftercare, worker_id], settings.webhook_check_interval_seconds),
+        ("reviews", jobs.publish_reviews, [aftercare], settings.dispatch_interval_seconds),
+        ("store-reviews", jobs.import_reviews, [aftercare, worker_id], settings.reconcile_interval_seconds),
     ]
     for job_id, function, arguments, seconds in periodic:
         # One run of a job at a time per process; a run missed while busy is not made up twice.

@@ -60,6 +60,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "coupon": ("The come-back code from the journey settings; may be empty", "win_back"),
     "check_in.happy": ("Link the customer clicks when all is well", "check_in"),
     "check_in.unhappy": ("Link the customer clicks when something is not right", "check_in"),
+    "nps": ("Eleven links, for 0 to 10, when the store asks the NPS question; else empty", "check_in"),
     "unsubscribe.url": (
         "The one-click unsubscribe page (the footer already carries it)",
         "every step but thank_you",

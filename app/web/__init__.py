@@ -23,6 +23,7 @@ def current_services() -> Services:
 def init_app(app: Flask) -> None:
     from app.web import connect, headers, health, inputs, limits, webhooks
     from app.web.admin import pages, signin, suppressions_api, templates_api
+    from app.web.admin import reviews as admin_reviews
     from app.web.admin import routes as admin
     from app.web.public import click, opened, unsubscribe
     from app.web.public import reviews as public_reviews
@@ -34,6 +35,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin.bp)
     app.register_blueprint(templates_api.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(admin_reviews.bp)
     app.register_blueprint(signin.bp)
     app.register_blueprint(suppressions_api.bp)
     app.register_blueprint(public.bp)

@@ -26,6 +26,7 @@ from app.messages.localise import number
 from app.messages.render import LOCALES, Custom, render
 from app.messages.sandbox import TemplateProblem
 from app.models import Message, MessageStatus, Order, Store
+from app.reviews import figures as review_figures
 from app.web import current_services
 from app.web.admin import auth, settings_form, view, words
 from app.web.admin.routes import signed_in_store_id
@@ -215,7 +216,10 @@ def save_journey() -> Any:
             return _journey_page(store, request.form, parsed.errors, 422)
         for key, value in parsed.store.items():
             setattr(store, key, value)
-        applied = journey_apply.apply(db, store, parsed.config, services.settings.settings_sync_replan_orders)
+        # The journey form does not hold the review settings (the Reviews page does): keep them.
+        kept = journey_config.parse(store.journey).reviews
+        chosen = parsed.config.model_copy(update={"reviews": kept})
+        applied = journey_apply.apply(db, store, chosen, services.settings.settings_sync_replan_orders)
         if applied is None:
             return _done(
                 t("Saved. Your scheduled messages are being re-planned; this page shows the result."),
@@ -463,4 +467,5 @@ def dashboard() -> str:
             since=numbers.days[0],
             until=numbers.days[-1],
             timedelta=timedelta,
+            reviews=review_figures.collect(db, store, days),
         )

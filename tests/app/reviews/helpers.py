@@ -39,7 +39,9 @@ def delivered_order(aftercare: Services, store: Store, external_id: str = "1001"
 
 def message(aftercare: Services, order_id: int, step: str) -> Message | None:
     with aftercare.db.session() as session:
-        found = session.scalars(select(Message).where(Message.order_id == order_id, Message.step == step)).first()
+        found = session.scalars(
+            select(Message).where(Message.order_id == order_id, Message.step == step)
+        ).first()
         if found is not None:
             session.expunge(found)
         return found

@@ -18,9 +18,7 @@ def _items(mail_html: str) -> list[str]:
     return re.findall(r'href="(http[^"]+/rv/[^"?]+\?stars=\d)"', mail_html)
 
 
-def test_the_review_request_carries_five_stars_per_item_and_a_star_records_the_rating(
-    app, aftercare, smtp
-):
+def test_the_review_request_carries_five_stars_per_item_and_a_star_records_the_rating(app, aftercare, smtp):
     store = make_store(aftercare, smtp_port=smtp.port)
     order_id = delivered_order(aftercare, store, items=2)
     send_due(aftercare, order_id, "review_request")
@@ -73,7 +71,9 @@ def test_a_reminder_lists_only_the_items_not_reviewed(app, aftercare, smtp):
     store = make_store(aftercare, smtp_port=smtp.port)
     order_id = delivered_order(aftercare, store, items=2)
     send_due(aftercare, order_id, "review_request")
-    page = ReviewLinks(aftercare.settings).page(store.id, order_id, "101").replace("http://127.0.0.1:8000", "")
+    page = (
+        ReviewLinks(aftercare.settings).page(store.id, order_id, "101").replace("http://127.0.0.1:8000", "")
+    )
     app.test_client().post(f"{page}/rating", data={"rating": "5"})
     smtp.received.clear()
     send_due(aftercare, order_id, "review_reminder")
@@ -87,7 +87,9 @@ def test_a_low_rating_alerts_the_merchant_answers_the_customer_and_pauses_market
     store = make_store(aftercare, smtp_port=smtp.port, reply_to="owner@tea.example")
     order_id = delivered_order(aftercare, store, items=1)
     send_due(aftercare, order_id, "review_request")
-    page = ReviewLinks(aftercare.settings).page(store.id, order_id, "101").replace("http://127.0.0.1:8000", "")
+    page = (
+        ReviewLinks(aftercare.settings).page(store.id, order_id, "101").replace("http://127.0.0.1:8000", "")
+    )
     app.test_client().post(f"{page}/rating", data={"rating": "2"})
     with aftercare.db.session() as session:
         steps = {m.step: m for m in session.scalars(select(Message).where(Message.order_id == order_id))}
