@@ -632,6 +632,16 @@ class RewardCodes(Protocol):
         ...
 
 
+@runtime_checkable
+class StorefrontProxy(Protocol):
+    """A platform that forwards storefront requests to us and signs them (Shopify's app proxy)."""
+
+    def verify_proxy(self, request: HttpRequest) -> str | None:
+        """The shop a signed proxy request comes from (its full domain), or None when the signature
+        is missing, wrong or stale: the caller answers 401 and shows nothing."""
+        ...
+
+
 @dataclass(frozen=True)
 class HttpRequest:
     """A web request as a platform's verification library reads it; keeps Flask out of connectors."""

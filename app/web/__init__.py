@@ -25,7 +25,7 @@ def init_app(app: Flask) -> None:
     from app.web.admin import pages, signin, suppressions_api, templates_api
     from app.web.admin import reviews as admin_reviews
     from app.web.admin import routes as admin
-    from app.web.public import click, opened, unsubscribe
+    from app.web.public import click, opened, storefront, unsubscribe
     from app.web.public import reviews as public_reviews
     from app.web.public import routes as public
 
@@ -43,6 +43,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(click.bp)
     app.register_blueprint(opened.bp)
     app.register_blueprint(public_reviews.bp)
+    app.register_blueprint(storefront.bp)
     for blueprint in connect.BLUEPRINTS:  # a platform's own pages: install, connect, app home
         app.register_blueprint(blueprint)
     # Forms carry a CSRF token (``csrf_token()`` in templates); views that take a form check it

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from shopify_app import app_home_patch_id_token, verify_app_home_req
+from shopify_app import app_home_patch_id_token, verify_app_home_req, verify_app_proxy_req
 
 from connectors.base import (
     Change,
@@ -189,6 +189,23 @@ class ShopifyConnector:
     def ensure_webhooks(self, credentials: str, delivery_url: str, secret: str) -> str:
         """Shopify's subscriptions are declared in shopify.app.toml and kept by Shopify: nothing to do."""
         return "declared in shopify.app.toml"
+
+    # --- StorefrontProxy --------------------------------------------------------------------------
+
+    def verify_proxy(self, request: HttpRequest) -> str | None:
+        """Shopify's documented app-proxy check, by ``shopifyapp``: the HMAC-SHA256 (hex, with the app
+        secret, or the previous one while rotating) of the sorted ``key=value`` query parameters but
+        ``signature``, and a timestamp at most 90 seconds old."""
+        if not self.client_secret:
+            return None
+        try:
+            result = verify_app_proxy_req(_library_request(request), self.app_config)
+        except (AttributeError, TypeError, ValueError):
+            return None
+        if not result.ok or not result.shop:
+            return None
+        shop = f"{result.shop}.myshopify.com"
+        return shop if webhooks.SHOP_DOMAIN.fullmatch(shop) else None
 
     # --- ReviewPublishing, RewardCodes -----------------------------------------------------------
     # Shopify keeps no reviews of its own since Product Reviews was retired: the storefront shows ours
