@@ -86,7 +86,8 @@ def test_step_specific_content():
     assert "exchanges are free within 7 days" in render("check_in", "en", context()).text
     assert "WELCOMEBACK10" in render("win_back", "en", context()).text
     review = render("review_request", "en", context())
-    assert "https://dar.example/p/oud#reviews" in review.html and "Tea Set" in review.text
+    assert 'href="https://app.example/rv/tok1?stars=4"' in review.html and "Tea Set" in review.text
+    assert review.html.count("?stars=") == 10 and "https://app.example/rv/tok2" in review.short
     assert "tried to deliver" in render("delivery_problem", "en", context()).text
     assert "Rose Water" in render("cross_sell", "ar", context()).html
 
