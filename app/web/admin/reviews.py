@@ -156,13 +156,17 @@ def save_settings() -> Any:
                 nps=form.get("nps") == "on",
             )
         except (ValidationError, ValueError) as exc:
-            g.notices = [
-                ("error", t("These review settings cannot be saved: {reason}").format(reason=_first(exc)))
-            ]
-            return reviews(), 422
-        config = journey_config.parse(store.journey).model_copy(update={"reviews": chosen})
-        journey_apply.apply(db, store, config, current_services().settings.settings_sync_replan_orders)
-        said = t("Review settings saved.")
+            refused: str | None = t("These review settings cannot be saved: {reason}").format(
+                reason=_first(exc)
+            )
+        else:
+            refused = None
+            config = journey_config.parse(store.journey).model_copy(update={"reviews": chosen})
+            journey_apply.apply(db, store, config, current_services().settings.settings_sync_replan_orders)
+            said = t("Review settings saved.")
+    if refused is not None:  # the page again, from its own session (SQLite allows one writer)
+        g.notices = [("error", refused)]
+        return reviews(), 422
     return _done(said)
 
 
