@@ -27,6 +27,7 @@ PAGES = {
     "messages": "/admin/templates",
     "editor": "/admin/templates/thank_you/ar",
     "dashboard": "/admin/dashboard",
+    "reviews": "/admin/reviews",
 }
 
 

@@ -18,6 +18,8 @@ def fields(review: ReviewToPublish) -> dict[str, Any]:
         text = (
             f"<strong>{html.escape(review.title)}</strong><br>\n{text}" if text else html.escape(review.title)
         )
+    # WooCommerce refuses a review without content: a rating alone is shown as its stars.
+    text = text or "★" * review.rating
     return {"reviewer": review.reviewer or "Customer", "review": text, "rating": review.rating}
 
 
