@@ -60,7 +60,11 @@ def process(data: bytes, *, max_bytes: int, max_pixels: int) -> Processed:
             width, height = image.size
             if width < 1 or height < 1 or width * height > max_pixels:
                 raise PhotoRefused("too_many_pixels", "the photo has too many pixels")
+            if image.format == "JPEG":  # libjpeg decodes at 1/2, 1/4 or 1/8 scale: no more than is kept
+                longest = max(width, height)
+                image.draft("RGB", (FULL_SIDE * width // longest, FULL_SIDE * height // longest))
             image.load()
+            image.thumbnail((FULL_SIDE, FULL_SIDE), Image.Resampling.LANCZOS)
             image = ImageOps.exif_transpose(image)
             clean = _pixels_only(image)
     except PhotoRefused:
