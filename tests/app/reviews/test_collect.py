@@ -5,9 +5,11 @@ pauses marketing."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from app import clock
 from app.models import Message, Review, TimelineEntry
 from app.reviews.links import ReviewLinks
 from tests.app.reviews.helpers import delivered_order, message, send_due
@@ -100,3 +102,28 @@ def test_a_low_rating_alerts_the_merchant_answers_the_customer_and_pauses_market
         assert session.scalars(select(Review.status)).one() == "pending"  # never published by itself
     app.test_client().post(f"{page}/rating", data={"rating": "1"})
     assert count(aftercare, Message, step="merchant_alert") == 1  # one alert per item, not per click
+
+
+def test_a_forged_expired_or_other_store_token_is_a_clear_4xx_and_changes_nothing(app, aftercare):
+    store = make_store(aftercare)
+    other = make_store(aftercare, name="Another Shop")
+    order_id = delivered_order(aftercare, store, items=1, locale="ar")
+    links = ReviewLinks(aftercare.settings)
+    client = app.test_client()
+    good = links.page(store.id, order_id, "101").replace("http://127.0.0.1:8000", "")
+    forged = good[:-6] + ("AAAAAA" if not good.endswith("AAAAAA") else "BBBBBB")
+    answer = client.get(forged, headers={"Accept-Language": "ar-SA,ar;q=0.9"})
+    assert answer.status_code == 400 and "هذا الرابط غير صالح" in answer.text and 'dir="rtl"' in answer.text
+    assert client.post(f"{forged}/rating", data={"rating": "5"}).status_code == 400
+    elsewhere = links.page(other.id, order_id, "101").replace("http://127.0.0.1:8000", "")
+    assert client.get(elsewhere).status_code == 404  # signed, but naming another store's order
+    assert client.post(f"{elsewhere}/rating", data={"rating": "5"}).status_code == 404
+    not_bought = links.page(store.id, order_id, "999").replace("http://127.0.0.1:8000", "")
+    assert client.post(f"{not_bought}/rating", data={"rating": "5"}).status_code == 404
+    assert client.post(f"{good}/rating", data={"rating": "6"}).status_code == 400
+    clock.freeze(clock.now() + timedelta(days=179))
+    assert client.get(good).status_code == 200  # a link lives well past 180 days
+    clock.freeze(clock.now() + timedelta(days=300))
+    expired = client.get(good)
+    assert expired.status_code == 410 and "expired" in expired.text  # the browser decides the language
+    assert count(aftercare, Review) == 0
