@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app import clock, outbox, timeline
+from app import clock, outbox, suppression, timeline
 from app.journeys import config as journey_config
 from app.journeys import reconcile
 from app.journeys.reasons import Reason
@@ -175,6 +175,8 @@ def _low_rating(session: Session, store: Store, order: Order, review: Review, li
         send_at=now,
         reason=Reason.of("low_rating_alert", number=order.number, product=line.title, stars=review.rating),
     )
+    if "service" in suppression.chosen(suppression.of(session, store, [order.contact or ""])):
+        return  # they stopped service messages: the merchant's alert is enough
     outbox.plan(
         session,
         store_id=store.id,

@@ -23,7 +23,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from app import Services, clock, outbox
+from app import Services, clock, outbox, suppression
 from app.db import among
 from app.journeys import config as journey_config
 from app.journeys import reconcile
@@ -197,6 +197,8 @@ def _reward_one(services: Services, review_id: int, store_id: int) -> None:
         if review is None or store is None or order is None:
             return
         review.reward_code = code
+        if "service" in suppression.chosen(suppression.of(session, store, [order.contact or ""])):
+            return  # the code exists in the store; they asked for no service messages
         outbox.plan(
             session,
             store_id=store.id,
