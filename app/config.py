@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     shopify_client_secret: str = ""
     shopify_old_client_secret: str = ""
     outbox_dir: str = "var/outbox"
+    review_photos_dir: str = "var/review-photos"  # where review photos are kept (re-encoded by us)
+    review_photo_max_bytes: int = Field(default=15 * 1024 * 1024, ge=64 * 1024)  # each, as uploaded
+    review_photo_max_pixels: int = Field(default=40_000_000, ge=100_000)  # each, as decoded
     twilio_api_url: str = "https://api.twilio.com"
     twilio_content_url: str = "https://content.twilio.com"  # WhatsApp templates (Content API)
     whatsapp_template_interval_seconds: float = Field(default=900.0, gt=0)  # create, submit, follow

@@ -226,6 +226,8 @@ class Order(Timestamps, Base):
     remote_updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     check_in_answer: Mapped[str | None] = mapped_column(String(16))  # happy | unhappy
     check_in_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    nps_score: Mapped[int | None] = mapped_column(Integer)  # 0-10, from the check-in's NPS question
+    nps_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     ship_name: Mapped[str | None] = mapped_column(String(255))
     ship_address1: Mapped[str | None] = mapped_column(String(255))
@@ -508,13 +510,25 @@ class TimelineEntry(Base):
         return Reason.loads(self.code, self.params)
 
 
+class ReviewStatus(StrEnum):
+    """Where a review stands with the merchant; only ``approved`` ones are published or shown."""
+
+    PENDING = "pending"  # waiting for the merchant (or recorded from the stars alone)
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class Review(Base):
-    """A customer's rating of a product, collected by us or read from the store."""
+    """A customer's rating of a product, collected by us (``source`` "aftercare") or read from the
+    store ("store"). Keyed by the reviewer's contact (``email`` holds the order's contact: its email,
+    else its phone), so one person never reviews the same product twice and nobody is asked twice."""
 
     __tablename__ = "reviews"
     __table_args__ = (
         Index("ix_reviews_customer_product", "store_id", "customer_id", "product_external_id"),
-        Index("ix_reviews_email_product", "store_id", "email", "product_external_id"),
+        UniqueConstraint("store_id", "email", "product_external_id", name="uq_reviews_store_email_product"),
+        Index("ix_reviews_store_status", "store_id", "status", "created_at"),
+        Index("ix_reviews_publish", "publish_state", "publish_after"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -526,6 +540,50 @@ class Review(Base):
     rating: Mapped[int] = mapped_column(Integer)
     body: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+    source: Mapped[str] = mapped_column(String(16), default="aftercare")  # aftercare | store
+    product_title: Mapped[str] = mapped_column(String(500), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    display_name: Mapped[str] = mapped_column(String(80), default="")
+    status: Mapped[str] = mapped_column(String(16), default=ReviewStatus.PENDING)
+    featured: Mapped[bool] = mapped_column(Boolean, default=False)
+    reply: Mapped[str] = mapped_column(Text, default="")  # the merchant's public answer
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now, onupdate=_now)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # words or photos arrived
+    moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Publishing to the store is the worker's (``app.reviews.publish``): what the store should show
+    # ("publish", "withdraw", "" when it is in step), its own id for the review, and the last error.
+    publish_state: Mapped[str] = mapped_column(String(16), default="")
+    publish_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    publish_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    publish_error: Mapped[str | None] = mapped_column(Text)
+    remote_id: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reward_code: Mapped[str | None] = mapped_column(String(64))  # the thank-you code, once made
+
+    photos: Mapped[list[ReviewPhoto]] = relationship(
+        back_populates="review", cascade="all, delete-orphan", order_by="ReviewPhoto.position"
+    )
+
+
+class ReviewPhoto(Base):
+    """A photo of a review, re-encoded by us and kept under ``review_photos_dir`` by a random name:
+    nothing the customer sent (name, EXIF, location, format) survives but the pixels."""
+
+    __tablename__ = "review_photos"
+    __table_args__ = (Index("ix_review_photos_review", "store_id", "review_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(
+        String(64), unique=True
+    )  # random; the files are <name>.jpg, <name>.t.jpg
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=_now)
+
+    review: Mapped[Review] = relationship(back_populates="photos")
 
 
 class JobLease(Base):

@@ -267,6 +267,7 @@ def redact_customer(
             select(Review).where(Review.store_id == store.id, Review.email.in_(sorted(addresses)))
         ):
             review.email = None
+            review.display_name = ""  # the published words stay the store's, without the person's name
     session.execute(
         delete(DataExport).where(
             DataExport.store_id == store.id,

@@ -686,6 +686,84 @@ class FlowTriggers(Protocol):
 
 
 @dataclass(frozen=True)
+class ReviewToPublish:
+    """An approved review as the store should show it. ``body`` is plain text (the connector escapes
+    it for its platform); ``remote_id`` is the store's id for it once published."""
+
+    product_id: str
+    reviewer: str
+    email: str
+    rating: int
+    title: str = ""
+    body: str = ""
+    remote_id: str | None = None
+
+
+@dataclass(frozen=True)
+class StoreReview:
+    """A review the store already holds (left on its own product page), for "nobody is asked twice"."""
+
+    remote_id: str
+    product_id: str
+    email: str
+    rating: int
+    created_at: datetime
+
+
+@runtime_checkable
+class ReviewPublishing(Protocol):
+    """A platform that shows reviews: each approved one (WooCommerce's product reviews) and/or each
+    product's rating summary (Shopify's ``reviews.rating`` metafields). Every method raises AuthError,
+    TransientError or RateLimited (try later), or PayloadError (the store refused it)."""
+
+    def publish_review(self, credentials: str, review: ReviewToPublish) -> str:
+        """Create the review, or update it when ``review.remote_id`` is set; returns the store's id
+        for it ("" for a platform that keeps no reviews of its own, only the summary)."""
+        ...
+
+    def withdraw_review(self, credentials: str, review: ReviewToPublish) -> None:
+        """Remove a published review (rejected or edited into one that waits); gone already is fine."""
+        ...
+
+    def publish_rating(self, credentials: str, product_id: str, average: float, count: int) -> None:
+        """The product's average of ``count`` approved reviews (``count`` 0: none any more)."""
+        ...
+
+    def store_reviews(self, credentials: str, since: datetime) -> Iterator[StoreReview]:
+        """Reviews the store holds that were left since ``since`` (empty where it keeps none)."""
+        ...
+
+
+@runtime_checkable
+class RewardCodes(Protocol):
+    """A platform that makes discount codes for one customer (the thank-you for a review)."""
+
+    def create_reward_code(
+        self,
+        credentials: str,
+        code: str,
+        percent: int,
+        *,
+        email: str | None,
+        customer_ref: str | None,
+        expires: datetime,
+    ) -> str:
+        """A single-use ``percent`` code usable by that customer only, until ``expires``; returns the
+        store's id for it. Raises like ``ReviewPublishing``; PayloadError when the code exists."""
+        ...
+
+
+@runtime_checkable
+class StorefrontProxy(Protocol):
+    """A platform that forwards storefront requests to us and signs them (Shopify's app proxy)."""
+
+    def verify_proxy(self, request: HttpRequest) -> str | None:
+        """The shop a signed proxy request comes from (its full domain), or None when the signature
+        is missing, wrong or stale: the caller answers 401 and shows nothing."""
+        ...
+
+
+@dataclass(frozen=True)
 class HttpRequest:
     """A web request as a platform's verification library reads it; keeps Flask out of connectors."""
 

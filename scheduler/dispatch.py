@@ -33,7 +33,7 @@ from app.journeys import config as journey_config
 from app.journeys import reasons, reconcile
 from app.journeys.planner import Decision, Verdict
 from app.journeys.reasons import Reason
-from app.journeys.steps import PREVIOUS_STEP
+from app.journeys.steps import PREVIOUS_STEP, STEPS
 from app.links import Links
 from app.messages import compose, custom, segments, tracked
 from app.messages.localise import e164
@@ -216,7 +216,9 @@ class Dispatcher:
             for store_id, batch in by_store.items():
                 store = session.get(Store, store_id)
                 assert store is not None  # noqa: S101 - foreign key
-                planned = [m for m in batch if m.step not in ALERT_STEPS]
+                # The planner decides its own steps; alerts, review replies and thank-yous are sent as
+                # they were planned.
+                planned = [m for m in batch if m.step in STEPS]
                 answers = reconcile.recheck(session, store, planned) if planned else {}
                 read = _Batch.read(session, store, batch)
                 gate = billing.gate(session, store, planned[0].order_id if planned else None)

@@ -16,6 +16,7 @@ from app.models import ChannelSetting, Store, StoreStatus
 from app.parcels import follow, stalls
 from app.recommend import curation
 from app.recommend import model as recommend_model
+from app.reviews import publish as review_publish
 from channels.registry import build as build_channels
 from channels.whatsapp.templates import ContentApi
 from scheduler import leases
@@ -203,6 +204,21 @@ def _each_store(
         finally:
             leases.release(services.db, job, store_id, holder)
     return results
+
+
+def publish_reviews(services: Services) -> None:
+    """Keep the stores' reviews in step with moderation, and send earned thank-you codes."""
+    done = review_publish.run(services)
+    if done:
+        log.info("reviews: %d published or withdrawn", done)
+
+
+def import_reviews(services: Services, holder: str) -> int:
+    """Read the reviews customers left on the stores themselves, so nobody is asked twice."""
+    polled = Store.status == StoreStatus.ACTIVE
+    return sum(
+        _each_store(services, "reviews", holder, SYNC_LEASE, polled, review_publish.import_store_reviews)
+    )
 
 
 def replan_store(services: Services, store_id: int) -> int:

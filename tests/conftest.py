@@ -184,6 +184,7 @@ def settings_for(database_url: str, tmp_path: Path, **overrides: object) -> dict
         "encryption_keys": [ENCRYPTION_KEY],
         "environment": "test",
         "outbox_dir": str(tmp_path / "outbox"),
+        "review_photos_dir": str(tmp_path / "review-photos"),
         "public_url": "http://127.0.0.1:8000",
         **overrides,
     }

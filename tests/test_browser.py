@@ -33,6 +33,7 @@ PAGES = {
     "tracking": "/admin/tracking",
     "plan": "/admin/billing",
     "sending": "/admin/sending",
+    "reviews": "/admin/reviews",
 }
 
 

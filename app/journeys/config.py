@@ -66,6 +66,28 @@ class StepConfig(BaseModel):
         return value
 
 
+class ReviewConfig(BaseModel):
+    """What the merchant decides about reviews (the Reviews page edits it)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    low_rating: int = Field(default=2, ge=0, le=4)  # this many stars or fewer: never published by itself
+    auto_publish_from: int = Field(default=0, ge=0, le=5)  # 0: the merchant approves every review
+    blocked_words: tuple[str, ...] = ()  # a review holding one of these waits for the merchant
+    reward_percent: int = Field(default=0, ge=0, le=90)  # a thank-you code for an approved review
+    photo_reward_percent: int = Field(default=0, ge=0, le=90)  # instead, when it has a photo
+    reward_days: int = Field(default=60, ge=1, le=365)
+    nps: bool = False  # the check-in asks the 0-10 question
+
+    @field_validator("blocked_words")
+    @classmethod
+    def _words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(dict.fromkeys(word.strip().lower() for word in value if word.strip()))
+        if len(cleaned) > 200 or any(len(word) > 60 for word in cleaned):
+            raise ValueError("at most 200 words of at most 60 characters each")
+        return cleaned
+
+
 class JourneyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -81,6 +103,7 @@ class JourneyConfig(BaseModel):
     solar_hijri: bool = True  # Persian messages date things in the Solar Hijri calendar
     open_pixel: bool = False  # count opens with a 1x1 image (off: many readers find it intrusive)
     attribution_days: int = Field(default=7, ge=1, le=90)  # an order this soon after a click counts for it
+    reviews: ReviewConfig = Field(default_factory=ReviewConfig)
 
     @field_validator("steps")
     @classmethod

@@ -258,8 +258,11 @@ class _Planner:
             return self._decide(step, key, Verdict.SKIP, refusal)
         if state.review_group and state.review_group.lead_order_id != state.order_id:
             return self._decide(step, key, Verdict.SKIP, R("merged_reminder"))
-        if any(line.reviewed for line in lines if line.kept):
-            return self._decide(step, key, Verdict.SKIP, R("already_reviewed"))
+        kept = [line for line in lines if line.kept]
+        if kept and all(line.reviewed for line in kept):
+            # One reviewed item drops out of the reminder (compose lists only the others); the reminder
+            # goes altogether when none is left.
+            return self._decide(step, key, Verdict.SKIP, R("every_item_reviewed"))
         if request is None or request.status != "sent" or request.sent_at is None:
             if request is not None and request.status == "cancelled":
                 return self._decide(step, key, Verdict.SKIP, R("review_request_not_sent"))

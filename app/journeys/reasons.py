@@ -193,6 +193,41 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
         "قال إن الطلب {number} لم يكن على ما يرام في {at}",
         "گفت سفارش {number} در {at} درست نبود",
     ),
+    "low_rating": (
+        "they gave {product} {stars} stars on {at}",
+        "منح {product} {stars} نجوم في {at}",
+        "در {at} به {product} {stars} ستاره داد",
+    ),
+    "nps_detractor": (
+        "they answered {score} out of 10 for order {number} on {at}",
+        "أجاب بـ {score} من 10 عن الطلب {number} في {at}",
+        "در {at} برای سفارش {number} نمرهٔ {score} از ۱۰ داد",
+    ),
+    "review_recorded": (
+        "the customer rated {product} {stars} stars",
+        "قيّم العميل {product} بـ {stars} نجوم",
+        "مشتری به {product} {stars} ستاره داد",
+    ),
+    "low_rating_alert": (
+        "the customer gave {product} {stars} stars (order {number})",
+        "منح العميل {product} {stars} نجوم (الطلب {number})",
+        "مشتری به {product} {stars} ستاره داد (سفارش {number})",
+    ),
+    "low_rating_reply": (
+        "a reply to a low rating of {product}",
+        "رد على تقييم منخفض لـ {product}",
+        "پاسخ به امتیاز پایین {product}",
+    ),
+    "review_thanks": (
+        "thanks for the review of {product}, with a code",
+        "شكر على تقييم {product}، مع رمز خصم",
+        "سپاس برای نظر دربارهٔ {product}، با کد تخفیف",
+    ),
+    "nps_recorded": (
+        "the customer answered {score} out of 10",
+        "أجاب العميل بـ {score} من 10",
+        "مشتری نمرهٔ {score} از ۱۰ داد",
+    ),
     "order_cancelled": ("the order was cancelled", "أُلغي الطلب", "سفارش لغو شد"),
     "order_refunded": ("the order was refunded", "استُرد مبلغ الطلب", "مبلغ سفارش بازپرداخت شد"),
     "payment_failed": ("the payment failed", "فشل الدفع", "پرداخت ناموفق بود"),

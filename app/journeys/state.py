@@ -95,6 +95,8 @@ class Facts:
     suppressed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     consent: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # address -> channels
     reviewed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # The contact's lowest rating at or under the store's low-rating threshold: (stars, product, when).
+    low_rating: dict[str, tuple[int, str, datetime]] = field(default_factory=dict)
     history: dict[int, dict[str, Past]] = field(default_factory=lambda: defaultdict(dict))
     busy: dict[str, dict[str, Busy]] = field(default_factory=lambda: defaultdict(dict))
     redacted: set[int] = field(default_factory=set)
@@ -222,7 +224,7 @@ def load(
     groups = {order.id: _review_group_ids(order, facts, config.merge_review_days) for order in orders}
     wanted = set(facts.orders) | {member for ids in groups.values() for member in ids}
     _read_orders(session, store, wanted, facts)
-    _read_contacts(session, store, orders, contacts, facts, at_send)
+    _read_contacts(session, store, orders, contacts, facts, at_send, config.reviews.low_rating)
     if config.step("buy_again").enabled:
         _read_rebuys(session, store, facts)
     return Loaded(session, store, facts, groups, at_send=at_send, recommend_now=set(recommendations_for))
@@ -276,20 +278,38 @@ def _read_orders(session: Session, store: Store, order_ids: set[int], facts: Fac
 
 
 def _read_contacts(
-    session: Session, store: Store, orders: Sequence[Order], contacts: list[str], facts: Facts, at_send: bool
+    session: Session,
+    store: Store,
+    orders: Sequence[Order],
+    contacts: list[str],
+    facts: Facts,
+    at_send: bool,
+    low_rating: int = 2,
 ) -> None:
     queries = _queries(session)
     everyone = sorted({address for order in orders for address in addresses(order)})
-    emails = sorted({(order.email or "").lower() for order in orders if order.email})
     if everyone:
         for address, kind in session.execute(queries.suppressed, {"store": store.id, "addresses": everyone}):
             facts.suppressed[address].add(kind)
     if everyone:
         for address, channel in session.execute(queries.consent, {"store": store.id, "addresses": everyone}):
             facts.consent[address].add(channel)
-    if emails:
-        for address, product in session.execute(queries.reviewed, {"store": store.id, "addresses": emails}):
+    if contacts:
+        # Reviews are the person's, kept on their contact (the email, else the phone).
+        for address, product, stars, title, at in session.execute(
+            select(
+                Review.email,
+                Review.product_external_id,
+                Review.rating,
+                Review.product_title,
+                Review.updated_at,
+            ).where(Review.store_id == store.id, among(session, Review.email, contacts))
+        ):
             facts.reviewed[address or ""].add(product)
+            if stars <= low_rating and (
+                address not in facts.low_rating or stars < facts.low_rating[address][0]
+            ):
+                facts.low_rating[address or ""] = (stars, title or product, at)
     customer_ids = sorted({order.customer_id for order in orders if order.customer_id})
     if customer_ids:
         facts.redacted = set(session.scalars(queries.redacted, {"ids": customer_ids}))
@@ -449,13 +469,27 @@ def _customer_state(order: Order, facts: Facts, store_zone: str) -> CustomerStat
 
 
 def _unhappy(order: Order, facts: Facts) -> Reason | None:
-    """An unhappy check-in answer on any of the contact's orders pauses marketing to them."""
+    """An unhappy check-in answer, a low rating or an NPS answer of 6 or less (a detractor) on any of
+    the contact's orders pauses marketing to them."""
     answered = [
         other
         for other in facts.siblings.get(order.contact or "", [order])
         if other.check_in_answer == "unhappy" and other.check_in_answered_at is not None
     ]
     if not answered:
+        low = facts.low_rating.get(order.contact or "")
+        if low is not None:
+            return Reason.of("low_rating", stars=low[0], product=low[1], at=low[2])
+        detractor = [
+            other
+            for other in facts.siblings.get(order.contact or "", [order])
+            if other.nps_score is not None and other.nps_score <= 6 and other.nps_answered_at is not None
+        ]
+        if detractor:
+            latest = max(detractor, key=lambda other: other.nps_answered_at or other.placed_at)
+            return Reason.of(
+                "nps_detractor", score=latest.nps_score, number=latest.number, at=latest.nps_answered_at
+            )
         return None
     latest = max(answered, key=lambda other: other.check_in_answered_at or other.placed_at)
     return Reason.of("unhappy_check_in", number=latest.number, at=latest.check_in_answered_at)
@@ -489,7 +523,7 @@ def _shipment_states(order_id: int, facts: Facts) -> tuple[ShipmentState, ...]:
 
 def _line_states(order_id: int, reader: Order, facts: Facts) -> tuple[LineState, ...]:
     """An order's lines as ``reader``'s contact sees them (what that person already reviewed)."""
-    reviewed = facts.reviewed.get((reader.email or "").lower(), set())
+    reviewed = facts.reviewed.get(reader.contact or "", set())
     return tuple(
         LineState(
             product_id=line.product_external_id,

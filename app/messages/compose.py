@@ -23,9 +23,10 @@ from app.journeys.steps import Kind
 from app.links import Links
 from app.messages.localise import e164, long_date, money, number
 from app.messages.render import FALLBACK_LOCALE, LOCALES
-from app.models import Message, Order, OrderLine, ParcelTrack, Product, Review, Shipment, Store
+from app.models import Message, Order, ParcelTrack, Shipment, Store
 from app.parcels import estimate
 from app.recommend import picks as recommend_picks
+from app.reviews import messages as review_messages
 from tracking import detect
 
 UNSUBSCRIBE_WORDS = {
@@ -115,8 +116,8 @@ def build(session: Session, store: Store, message: Message, links: Links, locale
             }
     if message.step in ("thank_you", "shipped"):
         context["estimate"] = delivery_estimate(session, store, order, message.shipment_id, locale)
-    if message.step in ("review_request", "review_reminder"):
-        context["review_items"] = _review_items(session, store, order, message)
+    if message.step in review_messages.STEPS:
+        context.update(review_messages.extend(session, store, order, message, links, locale))
     if message.step in ("cross_sell", "buy_again"):
         context["recommendations"] = _recommendations(session, store, order, message, locale)
     if message.step == "win_back":
@@ -220,38 +221,3 @@ def members(message: Message) -> list[int]:
         found = []
     ids = [member for member in found if isinstance(member, int)] if isinstance(found, list) else []
     return ids or ([message.order_id] if message.order_id is not None else [])
-
-
-def _review_items(session: Session, store: Store, order: Order, message: Message) -> list[dict[str, str]]:
-    """The kept products of this order and of any order merged into its request that this order's
-    contact has not reviewed yet."""
-    lines = session.scalars(
-        select(OrderLine)
-        .where(OrderLine.store_id == store.id, OrderLine.order_id.in_(members(message)))
-        .order_by(OrderLine.order_id, OrderLine.id)
-    ).all()
-    reviewed = set()
-    if order.email:
-        reviewed = set(
-            session.scalars(
-                select(Review.product_external_id).where(
-                    Review.store_id == store.id, Review.email == order.email.lower()
-                )
-            )
-        )
-    product_ids = sorted({line.product_external_id for line in lines if line.product_external_id})
-    urls = dict(
-        session.execute(
-            select(Product.external_id, Product.url).where(
-                Product.store_id == store.id, Product.external_id.in_(product_ids)
-            )
-        ).all()
-    )
-    items, seen = [], set()
-    for line in lines:
-        key = line.product_external_id or line.title
-        if line.quantity - line.refunded_quantity <= 0 or key in reviewed or key in seen:
-            continue
-        seen.add(key)
-        items.append({"title": line.title, "url": urls.get(line.product_external_id or "") or ""})
-    return items

@@ -60,7 +60,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     ),
     "shipment.problem": ("What went wrong, in words; empty unless there is a problem", "delivery_problem"),
     "review_items": (
-        "The products to review: each has title and url (add #reviews); may be empty",
+        "The products to review: each has title, url, stars (five one-click links, 1 to 5) and page "
+        "(our review page); may be empty",
         "review_request, review_reminder",
     ),
     "recommendations": (
@@ -82,6 +83,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "opt_in.label": ("The link's words: Yes, send me offers", "thank_you"),
     "check_in.happy": ("Link the customer clicks when all is well", "check_in"),
     "check_in.unhappy": ("Link the customer clicks when something is not right", "check_in"),
+    "nps": ("Eleven links, for 0 to 10, when the store asks the NPS question; else empty", "check_in"),
     "unsubscribe.url": (
         "The one-click unsubscribe page (the footer already carries it)",
         "every step but thank_you",

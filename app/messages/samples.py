@@ -24,6 +24,7 @@ from app.links import Links
 from app.messages import compose
 from app.messages.localise import long_date, money, number
 from app.models import Message, Order, Shipment, Store
+from app.reviews.links import ReviewLinks
 
 NAMES = {"en": ("Layla", "Haddad"), "ar": ("ليلى", "حداد"), "fa": ("لیلا", "حدادی")}
 ITEMS = {
@@ -84,9 +85,22 @@ def sample_context(
             }
         )
     if step in ("review_request", "review_reminder"):
+        sample_links = ReviewLinks(links.settings)
         context["review_items"] = (
-            [] if sparse else [{"title": items[0][0], "url": "https://example.com/p/oud"}]
+            []
+            if sparse
+            else [
+                {
+                    "title": items[0][0],
+                    "url": "https://example.com/p/oud",
+                    "stars": sample_links.stars(store.id, 1, "sample"),
+                    "page": sample_links.page(store.id, 1, "sample"),
+                }
+            ]
         )
+    if step in ("review_reply", "review_reward"):
+        context["review"] = {"product": items[0][0], "stars": 2, "page": ""}
+        context["reward"] = {"code": "THANKS-7Q2M", "percent": 10, "until": "1 March 2027"}
     if step == "cross_sell":
         context["recommendations"] = (
             []
@@ -130,6 +144,7 @@ def sample_context(
         )
     if step == "check_in":
         context["check_in"] = links.check_in(store.id, 0)
+        context["nps"] = ReviewLinks(links.settings).nps(store.id, 1) if config.reviews.nps else []
     if step == "thank_you":
         context["opt_in"] = (
             None if sparse else {"url": links.optin(store.id, 0), "label": compose.OPT_IN_WORDS[locale]}

@@ -23,9 +23,11 @@ def current_services() -> Services:
 def init_app(app: Flask) -> None:
     from app.web import connect, headers, health, inputs, limits, tracking_webhooks, webhooks
     from app.web.admin import pages, recommendations, sending, signin, suppressions_api, templates_api
+    from app.web.admin import reviews as admin_reviews
     from app.web.admin import routes as admin
     from app.web.admin import tracking as tracking_admin
-    from app.web.public import click, opened, optin, tracking, unsubscribe
+    from app.web.public import click, opened, optin, storefront, tracking, unsubscribe
+    from app.web.public import reviews as public_reviews
     from app.web.public import routes as public
 
     inputs.init_app(app)  # first: its converter and its check apply to every route
@@ -38,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(tracking_admin.bp)
     app.register_blueprint(pages.setup.landing)
     app.register_blueprint(sending.bp)
+    app.register_blueprint(admin_reviews.bp)
     app.register_blueprint(signin.bp)
     app.register_blueprint(suppressions_api.bp)
     app.register_blueprint(public.bp)
@@ -47,6 +50,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(opened.bp)
     app.register_blueprint(tracking.bp)
     app.register_blueprint(tracking_webhooks.bp)
+    app.register_blueprint(public_reviews.bp)
+    app.register_blueprint(storefront.bp)
     for blueprint in connect.BLUEPRINTS:  # a platform's own pages: install, connect, app home
         app.register_blueprint(blueprint)
     # Forms carry a CSRF token (``csrf_token()`` in templates); views that take a form check it

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from shopify_app import app_home_patch_id_token, verify_app_home_req
+from shopify_app import app_home_patch_id_token, verify_app_home_req, verify_app_proxy_req
 
 from connectors.base import (
     Change,
@@ -26,8 +26,10 @@ from connectors.base import (
     HttpRequest,
     OfferRequest,
     PayloadError,
+    ReviewToPublish,
     SignatureError,
     Snapshot,
+    StoreReview,
     WebhookRequest,
 )
 from connectors.shopify import backfill, queries, storefront, tokens, translate, webhooks
@@ -275,6 +277,58 @@ class ShopifyConnector:
             return
         self.client(credentials, on_credentials).set_marketing_consent(
             customer_external_id, channel, granted, at
+        )
+
+    # --- StorefrontProxy --------------------------------------------------------------------------
+
+    def verify_proxy(self, request: HttpRequest) -> str | None:
+        """Shopify's documented app-proxy check, by ``shopifyapp``: the HMAC-SHA256 (hex, with the app
+        secret, or the previous one while rotating) of the sorted ``key=value`` query parameters but
+        ``signature``, and a timestamp at most 90 seconds old."""
+        if not self.client_secret:
+            return None
+        try:
+            result = verify_app_proxy_req(_library_request(request), self.app_config)
+        except (AttributeError, TypeError, ValueError):
+            return None
+        if not result.ok or not result.shop:
+            return None
+        shop = f"{result.shop}.myshopify.com"
+        return shop if webhooks.SHOP_DOMAIN.fullmatch(shop) else None
+
+    # --- ReviewPublishing, RewardCodes -----------------------------------------------------------
+    # Shopify keeps no reviews of its own since Product Reviews was retired: the storefront shows ours
+    # through the theme app block (extensions/), and each product carries the standard summary.
+
+    def publish_review(self, credentials: str, review: ReviewToPublish) -> str:
+        return ""
+
+    def withdraw_review(self, credentials: str, review: ReviewToPublish) -> None:
+        return None
+
+    def publish_rating(self, credentials: str, product_id: str, average: float, count: int) -> None:
+        client = self.client(credentials)
+        if count:
+            client.set_rating(product_id, average, count)
+        else:
+            client.clear_rating(product_id)
+
+    def store_reviews(self, credentials: str, since: datetime) -> Iterator[StoreReview]:
+        return iter(())
+
+    def create_reward_code(
+        self,
+        credentials: str,
+        code: str,
+        percent: int,
+        *,
+        email: str | None,
+        customer_ref: str | None,
+        expires: datetime,
+    ) -> str:
+        customer = customer_ref if customer_ref and customer_ref.isdigit() else None
+        return self.client(credentials).create_discount_code(
+            code, percent, customer_id=customer, starts_at=datetime.now(UTC), ends_at=expires
         )
 
 

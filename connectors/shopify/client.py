@@ -187,6 +187,20 @@ class ShopifyClient:
         )
         _user_errors(data["metafieldsSet"])
 
+    def clear_rating(self, product_id: str) -> None:
+        """No approved review any more: the rating metafields go, so no theme shows a stale average."""
+        owner = f"gid://shopify/Product/{product_id}"
+        data = self.execute(
+            queries.METAFIELDS_DELETE,
+            {
+                "metafields": [
+                    {"ownerId": owner, "namespace": "reviews", "key": "rating"},
+                    {"ownerId": owner, "namespace": "reviews", "key": "rating_count"},
+                ]
+            },
+        )
+        _user_errors(data["metafieldsDelete"])
+
     def create_discount_code(
         self,
         code: str,

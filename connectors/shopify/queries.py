@@ -112,6 +112,15 @@ mutation SetRating($metafields: [MetafieldsSetInput!]!) {
 }
 """
 
+METAFIELDS_DELETE = """
+mutation ClearRating($metafields: [MetafieldIdentifierInput!]!) {
+  metafieldsDelete(metafields: $metafields) {
+    deletedMetafields { key namespace ownerId }
+    userErrors { field message }
+  }
+}
+"""
+
 DISCOUNT_CREATE = """
 mutation CreateCode($basicCodeDiscount: DiscountCodeBasicInput!) {
   discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {
@@ -171,6 +180,7 @@ ALL = {
     "BULK_RUN": BULK_RUN,
     "BULK_POLL": BULK_POLL,
     "METAFIELDS_SET": METAFIELDS_SET,
+    "METAFIELDS_DELETE": METAFIELDS_DELETE,
     "DISCOUNT_CREATE": DISCOUNT_CREATE,
     "DISCOUNT_BY_CODE": DISCOUNT_BY_CODE,
     "EMAIL_CONSENT_UPDATE": EMAIL_CONSENT_UPDATE,

@@ -15,13 +15,15 @@ from connectors.base import (
     OfferRequest,
     OrderSnapshot,
     PayloadError,
+    ReviewToPublish,
     ShipmentSnapshot,
     Snapshot,
+    StoreReview,
     WebhookRequest,
     malformed,
 )
-from connectors.woocommerce import connect, tracking, translate, webhooks
-from connectors.woocommerce.client import Credentials, WooClient
+from connectors.woocommerce import connect, reviews, tracking, translate, webhooks
+from connectors.woocommerce.client import Credentials, NotFound, WooClient
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +158,64 @@ class WooCommerceConnector:
             if offer.email and offer.email.lower() not in restricted:
                 raise PayloadError(f"the store already has a coupon {offer.code} for someone else") from exc
             coupon = existing
+        return str(coupon.get("id", ""))
+
+    # --- ReviewPublishing, RewardCodes -----------------------------------------------------------
+
+    def publish_review(self, credentials: str, review: ReviewToPublish) -> str:
+        """Approved in our app, so approved in WooCommerce: the theme shows it with its stars and the
+        "verified owner" badge. An update whose review was deleted in WooCommerce creates it again."""
+        client = self.client(credentials)
+        fields = reviews.fields(review)
+        if review.remote_id:
+            try:
+                client.update_review(review.remote_id, fields)
+                return review.remote_id
+            except NotFound:
+                pass
+        created = client.create_review(
+            review.product_id,
+            fields["reviewer"],
+            review.email,
+            fields["review"],
+            review.rating,
+            status="approved",
+        )
+        return str(created.get("id", ""))
+
+    def withdraw_review(self, credentials: str, review: ReviewToPublish) -> None:
+        if not review.remote_id:
+            return
+        try:
+            self.client(credentials).delete_review(review.remote_id)
+        except NotFound:
+            pass
+
+    def publish_rating(self, credentials: str, product_id: str, average: float, count: int) -> None:
+        """WooCommerce keeps each product's average from its own reviews: nothing to send."""
+
+    def store_reviews(self, credentials: str, since: datetime) -> Iterator[StoreReview]:
+        for data in self.client(credentials).reviews_after(since):
+            try:
+                with malformed("review payload"):
+                    found = reviews.store_review(data)
+            except PayloadError as exc:
+                log.warning("woocommerce review %s skipped: %s", _ref(data), exc)
+                continue
+            if found is not None:
+                yield found
+
+    def create_reward_code(
+        self,
+        credentials: str,
+        code: str,
+        percent: int,
+        *,
+        email: str | None,
+        customer_ref: str | None,
+        expires: datetime,
+    ) -> str:
+        coupon = self.client(credentials).create_coupon(code, percent, email=email, expires=expires)
         return str(coupon.get("id", ""))
 
 

@@ -177,7 +177,14 @@ class WooClient:
         return self.request("POST", f"orders/{order_id}/notes", {"note": note, "customer_note": True})
 
     def create_review(
-        self, product_id: str, reviewer: str, email: str, review: str, rating: int, verified: bool = True
+        self,
+        product_id: str,
+        reviewer: str,
+        email: str,
+        review: str,
+        rating: int,
+        verified: bool = True,
+        status: str = "hold",  # "hold": the merchant approves it in WooCommerce, as any review there
     ) -> dict[str, Any]:
         body = {
             "product_id": int(product_id),
@@ -186,9 +193,20 @@ class WooClient:
             "review": review,
             "rating": rating,
             "verified": verified,
-            "status": "hold",  # the merchant approves it, as with any review left on the store
+            "status": status,
         }
         return self.request("POST", "products/reviews", body)
+
+    def update_review(self, review_id: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+        return self.request("PUT", f"products/reviews/{int(review_id)}", dict(fields))
+
+    def delete_review(self, review_id: str) -> dict[str, Any]:
+        """Deleted for good (``force``), not sent to the trash where the theme still counts it."""
+        return _json(self._send("DELETE", f"products/reviews/{int(review_id)}", None, {"force": "true"}))
+
+    def reviews_after(self, since: datetime) -> Iterator[dict[str, Any]]:
+        """Reviews left since ``since`` (``after`` compares the site's creation dates)."""
+        return self.paginate("products/reviews", {"after": since.strftime("%Y-%m-%dT%H:%M:%S")})
 
     def create_coupon(
         self,

@@ -435,6 +435,7 @@ class FakeShopify:
             "bulkOperationRunQuery": lambda info, query: self._run_bulk(query),
             "metafieldsSet": lambda info, metafields: self._set_metafields(metafields),
             "storefrontAccessTokenCreate": lambda info, input: self._storefront_token(input),  # noqa: A006
+            "metafieldsDelete": lambda info, metafields: self._delete_metafields(metafields),
             "discountCodeBasicCreate": lambda info, basicCodeDiscount: self._create_discount(
                 basicCodeDiscount
             ),
@@ -602,6 +603,19 @@ class FakeShopify:
             with self._lock:
                 self.flow_triggers.append({"handle": handle, "payload": payload})
         return {"userErrors": errors}
+
+    def _delete_metafields(self, identifiers: list[dict[str, Any]]) -> dict[str, Any]:
+        deleted = []
+        for item in identifiers:
+            key = (item["ownerId"], item["namespace"], item["key"])
+            before = len(self.metafields)
+            self.metafields = [m for m in self.metafields if (m["ownerId"], m["namespace"], m["key"]) != key]
+            deleted.append(item if len(self.metafields) < before else None)
+        return {"deletedMetafields": deleted, "userErrors": []}
+
+    def current_metafields(self, owner: str) -> dict[str, str]:
+        """The value each of ``owner``'s metafields holds now (the last set wins, as in Shopify)."""
+        return {f"{m['namespace']}.{m['key']}": m["value"] for m in self.metafields if m["ownerId"] == owner}
 
     def _create_discount(self, data: dict[str, Any]) -> dict[str, Any]:
         code = str(data.get("code") or "")

@@ -436,9 +436,37 @@ class FakeWooCommerce:
                 case "POST", ["products", "reviews"]:
                     if int(body.get("product_id", 0)) not in self.products:
                         return _error("woocommerce_rest_product_invalid_id", "Invalid product ID.", 404)
-                    review = {"id": next(self._ids), "date_created_gmt": _now(), **body}
+                    review = {
+                        "id": next(self._ids),
+                        "date_created": _now(),
+                        "date_created_gmt": _now(),
+                        "status": "approved",
+                        **body,
+                    }
                     self.reviews.append(review)
                     return _json(review, 201)
+                case "GET", ["products", "reviews"]:  # WC_REST_Product_Reviews_Controller::get_items
+                    rows = [r for r in self.reviews if r.get("status") not in ("trash", "spam")]
+                    if after := request.args.get("after"):
+                        rows = [r for r in rows if r["date_created_gmt"] > after]
+                    return self._page(rows, filtered=False)
+                case "PUT", ["products", "reviews", review_id] if review_id.isdigit():
+                    found = next((r for r in self.reviews if r["id"] == int(review_id)), None)
+                    if found is None:
+                        return _error("woocommerce_rest_review_invalid_id", "Invalid review ID.", 404)
+                    found.update(
+                        {k: v for k, v in body.items() if k in ("review", "reviewer", "rating", "status")}
+                    )
+                    return _json(found)
+                case "DELETE", ["products", "reviews", review_id] if review_id.isdigit():
+                    found = next((r for r in self.reviews if r["id"] == int(review_id)), None)
+                    if found is None:
+                        return _error("woocommerce_rest_review_invalid_id", "Invalid review ID.", 404)
+                    if request.args.get("force") != "true":  # without force, reviews go to the trash
+                        found["status"] = "trash"
+                        return _json(found)
+                    self.reviews.remove(found)
+                    return _json({"deleted": True, "previous": found})
                 case "POST", ["coupons"]:
                     if any(c["code"].lower() == str(body.get("code", "")).lower() for c in self.coupons):
                         return _error(

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from app.web.admin import review_words
+
 AR: dict[str, str] = {
     "Items": "المنتجات",
     "Product": "المنتج",
@@ -687,6 +689,8 @@ from app.web.admin import words_pages  # noqa: E402 - the checklist's, plans' an
 
 AR.update(words_pages.AR)
 FA.update(words_pages.FA)
+AR.update({key: value for key, value in review_words.AR.items() if key not in AR})
+FA.update({key: value for key, value in review_words.FA.items() if key not in FA})
 CATALOGUES = {"ar": AR, "fa": FA}
 
 

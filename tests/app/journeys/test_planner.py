@@ -419,3 +419,20 @@ def test_cap_of_zero_turns_it_off():
     busy = {"order:3:cross_sell": DELIVERED + 3 * DAY}
     config = JourneyConfig(frequency_cap_hours=0)
     assert step(state(), "check_in", busy=busy, config=config).send_at == DELIVERED + 3 * DAY
+
+
+def test_the_reminder_goes_while_one_item_is_left_to_review_and_stops_when_none_is():
+    """One reviewed item drops out of the reminder (its message lists the others); every item
+    reviewed skips it."""
+    sent = T0 + timedelta(days=12)
+    history = {"order:7:review_request": Past("sent", sent, sent)}
+    one_left = state(lines=(LineState("p1", "Green Tea", 1, reviewed=True), LineState("p2", "Oud Candle", 1)))
+    assert step(one_left, "review_reminder", now=sent, history=history).verdict is Verdict.SEND
+    none_left = state(
+        lines=(
+            LineState("p1", "Green Tea", 1, reviewed=True),
+            LineState("p2", "Oud Candle", 1, reviewed=True),
+        )
+    )
+    decided = step(none_left, "review_reminder", now=sent, history=history)
+    assert decided.verdict is Verdict.SKIP and decided.reason.code == "every_item_reviewed"

@@ -32,8 +32,18 @@ def context(first_name: str = "Layla", cod: bool = False) -> dict:
             "problem": "a failed delivery attempt",
         },
         "review_items": [
-            {"title": "Oud Candle", "url": "https://dar.example/p/oud"},
-            {"title": "Tea Set", "url": ""},
+            {
+                "title": "Oud Candle",
+                "url": "https://dar.example/p/oud",
+                "stars": [f"https://app.example/rv/tok1?stars={n}" for n in range(1, 6)],
+                "page": "https://app.example/rv/tok1",
+            },
+            {
+                "title": "Tea Set",
+                "url": "",
+                "stars": [f"https://app.example/rv/tok2?stars={n}" for n in range(1, 6)],
+                "page": "https://app.example/rv/tok2",
+            },
         ],
         "recommendations": [
             {"title": "Rose Water", "url": "https://dar.example/p/rose", "price": "SAR 12.50"}
@@ -79,7 +89,8 @@ def test_step_specific_content():
     made = render("win_back", "en", context()).text  # a code made for this customer replaces the shared one
     assert "BACK-7QK2M-9XH4T" in made and "until 3 December 2026" in made and "WELCOMEBACK10" not in made
     review = render("review_request", "en", context())
-    assert "https://dar.example/p/oud#reviews" in review.html and "Tea Set" in review.text
+    assert 'href="https://app.example/rv/tok1?stars=4"' in review.html and "Tea Set" in review.text
+    assert review.html.count("?stars=") == 10 and "https://app.example/rv/tok2" in review.short
     assert "tried to deliver" in render("delivery_problem", "en", context()).text
     assert "Rose Water" in render("cross_sell", "ar", context()).html
 

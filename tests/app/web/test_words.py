@@ -22,7 +22,12 @@ CALL = re.compile(r"""\bt\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""
 
 
 def used() -> set[str]:
-    sources = [*ADMIN.glob("templates/admin/*.html"), *ADMIN.glob("pages/*.py"), ADMIN / "sending.py"]
+    sources = [
+        *ADMIN.glob("templates/admin/*.html"),
+        *ADMIN.glob("pages/*.py"),
+        ADMIN / "sending.py",
+        ADMIN / "reviews.py",
+    ]
     found = {a or b for path in sources for a, b in CALL.findall(path.read_text(encoding="utf-8"))}
     dynamic = {
         *(step.title for step in STEPS.values()),

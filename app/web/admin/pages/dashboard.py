@@ -22,6 +22,7 @@ from app.journeys import config as journey_config
 from app.journeys.steps import STEPS
 from app.messages.localise import number
 from app.parcels import delivery_stats
+from app.reviews import figures as review_figures
 from app.web import current_services
 from app.web.admin import tracking_words, view, words
 from app.web.admin.pages.common import bp, signed_in_store
@@ -140,4 +141,5 @@ def dashboard() -> str:
             timedelta=timedelta,
             times=delivery_stats.by_carrier(db, store, days),
             tt=tracking_words.translator(lang, t),
+            reviews=review_figures.collect(db, store, days),
         )

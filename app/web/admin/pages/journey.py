@@ -83,7 +83,10 @@ def save_journey() -> Any:
         for key, value in parsed.store.items():
             setattr(store, key, value)
         checklist.mark(store, "journey")
-        applied = journey_apply.apply(db, store, parsed.config, services.settings.settings_sync_replan_orders)
+        # The journey form does not hold the review settings (the Reviews page does): keep them.
+        kept = journey_config.parse(store.journey).reviews
+        chosen = parsed.config.model_copy(update={"reviews": kept})
+        applied = journey_apply.apply(db, store, chosen, services.settings.settings_sync_replan_orders)
         if applied is None:
             return done(
                 t("Saved. Your scheduled messages are being re-planned; this page shows the result."),

@@ -1,0 +1,204 @@
+"""Approved reviews reach the store over loopback: WooCommerce's product reviews are created, updated
+and deleted; Shopify's rating metafields follow every approval, edit and rejection; thank-you codes
+are made in the store for that customer; reviews already left on WooCommerce count as reviewed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app import clock
+from app.models import Message, Review, Store
+from app.reviews import publish
+from app.reviews.links import ReviewLinks
+from connectors.shopify import ShopifyConnector
+from connectors.shopify.client import ShopCredentials
+from connectors.woocommerce.client import Credentials
+from tests.app.reviews.helpers import delivered_order, message, send_due
+from tests.fakes.shopify import FakeShopify, VirtualClock
+from tests.fakes.woocommerce import FakeWooCommerce
+from tests.helpers import csrf_headers, make_store, signed_in
+
+TOKEN = "shpat_" + "b" * 32
+PRODUCT = "gid://shopify/Product/101"
+
+
+@pytest.fixture
+def woo() -> Iterator[FakeWooCommerce]:
+    fake = FakeWooCommerce()
+    for product_id in (101, 102):
+        fake.products[product_id] = {"id": product_id, "name": f"Green Tea {product_id - 100}"}
+    with fake.serving():
+        yield fake
+
+
+@pytest.fixture
+def shopify() -> Iterator[FakeShopify]:
+    fake = FakeShopify(access_tokens={TOKEN}, restore_rate=5000.0, clock=VirtualClock())
+    with fake.serving():
+        yield fake
+
+
+def woo_store(aftercare, woo, **fields):
+    key = woo.add_key()
+    credentials = Credentials(woo.url, key.consumer_key, key.consumer_secret)
+    return make_store(
+        aftercare, platform="woocommerce", external_id=woo.url, credentials=credentials.to_json(), **fields
+    )
+
+
+def shopify_store(aftercare, shopify, **fields):
+    aftercare.connectors["shopify"] = ShopifyConnector(
+        client_secret="unused", http_client=shopify.client(), sleep=shopify.clock.sleep, clock=shopify.clock
+    )
+    credentials = ShopCredentials(shopify.shop, TOKEN).to_json()
+    return make_store(
+        aftercare, platform="shopify", external_id=shopify.shop, credentials=credentials, **fields
+    )
+
+
+def review_page(aftercare, store, order_id, product="101") -> str:
+    return (
+        ReviewLinks(aftercare.settings).page(store.id, order_id, product).replace("http://127.0.0.1:8000", "")
+    )
+
+
+def write(app, page, rating, body, title="") -> None:
+    answer = app.test_client().post(page, data={"rating": str(rating), "title": title, "body": body})
+    assert answer.status_code == 200, answer.text
+
+
+def moderate(app, aftercare, store, action) -> None:
+    client = signed_in(app, aftercare, store)
+    with aftercare.db.session() as session:
+        review_id = session.scalars(select(Review.id).where(Review.store_id == store.id)).first()
+    answer = client.post(f"/admin/reviews/{review_id}/{action}", headers=csrf_headers(client))
+    assert answer.status_code == 302
+
+
+def test_woocommerce_receives_the_approved_review_then_its_edit_then_its_removal(app, aftercare, woo):
+    store = woo_store(aftercare, woo, journey=json.dumps({"reviews": {"auto_publish_from": 4}}))
+    order_id = delivered_order(aftercare, store, items=1)
+    page = review_page(aftercare, store, order_id)
+    write(app, page, 3, "Good <b>tea</b>, \u202eslow\u202c to brew", title="Fine")
+    assert publish.run(aftercare) == 0 and woo.reviews == []  # 3 stars waits for the merchant
+    moderate(app, aftercare, store, "approve")
+    assert publish.run(aftercare) == 1
+    [sent] = woo.reviews
+    assert sent["product_id"] == 101 and sent["rating"] == 3 and sent["status"] == "approved"
+    assert sent["verified"] is True and sent["reviewer_email"] == "layla@example.test"
+    assert sent["review"] == "<strong>Fine</strong><br>\nGood &lt;b&gt;tea&lt;/b&gt;, slow to brew"
+    write(app, page, 5, "Better every day")  # 5 stars passes the rule: stays approved, the store updates
+    assert publish.run(aftercare) == 1
+    assert [(r["id"], r["rating"], r["review"]) for r in woo.reviews] == [(sent["id"], 5, "Better every day")]
+    assert ("PUT", f"/wc/v3/products/reviews/{sent['id']}") in woo.requests_seen
+    moderate(app, aftercare, store, "reject")
+    assert publish.run(aftercare) == 1
+    assert woo.reviews == []  # deleted for good, not trashed
+    with aftercare.db.session() as session:
+        review = session.scalars(select(Review)).one()
+        assert review.remote_id is None and review.publish_state == ""
+
+
+def test_a_store_that_is_down_is_asked_again_later(app, aftercare, woo):
+    store = woo_store(aftercare, woo, journey=json.dumps({"reviews": {"auto_publish_from": 4}}))
+    order_id = delivered_order(aftercare, store, items=1)
+    aftercare.connectors["woocommerce"].attempts = 1
+    woo.fail_next.extend([503])
+    write(app, review_page(aftercare, store, order_id), 5, "Lovely")
+    assert publish.run(aftercare) == 1 and woo.reviews == []
+    with aftercare.db.session() as session:
+        review = session.scalars(select(Review)).one()
+        assert review.publish_state == "publish" and review.publish_attempts == 1 and review.publish_error
+        retry_at = review.publish_after
+    assert publish.run(aftercare) == 0  # not before its time
+    clock.freeze(retry_at + timedelta(seconds=1))
+    assert publish.run(aftercare) == 1 and len(woo.reviews) == 1
+
+
+def test_shopify_rating_metafields_follow_approval_edit_and_rejection(app, aftercare, shopify):
+    store = shopify_store(aftercare, shopify)
+    order_id = delivered_order(aftercare, store, items=1)
+    other_id = delivered_order(aftercare, store, "1002", email="omar@example.test", items=1)
+    write(app, review_page(aftercare, store, order_id), 4, "Nice")
+    moderate(app, aftercare, store, "approve")
+    publish.run(aftercare)
+    assert shopify.current_metafields(PRODUCT) == {
+        "reviews.rating": '{"value": "4.0", "scale_min": "1.0", "scale_max": "5.0"}',
+        "reviews.rating_count": "1",
+    }
+    write(app, review_page(aftercare, store, other_id), 2, "Too bitter")
+    publish.run(aftercare)
+    assert shopify.current_metafields(PRODUCT)["reviews.rating_count"] == "1"  # a low rating waits
+    with aftercare.db.session() as session:
+        low = session.scalars(select(Review).where(Review.rating == 2)).one()
+        low_id = low.id
+    client = signed_in(app, aftercare, store)
+    client.post(f"/admin/reviews/{low_id}/approve", headers=csrf_headers(client))
+    publish.run(aftercare)
+    assert shopify.current_metafields(PRODUCT) == {
+        "reviews.rating": '{"value": "3.0", "scale_min": "1.0", "scale_max": "5.0"}',
+        "reviews.rating_count": "2",
+    }
+    client.post(f"/admin/reviews/{low_id}/reject", headers=csrf_headers(client))
+    moderate(app, aftercare, store, "reject")
+    publish.run(aftercare)
+    assert shopify.current_metafields(PRODUCT) == {}  # no approved review left: the summary goes
+
+
+def test_an_approved_review_earns_one_code_made_in_the_store_and_sent(app, aftercare, woo, smtp):
+    store = woo_store(
+        aftercare,
+        woo,
+        smtp_port=smtp.port,
+        journey=json.dumps({"reviews": {"reward_percent": 10, "photo_reward_percent": 15}}),
+    )
+    order_id = delivered_order(aftercare, store, items=2)
+    write(app, review_page(aftercare, store, order_id), 5, "Wonderful")
+    write(app, review_page(aftercare, store, order_id, "102"), 4, "Good")
+    client = signed_in(app, aftercare, store)
+    with aftercare.db.session() as session:
+        ids = session.scalars(select(Review.id).order_by(Review.id)).all()
+    for review_id in ids:
+        client.post(f"/admin/reviews/{review_id}/approve", headers=csrf_headers(client))
+    publish.run(aftercare)
+    [coupon] = woo.coupons  # one code per order, however many of its items are reviewed
+    assert coupon["amount"] == "10" and coupon["usage_limit"] == 1
+    assert coupon["email_restrictions"] == ["layla@example.test"] and coupon["code"].startswith("THANKS-")
+    reward = message(aftercare, order_id, "review_reward")
+    assert reward is not None and reward.kind == "service"
+    send_due(aftercare, order_id, "review_reward")
+    [mail] = [m for m in smtp.wait_for(5, timeout=1.0) if "thank-you" in m.message["Subject"].lower()]
+    assert coupon["code"] in mail.message.get_body(("plain",)).get_content()
+
+
+def test_a_review_left_on_woocommerce_counts_so_nobody_is_asked_twice(app, aftercare, woo, smtp):
+    store = woo_store(aftercare, woo, smtp_port=smtp.port)
+    order_id = delivered_order(aftercare, store, items=2)
+    woo.reviews.append(
+        {
+            "id": 555,
+            "product_id": 102,
+            "reviewer_email": "Layla@Example.test",
+            "rating": 5,
+            "status": "approved",
+            "date_created": "2026-11-04T10:00:00",
+            "date_created_gmt": "2026-11-04T10:00:00",
+        }
+    )
+    woo.reviews.append({**woo.reviews[0], "id": 556, "reviewer_email": "stranger@example.test"})
+    assert publish.import_store_reviews(aftercare, store.id) == 1  # not the stranger's
+    assert publish.import_store_reviews(aftercare, store.id) == 0  # nothing new the second time
+    send_due(aftercare, order_id, "review_request")
+    [mail] = [m for m in smtp.wait_for(5, timeout=1.0) if "how do you like" in m.message["Subject"]]
+    html = mail.message.get_body(("html",)).get_content()
+    assert "Green Tea 1" in html and "Green Tea 2" not in html
+    with aftercare.db.session() as session:
+        kept = session.scalars(select(Review).where(Review.source == "store")).one()
+        assert (kept.email, kept.product_external_id, kept.remote_id) == ("layla@example.test", "102", "555")
+        assert session.get(Store, store.id) is not None
+        assert session.scalars(select(Message.status).where(Message.step == "review_request")).one() == "sent"
