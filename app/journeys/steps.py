@@ -26,6 +26,7 @@ CONSENT_FOR_CHANNEL = {
     "outbox": "email",
     "sms": "sms",
     "whatsapp": "whatsapp",
+    "flow": "email",  # Flow hands the step to the merchant's own tools, Shopify Email first
 }
 
 

@@ -119,7 +119,8 @@ class Readers:
             for pixel in (link for link in ours if "/o/" in link):
                 self.session.get(pixel, timeout=TIMEOUT)
                 done["opened"] += 1
-        clicks = [link for link in ours if "/r/" in link or "/s/" in link]
+        # tracked links (/r/, short /s/) and our tracking page (/t/), whose views count as clicks
+        clicks = [link for link in ours if any(part in link for part in ("/r/", "/s/", "/t/"))]
         if step == "check_in" and self.rng.random() < self.odds.check_in:
             happy = next((link for link in ours if "/c/" in link and "happy" in link), None)
             if happy and self._answer(happy):

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from app import clock, create_app, services, timeline, whatsapp_templates
+from app.journeys.steps import STEPS
 from app.models import Click, Customer, Message, Suppression, TimelineEntry
 from channels.whatsapp.templates import ContentApi
 from scheduler.dispatch import Outcome
@@ -23,6 +24,7 @@ from tests.fakes.twilio import FakeTwilio
 from tests.helpers import T0, ingest_order, ingest_shipment, make_store, shipment_snapshot
 
 STORE_NUMBER = "+14155550100"
+TEMPLATES = len(STEPS) * len(("en", "ar", "fa"))  # one per step and language
 order_snapshot = functools.partial(helpers.order_snapshot, accepts_marketing=False)
 
 
@@ -94,7 +96,7 @@ def test_whatsapp_uses_twilio_whatsapp_addresses_and_the_approved_template(after
     store = _store(aftercare, twilio, "whatsapp")
     api = ContentApi(twilio.url)
     whatsapp_templates.sync(aftercare.db, store.id, api)
-    assert twilio.decide("approved") == 30  # ten steps, three languages
+    assert twilio.decide("approved") == TEMPLATES  # every step, three languages
     whatsapp_templates.sync(aftercare.db, store.id, api)
     ingest_order(aftercare, store, order_snapshot("1001", phone="+98 912 345 6789", locale="fa"))
     make_dispatcher(aftercare, "w1").run_until_idle()
@@ -114,10 +116,13 @@ def test_an_unapproved_template_falls_back_to_the_next_channel_and_says_why(afte
     clock.freeze(T0)
     store = _store(aftercare, twilio, "whatsapp", "smtp", smtp_port=smtp.port)
     api = ContentApi(twilio.url)
-    assert whatsapp_templates.sync(aftercare.db, store.id, api) == {"received": 30}
-    assert whatsapp_templates.sync(aftercare.db, store.id, api) == {"pending": 30}
+    assert whatsapp_templates.sync(aftercare.db, store.id, api) == {"received": TEMPLATES}
+    assert whatsapp_templates.sync(aftercare.db, store.id, api) == {"pending": TEMPLATES}
     twilio.decide("rejected", "INVALID_FORMAT", language="en")
-    assert whatsapp_templates.sync(aftercare.db, store.id, api) == {"pending": 20, "rejected": 10}
+    assert whatsapp_templates.sync(aftercare.db, store.id, api) == {
+        "pending": 2 * len(STEPS),
+        "rejected": len(STEPS),
+    }
     ingest_order(aftercare, store, order_snapshot("1001", phone="+966501234567"))
     make_dispatcher(aftercare, "w1").run_until_idle()
     assert twilio.sent == [] and len(smtp.wait_for(1)) == 1

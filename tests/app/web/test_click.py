@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 
 from app import clock, ingest, signing
-from app.links import CLICK
+from app.links import CLICK, Links
+from app.messages import custom
+from app.messages.render import Custom
 from app.models import Click, Message, Store
 from connectors.base import ProductSnapshot
 from scheduler.jobs import make_dispatcher
@@ -21,16 +23,28 @@ from tests.helpers import T0, count, ingest_order, ingest_shipment, make_store, 
 
 order_snapshot = functools.partial(helpers.order_snapshot, accepts_marketing=False)
 PRODUCT_PAGE = "https://tea.example/p/101#reviews"
+# The merchant's own wording of the review request, which links to their product page: the stars and
+# review links of ours go to our own pages directly, a link to anywhere else through the redirect.
+WORDING = Custom(
+    subject="How is your tea?",
+    body=(
+        '<p>Rate it here:</p>{% for item in review_items %}<a href="{{ item.page }}">{{ item.title }}</a>'
+        '{% endfor %}<p>or read what others say: <a href="' + PRODUCT_PAGE + '">reviews</a></p>'
+    ),
+    short="",
+)
 
 
 def review_mail(aftercare, smtp):
-    """The review request of a delivered order: it links to the store's own product page."""
+    """The review request of a delivered order, worded by the merchant with a link to their product
+    page."""
     from tests.app.web.test_unsubscribe import by_step, delivered_order, mails_until
 
     store = make_store(aftercare, smtp_port=smtp.port)
     with aftercare.db.session() as session:
         row = session.get(Store, store.id)
         ingest.apply(session, row, ProductSnapshot("101", "Green Tea 1", T0, url="https://tea.example/p/101"))
+        custom.save(session, row, "review_request", "en", WORDING, Links(aftercare.settings))
     delivered_order(aftercare, store, accepts_marketing=False, items=1)
     return by_step(mails_until(aftercare, smtp, "review_request", days=9), "review_request")
 

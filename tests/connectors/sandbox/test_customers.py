@@ -28,17 +28,22 @@ def test_customers_click_answer_the_check_in_and_order_again(aftercare, live_ser
         sandbox.deliver("product.updated", product)
     order = sandbox.new_order(status="paid")
     sandbox.deliver("order.created", order)
-    sandbox.deliver("shipment.updated", sandbox.shipment(order, "delivered", at=T0 + DAY))
+    shipped = sandbox.shipment(order, "in_transit", at=T0 + DAY / 2)  # its email links to our tracking page
+    sandbox.deliver("shipment.updated", shipped)
     drain(aftercare)
-    clock.freeze(T0 + 9 * DAY)  # past the check-in and the review request
     dispatcher = make_dispatcher(aftercare, "w1")
     dispatcher.links = Links(settings)  # the links in the emails point at the app on loopback
+    clock.freeze(T0 + DAY / 2 + timedelta(hours=1))
+    dispatcher.run_until_idle()
+    sandbox.deliver("shipment.updated", sandbox.shipment(order, "delivered", at=T0 + DAY, previous=shipped))
+    drain(aftercare)
+    clock.freeze(T0 + 9 * DAY)  # past the check-in and the review request
     dispatcher.run_until_idle()
     with aftercare.db.session() as db:  # the review request, wherever the cap and window put it
         due = db.scalar(select(Message.send_at).where(Message.step == "review_request"))
     clock.freeze(due + timedelta(minutes=1))
     dispatcher.run_until_idle()
-    for number, mail in enumerate(smtp.wait_for(4)):
+    for number, mail in enumerate(smtp.wait_for(5)):
         (tmp_path / f"{number:03d}.eml").write_bytes(mail.raw)
     again: list[str] = []
     readers = Readers(tmp_path, live_server, random.Random(1), again.append, Odds(1, 1, 1, 1, 1))
