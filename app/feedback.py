@@ -31,17 +31,11 @@ def record_check_in(session: Session, store: Store, order: Order, answer: str) -
         timeline.note(session, store.id, order.id, "feedback")
     else:
         timeline.note(session, store.id, order.id, "alert")
-        outbox.plan(
+        outbox.alert_merchant(
             session,
-            store_id=store.id,
-            order_id=order.id,
-            customer_id=order.customer_id,
-            step="merchant_alert",
-            kind="transactional",
-            dedupe_key=f"order:{order.id}:merchant_alert:check_in",
-            channel="smtp",  # the merchant reads email: their address, any route
-            send_at=now,
-            reason=Reason.of("check_in_unhappy_alert", number=order.number),
+            order,
+            f"order:{order.id}:merchant_alert:check_in",
+            Reason.of("check_in_unhappy_alert", number=order.number),
         )
     session.flush()
     reconcile.refresh_related(session, store, [order])

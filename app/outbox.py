@@ -153,6 +153,26 @@ def plan(session: Session, **values: Any) -> bool:
     return message.dedupe_key in plan_many(session, [message])
 
 
+def alert_merchant(
+    session: Session, order: Any, dedupe_key: str, reason: Reason, at: datetime | None = None
+) -> bool:
+    """Tell the store's merchant about ``order`` now, once per ``dedupe_key`` (a check-in answer, a
+    silent parcel, a low rating): by email, which reaches their own address whatever the store's
+    channels."""
+    return plan(
+        session,
+        store_id=order.store_id,
+        order_id=order.id,
+        customer_id=order.customer_id,
+        step="merchant_alert",
+        kind="transactional",
+        dedupe_key=dedupe_key,
+        channel="smtp",
+        send_at=at or clock.now(),
+        reason=reason,
+    )
+
+
 def reschedule(session: Session, message: Message, send_at: datetime, reason: Reason) -> None:
     message.send_at = send_at
     _move(session, message, S.SCHEDULED, reason, "scheduled", send_at=send_at)

@@ -28,7 +28,12 @@ def test_a_new_merchants_first_hour(aftercare, live_server, chromium, smtp, tmp_
     clock.freeze(T0)
     settings = aftercare.settings.model_copy(update={"public_url": live_server})
     store = make_store(
-        aftercare, name="دار العود", timezone="Asia/Riyadh", smtp_port=smtp.port, sender_email=None
+        aftercare,
+        name="دار العود",
+        timezone="Asia/Riyadh",
+        smtp_port=smtp.port,
+        sender_email=None,
+        reply_to="owner@dar-al-oud.example",  # the store's own address, read from the store at connect
     )
     context = chromium.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
@@ -94,11 +99,16 @@ def test_a_new_merchants_first_hour(aftercare, live_server, chromium, smtp, tmp_
         sandbox.deliver("product.updated", product)
     order = sandbox.new_order(status="paid")
     sandbox.deliver("order.created", order)
-    sandbox.deliver("shipment.updated", sandbox.shipment(order, "delivered", at=T0 + DAY))
+    shipped = sandbox.shipment(order, "in_transit", at=T0 + DAY / 2)  # its email links to our tracking page
+    sandbox.deliver("shipment.updated", shipped)
     drain(aftercare)
-    clock.freeze(T0 + 9 * DAY)
     dispatcher = make_dispatcher(aftercare, "w1")
     dispatcher.links = Links(settings)
+    clock.freeze(T0 + DAY / 2 + timedelta(hours=1))
+    dispatcher.run_until_idle()
+    sandbox.deliver("shipment.updated", sandbox.shipment(order, "delivered", at=T0 + DAY, previous=shipped))
+    drain(aftercare)
+    clock.freeze(T0 + 9 * DAY)
     dispatcher.run_until_idle()
     with aftercare.db.session() as db:
         due = db.scalar(select(Message.send_at).where(Message.step == "review_request"))

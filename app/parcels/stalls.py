@@ -161,22 +161,17 @@ def _mark(
     session.flush()
     settle(session, shipment)
     label = shipment.tracking_number or shipment.external_id
-    outbox.plan(
+    outbox.alert_merchant(
         session,
-        store_id=store.id,
-        order_id=order.id,
-        customer_id=order.customer_id,
-        step="merchant_alert",
-        kind="transactional",
-        dedupe_key=f"shipment:{shipment.id}:merchant_alert:no_movement:{heard.isoformat()}",
-        channel="smtp",  # the merchant reads email: their address, any route
-        send_at=now,
-        reason=Reason.of(
+        order,
+        f"shipment:{shipment.id}:merchant_alert:no_movement:{heard.isoformat()}",
+        Reason.of(
             "no_movement_alert",
             number=order.number,
             label=label,
             carrier=detect.label(carrier, shipment.carrier),
             at=heard,
         ),
+        at=now,
     )
     return IngestResult("shipment", shipment.external_id, changed=True, note="no movement", order_id=order.id)

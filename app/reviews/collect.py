@@ -163,17 +163,11 @@ def _low_rating(session: Session, store: Store, order: Order, review: Review, li
     """The merchant hears at once; the customer gets a service reply, not the next offer."""
     now = clock.now()
     product = review.product_external_id
-    outbox.plan(
+    outbox.alert_merchant(
         session,
-        store_id=store.id,
-        order_id=order.id,
-        customer_id=order.customer_id,
-        step="merchant_alert",
-        kind="transactional",
-        dedupe_key=f"order:{order.id}:merchant_alert:review:{product}",
-        channel="smtp",  # the merchant reads email: their address, any route
-        send_at=now,
-        reason=Reason.of("low_rating_alert", number=order.number, product=line.title, stars=review.rating),
+        order,
+        f"order:{order.id}:merchant_alert:review:{product}",
+        Reason.of("low_rating_alert", number=order.number, product=line.title, stars=review.rating),
     )
     if "service" in suppression.chosen(suppression.of(session, store, [order.contact or ""])):
         return  # they stopped service messages: the merchant's alert is enough

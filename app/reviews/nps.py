@@ -28,17 +28,11 @@ def record(session: Session, store: Store, order: Order, score: int) -> None:
     order.nps_answered_at = clock.now()
     timeline.note(session, store.id, order.id, "feedback", Reason.of("nps_recorded", score=score))
     if first_detraction:
-        outbox.plan(
+        outbox.alert_merchant(
             session,
-            store_id=store.id,
-            order_id=order.id,
-            customer_id=order.customer_id,
-            step="merchant_alert",
-            kind="transactional",
-            dedupe_key=f"order:{order.id}:merchant_alert:nps",
-            channel="smtp",  # the merchant reads email: their address, any route
-            send_at=clock.now(),
-            reason=Reason.of("nps_detractor", score=score, number=order.number, at=clock.now()),
+            order,
+            f"order:{order.id}:merchant_alert:nps",
+            Reason.of("nps_detractor", score=score, number=order.number, at=clock.now()),
         )
     session.flush()
     reconcile.refresh_related(session, store, [order])

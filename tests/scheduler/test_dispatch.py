@@ -228,7 +228,7 @@ def test_two_workers_send_every_due_message_exactly_once(aftercare, smtp, backen
     """Two dispatch workers racing over 1,000 due messages (200 on SQLite): each is sent exactly once."""
     total = 1000 if backend[0] == "postgresql" else 200
     clock.freeze(T0)
-    store = make_store(aftercare, smtp_port=smtp.port)
+    store = make_store(aftercare, smtp_port=smtp.port, plan="scale")  # over the Free plan's 300
     with aftercare.db.session() as session:
         store_row = session.get(Store, store.id)
         for number in range(total):

@@ -42,7 +42,7 @@ def _worker(url: str, tmp_path, batch: int) -> subprocess.Popen:
 def test_four_workers_one_killed_mid_batch_send_everything_exactly_once(fresh_postgres, smtp, tmp_path):
     app = create_app(settings_for(fresh_postgres, tmp_path))
     aftercare = services(app)
-    store = make_store(aftercare, smtp_port=smtp.port)
+    store = make_store(aftercare, smtp_port=smtp.port, plan="scale")  # over the Free plan's 300
     with aftercare.db.session() as session:
         store_row = session.get(Store, store.id)
         for n in range(DUE):
