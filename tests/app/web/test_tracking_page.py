@@ -153,8 +153,9 @@ def test_arabic_and_persian_pages_run_right_to_left_with_their_own_dates(app, af
 
 
 def test_once_delivered_the_page_asks_for_stars_and_shows_recommendations(app, aftercare):
-    """Delivered: the delivery day, stars per item leading to the product's reviews (through our
-    signed redirect when the link came in a message, so the click counts), and no estimate."""
+    """Delivered: the delivery day, one-click stars per item on our own review page (a verified
+    buyer's rating, each star its own link), recommendations through our signed redirect when the
+    link came in a message (so the click counts), and no estimate."""
     store, order_id = shop_with_parcel(aftercare, delivered=True)
     message = message_of(aftercare, store, "delivered")
     path = (
@@ -165,7 +166,10 @@ def test_once_delivered_the_page_asks_for_stars_and_shows_recommendations(app, a
     html = app.test_client().get(path).get_data(as_text=True)
     assert "Delivered on" in html and "Expected" not in html
     assert html.count('aria-label="5 out of 5 stars"') == 2
-    assert "/r/" in html  # the stars and recommendations go through the tracked redirect
+    stars = re.findall(r'href="[^"]*(/rv/[^"?]+)\?stars=(\d)"', html)
+    assert len(stars) == 10 and {n for _, n in stars} == {"1", "2", "3", "4", "5"}
+    page = app.test_client().get(stars[3][0] + "?stars=4")  # the fourth star opens the review page
+    assert page.status_code == 200
 
 
 def test_the_estimate_comes_from_the_stores_own_deliveries(app, aftercare):
