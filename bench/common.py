@@ -267,6 +267,7 @@ def store(db: Database, **fields: Any) -> int:
         "name": "Bench Boutique",
         "journey": outbox_journey(),
         "reply_to": "hello@bench.example",
+        "plan": "scale",  # a bench store sends more than the Free plan's 300 a month
         **fields,
     }
     with db.session() as session:

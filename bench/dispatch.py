@@ -80,6 +80,7 @@ def _prepare(url: str, messages: int, port: int) -> None:
             external_id="bench",
             name="Bench Boutique",
             reply_to="hello@bench.example",
+            plan="scale",  # the Free plan's 300 a month would stop the run with an alert
         )
         session.add(store)
         session.flush()
