@@ -137,6 +137,21 @@ class Source(Protocol):
         Raises ``BadSignature`` or ``BadPayload``. Only for ``webhook`` sources."""
 
 
+class Polled:
+    """What a carrier asked directly shares: nothing to register (it knows its own waybills) and no
+    webhook (it is polled). A source subclasses it and writes ``check`` and ``track``."""
+
+    label: str
+
+    def register(
+        self, credentials: Mapping[str, str], http: requests.Session, number: str, carrier: str | None
+    ) -> str | None:
+        return None
+
+    def verify(self, secret: str, body: bytes, headers: Mapping[str, str]) -> Pushed:
+        raise NotImplementedError(f"{self.label} sends no webhooks")
+
+
 _CONTROL = dict.fromkeys([*range(0, 32), 127], " ")
 
 

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 import requests
 
 from tracking.aramex import client
-from tracking.base import Capabilities, Field, Pushed, TrackReport
+from tracking.base import Capabilities, Field, Polled, TrackReport
 
 
-class Aramex:
+class Aramex(Polled):
     name = "aramex"
     label = "Aramex"
     capabilities = Capabilities(register=False, webhook=False, poll=True, carriers=frozenset({"aramex"}))
@@ -30,11 +30,6 @@ class Aramex:
         # A waybill nobody has: a good account answers "non-existing", a bad one is refused.
         client.track_shipments(self.base_url, credentials, http, ["00000000000"])
 
-    def register(
-        self, credentials: Mapping[str, str], http: requests.Session, number: str, carrier: str | None
-    ) -> str | None:
-        return None
-
     def track(
         self,
         credentials: Mapping[str, str],
@@ -44,6 +39,3 @@ class Aramex:
         remote_id: str | None = None,
     ) -> TrackReport:
         return client.track(self.base_url, credentials, http, number)
-
-    def verify(self, secret: str, body: bytes, headers: Mapping[str, str]) -> Pushed:
-        raise NotImplementedError("Aramex sends no webhooks")

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 
 import requests
 
-from tracking.base import Capabilities, Field, Pushed, TrackReport
+from tracking.base import Capabilities, Field, Polled, TrackReport
 from tracking.dhl import client
 
 
-class DHL:
+class DHL(Polled):
     name = "dhl"
     label = "DHL Express"
     capabilities = Capabilities(register=False, webhook=False, poll=True, carriers=frozenset({"dhl"}))
@@ -22,11 +22,6 @@ class DHL:
     def check(self, credentials: Mapping[str, str], http: requests.Session) -> None:
         client.check(self.base_url, credentials, http)
 
-    def register(
-        self, credentials: Mapping[str, str], http: requests.Session, number: str, carrier: str | None
-    ) -> str | None:
-        return None
-
     def track(
         self,
         credentials: Mapping[str, str],
@@ -36,6 +31,3 @@ class DHL:
         remote_id: str | None = None,
     ) -> TrackReport:
         return client.track(self.base_url, credentials, http, number)
-
-    def verify(self, secret: str, body: bytes, headers: Mapping[str, str]) -> Pushed:
-        raise NotImplementedError("DHL's unified API sends no webhooks")
