@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app import channel_settings
 from app.config import Settings
 from app.models import Message, MessageAttempt, MessageStatus, Store
+from channels.base import StoreContext
 from channels.smtp import NO_SENDER
 
 
@@ -47,7 +48,7 @@ TITLES = (
 def checklist(session: Session, settings: Settings, store: Store) -> list[Item]:
     """The sending items of the setup checklist, in the order a merchant does them."""
     ctx = channel_settings.context(session, store)
-    has_sender = bool(settings.platform_smtp_url and settings.sending_domain) or "smtp" in ctx.settings
+    has_sender = _has_sender(settings, ctx)
     domain_done = ctx.domain is not None or "smtp" in ctx.settings
     more = [name for name in ctx.settings if name != "smtp"]
     tested = session.scalar(
@@ -61,6 +62,16 @@ def checklist(session: Session, settings: Settings, store: Store) -> list[Item]:
         Item("channels", "Connect SMS, WhatsApp or Flow", bool(more), "sending.page", "channels"),
         Item("test_message", "Send yourself a test message", bool(tested), "sending.page", "test"),
     ]
+
+
+def sender_ready(session: Session, settings: Settings, store: Store) -> bool:
+    """The checklist's first item alone (every admin page shows whether it is done): a sender exists,
+    the operator's relay or the store's own server, and the store's address for replies is set."""
+    return bool(store.reply_to) and _has_sender(settings, channel_settings.context(session, store))
+
+
+def _has_sender(settings: Settings, ctx: StoreContext) -> bool:
+    return bool(settings.platform_smtp_url and settings.sending_domain) or "smtp" in ctx.settings
 
 
 def waiting(session: Session, store: Store) -> Waiting | None:

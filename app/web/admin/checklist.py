@@ -96,8 +96,7 @@ def _sender_ready(store: Store) -> bool:
     session = object_session(store)
     if session is None:
         return False
-    items = setup.checklist(session, current_services().settings, store)
-    return any(item.key == "sender" and item.done for item in items)
+    return setup.sender_ready(session, current_services().settings, store)
 
 
 register(
