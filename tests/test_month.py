@@ -11,14 +11,19 @@ Parcels that go silent (shipped with tracking, then never scanned again) become 
 they have been quiet longer than Aramex usually is for this store, as learned from the parcels
 delivered so far: the customer is told, the merchant alerted, and the later steps hold.
 
-Half the orders are a store's with its own mail server, half a store's that never set one up and
-sends through the operator's relay: each message must come from the address its store sends from.
+The orders are shared by four stores: a Shopify shop and a WooCommerce store with their own mail
+server, and one of each that never set one up and sends through the operator's relay. Each message
+must come from the address its store sends from, and every come-back offer carries a code made in its
+own store for that customer (the fake Shopify Admin API and the fake WooCommerce store, over
+loopback), one code per offer sent.
 """
 
 from __future__ import annotations
 
 import os
 import random
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
@@ -27,10 +32,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from app import clock, ingest, timeline
+from app import Services, clock, ingest, timeline
 from app.journeys import reconcile
 from app.links import Links
-from app.models import Message, Order, Review, Store, Suppression, TimelineEntry
+from app.models import Message, OfferCode, Order, Review, Store, Suppression, TimelineEntry
 from app.parcels import stalls
 from channels.base import Outgoing, StoreContext
 from channels.smtp import Relay, Server, SmtpChannel
@@ -45,7 +50,12 @@ from connectors.base import (
     ShipmentSnapshot,
     ShipmentStatus,
 )
+from connectors.shopify import ShopifyConnector
+from connectors.shopify.client import ShopCredentials
+from connectors.woocommerce.client import Credentials
 from scheduler.dispatch import Dispatcher
+from tests.fakes.shopify import FakeShopify, VirtualClock, client_for
+from tests.fakes.woocommerce import FakeWooCommerce
 from tests.helpers import make_store
 
 pytestmark = pytest.mark.slow(seconds=900)  # 2,000 orders: the planner's 0.4 s an order
@@ -276,7 +286,7 @@ def order_snapshot(story: Story, status: OrderStatus, updated: datetime) -> Orde
         cash_on_delivery=story.cod,
         locale="en",
         customer=CustomerSnapshot(
-            f"c{story.number}",
+            str(7_000_000 + story.number),  # a customer account's id, as both platforms number them
             f"c{story.number}@example.test",
             "Sam",
             "Lee",
@@ -357,20 +367,110 @@ def apply_hour(session, store: Store, happened: list[tuple[Story, datetime, str]
             )
 
 
+SHOPIFY_TOKEN = "shpat_" + "m" * 32
+
+
+@dataclass
+class Shops:
+    """The month's four stores and the platforms' fakes behind them."""
+
+    stores: list[Store]  # Shopify own sender, Shopify relayed, WooCommerce own, WooCommerce relayed
+    shopify: list[FakeShopify]
+    woocommerce: list[FakeWooCommerce]
+    connectors: dict
+
+    @property
+    def own(self) -> list[Store]:
+        return [self.stores[0], self.stores[2]]
+
+    @property
+    def relayed(self) -> list[Store]:
+        return [self.stores[1], self.stores[3]]
+
+    def codes_made(self, store: Store) -> set[str]:
+        """The codes the store itself holds now, in upper case (WooCommerce keeps them lower)."""
+        fakes = {fake.shop: fake for fake in self.shopify} | {fake.url: fake for fake in self.woocommerce}
+        fake = fakes[store.external_id]
+        found = fake.discounts if isinstance(fake, FakeShopify) else fake.coupons
+        return {str(code["code"]).upper() for code in found}
+
+
+@contextmanager
+def four_stores(aftercare: Services) -> Iterator[Shops]:
+    """A month of 2,000 orders is well within the Scale plan's volume (the Free plan's 300 would
+    stop it); every store keeps UTC, so the customers' own zones decide the send window."""
+    virtual = VirtualClock()
+    shopify = [
+        FakeShopify(shop=f"{handle}.myshopify.com", access_tokens={SHOPIFY_TOKEN}, clock=virtual)
+        for handle in ("tea-and-things", "relay-shop")
+    ]
+    woocommerce = [FakeWooCommerce(), FakeWooCommerce()]
+    with ExitStack() as serving:
+        for fake in [*shopify, *woocommerce]:
+            serving.enter_context(fake.serving())
+        keys = [fake.add_key() for fake in woocommerce]
+        common = {"timezone": "UTC", "plan": "scale"}
+        stores = [
+            make_store(
+                aftercare,
+                platform="shopify",
+                external_id=shopify[0].shop,
+                credentials=ShopCredentials(shopify[0].shop, SHOPIFY_TOKEN).to_json(),
+                **common,
+            ),
+            make_store(
+                aftercare,
+                name="Relay Shop",
+                own_sender=False,
+                platform="shopify",
+                external_id=shopify[1].shop,
+                credentials=ShopCredentials(shopify[1].shop, SHOPIFY_TOKEN).to_json(),
+                **common,
+            ),
+            *(
+                make_store(
+                    aftercare,
+                    name=name,
+                    own_sender=own_sender,
+                    platform="woocommerce",
+                    external_id=fake.url,
+                    credentials=Credentials(fake.url, key.consumer_key, key.consumer_secret).to_json(),
+                    **common,
+                )
+                for name, own_sender, fake, key in (
+                    ("Tea & Things Woo", True, woocommerce[0], keys[0]),
+                    ("Relay Woo", False, woocommerce[1], keys[1]),
+                )
+            ),
+        ]
+        connectors = dict(aftercare.connectors)
+        connectors["shopify"] = ShopifyConnector(
+            client_secret="unused", http_client=client_for(*shopify), sleep=virtual.sleep, clock=virtual
+        )
+        yield Shops(stores, shopify, woocommerce, connectors)
+
+
 def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
+    with four_stores(aftercare) as shops:
+        _run_the_month(aftercare, shops)
+
+
+def _run_the_month(aftercare: Services, shops: Shops) -> None:
     rng = random.Random(20261123)
     stories = write_stories(ORDERS, rng)
     clock.freeze(START)
-    # a month of 2,000 orders is well within the Scale plan's volume (the Free plan's 300 would stop it)
-    own = make_store(aftercare, timezone="UTC", plan="scale")
-    relayed = make_store(aftercare, name="Relay Shop", timezone="UTC", own_sender=False, plan="scale")
-    store_of = {story.number: (own if story.number % 2 else relayed).id for story in stories}
+    store_of = {story.number: shops.stores[story.number % len(shops.stores)].id for story in stories}
     recorder = Recorder()
     dispatcher = Dispatcher(
-        aftercare.db, {"smtp": recorder}, "month", Links(aftercare.settings), batch_size=200
+        aftercare.db,
+        {"smtp": recorder},
+        "month",
+        Links(aftercare.settings),
+        batch_size=200,
+        connectors=shops.connectors,
     )
     with aftercare.db.session() as session:
-        for store in (own, relayed):
+        for store in shops.stores:
             store_row = session.get(Store, store.id)
             for product_id, title in PRODUCTS.items():
                 tags = (
@@ -387,7 +487,7 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
     while now <= END:
         clock.freeze(now)
         with aftercare.db.session() as session:  # webhooks that arrived during the past hour
-            happened: dict[int, list[tuple[Story, datetime, str]]] = {own.id: [], relayed.id: []}
+            happened: dict[int, list[tuple[Story, datetime, str]]] = {store.id: [] for store in shops.stores}
             while next_event < len(events) and events[next_event][0] <= now:
                 at, number, kind = events[next_event]
                 happened[store_of[number]].append((by_number[number], at, kind))
@@ -418,7 +518,7 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
     # each store learns its carriers' usual silences from its own parcels
     limits = {
         store_id: silences([story for story in stories if store_of[story.number] == store_id])
-        for store_id in (own.id, relayed.id)
+        for store_id in store_of.values()
     }
     stalls_seen = 0
     mismatches = []
@@ -443,10 +543,20 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare):
         )
     assert len(recorder.log) == len(rows) == len({message for message, _ in recorder.log})
     assert stalls_seen > 0  # the scenario did exercise the rule
-    assert recorder.senders == {
-        own.id: {"hello@tea-and-things.example"},
-        relayed.id: {f"store-{relayed.id}@mail.aftercare.test"},
+    assert recorder.senders == {store.id: {"hello@tea-and-things.example"} for store in shops.own} | {
+        store.id: {f"store-{store.id}@mail.aftercare.test"} for store in shops.relayed
     }
+    # every come-back offer sent carries a code its own store made, one code per offer, none unsent
+    with aftercare.db.session() as session:
+        offered = session.execute(
+            select(Message.store_id, OfferCode.code)
+            .join(OfferCode, OfferCode.message_id == Message.id)
+            .where(Message.step == "win_back", Message.status == "sent")
+        ).all()
+    sent_offers = sum(1 for _, step, _ in rows if step == "win_back")
+    assert len(offered) == sent_offers > 0
+    for store in shops.stores:
+        assert shops.codes_made(store) == {code for store_id, code in offered if store_id == store.id}
     steps = {step for _, step, _ in rows}
     assert steps >= {
         "merchant_alert",

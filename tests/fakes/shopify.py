@@ -237,15 +237,7 @@ class FakeShopify:
 
     def client(self) -> httpx.Client:
         """An httpx client that sends https://<shop>.myshopify.com/... to this server."""
-        target = httpx.URL(self.url)
-
-        class ToLoopback(httpx.HTTPTransport):
-            def handle_request(self, req: httpx.Request) -> httpx.Response:
-                req.url = req.url.copy_with(scheme=target.scheme, host=target.host, port=target.port)
-                return super().handle_request(req)
-
-        # No timeout: a busy machine makes the fake slow, never wrong (a test must not time out on it).
-        return httpx.Client(transport=ToLoopback(), timeout=None)  # noqa: S113
+        return client_for(self)
 
     def _app(self) -> Flask:
         app = Flask("fake_shopify")
@@ -697,6 +689,22 @@ def _flow_errors(
     errors = [{"field": ["payload", key], "message": f"Missing field '{key}'"} for key in missing]
     errors += [{"field": ["payload", key], "message": f"Unknown field '{key}'"} for key in unknown]
     return errors
+
+
+def client_for(*fakes: FakeShopify) -> httpx.Client:
+    """One httpx client for several shops, as one connector serves every installed shop: each
+    https://<shop>/... request goes to the fake serving that shop (any other host to the first)."""
+    targets = {fake.shop: httpx.URL(fake.url) for fake in fakes}
+    first = httpx.URL(fakes[0].url)
+
+    class ToLoopback(httpx.HTTPTransport):
+        def handle_request(self, req: httpx.Request) -> httpx.Response:
+            target = targets.get(req.url.host, first)
+            req.url = req.url.copy_with(scheme=target.scheme, host=target.host, port=target.port)
+            return super().handle_request(req)
+
+    # No timeout: a busy machine makes the fake slow, never wrong (a test must not time out on it).
+    return httpx.Client(transport=ToLoopback(), timeout=None)  # noqa: S113
 
 
 def make_order(number: int, updated: datetime) -> dict[str, Any]:
