@@ -25,6 +25,7 @@ from channels.whatsapp import Template, WhatsAppState
 
 log = logging.getLogger(__name__)
 CACHE = "aftercare.channel_context"
+USABLE = "aftercare.channel_usable"  # store id -> (the context it was read from, channel names)
 
 
 def _cache(session: Session) -> dict[int, StoreContext]:
@@ -93,12 +94,22 @@ def forget(session: Session, store_id: int) -> None:
 
 
 def usable(store: Store) -> tuple[str, ...]:
-    """The channels this store has configured, in the registry's order."""
+    """The channels this store has configured, in the registry's order. Planning asks it for every
+    step of every order; the answer is kept with the session's context of the store, and goes with it
+    when the context is replaced."""
     session = object_session(store)
     if session is None:  # a detached store: only what the store row itself says
         ctx = StoreContext(store.id, store.name, store.platform, store.credentials, store.reply_to)
-    else:
-        ctx = context(session, store)
+        return _configured(ctx)
+    ctx = context(session, store)
+    kept = session.info.setdefault(USABLE, {}).get(store.id)
+    if kept is None or kept[0] is not ctx:
+        kept = (ctx, _configured(ctx))
+        session.info[USABLE][store.id] = kept
+    return kept[1]
+
+
+def _configured(ctx: StoreContext) -> tuple[str, ...]:
     return tuple(name for name, kind in registry.KINDS.items() if kind.configured(ctx))
 
 

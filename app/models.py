@@ -331,6 +331,7 @@ class Message(Timestamps, Base):
         Index("ix_messages_due", "status", "send_at", "id"),
         Index("ix_messages_order", "store_id", "order_id"),
         Index("ix_messages_contact", "store_id", "contact", "status"),
+        Index("ix_messages_sent", "store_id", "status", "sent_at"),  # the month's volume, the dashboard
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -6,6 +6,7 @@ by app.clock, so expiry follows the same "now" as everything else.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
@@ -22,12 +23,18 @@ class _ClockSigner(TimestampSigner):
         return int(clock.now().timestamp())
 
 
+@functools.lru_cache(maxsize=64)
+def _serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
+    """Kept per secret and purpose: a message signs a dozen links, a batch hundreds of messages."""
+    return URLSafeTimedSerializer(secret, salt=f"aftercare.{purpose}", signer=_ClockSigner)
+
+
 def dumps(secret: str, purpose: str, payload: Any) -> str:
-    return URLSafeTimedSerializer(secret, salt=f"aftercare.{purpose}", signer=_ClockSigner).dumps(payload)
+    return _serializer(secret, purpose).dumps(payload)
 
 
 def loads(secret: str, purpose: str, token: str, max_age_seconds: int) -> Any:
-    serializer = URLSafeTimedSerializer(secret, salt=f"aftercare.{purpose}", signer=_ClockSigner)
+    serializer = _serializer(secret, purpose)
     try:
         return serializer.loads(token, max_age=max_age_seconds)
     except SignatureExpired as exc:

@@ -499,7 +499,7 @@ def _run_the_month(aftercare: Services, shops: Shops) -> None:
                 if now.hour % STALL_ROUND_HOURS == 0:  # the worker's tracking round (every 10 min live)
                     ingest.replan(session, store_row, stalls.find(session, store_row, now))
         dispatcher.run_until_idle(max_batches=1000)
-        _leave_reviews(aftercare, reviewers, now)
+        _leave_reviews(aftercare, [store.id for store in shops.stores], reviewers, now)
         now += HOUR
 
     with aftercare.db.session() as session:
@@ -572,15 +572,16 @@ def _run_the_month(aftercare: Services, shops: Shops) -> None:
     }
 
 
-def _leave_reviews(aftercare, reviewers: set[int], now: datetime) -> None:
+def _leave_reviews(aftercare, stores: list[int], reviewers: set[int], now: datetime) -> None:
     """Customers who review do it a day after the request reaches them."""
     with aftercare.db.session() as session:
         due = session.execute(
             select(Order.id, Order.external_id, Order.customer_id, Order.email, Order.store_id)
             .join(Message, Message.order_id == Order.id)
             .where(
-                Message.step == "review_request",
+                Message.store_id.in_(stores),
                 Message.status == "sent",
+                Message.step == "review_request",
                 Message.sent_at > now - DAY - HOUR,
                 Message.sent_at <= now - DAY,
             )

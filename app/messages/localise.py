@@ -7,6 +7,7 @@ dates in the Solar Hijri calendar that Iran and Afghanistan use (``jdatetime``):
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -34,6 +35,10 @@ def long_date(moment: datetime, locale: str, zone: str, *, solar_hijri: bool = T
     return digits(format_date(day, format="long", locale=Locale.parse(locale)), locale)
 
 
+# The formatters below are pure and asked the same questions thousands of times a batch (every
+# message writes each item's price and the customer's number), while Babel parses the locale's
+# pattern and phonenumbers its metadata anew on each call.
+@functools.lru_cache(maxsize=4096)
 def money(amount: Decimal | None, currency: str, locale: str) -> str:
     """With the locale's own numbering system: Persian separators (٬ ٫) and digits, "۱٬۲۹۹٫۵۰"."""
     if amount is None:
@@ -42,10 +47,12 @@ def money(amount: Decimal | None, currency: str, locale: str) -> str:
     return digits(formatted, locale)
 
 
+@functools.lru_cache(maxsize=4096)
 def number(value: int | float | Decimal, locale: str) -> str:
     return digits(format_decimal(value, locale=Locale.parse(locale), numbering_system="default"), locale)
 
 
+@functools.lru_cache(maxsize=8192)
 def e164(phone: str | None, country: str | None) -> str | None:
     """The number in E.164 (``+966501234567``) for SMS and WhatsApp, read with the shipping country as
     the default region; None when it is not a possible number."""
