@@ -11,6 +11,8 @@ For each database, on an empty store and on one pre-seeded with ``--seed-orders`
 2. The worker applies what was stored: one process, then two on a copy of the same inbox
    (PostgreSQL), timed until the inbox is empty.
 3. The database is checked: every distinct order stored exactly once, and planned (its thank-you).
+4. Memory: the resident size of each gunicorn worker after its run and the worker process's peak, on
+   the empty store and on the seeded one (the goal: within 1.2x of each other).
 
 Lines per configuration, then the last line: ``ingest: <n>/s, <r>x bare, p99 <ms> ms`` for the worst
 configuration (the slowest ratio), and the end-to-end figures before it.
@@ -27,6 +29,7 @@ import json
 import multiprocessing
 import os
 import re
+import resource
 import shutil
 import signal
 import subprocess
@@ -171,6 +174,20 @@ def _gunicorn(target: str, env: dict[str, str], log: Path) -> tuple[subprocess.P
     return process, url
 
 
+def _rss_mb(pid: int) -> float:
+    """The resident size of a process, from /proc (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _workers_rss_mb(master: subprocess.Popen) -> float:
+    """The largest of gunicorn's workers (the master's children), each a copy of the app."""
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    return max((_rss_mb(int(child)) for child in children), default=0.0)
+
+
 def _stop(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
     try:
@@ -207,23 +224,26 @@ def _wrk(url: str, script: Path, folder: Path, seconds: int) -> tuple[float, flo
     return rate, float(p99.group(1)) * scale, int(errors.group(1)) if errors else 0
 
 
-def _drain_worker(url: str, start: Any) -> None:
+def _drain_worker(url: str, start: Any, peaks: Any) -> None:
     app = create_app(common.settings(url, shopify_client_secret=SECRET))
     aftercare = services(app)
     start.wait()
     while inbox.drain(aftercare.db, aftercare.connectors) or inbox.pending_all(aftercare.db):
         pass
     aftercare.db.dispose()
+    peaks.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # kB on Linux
 
 
-def _apply(url: str, workers: int) -> tuple[float, int]:
-    """Seconds for ``workers`` processes to apply every pending delivery; how many there were."""
+def _apply(url: str, workers: int) -> tuple[float, int, float]:
+    """Seconds for ``workers`` processes to apply every pending delivery; how many there were; the
+    largest peak resident size among the workers (MB)."""
     app = create_app(common.settings(url, shopify_client_secret=SECRET))
     db = services(app).db
     pending = inbox.pending_all(db)
     db.dispose()
     start = multiprocessing.Event()
-    procs = [multiprocessing.Process(target=_drain_worker, args=(url, start)) for _ in range(workers)]
+    peaks: Any = multiprocessing.Queue()
+    procs = [multiprocessing.Process(target=_drain_worker, args=(url, start, peaks)) for _ in range(workers)]
     for proc in procs:
         proc.start()
     time.sleep(3.0)  # imported and connected before the clock starts
@@ -231,7 +251,8 @@ def _apply(url: str, workers: int) -> tuple[float, int]:
     start.set()
     for proc in procs:
         proc.join()
-    return time.perf_counter() - began, pending
+    took = time.perf_counter() - began
+    return took, pending, max(peaks.get(timeout=60) for _ in procs)
 
 
 def _check(url: str, bodies: list[tuple[str, bytes]]) -> None:
@@ -296,6 +317,7 @@ def _run(
             process, base = _gunicorn(target, env, log)
             try:
                 results[name] = _wrk(base, script, folder, seconds)
+                results[f"{name}_rss"] = _workers_rss_mb(process)
             finally:
                 _stop(process)
             if "Traceback" in log.read_text():
@@ -321,6 +343,7 @@ def main() -> None:
         raise SystemExit("wrk is missing: `make bench` installs it (Debian's wrk package)")
     worst = None
     empty: dict[str, float] = {}
+    memory: dict[str, tuple[float, float]] = {}
     for backend in args.backends:
         for seeded in (0, args.seed_orders):
             with tempfile.TemporaryDirectory() as folder:
@@ -328,20 +351,26 @@ def main() -> None:
                 found = _run(backend, seeded, args.seconds, Path(folder), bodies)
             rate, p99, errors = found["app"]
             bare, bare_p99, _ = found["bare"]
-            seconds, applied = found["one"]
+            seconds, applied, worker_rss = found["one"]
             line = (
                 f"{backend:<10} {seeded:>7} orders in the store: {rate:7.0f}/s ({rate / bare:.2f}x bare "
                 f"{bare:.0f}/s), p99 {p99:.1f} ms (bare {bare_p99:.1f}), {errors} non-2xx; worker applied "
                 f"{applied / seconds:.0f}/s"
             )
+            line += f"; RSS web {found['app_rss']:.0f} MB, worker {worker_rss:.0f} MB"
             if "two" in found:
-                two_seconds, two_applied = found["two"]
+                two_seconds, two_applied, _ = found["two"]
                 two = two_applied / two_seconds
                 line += f", two workers {two:.0f}/s ({two / (applied / seconds):.2f}x)"
             if seeded == 0:
                 empty[backend] = rate
+                memory[backend] = (found["app_rss"], worker_rss)
             else:
-                line += f"; {rate / empty[backend]:.2f}x the empty store"
+                web_before, worker_before = memory[backend]
+                line += (
+                    f"; {rate / empty[backend]:.2f}x the empty store, RSS"
+                    f" {found['app_rss'] / web_before:.2f}x web, {worker_rss / worker_before:.2f}x worker"
+                )
             print(line, flush=True)
             if worst is None or rate / bare < worst[1]:
                 worst = (rate, rate / bare, p99)
