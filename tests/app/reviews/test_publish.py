@@ -1,14 +1,12 @@
 """Approved reviews reach the store over loopback: WooCommerce's product reviews are created, updated
 and deleted; Shopify's rating metafields follow every approval, edit and rejection; thank-you codes
-are made in the store for that customer; reviews already left on WooCommerce count as reviewed."""
+are in test_rewards; reviews already left on WooCommerce count as reviewed."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from app import clock
@@ -18,29 +16,11 @@ from app.reviews.links import ReviewLinks
 from connectors.shopify import ShopifyConnector
 from connectors.shopify.client import ShopCredentials
 from connectors.woocommerce.client import Credentials
-from tests.app.reviews.helpers import delivered_order, message, send_due
-from tests.fakes.shopify import FakeShopify, VirtualClock
-from tests.fakes.woocommerce import FakeWooCommerce
+from tests.app.reviews.conftest import TOKEN
+from tests.app.reviews.helpers import delivered_order, send_due
 from tests.helpers import csrf_headers, make_store, signed_in
 
-TOKEN = "shpat_" + "b" * 32
 PRODUCT = "gid://shopify/Product/101"
-
-
-@pytest.fixture
-def woo() -> Iterator[FakeWooCommerce]:
-    fake = FakeWooCommerce()
-    for product_id in (101, 102):
-        fake.products[product_id] = {"id": product_id, "name": f"Green Tea {product_id - 100}"}
-    with fake.serving():
-        yield fake
-
-
-@pytest.fixture
-def shopify() -> Iterator[FakeShopify]:
-    fake = FakeShopify(access_tokens={TOKEN}, restore_rate=5000.0, clock=VirtualClock())
-    with fake.serving():
-        yield fake
 
 
 def woo_store(aftercare, woo, **fields):
@@ -148,34 +128,6 @@ def test_shopify_rating_metafields_follow_approval_edit_and_rejection(app, after
     moderate(app, aftercare, store, "reject")
     publish.run(aftercare)
     assert shopify.current_metafields(PRODUCT) == {}  # no approved review left: the summary goes
-
-
-def test_an_approved_review_earns_one_code_made_in_the_store_and_sent(app, aftercare, woo, smtp):
-    store = woo_store(
-        aftercare,
-        woo,
-        smtp_port=smtp.port,
-        journey=json.dumps({"reviews": {"reward_percent": 10, "photo_reward_percent": 15}}),
-    )
-    order_id = delivered_order(aftercare, store, items=2)
-    write(app, review_page(aftercare, store, order_id), 5, "Wonderful")
-    write(app, review_page(aftercare, store, order_id, "102"), 4, "Good")
-    client = signed_in(app, aftercare, store)
-    with aftercare.db.session() as session:
-        ids = session.scalars(select(Review.id).order_by(Review.id)).all()
-    for review_id in ids:
-        client.post(f"/admin/reviews/{review_id}/approve", headers=csrf_headers(client))
-    publish.run(aftercare)
-    [coupon] = woo.coupons  # one code per order, however many of its items are reviewed
-    assert coupon["amount"] == "10" and coupon["usage_limit"] == 1
-    assert coupon["email_restrictions"] == ["layla@example.test"] and coupon["code"].upper().startswith(
-        "THANKS-"
-    )  # WooCommerce keeps codes in lower case
-    reward = message(aftercare, order_id, "review_reward")
-    assert reward is not None and reward.kind == "service"
-    send_due(aftercare, order_id, "review_reward")
-    [mail] = [m for m in smtp.wait_for(5, timeout=1.0) if "thank-you" in m.message["Subject"].lower()]
-    assert coupon["code"].lower() in mail.message.get_body(("plain",)).get_content().lower()
 
 
 def test_a_review_left_on_woocommerce_counts_so_nobody_is_asked_twice(app, aftercare, woo, smtp):
