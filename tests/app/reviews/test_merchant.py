@@ -40,10 +40,21 @@ def test_the_reviews_page_filters_and_never_shows_or_moderates_another_stores_re
         2,
         "Mine, two",
     )
+    rate(
+        app,
+        aftercare,
+        store,
+        delivered_order(aftercare, store, "1003", email="p@x.test", items=2),
+        4,
+        "On 102",
+        product="102",
+    )
     rate(app, aftercare, other, delivered_order(aftercare, other, "2001", items=1), 4, "Theirs")
     client = signed_in(app, aftercare, store)
     page = client.get("/admin/reviews").text
-    assert "Mine, five" in page and "Mine, two" in page and "Theirs" not in page
+    assert "Mine, five" in page and "Mine, two" in page and "On 102" in page and "Theirs" not in page
+    by_product = client.get("/admin/reviews?product=102").text
+    assert "On 102" in by_product and "Mine, five" not in by_product
     assert "Mine, two" not in client.get("/admin/reviews?rating=5").text
     assert "Mine, five" not in client.get("/admin/reviews?state=approved").text
     with aftercare.db.session() as session:

@@ -156,3 +156,31 @@ def test_a_review_left_on_woocommerce_counts_so_nobody_is_asked_twice(app, after
         assert (kept.email, kept.product_external_id, kept.remote_id) == ("layla@example.test", "102", "555")
         assert session.get(Store, store.id) is not None
         assert session.scalars(select(Message.status).where(Message.step == "review_request")).one() == "sent"
+
+
+def test_a_reply_is_shown_by_us_since_woocommerces_reviews_api_cannot_carry_one(app, aftercare, woo):
+    """WooCommerce's ``POST /products/reviews`` sets ``comment_parent`` to 0 and takes no parent, so
+    the merchant's reply stays ours: on the customer's review page (and Shopify's block), never
+    pasted into the customer's own words in the store."""
+    store = woo_store(aftercare, woo, journey=json.dumps({"reviews": {"auto_publish_from": 4}}))
+    order_id = delivered_order(aftercare, store, items=1)
+    page = review_page(aftercare, store, order_id)
+    write(app, page, 5, "Lovely tea")
+    assert publish.run(aftercare) == 1
+    [sent] = woo.reviews
+    seen = len(woo.requests_seen)
+    client = signed_in(app, aftercare, store)
+    with aftercare.db.session() as session:
+        review_id = session.scalars(select(Review.id)).one()
+    answer = client.post(
+        f"/admin/reviews/{review_id}/reply",
+        data={"reply": "Thank you, Layla! <script>x()</script>\u202e"},
+        headers=csrf_headers(client),
+    )
+    assert answer.status_code == 302
+    assert "Thank you, Layla!" in client.get("/admin/reviews").text
+    assert publish.run(aftercare) == 0 and len(woo.requests_seen) == seen  # nothing to send
+    assert woo.reviews == [sent]
+    shown = app.test_client().get(page).text
+    assert 'id="store-reply"' in shown and "Thank you, Layla! &lt;script&gt;x()&lt;/script&gt;" in shown
+    assert "\u202e" not in shown.split('id="store-reply"')[1].split("</section>")[0]
