@@ -158,6 +158,26 @@ def test_a_review_left_on_woocommerce_counts_so_nobody_is_asked_twice(app, after
         assert session.scalars(select(Message.status).where(Message.step == "review_request")).one() == "sent"
 
 
+def test_shopify_rating_metafields_follow_the_customers_edit(app, aftercare, shopify):
+    store = shopify_store(aftercare, shopify, journey=json.dumps({"reviews": {"auto_publish_from": 4}}))
+    order_id = delivered_order(aftercare, store, items=1)
+    page = review_page(aftercare, store, order_id)
+    write(app, page, 4, "Nice")  # four stars pass the merchant's rule
+    publish.run(aftercare)
+    assert shopify.current_metafields(PRODUCT)["reviews.rating"] == (
+        '{"value": "4.0", "scale_min": "1.0", "scale_max": "5.0"}'
+    )
+    write(app, page, 5, "Even nicer after a week")  # the same link, later
+    publish.run(aftercare)
+    assert shopify.current_metafields(PRODUCT) == {
+        "reviews.rating": '{"value": "5.0", "scale_min": "1.0", "scale_max": "5.0"}',
+        "reviews.rating_count": "1",
+    }
+    write(app, page, 2, "It went stale")  # a low rating leaves the store until the merchant decides
+    publish.run(aftercare)
+    assert shopify.current_metafields(PRODUCT) == {}
+
+
 def test_a_reply_is_shown_by_us_since_woocommerces_reviews_api_cannot_carry_one(app, aftercare, woo):
     """WooCommerce's ``POST /products/reviews`` sets ``comment_parent`` to 0 and takes no parent, so
     the merchant's reply stays ours: on the customer's review page (and Shopify's block), never

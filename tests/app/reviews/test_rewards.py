@@ -81,6 +81,8 @@ def test_a_thank_you_code_used_in_a_later_woocommerce_order_shows_on_the_dashboa
     [row] = reward_codes(aftercare)
     assert coupon["code"] == row.code.lower() and coupon["usage_limit"] == 1
     assert coupon["email_restrictions"] == ["layla@example.test"] and Decimal(coupon["amount"]) == 10
+    expires = (clock.now() + timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%S")
+    assert coupon["date_expires_gmt"] == expires  # the merchant's reward_days (60 by default)
     reward = message(aftercare, order_id, "review_reward")
     assert row.status == OfferStatus.CREATED and reward is not None and row.message_id == reward.id
     send_due(aftercare, order_id, "review_reward")
