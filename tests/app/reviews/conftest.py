@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.reviews import storefront
 from tests.fakes.shopify import FakeShopify, VirtualClock
 from tests.fakes.woocommerce import FakeWooCommerce
 
@@ -27,3 +28,12 @@ def shopify() -> Iterator[FakeShopify]:
     fake = FakeShopify(access_tokens={TOKEN}, restore_rate=5000.0, clock=VirtualClock())
     with fake.serving():
         yield fake
+
+
+@pytest.fixture(autouse=True)
+def _fresh_storefront_cache() -> Iterator[None]:
+    """The storefront's answers are cached per process by store id, and each test's databases number
+    their stores from 1 again: a test must not read the one before it's answer."""
+    storefront._cache.clear()
+    yield
+    storefront._cache.clear()
