@@ -34,7 +34,7 @@ from connectors import registry
 from connectors.base import OfferRequest, Offers, OrderSnapshot
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from a phone
-PREFIX = {"win_back": "BACK", "cross_sell": "MORE", "buy_again": "AGAIN"}
+PREFIX = {"win_back": "BACK", "cross_sell": "MORE", "buy_again": "AGAIN", "review_reward": "THANKS"}
 
 
 def new_code(step: str) -> str:
@@ -61,18 +61,34 @@ def reserve(session: Session, store: Store, message: Message, offer: OfferConfig
     if row is not None:
         return row
     order = session.get(Order, message.order_id) if message.order_id else None
+    return keep(session, store, message.step, offer, order, message_id=message.id)
+
+
+def keep(
+    session: Session,
+    store: Store,
+    step: str,
+    offer: OfferConfig,
+    order: Order | None,
+    *,
+    message_id: int | None = None,
+) -> OfferCode:
+    """A new code for ``order``'s customer alone (its email; its account unless a guest), kept as
+    ``reserved`` before the store is asked. A code made before its message exists (a review's
+    thank-you, chosen when the review is approved) gets its ``message_id`` once the message is planned;
+    either way ``redeem`` attributes the order that uses it."""
     customer = session.get(Customer, order.customer_id) if order and order.customer_id else None
     account = customer.external_id if customer and not customer.external_id.startswith("guest:") else None
     now = clock.now()
     for _ in range(5):  # a clash of 50 random bits is not expected; the unique key settles it anyway
-        code = new_code(message.step)
+        code = new_code(step)
         inserted = insert_ignore(
             session,
             OfferCode,
             {
                 "store_id": store.id,
-                "message_id": message.id,
-                "step": message.step,
+                "message_id": message_id,
+                "step": step,
                 "code": code,
                 "code_key": code.lower(),
                 "kind": offer.kind,
@@ -85,14 +101,18 @@ def reserve(session: Session, store: Store, message: Message, offer: OfferConfig
                 "created_at": now,
             },
         )
-        row = session.scalars(
-            select(OfferCode).where(OfferCode.store_id == store.id, OfferCode.message_id == message.id)
-        ).first()
-        if row is not None:
-            return row
         if inserted:
-            break
-    raise RuntimeError(f"message {message.id}: no offer code could be kept")
+            row = session.scalars(
+                select(OfferCode).where(OfferCode.store_id == store.id, OfferCode.code_key == code.lower())
+            ).one()
+            return row
+        if message_id is not None:
+            row = session.scalars(
+                select(OfferCode).where(OfferCode.store_id == store.id, OfferCode.message_id == message_id)
+            ).first()
+            if row is not None:
+                return row  # a concurrent render kept this message's code first
+    raise RuntimeError(f"store {store.id}: no {step} code could be kept")
 
 
 def request(store: Store, row: OfferCode) -> OfferRequest:

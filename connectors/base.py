@@ -735,25 +735,6 @@ class ReviewPublishing(Protocol):
 
 
 @runtime_checkable
-class RewardCodes(Protocol):
-    """A platform that makes discount codes for one customer (the thank-you for a review)."""
-
-    def create_reward_code(
-        self,
-        credentials: str,
-        code: str,
-        percent: int,
-        *,
-        email: str | None,
-        customer_ref: str | None,
-        expires: datetime,
-    ) -> str:
-        """A single-use ``percent`` code usable by that customer only, until ``expires``; returns the
-        store's id for it. Raises like ``ReviewPublishing``; PayloadError when the code exists."""
-        ...
-
-
-@runtime_checkable
 class StorefrontProxy(Protocol):
     """A platform that forwards storefront requests to us and signs them (Shopify's app proxy)."""
 

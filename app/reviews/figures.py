@@ -1,11 +1,13 @@
 """The dashboard's review figures for a period: counts by state, the average, the conversion from
-requests sent to ratings, to reviews with words, to reviews with photos; thank-you codes sent; and
+requests sent to ratings, to reviews with words, to reviews with photos; thank-you codes sent, the
+orders that used one and what they earned (``app.stats``' attribution by code, each order once); and
 the check-in's NPS, overall and week by week."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -15,6 +17,9 @@ from app import clock
 from app.journeys import timing
 from app.models import Message, MessageStatus, Order, Review, ReviewPhoto, Store
 from app.reviews import nps
+from app.stats import Stats
+
+REWARD_STEP = "review_reward"
 
 
 @dataclass
@@ -26,6 +31,8 @@ class ReviewFigures:
     with_words: int = 0
     with_photos: int = 0
     codes_sent: int = 0
+    codes_redeemed: int = 0  # orders that used a thank-you code
+    codes_revenue: dict[str, Decimal] = field(default_factory=dict)  # currency -> their total
     nps: int | None = None
     nps_answers: int = 0
     nps_weeks: list[tuple[date, int | None, int]] = field(default_factory=list)  # week, score, answers
@@ -35,7 +42,11 @@ class ReviewFigures:
         return f"{round(100 * part / self.requests)}%" if self.requests else ""
 
 
-def collect(session: Session, store: Store, days: int = 30, now: datetime | None = None) -> ReviewFigures:
+def collect(
+    session: Session, store: Store, days: int = 30, now: datetime | None = None, earned: Stats | None = None
+) -> ReviewFigures:
+    """``earned``: the dashboard's ``app.stats`` of the same period, whose orders attributed to the
+    thank-you step by its code are the codes redeemed (so an order is never counted twice)."""
     zone = ZoneInfo(timing.safe_zone(store.timezone))
     end = (now or clock.now()).astimezone(zone).date()
     start = end - timedelta(days=days - 1)
@@ -64,8 +75,15 @@ def collect(session: Session, store: Store, days: int = 30, now: datetime | None
         session.scalar(select(func.count(Message.id)).where(*sent, Message.step == "review_request")) or 0
     )
     figures.codes_sent = (
-        session.scalar(select(func.count(Message.id)).where(*sent, Message.step == "review_reward")) or 0
+        session.scalar(select(func.count(Message.id)).where(*sent, Message.step == REWARD_STEP)) or 0
     )
+    if earned is not None:
+        figures.codes_redeemed = earned.step_orders.get(REWARD_STEP, {}).get("code", 0)
+        figures.codes_revenue = {
+            currency: amounts["code"]
+            for currency, amounts in earned.step_revenue.get(REWARD_STEP, {}).items()
+            if amounts.get("code")
+        }
     answers = session.execute(
         select(Order.nps_score, Order.nps_answered_at).where(
             Order.store_id == store.id, Order.nps_score.is_not(None), Order.nps_answered_at >= since

@@ -3,7 +3,6 @@ links, the check-in's NPS links, and the details of a reply to a low rating or a
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.journeys import config as journey_config
 from app.links import Links
 from app.messages.localise import long_date
-from app.models import Message, Order, OrderLine, Product, Review, Store
+from app.models import Message, OfferCode, Order, OrderLine, Product, Review, Store
 from app.reviews.links import ReviewLinks
 
 STEPS = ("review_request", "review_reminder", "review_reply", "review_reward", "check_in")
@@ -49,16 +48,15 @@ def extend(
     }
     context: dict[str, Any] = {"review": about}
     if message.step == "review_reward":
-        config = journey_config.parse(store.journey).reviews
-        percent = config.photo_reward_percent if review and review.photos else 0
-        until = (review.moderated_at if review and review.moderated_at else message.send_at) + timedelta(
-            days=config.reward_days
-        )
+        # the code made for this message (``app.reviews.publish``): what it takes off, until when
+        code = session.scalars(
+            select(OfferCode).where(OfferCode.store_id == store.id, OfferCode.message_id == message.id)
+        ).first()
         solar = journey_config.parse(store.journey).solar_hijri
         context["reward"] = {
-            "code": review.reward_code if review and review.reward_code else "",
-            "percent": percent or config.reward_percent,
-            "until": long_date(until, locale, store.timezone, solar_hijri=solar),
+            "code": code.code if code else "",
+            "percent": int(code.value) if code else 0,
+            "until": long_date(code.expires_at, locale, store.timezone, solar_hijri=solar) if code else "",
         }
     return context
 

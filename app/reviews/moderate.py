@@ -57,9 +57,12 @@ def feature(session: Session, review: Review, featured: bool) -> None:
 
 
 def reply(session: Session, review: Review, text: str) -> None:
+    """The merchant's public answer, shown with the review by us: on Shopify by the theme app block
+    (through the app proxy), everywhere on the customer's own review page. Nothing is sent to the
+    store: WooCommerce's product reviews API cannot carry a reply (``POST /products/reviews`` sets
+    ``comment_parent`` to 0 and takes no parent; its list returns only ``type=review``), and the
+    WordPress comments API that can is not open to WooCommerce's API keys."""
     review.reply = clean(text, REPLY_MAX, lines=True)
-    if review.status == ReviewStatus.APPROVED:
-        _queue(review, "publish")
     storefront.forget(review.store_id)
 
 

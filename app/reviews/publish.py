@@ -6,7 +6,8 @@ outcome. A store that is down or slows us down is asked again later (backoff); a
 the review for the merchant to read and tried again, at longest daily, up to ``MAX_ATTEMPTS``. After
 each change the product's rating summary is published too (Shopify's ``reviews.rating``
 metafields; WooCommerce computes its own). An approved review of an order whose thank-you is on
-earns one code per order, made in the store for that customer and sent by email.
+earns one code per order, made in the store for that customer and sent by email; the order that
+later uses it is attributed by ``app.offers``, so the dashboard shows what the codes earned.
 
 It also reads the reviews customers left on the store itself (WooCommerce's product reviews), so
 somebody who already reviewed a product there is not asked for it again.
@@ -15,34 +16,31 @@ somebody who already reviewed a product there is not asked for it again.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from app import Services, clock, outbox, suppression
+from app import Services, clock, offers, outbox, suppression
 from app.db import among
 from app.journeys import config as journey_config
 from app.journeys import reconcile
+from app.journeys.config import OfferConfig
 from app.journeys.reasons import Reason
-from app.models import Customer, Order, Review, ReviewStatus, Store, StoreStatus
+from app.models import Message, OfferCode, OfferStatus, Order, Review, ReviewStatus, Store, StoreStatus
 from app.reviews import storefront
-from connectors.base import (
-    RETRYABLE_ERRORS,
-    ConnectorError,
-    ReviewPublishing,
-    ReviewToPublish,
-    RewardCodes,
-)
+from connectors import registry
+from connectors.base import RETRYABLE_ERRORS, ConnectorError, Offers, ReviewPublishing, ReviewToPublish
 
 log = logging.getLogger(__name__)
 BATCH = 50
 MAX_ATTEMPTS = 8
 IMPORT_LOOKBACK = timedelta(days=400)  # the first read of a store's own reviews
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on a phone
+REWARD_STEP = "review_reward"
 
 
 @dataclass(frozen=True)
@@ -137,10 +135,15 @@ def _publish_one(services: Services, due: Due) -> None:
 
 
 # --- thank-you codes ---------------------------------------------------------------------------
+# A thank-you code is one of ``app.offers``' codes (step "review_reward"): chosen and kept before the
+# store is asked, made in the store by the platform's ``Offers.create_offer`` (which answers a code it
+# already has with its id, so a worker that died in between never makes two), and redeemed by the
+# later order that uses it through ``offers.redeem`` like any message's code.
 
 
 def _rewards(services: Services) -> None:
-    """One code per order for its first approved review, when the store offers one."""
+    """Choose a code for each order's first approved review when the store offers one; then make in
+    the store every chosen code not made yet (a store that was down is asked again on the next run)."""
     with services.db.session() as session:
         rows = session.execute(
             select(Review.id, Store.id)
@@ -154,63 +157,100 @@ def _rewards(services: Services) -> None:
             )
             .limit(BATCH)
         ).all()
-    for review_id, store_id in rows:
-        _reward_one(services, review_id, store_id)
-
-
-def _reward_one(services: Services, review_id: int, store_id: int) -> None:
+        for review_id, store_id in rows:
+            _choose(session, review_id, store_id)
     with services.db.session() as session:
-        store = session.get(Store, store_id)
-        review = session.get(Review, review_id)
-        if store is None or review is None or review.order_id is None:
-            return
-        config = journey_config.parse(store.journey).reviews
-        percent = (config.photo_reward_percent if review.photos else 0) or config.reward_percent
-        already = session.scalar(
-            select(func.count(Review.id)).where(
-                Review.store_id == store.id,
-                Review.order_id == review.order_id,
-                Review.reward_code.is_not(None),
+        waiting = session.execute(
+            select(OfferCode.id)
+            .join(Store, Store.id == OfferCode.store_id)
+            .where(
+                OfferCode.step == REWARD_STEP,
+                OfferCode.status == OfferStatus.RESERVED.value,
+                Store.status == StoreStatus.ACTIVE,
             )
+            .order_by(OfferCode.id)
+            .limit(BATCH)
+        ).all()
+    for (offer_id,) in waiting:
+        _make(services, offer_id)
+
+
+def _choose(session: Session, review_id: int, store_id: int) -> None:
+    """The review's code, kept (not yet in the store), or "" when it earns none: one per order, only
+    on a platform that makes codes, more for a review with a photo."""
+    store = session.get(Store, store_id)
+    review = session.get(Review, review_id)
+    if store is None or review is None or review.order_id is None:
+        return
+    config = journey_config.parse(store.journey).reviews
+    percent = (config.photo_reward_percent if review.photos else 0) or config.reward_percent
+    already = session.scalar(
+        select(func.count(Review.id)).where(
+            Review.store_id == store.id,
+            Review.order_id == review.order_id,
+            Review.id != review.id,
+            Review.reward_code.is_not(None),
+            Review.reward_code != "",
         )
-        connector = services.connectors.get(store.platform)
-        if not percent or already or not isinstance(connector, RewardCodes) or not store.credentials:
-            review.reward_code = ""  # nothing to give for this one: not looked at again
-            return
-        order = session.get(Order, review.order_id)
-        customer = session.get(Customer, order.customer_id) if order and order.customer_id else None
-        credentials, email = store.credentials, order.email if order else None
-        customer_ref = customer.external_id if customer else None
-        expires = clock.now() + timedelta(days=config.reward_days)
-    code = "THANKS-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-    try:
-        connector.create_reward_code(
-            credentials, code, percent, email=email, customer_ref=customer_ref, expires=expires
-        )
-    except ConnectorError as exc:
-        log.warning("review %s: the thank-you code could not be made: %s", review_id, exc)
-        return  # asked again on the next run
+    )
+    platform = registry.CONNECTORS.get(store.platform)
+    makes_codes = platform is not None and issubclass(platform, Offers) and bool(store.credentials)
+    if not percent or already or not makes_codes:
+        review.reward_code = ""  # nothing to give for this one: not looked at again
+        return
+    offer = OfferConfig(kind="percent", value=Decimal(percent), days=config.reward_days)
+    row = offers.keep(session, store, REWARD_STEP, offer, session.get(Order, review.order_id))
+    review.reward_code = row.code
+
+
+def _make(services: Services, offer_id: int) -> None:
     with services.db.session() as session:
-        review = session.get(Review, review_id)
-        store = session.get(Store, store_id)
-        order = session.get(Order, review.order_id) if review and review.order_id else None
-        if review is None or store is None or order is None:
+        row = session.get(OfferCode, offer_id)
+        store = session.get(Store, row.store_id) if row is not None else None
+        if row is None or store is None or not store.credentials:
             return
-        review.reward_code = code
+        connector = services.connectors.get(store.platform)
+        asked, credentials = offers.request(store, row), store.credentials
+    if not isinstance(connector, Offers):
+        return
+    renewed: list[str] = []
+    try:
+        external_id = connector.create_offer(credentials, asked, renewed.append)
+    except ConnectorError as exc:
+        log.warning("offer %s: the thank-you code could not be made: %s", offer_id, exc)
+        return  # the same code is asked for again on the next run
+    with services.db.session() as session:
+        row = session.get(OfferCode, offer_id)
+        store = session.get(Store, row.store_id) if row is not None else None
+        if row is None or store is None:
+            return
+        if renewed:
+            store.credentials = renewed[-1]
+        offers.created(session, offer_id, external_id)
+        review = session.scalars(
+            select(Review).where(Review.store_id == store.id, Review.reward_code == row.code)
+        ).first()
+        order = session.get(Order, review.order_id) if review and review.order_id else None
+        if review is None or order is None:
+            return
         if "service" in suppression.chosen(suppression.of(session, store, [order.contact or ""])):
             return  # the code exists in the store; they asked for no service messages
+        key = f"order:{order.id}:review_reward:{review.product_external_id}"
         outbox.plan(
             session,
             store_id=store.id,
             order_id=order.id,
             customer_id=order.customer_id,
-            step="review_reward",
+            step=REWARD_STEP,
             kind="service",
-            dedupe_key=f"order:{order.id}:review_reward:{review.product_external_id}",
-            channel=reconcile.channel_for(store, "review_reward"),
+            dedupe_key=key,
+            channel=reconcile.channel_for(store, REWARD_STEP),
             send_at=clock.now(),
             reason=Reason.of("review_thanks", product=review.product_title),
             contact=order.contact,
+        )
+        row.message_id = session.scalar(
+            select(Message.id).where(Message.store_id == store.id, Message.dedupe_key == key)
         )
 
 

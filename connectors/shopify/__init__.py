@@ -296,7 +296,7 @@ class ShopifyConnector:
         shop = f"{result.shop}.myshopify.com"
         return shop if webhooks.SHOP_DOMAIN.fullmatch(shop) else None
 
-    # --- ReviewPublishing, RewardCodes -----------------------------------------------------------
+    # --- ReviewPublishing -----------------------------------------------------------------------
     # Shopify keeps no reviews of its own since Product Reviews was retired: the storefront shows ours
     # through the theme app block (extensions/), and each product carries the standard summary.
 
@@ -315,21 +315,6 @@ class ShopifyConnector:
 
     def store_reviews(self, credentials: str, since: datetime) -> Iterator[StoreReview]:
         return iter(())
-
-    def create_reward_code(
-        self,
-        credentials: str,
-        code: str,
-        percent: int,
-        *,
-        email: str | None,
-        customer_ref: str | None,
-        expires: datetime,
-    ) -> str:
-        customer = customer_ref if customer_ref and customer_ref.isdigit() else None
-        return self.client(credentials).create_discount_code(
-            code, percent, customer_id=customer, starts_at=datetime.now(UTC), ends_at=expires
-        )
 
 
 def _answer(res: Any) -> HttpAnswer:

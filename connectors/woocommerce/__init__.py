@@ -160,7 +160,7 @@ class WooCommerceConnector:
             coupon = existing
         return str(coupon.get("id", ""))
 
-    # --- ReviewPublishing, RewardCodes -----------------------------------------------------------
+    # --- ReviewPublishing -----------------------------------------------------------------------
 
     def publish_review(self, credentials: str, review: ReviewToPublish) -> str:
         """Approved in our app, so approved in WooCommerce: the theme shows it with its stars and the
@@ -204,19 +204,6 @@ class WooCommerceConnector:
                 continue
             if found is not None:
                 yield found
-
-    def create_reward_code(
-        self,
-        credentials: str,
-        code: str,
-        percent: int,
-        *,
-        email: str | None,
-        customer_ref: str | None,
-        expires: datetime,
-    ) -> str:
-        coupon = self.client(credentials).create_coupon(code, percent, email=email, expires=expires)
-        return str(coupon.get("id", ""))
 
 
 def _ref(data: Any) -> str:

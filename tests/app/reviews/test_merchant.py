@@ -4,12 +4,16 @@ funnel, and the check-in's NPS question holds detractors and shows on the dashbo
 
 from __future__ import annotations
 
+import io
 import json
 import re
+from datetime import timedelta
 
 import pytest
+from PIL import Image
 from sqlalchemy import select
 
+from app import clock
 from app.journeys import config as journey_config
 from app.links import Links
 from app.messages.render import LOCALES, render
@@ -40,10 +44,22 @@ def test_the_reviews_page_filters_and_never_shows_or_moderates_another_stores_re
         2,
         "Mine, two",
     )
+    rate(
+        app,
+        aftercare,
+        store,
+        delivered_order(aftercare, store, "1003", email="p@x.test", items=2),
+        4,
+        "On 102",
+        product="102",
+    )
     rate(app, aftercare, other, delivered_order(aftercare, other, "2001", items=1), 4, "Theirs")
     client = signed_in(app, aftercare, store)
     page = client.get("/admin/reviews").text
-    assert "Mine, five" in page and "Mine, two" in page and "Theirs" not in page
+    assert "Mine, five" in page and "Mine, two" in page and "On 102" in page and "Theirs" not in page
+    assert "#1001" in page and "layla@example.test" in page and "Green Tea 1" in page  # order, customer
+    by_product = client.get("/admin/reviews?product=102").text
+    assert "On 102" in by_product and "Mine, five" not in by_product
     assert "Mine, two" not in client.get("/admin/reviews?rating=5").text
     assert "Mine, five" not in client.get("/admin/reviews?state=approved").text
     with aftercare.db.session() as session:
@@ -144,3 +160,57 @@ def test_the_reply_and_the_thank_you_render_in_every_language(aftercare, step, l
     assert rendered.locale == locale and rendered.subject
     assert ("THANKS-7Q2M" in rendered.text) == (step == "review_reward")
     assert f'dir="{"rtl" if locale != "en" else "ltr"}"' in rendered.html
+
+
+def test_the_dashboard_shows_the_conversion_and_the_nps_week_by_week(app, aftercare, smtp):
+    store = make_store(aftercare, smtp_port=smtp.port, journey=json.dumps({"reviews": {"nps": True}}))
+    first = delivered_order(aftercare, store, items=1)
+    second = delivered_order(aftercare, store, "1002", email="omar@example.test", items=1)
+    third = delivered_order(aftercare, store, "1003", email="sara@example.test", items=1)
+    for order_id in (first, second, third):
+        send_due(aftercare, order_id, "review_request")
+    links = ReviewLinks(aftercare.settings)
+    client = app.test_client()
+
+    def page(order_id: int) -> str:
+        return links.page(store.id, order_id, "101").replace("http://127.0.0.1:8000", "")
+
+    def nps(order_id: int, score: int) -> None:
+        path = links.nps(store.id, order_id)[score].replace("http://127.0.0.1:8000", "").split("?")[0]
+        assert client.post(path, data={"score": str(score)}).status_code == 200
+
+    photo = io.BytesIO()
+    Image.new("RGB", (60, 40), (10, 120, 80)).save(photo, "JPEG")
+    answer = client.post(
+        page(first), data={"rating": "5", "body": "Lovely", "photos": (io.BytesIO(photo.getvalue()), "a.jpg")}
+    )
+    assert answer.status_code == 200
+    client.post(page(second), data={"rating": "4", "body": "Good"})
+    client.post(f"{page(third)}/rating", data={"rating": "3"})  # stars only
+    nps(first, 10)
+    clock.freeze(clock.now() + timedelta(days=7))
+    nps(second, 9)
+    nps(third, 2)
+    dashboard = signed_in(app, aftercare, store).get("/admin/dashboard?days=30").text
+
+    def figure(element_id: str) -> str:
+        found = re.search(
+            rf'id="{element_id}">(.*?)</b>(?:<span class="muted">([^<]*)</span>)?', dashboard, re.S
+        )
+        assert found, element_id
+        return " ".join(
+            part for part in (re.sub(r"<[^>]+>", "", found.group(1)).strip(), found.group(2)) if part
+        )
+
+    assert figure("review-requests") == "3"
+    assert (figure("review-ratings"), figure("review-words"), figure("review-photos")) == (
+        "3 100%",
+        "2 67%",
+        "1 33%",
+    )
+    assert figure("review-average") == "4"
+    assert figure("nps") == "33 3 answers"  # two promoters, one detractor of three
+    weeks = re.findall(
+        r"<tr><td>[^<]+</td><td>([^<]+)</td><td>([^<]+)</td></tr>", dashboard.split('id="nps-weeks"')[1]
+    )
+    assert weeks == [("100", "1"), ("0", "2")]

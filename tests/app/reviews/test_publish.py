@@ -1,14 +1,12 @@
 """Approved reviews reach the store over loopback: WooCommerce's product reviews are created, updated
 and deleted; Shopify's rating metafields follow every approval, edit and rejection; thank-you codes
-are made in the store for that customer; reviews already left on WooCommerce count as reviewed."""
+are in test_rewards; reviews already left on WooCommerce count as reviewed."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from app import clock
@@ -18,29 +16,11 @@ from app.reviews.links import ReviewLinks
 from connectors.shopify import ShopifyConnector
 from connectors.shopify.client import ShopCredentials
 from connectors.woocommerce.client import Credentials
-from tests.app.reviews.helpers import delivered_order, message, send_due
-from tests.fakes.shopify import FakeShopify, VirtualClock
-from tests.fakes.woocommerce import FakeWooCommerce
+from tests.app.reviews.conftest import TOKEN
+from tests.app.reviews.helpers import delivered_order, send_due
 from tests.helpers import csrf_headers, make_store, signed_in
 
-TOKEN = "shpat_" + "b" * 32
 PRODUCT = "gid://shopify/Product/101"
-
-
-@pytest.fixture
-def woo() -> Iterator[FakeWooCommerce]:
-    fake = FakeWooCommerce()
-    for product_id in (101, 102):
-        fake.products[product_id] = {"id": product_id, "name": f"Green Tea {product_id - 100}"}
-    with fake.serving():
-        yield fake
-
-
-@pytest.fixture
-def shopify() -> Iterator[FakeShopify]:
-    fake = FakeShopify(access_tokens={TOKEN}, restore_rate=5000.0, clock=VirtualClock())
-    with fake.serving():
-        yield fake
 
 
 def woo_store(aftercare, woo, **fields):
@@ -150,34 +130,6 @@ def test_shopify_rating_metafields_follow_approval_edit_and_rejection(app, after
     assert shopify.current_metafields(PRODUCT) == {}  # no approved review left: the summary goes
 
 
-def test_an_approved_review_earns_one_code_made_in_the_store_and_sent(app, aftercare, woo, smtp):
-    store = woo_store(
-        aftercare,
-        woo,
-        smtp_port=smtp.port,
-        journey=json.dumps({"reviews": {"reward_percent": 10, "photo_reward_percent": 15}}),
-    )
-    order_id = delivered_order(aftercare, store, items=2)
-    write(app, review_page(aftercare, store, order_id), 5, "Wonderful")
-    write(app, review_page(aftercare, store, order_id, "102"), 4, "Good")
-    client = signed_in(app, aftercare, store)
-    with aftercare.db.session() as session:
-        ids = session.scalars(select(Review.id).order_by(Review.id)).all()
-    for review_id in ids:
-        client.post(f"/admin/reviews/{review_id}/approve", headers=csrf_headers(client))
-    publish.run(aftercare)
-    [coupon] = woo.coupons  # one code per order, however many of its items are reviewed
-    assert coupon["amount"] == "10" and coupon["usage_limit"] == 1
-    assert coupon["email_restrictions"] == ["layla@example.test"] and coupon["code"].upper().startswith(
-        "THANKS-"
-    )  # WooCommerce keeps codes in lower case
-    reward = message(aftercare, order_id, "review_reward")
-    assert reward is not None and reward.kind == "service"
-    send_due(aftercare, order_id, "review_reward")
-    [mail] = [m for m in smtp.wait_for(5, timeout=1.0) if "thank-you" in m.message["Subject"].lower()]
-    assert coupon["code"].lower() in mail.message.get_body(("plain",)).get_content().lower()
-
-
 def test_a_review_left_on_woocommerce_counts_so_nobody_is_asked_twice(app, aftercare, woo, smtp):
     store = woo_store(aftercare, woo, smtp_port=smtp.port)
     order_id = delivered_order(aftercare, store, items=2)
@@ -204,3 +156,51 @@ def test_a_review_left_on_woocommerce_counts_so_nobody_is_asked_twice(app, after
         assert (kept.email, kept.product_external_id, kept.remote_id) == ("layla@example.test", "102", "555")
         assert session.get(Store, store.id) is not None
         assert session.scalars(select(Message.status).where(Message.step == "review_request")).one() == "sent"
+
+
+def test_shopify_rating_metafields_follow_the_customers_edit(app, aftercare, shopify):
+    store = shopify_store(aftercare, shopify, journey=json.dumps({"reviews": {"auto_publish_from": 4}}))
+    order_id = delivered_order(aftercare, store, items=1)
+    page = review_page(aftercare, store, order_id)
+    write(app, page, 4, "Nice")  # four stars pass the merchant's rule
+    publish.run(aftercare)
+    assert shopify.current_metafields(PRODUCT)["reviews.rating"] == (
+        '{"value": "4.0", "scale_min": "1.0", "scale_max": "5.0"}'
+    )
+    write(app, page, 5, "Even nicer after a week")  # the same link, later
+    publish.run(aftercare)
+    assert shopify.current_metafields(PRODUCT) == {
+        "reviews.rating": '{"value": "5.0", "scale_min": "1.0", "scale_max": "5.0"}',
+        "reviews.rating_count": "1",
+    }
+    write(app, page, 2, "It went stale")  # a low rating leaves the store until the merchant decides
+    publish.run(aftercare)
+    assert shopify.current_metafields(PRODUCT) == {}
+
+
+def test_a_reply_is_shown_by_us_since_woocommerces_reviews_api_cannot_carry_one(app, aftercare, woo):
+    """WooCommerce's ``POST /products/reviews`` sets ``comment_parent`` to 0 and takes no parent, so
+    the merchant's reply stays ours: on the customer's review page (and Shopify's block), never
+    pasted into the customer's own words in the store."""
+    store = woo_store(aftercare, woo, journey=json.dumps({"reviews": {"auto_publish_from": 4}}))
+    order_id = delivered_order(aftercare, store, items=1)
+    page = review_page(aftercare, store, order_id)
+    write(app, page, 5, "Lovely tea")
+    assert publish.run(aftercare) == 1
+    [sent] = woo.reviews
+    seen = len(woo.requests_seen)
+    client = signed_in(app, aftercare, store)
+    with aftercare.db.session() as session:
+        review_id = session.scalars(select(Review.id)).one()
+    answer = client.post(
+        f"/admin/reviews/{review_id}/reply",
+        data={"reply": "Thank you, Layla! <script>x()</script>\u202e"},
+        headers=csrf_headers(client),
+    )
+    assert answer.status_code == 302
+    assert "Thank you, Layla!" in client.get("/admin/reviews").text
+    assert publish.run(aftercare) == 0 and len(woo.requests_seen) == seen  # nothing to send
+    assert woo.reviews == [sent]
+    shown = app.test_client().get(page).text
+    assert 'id="store-reply"' in shown and "Thank you, Layla! &lt;script&gt;x()&lt;/script&gt;" in shown
+    assert "\u202e" not in shown.split('id="store-reply"')[1].split("</section>")[0]

@@ -21,7 +21,7 @@ from flask import Flask
 from app import create_app, services
 from app.models import Review, ReviewPhoto
 from tests.conftest import settings_for
-from tests.helpers import make_store
+from tests.helpers import csrf_headers, make_store, signed_in
 
 SECRET = "shpss_" + "7" * 32
 SHOP = "dar-al-oud.myshopify.com"
@@ -146,3 +146,27 @@ def test_the_theme_block_and_its_proxy_are_declared_for_shopify_cli(app):
     assert "innerHTML" not in script and "textContent" in script
     for name in ("en.default", "ar", "fa"):
         json.loads((extension / "locales" / f"{name}.json").read_text())
+
+
+def test_the_answer_is_cached_and_a_merchants_feature_or_reply_shows_at_once(app, aftercare):
+    store = make_store(aftercare, platform="shopify", external_id=SHOP)
+    review(aftercare, store, "layla@example.test", 4, "approved", "Older")
+    review(aftercare, store, "omar@example.test", 5, "approved", "Newer")
+    client = app.test_client()
+
+    def bodies() -> list[tuple[str, str, bool]]:
+        data = client.get(f"/proxy/shopify/reviews?{signed(proxy_params())}").get_json()
+        return [(item["body"], item["reply"], item["featured"]) for item in data["reviews"]]
+
+    assert [body for body, _, _ in bodies()] == ["Newer", "Older"]
+    with aftercare.db.session() as session:  # changed behind the app's back: the cache still answers
+        older = session.query(Review).filter_by(body="Older").one()
+        older.body, older_id = "Older, edited", older.id
+    assert [body for body, _, _ in bodies()] == ["Newer", "Older"]
+    merchant = signed_in(app, aftercare, store)
+    for action, data in (("feature", {}), ("reply", {"reply": "Glad you like it"})):
+        answer = merchant.post(
+            f"/admin/reviews/{older_id}/{action}", data=data, headers=csrf_headers(merchant)
+        )
+        assert answer.status_code == 302
+    assert bodies() == [("Older, edited", "Glad you like it", True), ("Newer", "", False)]

@@ -191,3 +191,13 @@ def test_a_rejected_review_s_photos_are_no_longer_served(app, aftercare, page):
         session.scalars(select(Review)).one().status = "rejected"
     assert status(public) == 404 and status(signed) == 404
     assert status("/rp/..%2F..%2Fetc%2Fpasswd.jpg") == 404
+
+
+def test_a_large_photo_is_kept_resized_with_its_thumbnail(app, aftercare, page):
+    answer = send(app, page, (photo("JPEG", size=(3200, 2400)), "big.jpg"))
+    assert answer.status_code == 200
+    [row] = stored(aftercare)
+    folder = Path(aftercare.settings.review_photos_dir) / str(row.store_id)
+    with Image.open(folder / f"{row.name}.jpg") as full, Image.open(folder / f"{row.name}.t.jpg") as thumb:
+        assert full.size == (1600, 1200) and thumb.size == (400, 300)
+    assert (row.width, row.height) == (1600, 1200)

@@ -141,5 +141,5 @@ def dashboard() -> str:
             timedelta=timedelta,
             times=delivery_stats.by_carrier(db, store, days),
             tt=tracking_words.translator(lang, t),
-            reviews=review_figures.collect(db, store, days),
+            reviews=review_figures.collect(db, store, days, earned=numbers),
         )
