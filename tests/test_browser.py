@@ -187,3 +187,65 @@ def test_dates_times_and_statuses_read_in_the_merchants_language(merchant, live_
         "els => els.map(e => e.textContent)"
     )
     assert labels and all("." not in label and "٫" not in label for label in labels)  # whole numbers
+
+
+# Where each character of each placeholder in ``text`` is drawn when laid out as the field lays it
+# out (right to left, the field's font): the left edge of each, token by token.
+PLACEHOLDER_EDGES = """([text, font]) => {
+  const line = document.createElement('div');
+  line.dir = 'rtl';
+  line.style.cssText = `position:absolute;top:0;right:0;white-space:pre;font:${font}`;
+  line.textContent = text;
+  document.body.appendChild(line);
+  const node = line.firstChild, edges = [];
+  for (const found of text.matchAll(/{{.*?}}/g)) {
+    edges.push([...found[0]].map((_, i) => {
+      const range = document.createRange();
+      range.setStart(node, found.index + i);
+      range.setEnd(node, found.index + i + 1);
+      return range.getBoundingClientRect().left;
+    }));
+  }
+  line.remove();
+  return edges;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["ar", "fa"])
+def test_placeholders_read_left_to_right_inside_right_to_left_block_text(
+    merchant, aftercare, live_server, lang
+):
+    """In Arabic and Persian the block editor's text runs right to left, and each placeholder in it
+    stays one left-to-right run (isolated), its characters in order; the code view is left to right
+    always; nothing saved keeps the isolating marks. Screenshots in tests/artifacts/pages/."""
+    page, _ = merchant
+    words = {"ar": "شكراً {{ customer.first_name }}، رقم طلبك {{ order.number }} وصل.",
+             "fa": "سپاس {{ customer.first_name }}، سفارش {{ order.number }} رسید."}[lang]  # fmt: skip
+    page.goto(f"{live_server}/admin/templates/review_request/{lang}?lang={lang}")
+    field = page.locator('fieldset.block[data-kind="text"] textarea').first
+    field.fill(words)
+    page.get_by_role("button", name={"ar": "حفظ", "fa": "ذخیره"}[lang], exact=True).click()
+    expect(page.get_by_role("status")).to_be_visible()
+    with aftercare.db.session() as session:
+        saved = session.scalars(select(MessageTemplate).where(MessageTemplate.locale == lang)).one()
+        assert "\u2066" not in saved.body + saved.subject and "{{ customer.first_name }}" in saved.body
+
+    field = page.locator('fieldset.block[data-kind="text"] textarea').first
+    shown = field.input_value()
+    assert shown.replace("\u2066", "").replace("\u2069", "") == words
+    assert field.evaluate("el => getComputedStyle(el).direction") == "rtl"
+    font = field.evaluate("el => getComputedStyle(el).font")
+    for token in page.evaluate(PLACEHOLDER_EDGES, [shown, font]):
+        assert token == sorted(token), f"a placeholder is not laid out left to right: {token}"
+    # the same words without the isolates scramble in a right-to-left line: the check above can fail
+    raw = page.evaluate(PLACEHOLDER_EDGES, [words, font])
+    assert any(token != sorted(token) for token in raw)
+
+    page.locator("details.more summary").click()
+    assert page.locator("#compiled").evaluate("el => getComputedStyle(el).direction") == "ltr"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"editor-placeholders-{lang}.png"), full_page=True)
+    page.get_by_role("button", name={"ar": "حرّر ككود", "fa": "ویرایش به‌صورت کد"}[lang]).click()
+    expect(page.locator("#body")).to_have_attribute("dir", "ltr")
+    assert page.locator("#body").evaluate("el => getComputedStyle(el).direction") == "ltr"
+    assert "\u2066" not in page.locator("#body").input_value()

@@ -310,3 +310,22 @@ def test_a_large_store_is_re_planned_by_the_worker_and_the_page_shows_the_result
         assert "Re-planning" not in page and jobs.settings_replans(aftercare, "w1") == 0
     finally:
         aftercare.db.dispose()
+
+
+def test_inside_shopify_the_sections_are_app_bridges_menu_and_the_settings_use_its_save_bar(shopify_app):
+    """Embedded, the sections are App Bridge's ``<ui-nav-menu>`` (in the admin's own sidebar, not a
+    bar of our own) and the settings forms carry ``data-save-bar``, so App Bridge shows the admin's
+    contextual save bar when they change; standalone, neither appears and our own nav is there."""
+    aftercare = services(shopify_app)
+    make_store(aftercare, platform="shopify", external_id="mine.myshopify.com")
+    client = shopify_app.test_client()
+    headers = {"Authorization": f"Bearer {_id_token('mine.myshopify.com')}"}
+    journey = client.get("/admin/journey", headers=headers).get_data(as_text=True)
+    assert "<ui-nav-menu>" in journey and 'class="topbar"' not in journey
+    assert '<form method="post" action="/admin/journey' in journey and "data-save-bar" in journey
+    editor = client.get("/admin/templates/thank_you/ar", headers=headers).get_data(as_text=True)
+    assert 'id="editor"' in editor and "data-save-bar" in editor
+    woo = signed_in(shopify_app, aftercare, make_store(aftercare))
+    standalone = woo.get("/admin/journey").get_data(as_text=True)
+    assert "<ui-nav-menu>" not in standalone and "data-save-bar" not in standalone
+    assert 'class="topbar"' in standalone and "app-bridge.js" not in standalone
