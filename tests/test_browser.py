@@ -34,7 +34,9 @@ PAGES = {
     "plan": "/admin/billing",
     "sending": "/admin/sending",
     "reviews": "/admin/reviews",
+    "recommendations": "/admin/recommendations",
 }
+SIGNED_OUT = {"front": "/", "signin": "/admin/signin"}  # what a merchant meets before signing in
 
 
 @pytest.fixture
@@ -132,6 +134,18 @@ def test_screenshots_of_every_page(merchant, live_server, lang):
             assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
             unlabelled = page.evaluate(UNLABELLED)
             assert unlabelled == [], f"{name}: fields without a label: {unlabelled}"
+    anonymous = page.context.browser.new_context()
+    try:
+        visitor = anonymous.new_page()
+        for width in (1100, 390):
+            visitor.set_viewport_size({"width": width, "height": 900})
+            for name, path in SIGNED_OUT.items():
+                visitor.goto(f"{live_server}{path}?lang={lang}")
+                visitor.screenshot(path=str(ARTIFACTS / f"{name}-{lang}-{width}.png"), full_page=True)
+                overflow = visitor.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
+    finally:
+        anonymous.close()
 
 
 def test_the_pages_run_under_their_policy_and_no_other_site_can_frame_them(merchant, live_server):
@@ -163,8 +177,18 @@ def test_no_page_requests_anything_from_another_origin(merchant, live_server):
         for path in PAGES.values():
             page.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={lang}")
             page.wait_for_load_state("networkidle")
+    anonymous = page.context.browser.new_context()  # and the pages before signing in
+    try:
+        visitor = anonymous.new_page()
+        visitor.on("request", lambda request: requested.append(request.url))
+        for path in SIGNED_OUT.values():
+            visitor.goto(f"{live_server}{path}")
+            visitor.wait_for_load_state("networkidle")
+    finally:
+        anonymous.close()
     elsewhere = [url for url in requested if not url.startswith((live_server, "data:", "about:"))]
     assert requested and elsewhere == []
+    assert f"{live_server}/admin/signin" in requested
     assert any(url.endswith("/admin/static/admin.css") for url in requested)
 
 
