@@ -109,12 +109,10 @@ def resume(session: Session, store: Store) -> None:
 
 
 def uninstall(session: Session, store: Store) -> int:
-    """Stop all sending for the store now; returns how many messages were cancelled. Its plan ends
-    too: Shopify cancels an uninstalled app's subscription itself (and revokes our token with it)."""
-    from app.billing import state as billing
-
+    """Stop all sending for the store now; returns how many messages were cancelled. Its plan is
+    ended by the worker's ``billing`` job (``app.billing.providers.end_departed``), which tells the
+    platform or the operator's billing hook, as it does for a store that disconnected."""
     store.status = StoreStatus.UNINSTALLED
-    billing.lapse(store, "cancelled")
     messages = session.scalars(
         select(Message).where(Message.store_id == store.id, Message.status.in_(OPEN)).with_for_update()
     ).all()

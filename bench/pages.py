@@ -46,6 +46,10 @@ PAGES = {
     "editor": "/admin/templates/review_request/{lang}",
     "dashboard": "/admin/dashboard",
     "plan": "/admin/billing",
+    "sending": "/admin/sending",
+    "tracking": "/admin/tracking",
+    "reviews": "/admin/reviews",
+    "recommendations": "/admin/recommendations",
 }
 VITALS = """
 window.__vitals = {lcp: 0, cls: 0, inp: 0};

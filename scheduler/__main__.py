@@ -58,6 +58,7 @@ def main() -> int:
         ),
         ("reviews", jobs.publish_reviews, [aftercare], settings.dispatch_interval_seconds),
         ("store-reviews", jobs.import_reviews, [aftercare, worker_id], settings.reconcile_interval_seconds),
+        ("billing", jobs.end_departed_plans, [aftercare, worker_id], settings.reconcile_interval_seconds),
     ]
     for job_id, function, arguments, seconds in periodic:
         # One run of a job at a time per process; a run missed while busy is not made up twice.

@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, select
 
 from app import Services, clock, inbox, ingest, sync, whatsapp_templates, writeback
+from app.billing import providers
 from app.journeys import apply as journey_apply
 from app.links import Links
 from app.models import ChannelSetting, Store, StoreStatus
@@ -219,6 +220,17 @@ def import_reviews(services: Services, holder: str) -> int:
     return sum(
         _each_store(services, "reviews", holder, SYNC_LEASE, polled, review_publish.import_store_reviews)
     )
+
+
+def end_departed_plans(services: Services, holder: str) -> int:
+    """End the charges of stores that uninstalled or disconnected while on a paid plan (through
+    Shopify, or the operator's billing hook for WooCommerce); returns how many were ended."""
+
+    def end(services: Services, store_id: int) -> bool:
+        return providers.end_departed(services.db, services.settings, services.connectors, store_id)
+
+    which = providers.departed_on_a_plan()
+    return sum(_each_store(services, "billing", holder, SYNC_LEASE, which, end))
 
 
 def replan_store(services: Services, store_id: int) -> int:

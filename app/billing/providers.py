@@ -2,8 +2,13 @@
 
 A provider answers ``subscribe`` with either the address where the merchant approves the charge or
 None when the plan is in force at once; ``confirm`` reads the charge back after the merchant returns;
-``refresh`` re-reads it on an App Home visit; ``cancel`` ends it. Each changes the store only through
+``refresh`` re-reads it on an App Home visit; ``cancel`` ends it; ``ended`` ends it because the store
+left (uninstalled, or disconnected: its keys revoked). Each changes the store only through
 ``app.billing.state``. Registration is a plain dict keyed by platform.
+
+A store that left still on a paid plan is the worker's to end (``end_departed``, the ``billing`` job):
+a billing hook that cannot be reached leaves the plan in place, and the next run asks again, so the
+operator is always told and never charges a store that is gone.
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from typing import Any, Protocol
 
 from app.billing import hook, plans, state
 from app.config import Settings
-from app.models import Store
+from app.db import Database
+from app.models import Store, StoreStatus
 from connectors.base import AuthError, PayloadError, TransientError
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,10 @@ class Provider(Protocol):
 
     def cancel(self, store: Store) -> None:
         """End the charge (the merchant chose the free plan, or the store left). Raises BillingError."""
+
+    def ended(self, store: Store) -> None:
+        """The store left: end its charge and put it on the free tier. Raises BillingError, and then
+        changes nothing."""
 
 
 @dataclass
@@ -118,6 +128,11 @@ class ShopifyBilling:
         except (AuthError, TransientError, PayloadError) as exc:
             raise BillingError(f"Shopify did not cancel the charge: {exc}") from exc
 
+    def ended(self, store: Store) -> None:
+        # Shopify cancels an uninstalled app's subscription itself and revokes our token with it; a
+        # store only disconnected that comes back has its live subscription read again on App Home.
+        state.lapse(store, "cancelled")
+
 
 @dataclass
 class HookBilling:
@@ -187,9 +202,40 @@ class HookBilling:
             return
         self._post(self._payload("cancel", store, plans.get(store.plan)))
 
+    def ended(self, store: Store) -> None:
+        if self.settings.billing_hook_url:  # without one, no operator ever charged it
+            self.cancel(store)
+        state.lapse(store, "cancelled")
+
 
 def provider(settings: Settings, store: Store, connectors: dict[str, Any]) -> Provider:
     """The store's platform's billing: Shopify's own API, else the operator's hook."""
     if store.platform == "shopify" and "shopify" in connectors:
         return ShopifyBilling(connectors["shopify"], test=not settings.is_production)
     return HookBilling(settings)
+
+
+DEPARTED = (StoreStatus.DISCONNECTED, StoreStatus.UNINSTALLED)
+
+
+def departed_on_a_plan() -> Any:
+    """Which stores left while on a paid plan or with one pending (a SQL condition on ``Store``)."""
+    return Store.status.in_(DEPARTED) & ((Store.plan != plans.FREE.key) | Store.plan_pending.is_not(None))
+
+
+def end_departed(db: Database, settings: Settings, connectors: dict[str, Any], store_id: int) -> bool:
+    """End the charge of a store that left; whether it was ended (False: nothing to end, or the
+    platform or hook could not be reached, and the next run tries again)."""
+    with db.session() as session:
+        store = session.get(Store, store_id, with_for_update=True)
+        if store is None or store.status not in DEPARTED:
+            return False
+        if store.plan == plans.FREE.key and not store.plan_pending:
+            return False
+        try:
+            provider(settings, store, connectors).ended(store)
+        except BillingError as exc:
+            log.warning("store %s left on plan %s, not ended yet: %s", store.id, store.plan, exc)
+            return False
+        log.info("store %s left: its plan ended", store.id)
+        return True

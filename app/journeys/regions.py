@@ -1,97 +1,80 @@
 """A customer's time zone from the shipping address's region, for countries with several zones.
 
 The phone number narrows a zone only when it is a valid number of that country, and a shop's
-checkout often holds no phone at all; the region (state, province) is on nearly every shipping
-address. Each region is named by its ISO 3166-2 code (``CA``), as platforms send it, or by its
-English name (``California``). A region split between zones takes the zone most of its people live
-in. Countries not listed here fall back to the phone, then the store's zone (``timing.zone_for``).
+checkout often holds no phone at all; the region (state, province, oblast) is on nearly every
+shipping address. ``region_zones.tsv`` holds every region of every country with several zones, by its
+ISO 3166-2 code, with its names; it is derived from published data (``region_zones_build``), not
+written by hand. The connectors give the region as its ISO 3166-2 code where the platform names one
+(``CA``, ``US-CA``), else as the words the customer typed (``Новосибирская область``, ``Novosibirsk``),
+and both are found here. Countries not listed fall back to the phone, then the store's zone
+(``timing.zone_for``).
 """
 
 from __future__ import annotations
 
-_US = {
-    "America/New_York": "CT DE DC FL GA IN KY ME MD MA MI NH NJ NY NC OH PA RI SC VT VA WV",
-    "America/Chicago": "AL AR IL IA KS LA MN MS MO NE ND OK SD TN TX WI",
-    "America/Denver": "CO MT NM UT WY ID",
-    "America/Phoenix": "AZ",
-    "America/Los_Angeles": "CA NV OR WA",
-    "America/Anchorage": "AK",
-    "Pacific/Honolulu": "HI",
-}
-_CA = {
-    "America/Toronto": "ON QC",
-    "America/Halifax": "NS NB PE",
-    "America/St_Johns": "NL",
-    "America/Winnipeg": "MB",
-    "America/Regina": "SK",
-    "America/Edmonton": "AB NT",
-    "America/Vancouver": "BC",
-    "America/Whitehorse": "YT",
-    "America/Iqaluit": "NU",
-}
-_AU = {
-    "Australia/Sydney": "NSW ACT",
-    "Australia/Melbourne": "VIC",
-    "Australia/Brisbane": "QLD",
-    "Australia/Adelaide": "SA",
-    "Australia/Darwin": "NT",
-    "Australia/Perth": "WA",
-    "Australia/Hobart": "TAS",
-}
-_MX = {
-    "America/Mexico_City": "CMX DIF MEX JAL NLE PUE GUA VER MIC OAX CHP GRO HID TAM COA SLP TLA TAB YUC "
-    "ZAC AGU QUE DUR MOR CAM COL",
-    "America/Cancun": "ROO",
-    "America/Tijuana": "BCN",
-    "America/Mazatlan": "SIN NAY BCS",
-    "America/Hermosillo": "SON",
-    "America/Chihuahua": "CHH",
-}
-_BR = {
-    "America/Sao_Paulo": "SP RJ MG ES PR SC RS GO DF BA SE AL PE PB RN CE PI MA PA AP TO",
-    "America/Manaus": "AM RR RO",
-    "America/Cuiaba": "MT",
-    "America/Campo_Grande": "MS",
-    "America/Rio_Branco": "AC",
-}
-_NAMES = {
-    "US": {
-        "alabama": "AL", "alaska": "AK", "arizona": "AZ", "arkansas": "AR", "california": "CA",
-        "colorado": "CO", "connecticut": "CT", "delaware": "DE", "district of columbia": "DC",
-        "florida": "FL", "georgia": "GA", "hawaii": "HI", "idaho": "ID", "illinois": "IL",
-        "indiana": "IN", "iowa": "IA", "kansas": "KS", "kentucky": "KY", "louisiana": "LA",
-        "maine": "ME", "maryland": "MD", "massachusetts": "MA", "michigan": "MI", "minnesota": "MN",
-        "mississippi": "MS", "missouri": "MO", "montana": "MT", "nebraska": "NE", "nevada": "NV",
-        "new hampshire": "NH", "new jersey": "NJ", "new mexico": "NM", "new york": "NY",
-        "north carolina": "NC", "north dakota": "ND", "ohio": "OH", "oklahoma": "OK", "oregon": "OR",
-        "pennsylvania": "PA", "rhode island": "RI", "south carolina": "SC", "south dakota": "SD",
-        "tennessee": "TN", "texas": "TX", "utah": "UT", "vermont": "VT", "virginia": "VA",
-        "washington": "WA", "west virginia": "WV", "wisconsin": "WI", "wyoming": "WY",
-    },
-    "CA": {
-        "ontario": "ON", "quebec": "QC", "québec": "QC", "nova scotia": "NS", "new brunswick": "NB",
-        "prince edward island": "PE", "newfoundland and labrador": "NL", "manitoba": "MB",
-        "saskatchewan": "SK", "alberta": "AB", "british columbia": "BC", "yukon": "YT",
-        "northwest territories": "NT", "nunavut": "NU",
-    },
-    "AU": {
-        "new south wales": "NSW", "australian capital territory": "ACT", "victoria": "VIC",
-        "queensland": "QLD", "south australia": "SA", "northern territory": "NT",
-        "western australia": "WA", "tasmania": "TAS",
-    },
-}  # fmt: skip
-ZONES: dict[str, dict[str, str]] = {
-    country: {code: zone for zone, codes in table.items() for code in codes.split()}
-    for country, table in {"US": _US, "CA": _CA, "AU": _AU, "MX": _MX, "BR": _BR}.items()
-}
+import re
+import unicodedata
+from functools import cache, lru_cache
+from pathlib import Path
+
+TABLE = Path(__file__).with_name("region_zones.tsv")
+_WORDS = re.compile(r"[\W_]+")
+# What a typed region adds to its name ("Atyrau Region", "Novosibirsk Oblast", "Республика Тыва").
+_KINDS = frozenset(
+    "oblast oblasti oblys oblysy region province provinsi state krai kray okrug autonomous republic "
+    "respublika city capital district territory aimag aymag область край республика округ город".split()
+)
+_SHORTEST_PREFIX = 4
+
+
+def _key(name: str) -> str:
+    """A name as it compares: case, accents, punctuation, spacing and words like "oblast" ignored."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    words = _WORDS.sub(" ", plain.casefold()).split()
+    return " ".join(word for word in words if word not in _KINDS) or " ".join(words)
+
+
+@cache
+def _tables() -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """(ISO code -> zone, (country, name) -> zone); a name two zones share names neither."""
+    codes: dict[str, str] = {}
+    named: dict[tuple[str, str], str | None] = {}
+    for line in TABLE.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        code, zone, names = line.split("\t")
+        codes[code] = zone
+        country = code.split("-", 1)[0]
+        for name in names.split("|"):
+            key = (country, _key(name))
+            named[key] = zone if named.get(key, zone) == zone else None
+    return codes, {key: zone for key, zone in named.items() if zone is not None}
 
 
 def zone_for_region(country: str | None, region: str | None) -> str | None:
     """The IANA zone of ``region`` in ``country``, or None when we do not know it."""
-    table = ZONES.get((country or "").upper())
-    if not table or not region:
+    country = (country or "").strip().upper()
+    text = (region or "").strip()
+    if not country or not text:
         return None
-    key = region.strip()
-    key = key.split("-", 1)[1] if key.upper().startswith(f"{(country or '').upper()}-") else key
-    code = _NAMES.get((country or "").upper(), {}).get(key.lower(), key.upper())
-    return table.get(code)
+    code = text.upper()
+    code = code if code.startswith(f"{country}-") else f"{country}-{code}"
+    return _tables()[0].get(code) or _by_name(country, _key(text))
+
+
+@lru_cache(maxsize=4096)
+def _by_name(country: str, key: str) -> str | None:
+    """The zone of the region so named, or whose name begins so ("Atyrau" for "Atyrauskaja"), when
+    every region it could be lies in one zone."""
+    named = _tables()[1]
+    if (country, key) in named:
+        return named[country, key]
+    if len(key) < _SHORTEST_PREFIX:
+        return None
+    zones = {zone for (where, name), zone in named.items() if where == country and name.startswith(key)}
+    return zones.pop() if len(zones) == 1 else None
+
+
+def countries() -> frozenset[str]:
+    """The countries whose regions are known here."""
+    return frozenset(code.split("-", 1)[0] for code in _tables()[0])

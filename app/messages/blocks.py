@@ -13,7 +13,10 @@ opens in the code view; a body with no blocks opens as blocks read from its top-
 one the reader does not recognise kept whole as a code block.
 
 Text may carry ``{{ customer.first_name }}``-style placeholders and ``**bold**``; everything else in it
-is text, never markup.
+is text, never markup. In Arabic and Persian the editor shows each placeholder isolated left to right
+inside the right-to-left text (``isolate``: Unicode's LRI ... PDI around it, which a text field cannot
+do with markup), so ``{{ customer.first_name }}`` never reads ``}} customer.first_name {{``; the
+marks are taken off again whatever comes back (``unisolate``), so nothing saved or sent holds them.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ import json
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from app.messages.filters import LRI, PDI
 
 MARKER = "{# aftercare:blocks "
 KINDS = ("heading", "text", "button", "items", "reviews", "recommendations", "code")
@@ -41,6 +46,8 @@ LINKS = {  # what a button may point at: a Jinja expression, and the steps that 
 MAX_BLOCKS = 40
 MAX_TEXT = 5000
 PLACEHOLDER = re.compile(r"({{.*?}})", re.DOTALL)
+_TAG = re.compile(r"({{.*?}}|{%.*?%})", re.DOTALL)  # a placeholder, or a statement in a subject
+_ISOLATED = re.compile(rf"{LRI}*({{{{.*?}}}}|{{%.*?%}}){PDI}*", re.DOTALL)
 BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 # Words the compiled blocks carry, in the message's language.
 WORDS = {
@@ -69,6 +76,16 @@ class Block:
         return asdict(self)
 
 
+def isolate(text: str) -> str:
+    """``text`` for a right-to-left field: each placeholder (and ``{% ... %}``) in LRI ... PDI."""
+    return _TAG.sub(lambda found: f"{LRI}{found.group(1)}{PDI}", unisolate(text))
+
+
+def unisolate(text: str) -> str:
+    """``text`` without the isolates ``isolate`` put around its placeholders."""
+    return _ISOLATED.sub(r"\1", text) if LRI in text or PDI in text else text
+
+
 def from_json(data: Any) -> list[Block]:
     """Blocks from what the editor posts (a list of objects); raises BlocksInvalid."""
     if not isinstance(data, list) or len(data) > MAX_BLOCKS:
@@ -82,7 +99,7 @@ def from_json(data: Any) -> list[Block]:
             raise BlocksInvalid(f"block {number}: text must be at most {MAX_TEXT} characters")
         if item["kind"] == "button" and link not in LINKS:
             raise BlocksInvalid(f"block {number}: choose where the button leads")
-        blocks.append(Block(item["kind"], text, link if item["kind"] == "button" else ""))
+        blocks.append(Block(item["kind"], unisolate(text), link if item["kind"] == "button" else ""))
     return blocks
 
 

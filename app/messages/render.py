@@ -29,6 +29,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
 from app.messages import sandbox
+from app.messages.blocks import unisolate
 from app.messages.filters import localised_number, ltr_html, ltr_text
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -55,6 +56,11 @@ class Custom:
     subject: str
     body: str
     short: str = ""
+
+    def __post_init__(self) -> None:
+        # The editor isolates placeholders in right-to-left fields; none of its marks is kept.
+        for name in ("subject", "body", "short"):
+            object.__setattr__(self, name, unisolate(getattr(self, name)))
 
 
 _environment = SandboxedEnvironment(

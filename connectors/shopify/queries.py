@@ -19,7 +19,7 @@ ORDER_FIELDS = """
     emailMarketingConsent { marketingState marketingOptInLevel consentUpdatedAt }
     smsMarketingConsent { marketingState marketingOptInLevel consentUpdatedAt consentCollectedFrom }
   }
-  shippingAddress { name address1 address2 city province zip countryCodeV2 phone }
+  shippingAddress { name address1 address2 city province provinceCode zip countryCodeV2 phone }
 """
 
 ORDERS = (

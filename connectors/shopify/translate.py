@@ -40,6 +40,7 @@ from connectors.base import (
     json_object,
     malformed,
 )
+from connectors.shopify.regions import region_code
 
 FINANCIAL = {
     "pending": OrderStatus.PENDING,
@@ -294,7 +295,9 @@ def _address(data: Mapping[str, Any] | None) -> AddressSnapshot | None:
         address1=data.get("address1") or None,
         address2=data.get("address2") or None,
         city=data.get("city") or None,
-        region=data.get("province") or None,
+        region=region_code(str(data.get("country_code") or ""), data.get("province_code"))
+        or data.get("province")
+        or None,
         postcode=data.get("zip") or None,
         country=str(data.get("country_code") or "").upper() or None,
         phone=data.get("phone") or None,
@@ -440,6 +443,7 @@ def _rest_order(node: Mapping[str, Any]) -> dict[str, Any]:
             "address2": address.get("address2"),
             "city": address.get("city"),
             "province": address.get("province"),
+            "province_code": address.get("provinceCode"),
             "zip": address.get("zip"),
             "country_code": address.get("countryCodeV2"),
             "phone": address.get("phone"),

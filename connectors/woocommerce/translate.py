@@ -36,6 +36,7 @@ from connectors.base import (
     malformed,
 )
 from connectors.woocommerce import optins, tracking
+from connectors.woocommerce.regions import region_code
 
 # WooCommerce's core statuses. Anything else is a plugin's custom status: see ``_status``.
 STATUSES = {
@@ -268,7 +269,7 @@ def _address(shipping: Mapping[str, Any], billing: Mapping[str, Any]) -> Address
         address1=source.get("address_1") or None,
         address2=source.get("address_2") or None,
         city=source.get("city") or None,
-        region=source.get("state") or None,
+        region=region_code(str(source.get("country") or ""), source.get("state")),
         postcode=source.get("postcode") or None,
         country=str(source.get("country") or "").upper() or None,
         phone=source.get("phone") or billing.get("phone") or None,

@@ -760,6 +760,7 @@ def make_order(number: int, updated: datetime) -> dict[str, Any]:
             "address2": None,
             "city": "الرياض",
             "province": "Riyadh",
+            "provinceCode": "01",
             "zip": "12211",
             "countryCodeV2": "SA",
             "phone": "+966501234567",

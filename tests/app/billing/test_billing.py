@@ -4,20 +4,19 @@ store over its plan told, never cut off mid-journey."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import pytest
-from flask import Flask, request
 from sqlalchemy import select
 
 from app import clock
-from app.billing import hook, plans, providers, state
+from app.billing import plans, providers, state
 from app.models import Message, Store
 from connectors.shopify import ShopifyConnector
 from connectors.shopify.client import ShopCredentials
+from scheduler import jobs
 from scheduler.jobs import make_dispatcher
-from tests.fakes import serve
+from tests.fakes import billing as billing_operator
 from tests.fakes.shopify import FakeShopify, VirtualClock
 from tests.helpers import T0, ingest_order, make_store, order_snapshot
 
@@ -110,36 +109,24 @@ def test_choosing_the_free_plan_cancels_the_charge_and_uninstalling_ends_the_pla
         assert mine.plan == "free" and shopify.subscriptions[0]["status"] == "CANCELLED"
         mine.plan = "growth"
         stores.uninstall(db, mine)
+    assert jobs.end_departed_plans(aftercare, "w1") == 1  # Shopify ended the charge itself
+    with aftercare.db.session() as db:
+        mine = db.get(Store, store.id)
         assert mine.plan == "free" and mine.plan_status == "cancelled"
 
 
 @pytest.fixture
 def operator():
     """The operator's billing system on loopback: checks the signature, answers pending then active."""
-    app = Flask("operator")
-    seen: list[dict] = []
-    answers = {
-        "subscribe": {"status": "pending", "ref": "op-1", "confirmation_url": "https://pay.example/op-1"}
-    }
-
-    @app.post("/billing")
-    def billing():
-        body = request.get_data()
-        expected = hook.sign("op-secret", request.headers["X-Aftercare-Timestamp"], body)
-        assert request.headers["X-Aftercare-Signature"] == expected
-        payload = json.loads(body)
-        seen.append(payload)
-        return answers.get(payload["event"], {"status": "active", "ref": "op-1"})
-
-    with serve.serving(app) as url:
-        yield url + "/billing", seen, answers
+    with billing_operator.serving() as running:
+        yield running.url, running.seen, running.answers
 
 
 @pytest.mark.any_database
 def test_woocommerce_stores_get_the_same_plans_through_the_operators_signed_hook(aftercare, operator):
     url, seen, _ = operator
     settings = aftercare.settings.model_copy(
-        update={"billing_hook_url": url, "billing_hook_secret": "op-secret"}
+        update={"billing_hook_url": url, "billing_hook_secret": billing_operator.SECRET}
     )
     store = make_store(aftercare, platform="woocommerce", external_id="https://shop.example")
     billing = providers.provider(settings, store, {})

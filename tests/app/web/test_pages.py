@@ -310,3 +310,72 @@ def test_a_large_store_is_re_planned_by_the_worker_and_the_page_shows_the_result
         assert "Re-planning" not in page and jobs.settings_replans(aftercare, "w1") == 0
     finally:
         aftercare.db.dispose()
+
+
+def test_inside_shopify_the_sections_are_app_bridges_menu_and_the_settings_use_its_save_bar(shopify_app):
+    """Embedded, the sections are App Bridge's ``<ui-nav-menu>`` (in the admin's own sidebar, not a
+    bar of our own) and the settings forms carry ``data-save-bar``, so App Bridge shows the admin's
+    contextual save bar when they change; standalone, neither appears and our own nav is there."""
+    aftercare = services(shopify_app)
+    make_store(aftercare, platform="shopify", external_id="mine.myshopify.com")
+    client = shopify_app.test_client()
+    headers = {"Authorization": f"Bearer {_id_token('mine.myshopify.com')}"}
+    journey = client.get("/admin/journey", headers=headers).get_data(as_text=True)
+    assert "<ui-nav-menu>" in journey and 'class="topbar"' not in journey
+    assert '<form method="post" action="/admin/journey' in journey and "data-save-bar" in journey
+    editor = client.get("/admin/templates/thank_you/ar", headers=headers).get_data(as_text=True)
+    assert 'id="editor"' in editor and "data-save-bar" in editor
+    woo = signed_in(shopify_app, aftercare, make_store(aftercare))
+    standalone = woo.get("/admin/journey").get_data(as_text=True)
+    assert "<ui-nav-menu>" not in standalone and "data-save-bar" not in standalone
+    assert 'class="topbar"' in standalone and "app-bridge.js" not in standalone
+
+
+def test_activity_and_the_order_page_name_the_stores_order_number_each_step_once_and_one_scheduled_line(
+    app, aftercare
+):
+    """Activity names the store's order number (#1215), never our row id ("Order 2"); a step has one
+    name everywhere ("Thank-you note", never "thank you" or ``thank_you``); and the order's timeline
+    says "scheduled" once, at the latest time, however often the journey was re-planned."""
+    clock.freeze(T0)
+    store = make_store(aftercare)
+    ingest_order(aftercare, store, order_snapshot("900"))  # our row 1, so row ids and numbers differ
+    ingest_order(aftercare, store, order_snapshot("1215", first_name="Layla", accepts_marketing=False))
+    client = signed_in(app, aftercare, store)
+    values = form_of(client.get("/admin/journey").get_data(as_text=True), "/admin/journey")
+    for hours in ("2", "3", "4"):  # three re-plans of the scheduled thank-you
+        values.update({"step.thank_you.delay": hours, "step.thank_you.unit": "hours"})
+        assert client.post("/admin/journey", data=values).status_code == 302
+    activity = client.get("/admin/activity").get_data(as_text=True)
+    assert "#1215" in activity and "Order 2" not in activity
+    with aftercare.db.session() as session:
+        order_id = session.scalars(select(Message.order_id).where(Message.step == "thank_you")).all()[-1]
+    text = lxml.html.fromstring(client.get(f"/admin/orders/{order_id}").get_data(as_text=True)).text_content()
+    assert "#1215" in text
+    assert "Thank-you note" in text and "thank you" not in text.lower().replace("thank-you", "")
+    assert "thank_you" not in text
+    assert text.count("Thank-you note: scheduled for") == 1
+
+
+def test_the_journey_page_puts_the_common_choices_first_and_the_rest_behind_more(app, aftercare):
+    """Each step's on/off and delay, the send window and the cap are in sight; what a step counts
+    from, its channels and offer, and the rarer timings are behind "More", opened when one of them
+    was refused."""
+    store = make_store(aftercare)
+    client = signed_in(app, aftercare, store)
+    tree = lxml.html.fromstring(client.get("/admin/journey").get_data(as_text=True))
+
+    def behind_more(field_id: str) -> bool:
+        (field,) = tree.xpath(f'//*[@id="{field_id}"]')
+        return any("more" in (parent.get("class") or "") for parent in field.iterancestors("details"))
+
+    for common in ("step.thank_you.delay", "step.check_in.unit", "window_start", "frequency_cap_hours"):
+        assert not behind_more(common), common
+    for rarer in (
+        "step.check_in.anchor",
+        "step.win_back.offer_value",
+        "attribution_days",
+        "merge_review_days",
+    ):
+        assert behind_more(rarer), rarer
+    assert all(details.get("open") is None for details in tree.xpath('//details[contains(@class, "more")]'))

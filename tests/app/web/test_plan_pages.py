@@ -44,5 +44,7 @@ def test_going_live_finishes_the_checklist_and_resumes_sending(app, aftercare):
 def test_the_front_door_is_a_page_not_a_404(app, aftercare):
     anonymous = app.test_client().get("/")
     assert anonymous.status_code == 200 and b"Sign in" in anonymous.data and b"admin.css" in anonymous.data
+    signin = app.test_client().get("/admin/signin")  # the sign-in page wears the pages' stylesheet too
+    assert signin.status_code == 200 and b"/admin/static/admin.css" in signin.data and b"<h1" in signin.data
     client = signed_in(app, aftercare, make_store(aftercare))
     assert client.get("/").headers["Location"].endswith("/admin/setup")

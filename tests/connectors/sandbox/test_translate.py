@@ -76,3 +76,36 @@ def test_naive_timestamps_are_refused(store):
     delivery = SandboxConnector().verify_webhook(WebhookRequest(headers=headers, body=body), "s3cret")
     with pytest.raises(PayloadError, match="offset"):
         SandboxConnector().translate(delivery)
+
+
+def test_the_sandboxs_customers_have_valid_local_numbers_and_their_regions_zone(store):
+    """Every sandbox phone number is a valid number of its customer's country (Los Angeles included),
+    and the shipping region alone puts a Los Angeles customer in Los Angeles' zone, not the store's."""
+    import phonenumbers
+
+    from app.journeys.timing import zone_for
+
+    orders = [store.new_order() for _ in range(300)]
+    for order in orders:
+        address = order["shipping_address"]
+        number = phonenumbers.parse(order["customer"]["phone"], address["country"])
+        assert phonenumbers.is_valid_number(number), (address["country"], order["customer"]["phone"])
+    angelenos = [order for order in orders if order["shipping_address"]["country"] == "US"]
+    assert angelenos
+    for order in angelenos:
+        region = order["shipping_address"]["region"]
+        assert zone_for("US", None, "Asia/Riyadh", region) == "America/Los_Angeles"
+
+
+def test_the_sign_in_link_is_said_again_from_its_file(tmp_path, caplog):
+    """`make run`'s link scrolls away under the web's access log: the sandbox says it again from
+    var/sign-in-link.txt (which `make link` renews)."""
+    import logging
+
+    from connectors.sandbox.__main__ import _remind
+
+    link = tmp_path / "sign-in-link.txt"
+    link.write_text("http://127.0.0.1:8000/admin/login/abc\n")
+    with caplog.at_level(logging.INFO):
+        _remind(link)
+    assert "Sign in to the sandbox store's pages: http://127.0.0.1:8000/admin/login/abc" in caplog.text

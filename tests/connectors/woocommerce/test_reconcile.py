@@ -276,3 +276,61 @@ def test_keys_made_read_only_put_the_store_in_needs_attention_without_an_error_e
     shop_key.permissions = "read_write"  # the merchant followed the fix
     jobs.check_webhooks(aftercare, "worker-1")
     assert stores.attention(store_row(aftercare, store.id)) is None and updated["status"] == "active"
+
+
+def test_a_store_that_disconnects_on_a_paid_plan_has_it_cancelled_through_the_billing_hook(
+    aftercare, shop, store
+):
+    """WooCommerce has no billing of its own: the merchant's plan was taken through the operator's
+    signed hook, and when the store leaves (its key revoked), the worker tells the hook to cancel
+    and the store is on the free plan. A hook that is down changes nothing until it answers."""
+    from app.billing import plans, providers
+    from tests.fakes import billing as billing_operator
+
+    with billing_operator.serving() as operator:
+        aftercare.settings = aftercare.settings.model_copy(
+            update={"billing_hook_url": operator.url, "billing_hook_secret": billing_operator.SECRET}
+        )
+        operator.answers["subscribe"] = {"status": "active", "ref": "op-7"}
+        with aftercare.db.session() as session:
+            row = session.get(Store, store.id)
+            billing = providers.provider(aftercare.settings, row, aftercare.connectors)
+            assert (
+                billing.subscribe(row, plans.PLANS["growth"], "https://app.example/admin/billing/return")
+                is None
+            )
+        assert store_row(aftercare, store.id).plan == "growth"
+        assert jobs.end_departed_plans(aftercare, "worker-1") == 0  # connected: nothing to end
+
+        shop.keys.clear()  # the merchant revoked the key in WooCommerce
+        operator.down = True
+        jobs.reconcile_stores(aftercare, "worker-1")
+        assert store_row(aftercare, store.id).status == "disconnected"
+        assert jobs.end_departed_plans(aftercare, "worker-1") == 0
+        assert store_row(aftercare, store.id).plan == "growth"  # not ended yet: asked again next run
+
+        operator.down = False
+        assert jobs.end_departed_plans(aftercare, "worker-1") == 1
+        assert operator.events() == ["subscribe", "cancel"]
+        cancel = operator.seen[-1]
+        assert cancel["store"]["platform"] == "woocommerce" and cancel["plan"]["key"] == "growth"
+        row = store_row(aftercare, store.id)
+        assert (row.plan, row.plan_status, row.subscription_ref) == ("free", "cancelled", None)
+        assert jobs.end_departed_plans(aftercare, "worker-1") == 0  # told once
+
+
+def test_a_store_uninstalled_on_a_paid_plan_has_it_cancelled_through_the_billing_hook(aftercare, store):
+    from app.billing import providers
+    from tests.fakes import billing as billing_operator
+
+    with billing_operator.serving() as operator:
+        aftercare.settings = aftercare.settings.model_copy(
+            update={"billing_hook_url": operator.url, "billing_hook_secret": billing_operator.SECRET}
+        )
+        with aftercare.db.session() as session:
+            row = session.get(Store, store.id)
+            row.plan, row.subscription_ref = "scale", "op-9"
+            stores.uninstall(session, row)
+        assert providers.end_departed(aftercare.db, aftercare.settings, aftercare.connectors, store.id)
+        assert operator.events() == ["cancel"] and operator.seen[0]["plan"]["key"] == "scale"
+        assert store_row(aftercare, store.id).plan == "free"

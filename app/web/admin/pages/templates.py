@@ -12,7 +12,7 @@ from app import channel_settings, clock
 from app.journeys.steps import STEPS
 from app.links import Links
 from app.messages import blocks, custom, samples, segments
-from app.messages.render import LOCALES, Custom, render
+from app.messages.render import LOCALES, RTL_LOCALES, Custom, render
 from app.messages.sandbox import TemplateProblem
 from app.models import Store
 from app.web import current_services
@@ -133,6 +133,8 @@ def _editor(
         preview=preview,
         variables=custom.VARIABLES,
         filters_help=custom.FILTERS_HELP,
+        # what a right-to-left field shows: each placeholder isolated left to right (blocks.isolate)
+        shown=blocks.isolate if locale in RTL_LOCALES else str,
     )
 
 
