@@ -7,6 +7,7 @@ dates in the Solar Hijri calendar that Iran and Afghanistan use (``jdatetime``):
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -46,9 +47,11 @@ def number(value: int | float | Decimal, locale: str) -> str:
     return digits(format_decimal(value, locale=Locale.parse(locale), numbering_system="default"), locale)
 
 
+@functools.lru_cache(maxsize=4096)
 def e164(phone: str | None, country: str | None) -> str | None:
     """The number in E.164 (``+966501234567``) for SMS and WhatsApp, read with the shipping country as
-    the default region; None when it is not a possible number."""
+    the default region; None when it is not a possible number. Remembered: parsing costs a fraction
+    of a millisecond, and a batch reads each order's number three times."""
     if not phone:
         return None
     try:
