@@ -67,8 +67,8 @@ def _one_line(value: str) -> str:
 
 def _header(name: str, value: str) -> str:
     value = _one_line(value)
-    if value.isascii() and len(name) + 2 + len(value) <= FOLD_AT:
-        return f"{name}: {value}"
+    if value.isascii() and (len(name) + 2 + len(value) <= FOLD_AT or " " not in value):
+        return f"{name}: {value}"  # short, or with nowhere to fold (a long link): as it is
     charset = "us-ascii" if value.isascii() else "utf-8"
     return f"{name}: " + Header(value, charset, header_name=name).encode(linesep=CRLF)
 
