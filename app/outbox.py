@@ -325,7 +325,8 @@ class Delivered:
 def record_sent(session: Session, worker_id: str, delivered: Delivered) -> bool:
     """``sent`` for a message the worker holds no object of: the lease checked, the status, the
     attempt rows and the timeline entry written in one statement on PostgreSQL (data-modifying
-    CTEs) and three on SQLite, instead of a locking read, three ORM writes and their flush. False,
+    CTEs) and three on SQLite, instead of a locking read, three ORM writes and their flush. The
+    transition is the one ``ALLOWED`` from sending, checked by the statement's own condition. False,
     writing nothing, when ``worker_id`` no longer holds the message's lease."""
     now = clock.now()
     table, attempts, entries = Message.__table__, MessageAttempt.__table__, TimelineEntry.__table__

@@ -7,6 +7,10 @@ message never goes out). Then each message is sent, outside any transaction (an 
 must not hold SQLite's write lock), over connections the channels keep open for the batch, and its
 outcome is written at once in a transaction of its own: that is what "exactly once" costs, since a
 worker killed mid-batch must not leave sent messages unrecorded for the next worker to send again.
+That transaction is as small as it can be: a send is one statement (``outbox.record_sent``), which on
+PostgreSQL commits by itself, so recording it costs one round trip. Outcomes are not gathered and
+written for several messages at once: every message sent and not yet recorded is one a crash would
+send twice, and the design allows only the one in flight.
 Each outcome is written only if this worker still holds the message's lease, so a slow worker cannot
 overwrite another's result.
 """
