@@ -356,9 +356,9 @@ def record_sent(session: Session, worker_id: str, delivered: Delivered) -> bool:
         row = session.execute(fenced_update).first()
         if row is None:
             return False
-        session.execute(
-            insert(attempts), [{"store_id": row.store_id, "message_id": row.id, **values} for values in tried]
-        )
+        if tried:
+            rows = [{"store_id": row.store_id, "message_id": row.id, **values} for values in tried]
+            session.execute(insert(attempts), rows)
         if row.order_id is not None:
             session.execute(
                 insert(entries).values(
