@@ -123,6 +123,25 @@ class Database:
         which then costs one round trip instead of BEGIN, the statement and COMMIT."""
         return self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
+    @functools.cached_property
+    def unsynced(self) -> Engine | None:
+        """PostgreSQL only (None on SQLite): a small pool of its own whose statements commit one by
+        one without waiting for the disk (``synchronous_commit = off``), for a record that must be
+        written at once and cheaply (a send's outcome): one round trip instead of BEGIN, SET, the
+        statement and COMMIT. Such a commit is lost only if the database server itself crashes in
+        the instant after it; it is never half-applied."""
+        if self.dialect != "postgresql":
+            return None
+        engine = create_engine(
+            self.engine.url,
+            connect_args={"options": "-c synchronous_commit=off"},
+            pool_size=1,
+            max_overflow=2,
+            isolation_level="AUTOCOMMIT",
+        )
+        _ping_when_idle(engine)
+        return engine
+
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
@@ -135,6 +154,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if "unsynced" in self.__dict__ and self.unsynced is not None:
+            self.unsynced.dispose()
 
 
 def insert_ignore(session: Session, model: type[Base], values: dict[str, Any]) -> bool:

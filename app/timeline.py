@@ -116,6 +116,11 @@ def note(
     )
 
 
+def kept(reason: Reason, event: dict[str, Any]) -> Reason:
+    """What an entry keeps: the reason's code, its parameters and the event's own details beside."""
+    return Reason(reason.code, {**reason.params, **Reason.of("event", **event).params})
+
+
 def note_many(session: Session, entries: list[tuple[int, int, str, Reason, str, dict[str, Any]]]) -> None:
     """Many entries in one statement: (store id, order id, kind, reason, step, event details)."""
     if not entries:
@@ -123,15 +128,15 @@ def note_many(session: Session, entries: list[tuple[int, int, str, Reason, str, 
     now = clock.now()
     rows = []
     for store_id, order_id, kind, reason, step, event in entries:
-        params = {**reason.params, **Reason.of("event", **event).params}
+        stored = kept(reason, event)
         rows.append(
             {
                 "store_id": store_id,
                 "order_id": order_id,
                 "kind": kind,
                 "step": step,
-                "code": reason.code,
-                "params": Reason(reason.code, params).dumps(),
+                "code": stored.code,
+                "params": stored.dumps(),
                 "at": now,
             }
         )

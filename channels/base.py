@@ -15,14 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
-
-from app import clock
 
 Reach = Literal["email", "phone"]
 
@@ -151,21 +146,3 @@ class Pooled(Protocol):
     def close_idle(self, older_than: float = ...) -> None:
         """Close connections unused for ``older_than`` seconds."""
         ...
-
-
-def to_mime(from_name: str, from_email: str, outgoing: Outgoing, reply_to: str | None = None) -> EmailMessage:
-    """The email as it goes on the wire: text and HTML alternatives, UTF-8 headers."""
-    message = EmailMessage()
-    message["From"] = Address(display_name=from_name, addr_spec=from_email)
-    message["To"] = Address(display_name=outgoing.to_name, addr_spec=outgoing.to_address)
-    if reply_to and reply_to.lower() != from_email.lower():
-        message["Reply-To"] = reply_to
-    message["Subject"] = outgoing.subject
-    message["Date"] = format_datetime(clock.now())
-    message["Message-ID"] = outgoing.message_id
-    for name, value in outgoing.headers.items():
-        message[name] = value
-    message.set_content(outgoing.text)
-    message.add_alternative(outgoing.html, subtype="html")
-    message["Content-Language"] = outgoing.locale  # after set_content, which clears Content-* headers
-    return message

@@ -7,6 +7,10 @@ message never goes out). Then each message is sent, outside any transaction (an 
 must not hold SQLite's write lock), over connections the channels keep open for the batch, and its
 outcome is written at once in a transaction of its own: that is what "exactly once" costs, since a
 worker killed mid-batch must not leave sent messages unrecorded for the next worker to send again.
+That transaction is as small as it can be: a send is one statement (``outbox.record_sent``), which on
+PostgreSQL commits by itself, so recording it costs one round trip. Outcomes are not gathered and
+written for several messages at once: every message sent and not yet recorded is one a crash would
+send twice, and the design allows only the one in flight.
 Each outcome is written only if this worker still holds the message's lease, so a slow worker cannot
 overwrite another's result.
 """
@@ -26,7 +30,7 @@ from enum import StrEnum
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, selectinload
 
-from app import channel_settings, clock, offers, outbox, suppression, timeline
+from app import channel_settings, clock, evidence, offers, outbox, suppression, timeline
 from app.billing import state as billing
 from app.db import Database, among, insert_ignore
 from app.journeys import config as journey_config
@@ -97,6 +101,7 @@ class Prepared:
     channels: list[tuple[str, Channel]]  # in the order to try them
     order_id: int | None = None
     offer: PendingOffer | None = None
+    why: Reason = field(default_factory=lambda: Reason.of("none"))  # the message's reason, for its entry
 
 
 @dataclass
@@ -284,7 +289,7 @@ class Dispatcher:
         channels = [(name, self.channels[name]) for name in names if name in self.channels]
         pending = None
         try:
-            built = compose.build(session, store, message, self.links)
+            built = compose.build(session, store, message, self.links, granted=read.granted)
             offer = offers.offer_for(store, message.step) if message.step not in ALERT_STEPS else None
             if offer is not None:
                 row = offers.reserve(session, store, message, offer)
@@ -309,18 +314,13 @@ class Dispatcher:
             outbox.fail(session, message, Reason.of("template_failed", error=str(exc)), tried=False)
             return Outcome.FAILED
         to_address, to_phone = _reachable(session, store, message, built, read.suppressed)
-        message.recipient = to_address or to_phone
-        message.subject = rendered.subject
         if journey_config.parse(store.journey).open_pixel and message.step not in ALERT_STEPS:
             html = tracked.with_pixel(html, self.links.opened(store.id, message.id))
         short = rendered.short
         if to_phone and any(name in PHONE_CHANNELS for name, _ in channels):
             short = tracked.shorten(short, lambda url: self._short_link(session, message, url))
         context = channel_settings.context(session, store)
-        customer_ref = None
-        if message.customer_id is not None:
-            customer = session.get(Customer, message.customer_id)
-            customer_ref = customer.external_id if customer is not None else None
+        customer_ref = read.customer_refs.get(message.customer_id or 0)
         outgoing = Outgoing(
             message_id=f"<aftercare.{store.id}.{message.id}@{_id_domain(context, self.message_domain)}>",
             to_address=to_address,
@@ -342,7 +342,9 @@ class Dispatcher:
             store_id = store.id
             context = replace(context, renewed=lambda fresh: self._keep_credentials(store_id, fresh))
             channel_settings.keep(session, context)
-        return Prepared(message.id, store.id, context, outgoing, channels, message.order_id, pending)
+        return Prepared(
+            message.id, store.id, context, outgoing, channels, message.order_id, pending, message.why
+        )
 
     def _keep_credentials(self, store_id: int, credentials: str) -> None:
         """A platform renewed the store's credentials while a channel used them (Shopify's refresh
@@ -466,61 +468,82 @@ class Dispatcher:
         """Write one message's outcome at once: a worker that dies mid-batch has recorded every message
         it sent, so none goes out twice (only the one in flight can be). On PostgreSQL the commit does
         not wait for the disk (``synchronous_commit = off``): losing the last instant of these records
-        takes a crash of the database server itself, not of a worker."""
+        takes a crash of the database server itself, not of a worker. A send, the common outcome, is
+        one statement (``outbox.record_sent``), on PostgreSQL committed by itself when it has nothing
+        else to go with it; the other outcomes read the message and decide."""
+        alone = not (item.offer_created or item.credentials or item.suppress or item.passed_over)
+        if item.outcome is Outcome.SENT and alone and self.db.unsynced is not None:
+            with Session(self.db.unsynced) as session:
+                if self._record_sent(session, item):
+                    return Outcome.SENT
+            log.warning("message %s was sent but its lease had passed", item.prepared.message_id)
+            return Outcome.LOST_LEASE
         with self.db.session() as session:
             if self.db.dialect == "postgresql":
                 session.execute(text("SET LOCAL synchronous_commit = off"))
-            held = outbox.fenced(session, [item.prepared.message_id], self.worker_id)
-            if not held:
-                if item.outcome is Outcome.SENT:
+            if item.outcome is Outcome.SENT:
+                if not self._record_sent(session, item):
                     log.warning("message %s was sent but its lease had passed", item.prepared.message_id)
-                return Outcome.LOST_LEASE
-            message = held[0]
+                    return Outcome.LOST_LEASE
+            else:
+                held = outbox.fenced(session, [item.prepared.message_id], self.worker_id)
+                if not held:
+                    return Outcome.LOST_LEASE
+                message = held[0]
+                # written with the outcome, not while rendering: one UPDATE a batch's message fewer
+                message.recipient = item.prepared.outgoing.to_address or item.prepared.outgoing.to_phone
+                message.subject = item.prepared.outgoing.subject
+                for values in item.attempts:
+                    outbox.attempt(session, message, **values)  # type: ignore[arg-type]
             if item.offer_created is not None and item.prepared.offer is not None:
                 offers.created(session, item.prepared.offer.offer_id, item.offer_created)
             if item.credentials is not None:
-                store = session.get(Store, message.store_id)
+                store = session.get(Store, item.prepared.store_id)
                 if store is not None:
                     store.credentials = item.credentials
-            for values in item.attempts:
-                outbox.attempt(session, message, **values)  # type: ignore[arg-type]
             for address in item.suppress:  # a hard bounce or a STOP: nothing more goes there
                 insert_ignore(
                     session,
                     Suppression,
                     {
-                        "store_id": message.store_id,
+                        "store_id": item.prepared.store_id,
                         "address": address.lower(),
                         "kind": "all",
                         "reason": "hard_bounce",
                     },
                 )
+            if item.outcome is Outcome.SENT:
+                return Outcome.SENT
             return self._outcome(session, message, item)
 
-    def _outcome(self, session: Session, message: Message, item: Tried) -> Outcome:
-        outgoing = item.prepared.outgoing
-        if item.outcome is Outcome.SENT:
-            phone = item.channel in PHONE_CHANNELS
-            recipient = outgoing.to_phone if phone else outgoing.to_address
-            counted = segments.count(outgoing.short) if phone else None
-            outbox.sent(
+    def _record_sent(self, session: Session, item: Tried) -> bool:
+        prepared, outgoing = item.prepared, item.prepared.outgoing
+        phone = item.channel in PHONE_CHANNELS
+        counted = segments.count(outgoing.short) if phone else None
+        delivered = outbox.Delivered(
+            message_id=prepared.message_id,
+            channel=item.channel,
+            recipient=outgoing.to_phone if phone else outgoing.to_address,
+            provider_id=item.provider_id,
+            why=prepared.why,
+            subject=outgoing.subject,
+            attempts=item.attempts,
+            segments=(counted.count, counted.encoding) if counted else None,
+        )
+        if not outbox.record_sent(session, self.worker_id, delivered):
+            return False
+        if item.passed_over and prepared.order_id is not None:  # why it came by another channel
+            timeline.note(
                 session,
-                message,
-                channel=item.channel,
-                recipient=recipient,
-                provider_id=item.provider_id,
-                segments=(counted.count, counted.encoding) if counted else None,
+                prepared.store_id,
+                prepared.order_id,
+                "fallback",
+                Reason.of("channel_fallback", used=item.channel, tried=item.passed_over),
+                step=outgoing.step,
             )
-            if item.passed_over and message.order_id is not None:  # why it came by another channel
-                timeline.note(
-                    session,
-                    message.store_id,
-                    message.order_id,
-                    "fallback",
-                    Reason.of("channel_fallback", used=item.channel, tried=item.passed_over),
-                    step=message.step,
-                )
-            return Outcome.SENT
+        return True
+
+    def _outcome(self, session: Session, message: Message, item: Tried) -> Outcome:
         reason = item.reason or reasons.text("unknown")
         if item.outcome is Outcome.RETRY and reason.code == "offer_waiting":
             if message.attempts + 1 < self.max_attempts:
@@ -602,11 +625,16 @@ def _reachable(
 
 @dataclass(frozen=True)
 class _Batch:
-    """What rendering a store's batch reads, read once for all of it: the orders with their lines, the
-    store's own wordings, and the suppressions of every address the orders hold."""
+    """What rendering a store's batch reads, read once for all of it: the orders with their lines (held
+    here, so the session's identity map, which holds them weakly, serves every later ``get``), the
+    customers' platform ids, the store's own wordings, and the suppressions and marketing consents of
+    every address the orders hold."""
 
     wording: dict[tuple[str, str], custom.Custom]
     suppressed: dict[str, set[str]]
+    granted: dict[str, set[str]]
+    orders: dict[int, Order]
+    customer_refs: dict[int, str | None]
 
     @classmethod
     def read(cls, session: Session, store: Store, batch: list[Message]) -> _Batch:
@@ -620,7 +648,23 @@ class _Batch:
         )
         wanted = {address for order in orders for address in addresses(order)}
         wanted |= {phone for order in orders if (phone := e164(order.phone, order.ship_country))}
-        return cls(custom.load_all(session, store.id), suppression.of(session, store, sorted(wanted)))
+        customer_ids = sorted({m.customer_id for m in batch if m.customer_id is not None})
+        rows = (
+            session.execute(
+                select(Customer.id, Customer.external_id).where(among(session, Customer.id, customer_ids))
+            ).all()
+            if customer_ids
+            else []
+        )
+        refs = {customer_id: external_id for customer_id, external_id in rows}
+        emails = sorted({order.email.lower() for order in orders if order.email})
+        return cls(
+            custom.load_all(session, store.id),
+            suppression.of(session, store, sorted(wanted)),
+            evidence.granted(session, store, emails),
+            {order.id: order for order in orders},
+            refs,
+        )
 
 
 def _id_domain(store: StoreContext, default: str) -> str:

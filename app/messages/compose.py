@@ -8,6 +8,7 @@ the recommendations, the offer and the one-click links.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,9 +81,19 @@ def choose_locale(*candidates: str | None) -> str:
     return FALLBACK_LOCALE
 
 
-def build(session: Session, store: Store, message: Message, links: Links, locale: str | None = None) -> Built:
+def build(
+    session: Session,
+    store: Store,
+    message: Message,
+    links: Links,
+    locale: str | None = None,
+    *,
+    granted: Mapping[str, set[str]] | None = None,
+) -> Built:
     """Everything one message needs; ``locale`` overrides the customer's language (a preview). The
-    recipient is the order's own contact as the store recorded it on that order (invariant 6)."""
+    recipient is the order's own contact as the store recorded it on that order (invariant 6).
+    ``granted``: the marketing consents of the batch's addresses (``evidence.granted``), when the
+    dispatcher already read them for all of its messages at once."""
     order = session.get(Order, message.order_id) if message.order_id else None
     if order is None:
         raise NoRecipient(Reason.of("no_order"))
@@ -128,7 +139,7 @@ def build(session: Session, store: Store, message: Message, links: Links, locale
     if message.step == "check_in":
         context["check_in"] = links.check_in(store.id, order.id)
     if message.step == "thank_you":
-        context["opt_in"] = _opt_in(session, store, order, links, locale)
+        context["opt_in"] = _opt_in(session, store, order, links, locale, granted)
     unsubscribe_url = None
     if message.kind != Kind.TRANSACTIONAL.value:
         unsubscribe_url = links.unsubscribe(store.id, order.id, message.kind)
@@ -159,12 +170,22 @@ def _recommendations(
     ]
 
 
-def _opt_in(session: Session, store: Store, order: Order, links: Links, locale: str) -> dict[str, str] | None:
+def _opt_in(
+    session: Session,
+    store: Store,
+    order: Order,
+    links: Links,
+    locale: str,
+    granted: Mapping[str, set[str]] | None = None,
+) -> dict[str, str] | None:
     """The thank-you's "Yes, send me offers" (our double opt-in), for a customer who has not agreed to
     marketing email yet: the link, and its words in the customer's language."""
-    if not order.email or "email" in evidence.granted(session, store, [order.email.lower()]).get(
-        order.email.lower(), set()
-    ):
+    if not order.email:
+        return None
+    address = order.email.lower()
+    if granted is None:
+        granted = evidence.granted(session, store, [address])
+    if "email" in granted.get(address, set()):
         return None
     return {"url": links.optin(store.id, order.id), "label": OPT_IN_WORDS[locale]}
 

@@ -55,7 +55,8 @@ def number(value: int | float | Decimal, locale: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def e164(phone: str | None, country: str | None) -> str | None:
     """The number in E.164 (``+966501234567``) for SMS and WhatsApp, read with the shipping country as
-    the default region; None when it is not a possible number."""
+    the default region; None when it is not a possible number. Remembered: parsing costs a fraction
+    of a millisecond, and a batch reads each order's number three times."""
     if not phone:
         return None
     try:

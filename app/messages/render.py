@@ -69,6 +69,7 @@ _environment = SandboxedEnvironment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # our templates ship with the code: no stat of three files for every message
 )
 _environment.filters["ltr"] = ltr_html
 _environment.filters["ltr_text"] = ltr_text

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from channels.base import Outgoing, StoreContext, TransientChannelError, Undeliverable, to_mime
+from channels import mime
+from channels.base import Outgoing, StoreContext, TransientChannelError, Undeliverable
 
 
 class OutboxChannel:
@@ -30,7 +31,7 @@ class OutboxChannel:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             address = store.address or f"store-{store.store_id}@aftercare.invalid"
-            path.write_bytes(bytes(to_mime(store.name, address, outgoing)))
+            path.write_bytes(mime.to_bytes(store.name, address, outgoing, linesep="\n"))
         except OSError as exc:
             raise TransientChannelError(f"cannot write {path}: {exc}") from exc
         return str(path)

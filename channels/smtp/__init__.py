@@ -17,9 +17,9 @@ wait, and the merchant's pages say so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email import policy
 
-from channels.base import ChannelDown, Outgoing, StoreContext, Undeliverable, to_mime
+from channels import mime
+from channels.base import ChannelDown, Outgoing, StoreContext, Undeliverable
 from channels.smtp import dkim
 from channels.smtp.server import IDLE_SECONDS, Server, Transport, check
 from channels.smtp.settings import SmtpSettings, email_address
@@ -94,8 +94,7 @@ class SmtpChannel:
         if not outgoing.to_address:
             raise Undeliverable("the customer has no email address we may write to")
         route = self.route(store)
-        message = to_mime(route.from_name, route.from_email, outgoing, route.reply_to)
-        data = message.as_bytes(policy=policy.SMTP)
+        data = mime.to_bytes(route.from_name, route.from_email, outgoing, route.reply_to)
         domain = store.domain
         if domain is not None and route.from_email.lower().endswith("@" + domain.domain.lower()):
             data = dkim.sign(data, domain)

@@ -1,0 +1,97 @@
+"""What a batch writes about its sends: every message the server took is recorded sent, with its
+attempt row and its timeline entry, and no more than that, whatever happens in the middle."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections import Counter
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app import clock
+from app.models import Message, MessageAttempt, TimelineEntry
+from scheduler.dispatch import Outcome
+from scheduler.jobs import make_dispatcher
+from tests import helpers
+from tests.helpers import T0, ingest_order, make_store
+
+order_snapshot = functools.partial(helpers.order_snapshot, accepts_marketing=False)
+
+
+def _rows(aftercare) -> tuple[dict[int, Message], Counter, Counter]:
+    """Each message by id; its attempt rows by (id, outcome); its timeline's sent entries by id."""
+    with aftercare.db.session() as session:
+        messages = {m.id: m for m in session.scalars(select(Message))}
+        attempts = Counter(session.execute(select(MessageAttempt.message_id, MessageAttempt.outcome)).all())
+        entries = Counter(
+            session.scalars(
+                select(Message.id)
+                .join(TimelineEntry, TimelineEntry.order_id == Message.order_id)
+                .where(TimelineEntry.kind == "sent", TimelineEntry.step == Message.step)
+            )
+        )
+    return messages, attempts, entries
+
+
+def _run(dispatcher) -> tuple[threading.Thread, list[Counter]]:
+    result: list[Counter] = []
+    thread = threading.Thread(target=lambda: result.append(dispatcher.run_until_idle()))
+    thread.start()
+    return thread, result
+
+
+def test_a_refusal_in_the_middle_of_a_batch_records_exactly_what_was_sent(aftercare, smtp):
+    """The server takes three of a batch of six, then refuses for now: the three are sent with one
+    'sent' attempt and one timeline entry each; the other three wait for a retry with one 'retry'
+    attempt each, and nothing went out twice."""
+    clock.freeze(T0)
+    store = make_store(aftercare, smtp_port=smtp.port)
+    for number in range(6):
+        ingest_order(aftercare, store, order_snapshot(str(number), email=f"c{number}@example.test"))
+    smtp.hold_after = 3
+    thread, result = _run(make_dispatcher(aftercare, "w1"))
+    assert smtp.holding.wait(timeout=120), "the worker never sent its third message"
+    smtp.refuse_with = "451 4.3.0 try again later"
+    smtp.released.set()
+    thread.join(timeout=300)
+
+    assert result == [Counter({Outcome.SENT: 3, Outcome.RETRY: 3})]
+    received = Counter(mail.message["X-Aftercare-Message"] for mail in smtp.wait_for(3))
+    assert len(received) == 3 and set(received.values()) == {1}
+    messages, attempts, entries = _rows(aftercare)
+    sent = {m.id for m in messages.values() if m.status == "sent"}
+    assert {f"{store.id}.{message_id}" for message_id in sent} == set(received)
+    for message_id, message in messages.items():
+        assert message.attempts == 1
+        tried = {outcome: attempts[(message_id, outcome)] for outcome in ("sent", "retry")}
+        if message_id in sent:
+            assert message.sent_at == T0 and tried == {"sent": 1, "retry": 0} and entries[message_id] == 1
+        else:
+            assert message.status == "scheduled" and message.sent_at is None
+            assert tried == {"sent": 0, "retry": 1} and entries[message_id] == 0
+
+
+def test_a_send_whose_lease_passed_meanwhile_writes_nothing_over_the_new_holder(aftercare, smtp):
+    """A worker stalls in its send past its lease; another claims the message and sends it. When the
+    first one's send finally ends, its record finds the lease gone: the message keeps the second
+    worker's one attempt, one attempt row and one timeline entry."""
+    clock.freeze(T0)
+    store = make_store(aftercare, smtp_port=smtp.port)
+    ingest_order(aftercare, store, order_snapshot("1"))
+    smtp.hold_after = 0
+    slow, result = _run(make_dispatcher(aftercare, "slow"))
+    assert smtp.holding.wait(timeout=120), "the slow worker never began its send"
+    clock.advance(timedelta(seconds=aftercare.settings.dispatch_lease_seconds + 1))
+    assert make_dispatcher(aftercare, "fast").run_until_idle() == Counter({Outcome.SENT: 1})
+    smtp.released.set()
+    slow.join(timeout=300)
+
+    assert result == [Counter({Outcome.LOST_LEASE: 1})]
+    messages, attempts, entries = _rows(aftercare)
+    [message] = messages.values()
+    assert message.status == "sent" and message.claimed_by == "fast" and message.attempts == 1
+    assert attempts == Counter({(message.id, "sent"): 1}) and entries == Counter({message.id: 1})
+    with aftercare.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(MessageAttempt)) == 1
