@@ -5,7 +5,7 @@ sent, never twice for one message, and the later order that uses it is the messa
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -180,7 +180,9 @@ def test_on_shopify_the_code_is_a_discount_for_the_customer_and_its_order_counts
     smtp,
 ):
     aftercare.connectors["shopify"] = connector(shopify)
-    node = make_order(5000001, clock.now())
+    # placed 06:00 UTC (09:00 in Riyadh), so 31 days and 3 hours on is midday there whenever the
+    # test runs (from the wall clock, it failed in the evening: the offer was not due until morning)
+    node = make_order(5000001, datetime(2026, 10, 20, 8, 0, tzinfo=UTC))
     placed = shopify_translate.order_node(node)[0].placed_at
     clock.freeze(placed + timedelta(days=31, hours=3))
     store = make_store(
