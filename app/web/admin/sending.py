@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from app import channel_settings, clock, domains, setup
 from app.models import Store
-from app.web import current_services
+from app.web import current_services, twilio_webhooks
 from app.web.admin import auth, channel_form, view
 from app.web.admin.pages.common import done as _done
 from app.web.admin.pages.common import signed_in_store as _store
@@ -84,6 +84,7 @@ def _page(
         records=records,
         errors=errors or {},
         relay=bool(settings.platform_smtp_url and settings.sending_domain),
+        incoming=twilio_webhooks.address(settings.public_url, store.id),
     )
     return page, status
 
