@@ -10,7 +10,7 @@ from flask import Blueprint, abort, g, request
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
-from app import channel_settings, clock, domains, setup
+from app import channel_settings, clock, domains
 from app.models import Store
 from app.web import current_services, twilio_webhooks
 from app.web.admin import auth, channel_form, view
@@ -26,7 +26,7 @@ RECORD_STATUSES = ("ok", "missing", "wrong", "unchecked")
 
 def words_shown() -> set[str]:
     """Sentences the page shows from data (channel and field titles, record statuses, banner causes)."""
-    shown = {*RECORD_STATUSES, NO_SENDER, "a channel is unreachable", *setup.TITLES}
+    shown = {*RECORD_STATUSES, NO_SENDER, "a channel is unreachable"}
     for name, kind in registry.KINDS.items():
         shown.add(kind.title)
         shown.add(f"{name} is unreachable")
