@@ -8,6 +8,7 @@ import copy
 from datetime import timedelta
 from decimal import Decimal
 
+import lxml.html
 import pytest
 from sqlalchemy import select, update
 
@@ -24,7 +25,7 @@ from tests.connectors.shopify.test_sync import connector, credentials, shopify  
 from tests.connectors.woocommerce.conftest import connected_store, shop, shop_key  # noqa: F401 - fixtures
 from tests.fakes.shopify import make_order
 from tests.fakes.woocommerce import capture
-from tests.helpers import make_store
+from tests.helpers import make_store, signed_in
 
 COMPLETED = capture("GET_order_completed")["body"]  # order 15, placed 2026-11-23 07:04:50 UTC, Riyadh
 
@@ -172,6 +173,16 @@ def test_redeemed_on_woocommerce_the_order_counts_once_for_the_message(aftercare
     assert numbers.step_orders == {"win_back": {"code": 1}}
     assert numbers.orders.total() == 1 and numbers.revenue["USD"].total() == Decimal("225.00")
     assert numbers.step_revenue["win_back"]["USD"]["code"] == Decimal("225.00")
+    board = lxml.html.fromstring(
+        signed_in(app, aftercare, woo_store).get("/admin/dashboard").get_data(as_text=True)
+    )
+    [step] = board.xpath('//tr[@data-step="win_back"]')  # the merchant sees it by code, not by click too
+    assert [step.find_class(name)[0].text_content() for name in ("by-code", "by-click", "step-revenue")] == [
+        "1",
+        "0",
+        "USD 225",
+    ]
+    assert board.get_element_by_id("total-orders").text_content() == "1"
 
 
 def test_on_shopify_the_code_is_a_discount_for_the_customer_and_its_order_counts_for_it(
