@@ -79,6 +79,8 @@ def test_the_come_back_offer_carries_a_code_made_in_the_store_for_that_customer_
     woo_store,
     smtp,
 ):
+    assert win_back(aftercare).status == "scheduled"
+    assert codes(aftercare) == [] and shop.coupons == []  # planned, but no code until it is sent
     outcomes = make_dispatcher(aftercare, "w1").run_until_idle()
     assert outcomes == {Outcome.SENT: 1}
     [row] = codes(aftercare)
@@ -91,6 +93,25 @@ def test_the_come_back_offer_carries_a_code_made_in_the_store_for_that_customer_
     [mail] = smtp.wait_for(1)
     body = mail.message.get_body(("plain",)).get_content()
     assert row.code in body and "10%" in body  # the customer reads their own code and what it takes off
+
+
+def test_each_customer_gets_a_code_of_their_own(aftercare, shop, woo_store, smtp):  # noqa: F811
+    other = opted_in(COMPLETED)
+    other.update(id=99, number="99", customer_id=0, order_key="wc_order_other")
+    other["billing"] = {**other["billing"], "email": "sara@example.test", "first_name": "Sara"}
+    with aftercare.db.session() as session:
+        ingest.apply_all(session, session.get(Store, woo_store.id), woo_translate.order(other))
+    assert make_dispatcher(aftercare, "w1").run_until_idle() == {Outcome.SENT: 2}
+    rows = codes(aftercare)
+    assert len({row.code for row in rows}) == 2 and len(shop.coupons) == 2
+    assert sorted(coupon["email_restrictions"][0] for coupon in shop.coupons) == [
+        "mohammed.alotaibi@example.test",
+        "sara@example.test",
+    ]
+    for mail in smtp.wait_for(2):  # each reads their own
+        [own] = [row.code for row in rows if row.recipient == mail.rcpt_tos[0]]
+        body = mail.message.get_body(("plain",)).get_content()
+        assert own in body and not any(row.code in body for row in rows if row.code != own)
 
 
 def test_the_merchants_value_kind_and_days_make_the_code(aftercare, shop, woo_store, smtp):  # noqa: F811
