@@ -13,11 +13,15 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from app import clock, privacy, timeline, whatsapp_templates
+from app import clock, ingest, privacy, timeline, whatsapp_templates
 from app.models import Consent, InboundContact, Message, Store, Suppression, TimelineEntry
 from channels.whatsapp.templates import ContentApi
+from connectors.shopify import translate as shopify_translate
+from scheduler import jobs
 from scheduler.jobs import make_dispatcher
 from tests.channels.test_twilio import STORE_NUMBER, _store, app, order_snapshot, twilio  # noqa: F401
+from tests.connectors.shopify.test_sync import connector, credentials, shopify  # noqa: F401 - fixture
+from tests.fakes.shopify import make_order
 from tests.helpers import T0, ingest_order, make_store, signed_in
 
 CUSTOMER = "+966501234567"
@@ -206,3 +210,32 @@ def test_erasing_the_customer_erases_when_they_wrote(app, aftercare, twilio, liv
     with aftercare.db.session() as session:
         privacy.redact_customer(session, session.get(Store, store.id), "c-1001", None)
     assert _contacts(aftercare) == []
+
+
+def test_a_stop_from_a_shopify_customer_is_told_to_shopify_as_their_sms_consent(
+    app,  # noqa: F811
+    aftercare,
+    twilio,  # noqa: F811
+    shopify,  # noqa: F811
+    live_server,
+):
+    aftercare.connectors["shopify"] = connector(shopify)
+    node = make_order(5000001, clock.now())
+    node["phone"] = node["customer"]["phone"] = CUSTOMER
+    shopify.customers["gid://shopify/Customer/5000001"] = dict(node["customer"])
+    store = _store(
+        aftercare,
+        twilio,
+        "sms",
+        platform="shopify",
+        external_id=shopify.shop,
+        credentials=credentials(shopify),
+    )
+    with aftercare.db.session() as session:
+        ingest.apply_all(session, session.get(Store, store.id), shopify_translate.order_node(node))
+    url = _incoming_url(app, aftercare, store, "sms")
+    twilio.incoming(url, CUSTOMER, STORE_NUMBER, "STOP", whatsapp=False, deliver_to=live_server)
+    assert jobs.write_back_consent(aftercare, "w1") == 1
+    [told] = shopify.consent_updates
+    assert told["customerId"] == "gid://shopify/Customer/5000001"
+    assert told["smsMarketingConsent"]["marketingState"] == "UNSUBSCRIBED"
