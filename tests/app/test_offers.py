@@ -25,7 +25,7 @@ from tests.connectors.shopify.test_sync import connector, credentials, shopify  
 from tests.connectors.woocommerce.conftest import connected_store, shop, shop_key  # noqa: F401 - fixtures
 from tests.fakes.shopify import make_order
 from tests.fakes.woocommerce import capture
-from tests.helpers import make_store, signed_in
+from tests.helpers import T0, make_store, signed_in
 
 COMPLETED = capture("GET_order_completed")["body"]  # order 15, placed 2026-11-23 07:04:50 UTC, Riyadh
 
@@ -212,7 +212,7 @@ def test_on_shopify_the_code_is_a_discount_for_the_customer_and_its_order_counts
     smtp,
 ):
     aftercare.connectors["shopify"] = connector(shopify)
-    node = make_order(5000001, clock.now())
+    node = make_order(5000001, T0)  # a fixed hour: 31 days on, inside the send window in Riyadh
     placed = shopify_translate.order_node(node)[0].placed_at
     clock.freeze(placed + timedelta(days=31, hours=3))
     store = make_store(

@@ -35,6 +35,21 @@ def _incoming_url(app, aftercare, store, channel):  # noqa: F811 - the Twilio ap
     return url
 
 
+@pytest.fixture
+def writes(app, aftercare, twilio, live_server):  # noqa: F811 - the Twilio app fixture's
+    """The customer writes to the store's number: Twilio posts to the address the Sending page shows
+    (``url`` to sign another), over loopback to the app."""
+
+    def write(store, body="Thanks!", channel="whatsapp", **given):
+        url = given.pop("url", None) or _incoming_url(app, aftercare, store, channel)
+        whatsapp = channel == "whatsapp"
+        return twilio.incoming(
+            url, CUSTOMER, STORE_NUMBER, body, whatsapp=whatsapp, deliver_to=live_server, **given
+        )
+
+    return write
+
+
 def _send(aftercare, store, number, **fields):
     ingest_order(aftercare, store, order_snapshot(number, phone=CUSTOMER, **fields))
     make_dispatcher(aftercare, "w1").run_until_idle()
@@ -53,14 +68,14 @@ def test_for_a_day_after_the_customer_writes_whatsapp_sends_the_steps_own_words_
     app,  # noqa: F811
     aftercare,
     twilio,  # noqa: F811
-    live_server,
+    writes,
     smtp,
 ):
     clock.freeze(T0)
     store = _store(aftercare, twilio, "whatsapp", "smtp", smtp_port=smtp.port)
     url = _incoming_url(app, aftercare, store, "whatsapp")
     assert url == f"http://127.0.0.1:8000/webhooks/twilio/{store.id}"  # public_url, as Twilio calls it
-    answer = twilio.incoming(url, CUSTOMER, STORE_NUMBER, "Is my order on its way?", deliver_to=live_server)
+    answer = writes(store, "Is my order on its way?")
     assert answer.status_code == 200 and answer.headers["Content-Type"].startswith("text/xml")
     assert answer.text.endswith("<Response></Response>")  # empty TwiML: Twilio replies nothing itself
 
@@ -97,10 +112,9 @@ def test_for_a_day_after_the_customer_writes_whatsapp_sends_the_steps_own_words_
 
 
 def test_a_window_that_closed_at_twilio_meanwhile_falls_back_to_the_approved_template(
-    app,  # noqa: F811
     aftercare,
     twilio,  # noqa: F811
-    live_server,
+    writes,
 ):
     """We heard the customer write, but Twilio says the window is closed (63016): the approved template
     goes instead, in the same attempt."""
@@ -110,8 +124,7 @@ def test_a_window_that_closed_at_twilio_meanwhile_falls_back_to_the_approved_tem
     whatsapp_templates.sync(aftercare.db, store.id, api)
     twilio.decide("approved")
     whatsapp_templates.sync(aftercare.db, store.id, api)
-    url = _incoming_url(app, aftercare, store, "whatsapp")
-    assert twilio.incoming(url, CUSTOMER, STORE_NUMBER, deliver_to=live_server).status_code == 200
+    assert writes(store).status_code == 200
     twilio.sessions.clear()
     message = _send(aftercare, store, "1001", email=None)
     assert (message.channel, message.status) == ("whatsapp", "sent")
@@ -120,24 +133,21 @@ def test_a_window_that_closed_at_twilio_meanwhile_falls_back_to_the_approved_tem
 
 
 def test_a_forged_unsigned_or_misdirected_message_is_refused_and_changes_nothing(
-    app,  # noqa: F811
     aftercare,
     twilio,  # noqa: F811
+    writes,
     live_server,
     smtp,
 ):
     clock.freeze(T0)
     store = _store(aftercare, twilio, "whatsapp", "smtp", smtp_port=smtp.port)
     other = _store(aftercare, twilio, "whatsapp", auth_token="another-accounts-token")
-    url = _incoming_url(app, aftercare, store, "whatsapp")
+    url = f"http://127.0.0.1:8000/webhooks/twilio/{store.id}"
 
-    def incoming(**given):
-        return twilio.incoming(given.pop("url", url), CUSTOMER, STORE_NUMBER, deliver_to=live_server, **given)
-
-    assert incoming(token="not-the-auth-token").status_code == 403
+    assert writes(store, token="not-the-auth-token").status_code == 403
     other_url = f"http://127.0.0.1:8000/webhooks/twilio/{other.id}"  # signed for the other store
-    assert incoming(url=other_url).status_code == 403
-    assert incoming(url=url.replace("127.0.0.1:8000", "attacker.example")).status_code == 403
+    assert writes(store, url=other_url).status_code == 403
+    assert writes(store, url=url.replace("127.0.0.1:8000", "attacker.example")).status_code == 403
     signature = twilio.signature(url, {"From": f"whatsapp:{CUSTOMER}"}, twilio.auth_token)
     forged = {"From": f"whatsapp:{CUSTOMER}", "To": f"whatsapp:{STORE_NUMBER}", "MessageSid": "SM1"}
     target = f"{live_server}/webhooks/twilio/{store.id}"
@@ -155,7 +165,7 @@ def test_a_forged_unsigned_or_misdirected_message_is_refused_and_changes_nothing
     signed = {"X-Twilio-Signature": twilio.signature(url, status_callback, twilio.auth_token)}
     answer = requests.post(target, data=status_callback, headers=signed, timeout=10)
     assert answer.status_code == 400 and "From" in answer.json()["message"]
-    to_another_number = incoming(extra={"To": "whatsapp:+14155550199"})
+    to_another_number = writes(store, extra={"To": "whatsapp:+14155550199"})
     assert to_another_number.status_code == 200  # Twilio's, but not to the sender we send from
 
     assert _contacts(aftercare) == []  # nothing opened a window
@@ -164,19 +174,17 @@ def test_a_forged_unsigned_or_misdirected_message_is_refused_and_changes_nothing
 
 
 def test_an_sms_stop_stops_texts_with_its_proof_and_start_lets_them_through(
-    app,  # noqa: F811
     aftercare,
     twilio,  # noqa: F811
-    live_server,
+    writes,
     smtp,
 ):
     clock.freeze(T0)
     store = _store(aftercare, twilio, "sms", "smtp", smtp_port=smtp.port)
-    url = _incoming_url(app, aftercare, store, "sms")
     first = _send(aftercare, store, "1001")
     assert first.channel == "sms"
 
-    answer = twilio.incoming(url, CUSTOMER, STORE_NUMBER, "Stop ", whatsapp=False, deliver_to=live_server)
+    answer = writes(store, "Stop ", "sms")
     assert answer.status_code == 200
     with aftercare.db.session() as session:
         assert session.execute(select(Suppression.address, Suppression.kind)).all() == [(CUSTOMER, "all")]
@@ -189,23 +197,22 @@ def test_an_sms_stop_stops_texts_with_its_proof_and_start_lets_them_through(
     assert _send(aftercare, store, "1002").channel == "smtp"  # no more texts: email instead
     assert len(twilio.sent) == 1
 
-    hello = twilio.incoming(url, CUSTOMER, STORE_NUMBER, "hello", whatsapp=False, deliver_to=live_server)
+    hello = writes(store, "hello", "sms")
     assert hello.status_code == 200  # any other text changes nothing
     with aftercare.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Suppression)) == 1
-    twilio.incoming(url, CUSTOMER, STORE_NUMBER, "START", whatsapp=False, deliver_to=live_server)
+    writes(store, "START", "sms")
     with aftercare.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Suppression)) == 0
     assert _send(aftercare, store, "1003").channel == "sms" and len(twilio.sent) == 2
 
 
 @pytest.mark.parametrize("channel", ["sms", "whatsapp"])
-def test_erasing_the_customer_erases_when_they_wrote(app, aftercare, twilio, live_server, channel):  # noqa: F811
+def test_erasing_the_customer_erases_when_they_wrote(aftercare, twilio, writes, channel):  # noqa: F811
     clock.freeze(T0)
     store = _store(aftercare, twilio, channel, channel=channel)
     ingest_order(aftercare, store, order_snapshot("1001", phone="050 123 4567"))  # the local spelling
-    url = _incoming_url(app, aftercare, store, channel)
-    twilio.incoming(url, CUSTOMER, STORE_NUMBER, "hi", whatsapp=channel == "whatsapp", deliver_to=live_server)
+    writes(store, "hi", channel)
     assert _contacts(aftercare) == [(channel, CUSTOMER)]
     with aftercare.db.session() as session:
         privacy.redact_customer(session, session.get(Store, store.id), "c-1001", None)
@@ -213,11 +220,10 @@ def test_erasing_the_customer_erases_when_they_wrote(app, aftercare, twilio, liv
 
 
 def test_a_stop_from_a_shopify_customer_is_told_to_shopify_as_their_sms_consent(
-    app,  # noqa: F811
     aftercare,
     twilio,  # noqa: F811
     shopify,  # noqa: F811
-    live_server,
+    writes,
 ):
     aftercare.connectors["shopify"] = connector(shopify)
     node = make_order(5000001, clock.now())
@@ -233,8 +239,7 @@ def test_a_stop_from_a_shopify_customer_is_told_to_shopify_as_their_sms_consent(
     )
     with aftercare.db.session() as session:
         ingest.apply_all(session, session.get(Store, store.id), shopify_translate.order_node(node))
-    url = _incoming_url(app, aftercare, store, "sms")
-    twilio.incoming(url, CUSTOMER, STORE_NUMBER, "STOP", whatsapp=False, deliver_to=live_server)
+    writes(store, "STOP", "sms")
     assert jobs.write_back_consent(aftercare, "w1") == 1
     [told] = shopify.consent_updates
     assert told["customerId"] == "gid://shopify/Customer/5000001"
