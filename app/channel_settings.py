@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, object_session
 
-from app import clock
+from app import clock, replies
 from app.models import ChannelSetting, SendingDomain, Store, WhatsAppTemplate
 from channels import registry
 from channels.base import ChannelSettings, SigningDomain, StoreContext
@@ -69,7 +69,7 @@ def context(session: Session, store: Store) -> StoreContext:
             for row in session.scalars(select(WhatsAppTemplate).where(WhatsAppTemplate.store_id == store.id))
             if row.account_sid == getattr(settings["whatsapp"], "account_sid", None)
         }
-        state["whatsapp"] = WhatsAppState(templates, {})
+        state["whatsapp"] = WhatsAppState(templates, replies.windows(session, store.id))
     built = StoreContext(
         store_id=store.id,
         name=store.sender_name or store.name,

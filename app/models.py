@@ -171,6 +171,21 @@ class WhatsAppTemplate(Timestamps, Base):
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class InboundContact(Base):
+    """When a customer last wrote to the store's number, per channel (SMS, WhatsApp): WhatsApp lets the
+    store answer in free text only within 24 hours of it."""
+
+    __tablename__ = "inbound_contacts"
+    __table_args__ = (UniqueConstraint("store_id", "channel", "phone"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(16))  # sms | whatsapp
+    phone: Mapped[str] = mapped_column(String(32))  # E.164
+    last_inbound_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    message_sid: Mapped[str] = mapped_column(String(64))  # Twilio's id of that message
+
+
 class Customer(Timestamps, Base):
     __tablename__ = "customers"
     __table_args__ = (

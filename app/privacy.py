@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 
 from app import clock, outbox
 from app.journeys.reasons import Reason
+from app.messages.localise import e164
 from app.models import (
     ChannelSetting,
     Consent,
     Customer,
     DataExport,
+    InboundContact,
     InboxEntry,
     InboxStatus,
     Message,
@@ -180,6 +182,16 @@ def export(
                 .order_by(OfferCode.id)
             )
         ],
+        "messages_received": [  # when they last wrote to the store's number (WhatsApp's window)
+            _columns(r, "phone", "channel", "last_inbound_at")
+            for r in session.scalars(
+                select(InboundContact)
+                .where(
+                    InboundContact.store_id == store.id, InboundContact.phone.in_(_phones(orders, addresses))
+                )
+                .order_by(InboundContact.phone, InboundContact.channel)
+            )
+        ],
         "suppressions": [
             _columns(s, "address", "kind", "reason", "created_at")
             for s in session.scalars(
@@ -257,6 +269,11 @@ def redact_customer(
         session.execute(
             delete(Consent).where(Consent.store_id == store.id, Consent.address.in_(sorted(addresses)))
         )
+        session.execute(
+            delete(InboundContact).where(
+                InboundContact.store_id == store.id, InboundContact.phone.in_(_phones(orders, addresses))
+            )
+        )
         for offer in session.scalars(
             select(OfferCode).where(
                 OfferCode.store_id == store.id, OfferCode.recipient.in_(sorted(addresses))
@@ -287,6 +304,7 @@ def redact_store(session: Session, store: Store) -> None:
         MessageAttempt,
         Message,
         Consent,
+        InboundContact,
         TimelineEntry,
         Review,
         Suppression,
@@ -328,6 +346,12 @@ def _purge_inbox(session: Session, store: Store, needles: set[str]) -> None:
             needle in body or json.dumps(needle.decode()).strip('"').encode() in body for needle in encoded
         ):
             session.delete(entry)
+
+
+def _phones(orders: Iterable[Order], addresses: Iterable[str]) -> list[str]:
+    """The addresses, and each order's phone in E.164 as the channels dial it."""
+    dialled = {phone for order in orders if (phone := e164(order.phone, order.ship_country))}
+    return sorted(dialled | set(addresses))
 
 
 def _lines(session: Session, order: Order) -> list[OrderLine]:

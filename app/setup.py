@@ -1,8 +1,10 @@
 """What a store still has to set up before it sends well, and what is waiting because of it.
 
-``checklist`` gives the sending items of the merchant's setup checklist (the pages own how it looks);
-``waiting`` counts the messages held back because a channel cannot send (``channel_waiting``), with
-the cause and the page that fixes it, for the banner every merchant page shows.
+``sender_ready``, ``domain_ready`` and ``channels_ready`` answer the sending items of the merchant's
+setup checklist (``app.web.admin.checklist`` owns how it looks); each reads the store's channel
+context, which the session keeps, so every admin page asks them at no cost. ``waiting`` counts the
+messages held back because a channel cannot send (``channel_waiting``), with the cause and the page
+that fixes it, for the banner every merchant page shows.
 """
 
 from __future__ import annotations
@@ -10,23 +12,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import channel_settings
 from app.config import Settings
-from app.models import Message, MessageAttempt, MessageStatus, Store
+from app.models import Message, MessageStatus, Store
 from channels.base import StoreContext
 from channels.smtp import NO_SENDER
-
-
-@dataclass(frozen=True)
-class Item:
-    key: str  # sender | domain | channels | test_message
-    title: str  # English; the pages word it (``words``)
-    done: bool
-    endpoint: str  # the page that does it
-    anchor: str = ""
 
 
 @dataclass(frozen=True)
@@ -37,37 +30,21 @@ class Waiting:
     anchor: str
 
 
-TITLES = (
-    "Set up a sender",
-    "Authenticate your domain",
-    "Connect SMS, WhatsApp or Flow",
-    "Send yourself a test message",
-)
-
-
-def checklist(session: Session, settings: Settings, store: Store) -> list[Item]:
-    """The sending items of the setup checklist, in the order a merchant does them."""
-    ctx = channel_settings.context(session, store)
-    has_sender = _has_sender(settings, ctx)
-    domain_done = ctx.domain is not None or "smtp" in ctx.settings
-    more = [name for name in ctx.settings if name != "smtp"]
-    tested = session.scalar(
-        select(func.count())
-        .select_from(MessageAttempt)
-        .where(MessageAttempt.store_id == store.id, MessageAttempt.outcome == "sent")
-    )
-    return [
-        Item("sender", "Set up a sender", has_sender and bool(store.reply_to), "sending.page", "sender"),
-        Item("domain", "Authenticate your domain", domain_done, "sending.page", "domain"),
-        Item("channels", "Connect SMS, WhatsApp or Flow", bool(more), "sending.page", "channels"),
-        Item("test_message", "Send yourself a test message", bool(tested), "sending.page", "test"),
-    ]
-
-
 def sender_ready(session: Session, settings: Settings, store: Store) -> bool:
-    """The checklist's first item alone (every admin page shows whether it is done): a sender exists,
-    the operator's relay or the store's own server, and the store's address for replies is set."""
+    """A sender exists, the operator's relay or the store's own server, and the store's address for
+    replies is set."""
     return bool(store.reply_to) and _has_sender(settings, channel_settings.context(session, store))
+
+
+def domain_ready(session: Session, settings: Settings, store: Store) -> bool:
+    """Mail goes From the store's own address: its domain is authenticated, or its own server sends."""
+    ctx = channel_settings.context(session, store)
+    return ctx.domain is not None or "smtp" in ctx.settings
+
+
+def channels_ready(session: Session, settings: Settings, store: Store) -> bool:
+    """A channel beyond email is set up (SMS, WhatsApp, Flow, the store's own webhook)."""
+    return any(name != "smtp" for name in channel_settings.context(session, store).settings)
 
 
 def _has_sender(settings: Settings, ctx: StoreContext) -> bool:

@@ -103,6 +103,17 @@ def test_editing_a_template_updates_the_preview_and_a_broken_one_is_refused(merc
     expect(page.locator("#body")).to_have_attribute("dir", "ltr")  # code reads left to right, always
 
 
+def test_each_dns_record_is_copied_with_one_click(merchant, live_server):
+    page, _ = merchant
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
+    page.goto(f"{live_server}/admin/sending")
+    for purpose in ("dkim", "spf", "dmarc"):
+        value = page.locator(f"#value-{purpose}").text_content()
+        assert value.startswith("v=")
+        page.locator(f'button[data-copy="value-{purpose}"]').click()
+        page.wait_for_function("async (value) => (await navigator.clipboard.readText()) === value", arg=value)
+
+
 def test_another_stores_session_cannot_read_this_stores_orders(merchant, aftercare, live_server, chromium):
     page, store = merchant
     other = make_store(aftercare, name="Other")

@@ -21,7 +21,7 @@ def current_services() -> Services:
 
 
 def init_app(app: Flask) -> None:
-    from app.web import connect, headers, health, inputs, limits, tracking_webhooks, webhooks
+    from app.web import connect, headers, health, inputs, limits, tracking_webhooks, twilio_webhooks, webhooks
     from app.web.admin import pages, recommendations, sending, signin, suppressions_api, templates_api
     from app.web.admin import reviews as admin_reviews
     from app.web.admin import routes as admin
@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(opened.bp)
     app.register_blueprint(tracking.bp)
     app.register_blueprint(tracking_webhooks.bp)
+    app.register_blueprint(twilio_webhooks.bp)
     app.register_blueprint(public_reviews.bp)
     app.register_blueprint(storefront.bp)
     for blueprint in connect.BLUEPRINTS:  # a platform's own pages: install, connect, app home

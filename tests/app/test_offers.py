@@ -5,9 +5,10 @@ sent, never twice for one message, and the later order that uses it is the messa
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
+import lxml.html
 import pytest
 from sqlalchemy import select, update
 
@@ -24,7 +25,7 @@ from tests.connectors.shopify.test_sync import connector, credentials, shopify  
 from tests.connectors.woocommerce.conftest import connected_store, shop, shop_key  # noqa: F401 - fixtures
 from tests.fakes.shopify import make_order
 from tests.fakes.woocommerce import capture
-from tests.helpers import make_store
+from tests.helpers import T0, make_store, signed_in
 
 COMPLETED = capture("GET_order_completed")["body"]  # order 15, placed 2026-11-23 07:04:50 UTC, Riyadh
 
@@ -78,6 +79,8 @@ def test_the_come_back_offer_carries_a_code_made_in_the_store_for_that_customer_
     woo_store,
     smtp,
 ):
+    assert win_back(aftercare).status == "scheduled"
+    assert codes(aftercare) == [] and shop.coupons == []  # planned, but no code until it is sent
     outcomes = make_dispatcher(aftercare, "w1").run_until_idle()
     assert outcomes == {Outcome.SENT: 1}
     [row] = codes(aftercare)
@@ -90,6 +93,25 @@ def test_the_come_back_offer_carries_a_code_made_in_the_store_for_that_customer_
     [mail] = smtp.wait_for(1)
     body = mail.message.get_body(("plain",)).get_content()
     assert row.code in body and "10%" in body  # the customer reads their own code and what it takes off
+
+
+def test_each_customer_gets_a_code_of_their_own(aftercare, shop, woo_store, smtp):  # noqa: F811
+    other = opted_in(COMPLETED)
+    other.update(id=99, number="99", customer_id=0, order_key="wc_order_other")
+    other["billing"] = {**other["billing"], "email": "sara@example.test", "first_name": "Sara"}
+    with aftercare.db.session() as session:
+        ingest.apply_all(session, session.get(Store, woo_store.id), woo_translate.order(other))
+    assert make_dispatcher(aftercare, "w1").run_until_idle() == {Outcome.SENT: 2}
+    rows = codes(aftercare)
+    assert len({row.code for row in rows}) == 2 and len(shop.coupons) == 2
+    assert sorted(coupon["email_restrictions"][0] for coupon in shop.coupons) == [
+        "mohammed.alotaibi@example.test",
+        "sara@example.test",
+    ]
+    for mail in smtp.wait_for(2):  # each reads their own
+        [own] = [row.code for row in rows if row.recipient == mail.rcpt_tos[0]]
+        body = mail.message.get_body(("plain",)).get_content()
+        assert own in body and not any(row.code in body for row in rows if row.code != own)
 
 
 def test_the_merchants_value_kind_and_days_make_the_code(aftercare, shop, woo_store, smtp):  # noqa: F811
@@ -172,6 +194,16 @@ def test_redeemed_on_woocommerce_the_order_counts_once_for_the_message(aftercare
     assert numbers.step_orders == {"win_back": {"code": 1}}
     assert numbers.orders.total() == 1 and numbers.revenue["USD"].total() == Decimal("225.00")
     assert numbers.step_revenue["win_back"]["USD"]["code"] == Decimal("225.00")
+    board = lxml.html.fromstring(
+        signed_in(app, aftercare, woo_store).get("/admin/dashboard").get_data(as_text=True)
+    )
+    [step] = board.xpath('//tr[@data-step="win_back"]')  # the merchant sees it by code, not by click too
+    assert [step.find_class(name)[0].text_content() for name in ("by-code", "by-click", "step-revenue")] == [
+        "1",
+        "0",
+        "USD 225",
+    ]
+    assert board.get_element_by_id("total-orders").text_content() == "1"
 
 
 def test_on_shopify_the_code_is_a_discount_for_the_customer_and_its_order_counts_for_it(
@@ -180,9 +212,7 @@ def test_on_shopify_the_code_is_a_discount_for_the_customer_and_its_order_counts
     smtp,
 ):
     aftercare.connectors["shopify"] = connector(shopify)
-    # placed 06:00 UTC (09:00 in Riyadh), so 31 days and 3 hours on is midday there whenever the
-    # test runs (from the wall clock, it failed in the evening: the offer was not due until morning)
-    node = make_order(5000001, datetime(2026, 10, 20, 8, 0, tzinfo=UTC))
+    node = make_order(5000001, T0)  # a fixed hour: 31 days on, inside the send window in Riyadh
     placed = shopify_translate.order_node(node)[0].placed_at
     clock.freeze(placed + timedelta(days=31, hours=3))
     store = make_store(

@@ -14,10 +14,13 @@ from sqlalchemy import select
 
 from app import clock, create_app, services, stores
 from app.models import ChannelSetting, Message, Store
+from connectors.shopify import ShopifyConnector
 from scheduler.dispatch import Outcome
 from scheduler.jobs import make_dispatcher
 from tests.conftest import settings_for
 from tests.connectors.shopify.conftest import APP_SECRET, SHOP, post, sample
+from tests.connectors.shopify.test_app_home import CLIENT_ID, id_token, open_app_home
+from tests.fakes.shopify import FakeShopify
 from tests.helpers import T0, ingest_order, make_store, order_snapshot, signed_in
 
 SENDING = "mail.aftercare.test"
@@ -67,6 +70,34 @@ def test_a_new_shopify_store_sends_its_thank_you_through_the_default_sender(afte
     with aftercare.db.session() as session:
         [message] = session.scalars(select(Message).where(Message.status == "sent")).all()
         assert (message.step, message.channel) == ("thank_you", "smtp")
+
+
+def test_a_shop_installed_from_the_app_home_sends_its_first_thank_you_with_replies_to_the_shop(
+    aftercare, live_server, smtp
+):
+    """The whole first day: Shopify opens the App Home (ID token, token exchange, the shop's profile
+    read), an order arrives by signed webhook, and its thank-you leaves through the relay From the
+    shop's name, Reply-To the shop's contact email, with nothing typed into any form."""
+    fake = FakeShopify(shop=SHOP, client_id=CLIENT_ID, client_secret=APP_SECRET)
+    with fake.serving():
+        aftercare.connectors["shopify"] = ShopifyConnector(
+            client_id=CLIENT_ID, client_secret=APP_SECRET, http_client=fake.client()
+        )
+        home = open_app_home(live_server, SHOP, id_token(SHOP))
+        assert home.status_code == 200 and 'id="checklist"' in home.text
+        with aftercare.db.session() as session:
+            store = session.scalars(select(Store).where(Store.external_id == SHOP)).one()
+            assert session.scalars(select(ChannelSetting)).all() == []  # nothing set up
+            store_id, shop_name = store.id, store.name
+        now = clock.now().replace(microsecond=0).isoformat()
+        order = {**_live_order(), "created_at": now, "updated_at": now, "processed_at": now}
+        assert post(aftercare, live_server, "orders/create", order).status_code == 200
+        assert make_dispatcher(aftercare, "w1").run_until_idle()[Outcome.SENT] == 1
+    [received] = smtp.wait_for(1)
+    assert shop_name == "Aftercare Test Shop"  # read from Shopify at install
+    assert received.message["From"] == f"{shop_name} <store-{store_id}@{SENDING}>"
+    assert received.message["Reply-To"] == "owner@aftercare-test.example"  # the shop's contactEmail
+    assert received.rcpt_tos == ["jon@example.com"]
 
 
 def test_replies_go_to_the_stores_own_address(aftercare, smtp):

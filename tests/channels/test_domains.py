@@ -5,6 +5,7 @@ From that domain is DKIM-signed, which dkimpy's own verifier accepts on the mail
 from __future__ import annotations
 
 import dkim
+import lxml.html
 import pytest
 from sqlalchemy import text
 
@@ -13,7 +14,7 @@ from app.models import SendingDomain, Store
 from scheduler.jobs import make_dispatcher
 from tests.conftest import settings_for
 from tests.fakes.dns import FakeDns
-from tests.helpers import T0, ingest_order, make_store, order_snapshot
+from tests.helpers import T0, ingest_order, make_store, order_snapshot, signed_in
 
 SENDING = "mail.aftercare.test"
 
@@ -114,3 +115,61 @@ def test_a_domain_whose_records_are_not_right_yet_does_not_change_the_from(after
     assert "DKIM-Signature" not in received.message
     with aftercare.db.session() as session:
         assert channel_settings.context(session, session.get(Store, store.id)).domain is None
+
+
+def test_the_sending_page_shows_each_record_with_a_copy_button_and_what_its_check_found(
+    app, aftercare, dns_server
+):
+    store = make_store(aftercare, own_sender=False)
+    client = signed_in(app, aftercare, store)
+    started = client.post(
+        "/admin/sending/domain",
+        data={"csrf_token": _csrf(client), "from_email": "hello@tea-and-things.example"},
+        follow_redirects=True,
+    )
+    assert "Add these records at your domain's DNS provider, then check them." in _text(started)
+    page = lxml.html.fromstring(client.get("/admin/sending").get_data(as_text=True))
+    shown = {
+        purpose: page.get_element_by_id(f"value-{purpose}").text_content()
+        for purpose in ("dkim", "spf", "dmarc")
+    }
+    assert shown["dkim"].startswith("v=DKIM1; k=rsa; p=MII") and shown["spf"].startswith("v=spf1 include:")
+    for purpose in shown:
+        assert page.xpath(f'//button[@data-copy="value-{purpose}"]')  # one click puts it on the clipboard
+    dns_server.add("tea-and-things.example", "v=spf1 include:_spf.google.com ~all")  # theirs, without ours
+    dns_server.add("_dmarc.tea-and-things.example", "v=DMARC1; p=none")
+    checked = client.post(
+        "/admin/sending/domain/check", data={"csrf_token": _csrf(client)}, follow_redirects=True
+    )
+    page = lxml.html.fromstring(checked.get_data(as_text=True))
+    assert "Some records are missing or wrong; see below." in _text(checked)
+    said = {purpose: page.get_element_by_id(f"record-{purpose}").text_content() for purpose in shown}
+    assert "missing" in said["dkim"] and "not found in DNS" in said["dkim"]
+    assert "wrong" in said["spf"] and "include:_spf.google.com" in said["spf"]
+    assert "ok" in said["dmarc"]
+    assert "hello@tea-and-things.example" not in page.get_element_by_id("from-address").text_content()
+    dns_server.add(_record(aftercare, store, "dkim").name, shown["dkim"])
+    dns_server.records["tea-and-things.example"] = [shown["spf"]]
+    done = client.post(
+        "/admin/sending/domain/check", data={"csrf_token": _csrf(client)}, follow_redirects=True
+    )
+    text = done.get_data(as_text=True)
+    assert "Your domain is authenticated: messages now come from hello@tea-and-things.example." in text
+    page = lxml.html.fromstring(text)
+    assert (
+        page.get_element_by_id("from-address").text_content() == "Tea & Things <hello@tea-and-things.example>"
+    )
+
+
+def _text(answer):
+    return lxml.html.fromstring(answer.get_data(as_text=True)).text_content()
+
+
+def _csrf(client):
+    return client.get("/admin/api/session").get_json()["csrf_token"]
+
+
+def _record(aftercare, store, purpose):
+    with aftercare.db.session() as session:
+        row = domains.current(session, session.get(Store, store.id))
+        return next(r for r in domains.records(aftercare.settings, row) if r.purpose == purpose)

@@ -101,6 +101,23 @@ def test_a_refused_trigger_is_recorded_as_the_attempt_and_fails_the_message(afte
     assert shopify.flow_triggers == []
 
 
+def test_a_refused_token_makes_the_message_wait_as_any_channel_down(aftercare, shopify):
+    """Shopify refuses the store's token (uninstalled, revoked): the attempt is recorded as the channel
+    being down and the message waits, without using up an attempt, as it would for a dead SMTP server."""
+    clock.freeze(T0)
+    store = _store(aftercare, shopify)
+    ingest_order(aftercare, store, _shopify_order())
+    shopify.access_tokens.clear()
+    assert _dispatcher(aftercare, shopify).run_until_idle() == {Outcome.CHANNEL_DOWN: 1}
+    with aftercare.db.session() as session:
+        attempts = session.scalars(select(MessageAttempt).order_by(MessageAttempt.id)).all()
+        message = session.scalars(select(Message).where(Message.step == "thank_you")).one()
+        # the step's next channel, this store's SMTP server on a closed port, is down as well
+        assert [(a.channel, a.outcome) for a in attempts] == [("flow", "down"), ("smtp", "down")]
+        assert (message.status, message.attempts) == ("scheduled", 0) and "Shopify refused" in message.reason
+    assert shopify.flow_triggers == []
+
+
 def test_a_guest_order_goes_by_the_next_channel(aftercare, shopify, smtp):
     clock.freeze(T0)
     store = _store(aftercare, shopify, smtp_port=smtp.port)

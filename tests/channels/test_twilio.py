@@ -9,6 +9,7 @@ import math
 import re
 from datetime import timedelta
 
+import lxml.html
 import pytest
 from sqlalchemy import select
 
@@ -21,7 +22,7 @@ from scheduler.jobs import make_dispatcher
 from tests import helpers
 from tests.conftest import settings_for
 from tests.fakes.twilio import FakeTwilio
-from tests.helpers import T0, ingest_order, ingest_shipment, make_store, shipment_snapshot
+from tests.helpers import T0, ingest_order, ingest_shipment, make_store, shipment_snapshot, signed_in
 
 STORE_NUMBER = "+14155550100"
 TEMPLATES = len(STEPS) * len(("en", "ar", "fa"))  # one per step and language
@@ -254,3 +255,27 @@ def test_links_in_a_text_are_short_tracked_codes_and_the_stop_link_works(app, af
     assert client.get(unsubscribe.headers["Location"].replace("http://127.0.0.1:8000", "")).status_code == 200
     with aftercare.db.session() as session:  # our own stop page is not a click on the store's offer
         assert session.scalars(select(Click.url)).all() == [page]
+
+
+def test_the_sending_page_says_how_whatsapp_answered_the_templates_and_why_it_refused_any(
+    app, aftercare, twilio
+):
+    store = _store(aftercare, twilio, "whatsapp")
+    client = signed_in(app, aftercare, store)
+
+    def said():
+        page = lxml.html.fromstring(client.get("/admin/sending").get_data(as_text=True))
+        card = page.get_element_by_id("whatsapp-templates")
+        return card.text_content(), [li.text_content() for li in card.xpath(".//li")]
+
+    assert "none yet" in said()[0]
+    api = ContentApi(twilio.url)
+    whatsapp_templates.sync(aftercare.db, store.id, api)
+    assert f"{TEMPLATES} sent for approval" in said()[0]
+    twilio.decide("approved", language="en")
+    twilio.decide("rejected", "The body has too many variables", language="fa")
+    whatsapp_templates.sync(aftercare.db, store.id, api)
+    text, rejected = said()
+    assert f"{len(STEPS)} approved · {len(STEPS)} pending · {len(STEPS)} rejected" in text
+    assert len(rejected) == len(STEPS)
+    assert "Thank-you note (fa): The body has too many variables" in rejected

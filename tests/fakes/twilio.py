@@ -10,8 +10,16 @@
   ``from``, ``body``, ``account_sid``, ``direction`` outbound-api, ``date_created`` (RFC 2822).
 
 WhatsApp as Twilio and WhatsApp enforce it: free text (``Body``) only to a number whose 24-hour window
-is open (``sessions``), else error 63016; outside it, an approved template by ``ContentSid`` with
-``ContentVariables`` (JSON) and no ``Body``.
+is open (``sessions``: when the customer last wrote, by the app's clock), else error 63016; outside it,
+an approved template by ``ContentSid`` with ``ContentVariables`` (JSON) and no ``Body``.
+
+A customer writing to the store's number (``incoming``) is Twilio's incoming-message webhook
+(https://www.twilio.com/docs/messaging/guides/webhook-request): a form POST of the documented
+parameters to the address the merchant pasted, signed as
+https://www.twilio.com/docs/usage/webhooks/webhooks-security says (``X-Twilio-Signature``: base64
+HMAC-SHA1, keyed with the Auth Token, of the URL followed by each parameter's name and value sorted by
+name), computed here from that description rather than with Twilio's library, so the app's check is
+held to the documents. WhatsApp's window opens as the message arrives.
 
 The Content API (https://www.twilio.com/docs/content/content-api-resources), on the same server:
 
@@ -28,21 +36,28 @@ read ``sent`` and ``contents``.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import re
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email.utils import format_datetime
+from urllib.parse import urlsplit
 
+import requests
 from flask import Flask, jsonify, request
 
 from app import clock
 from tests.fakes.serve import serving
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
+WINDOW = timedelta(hours=24)
 OUTSIDE_WINDOW = (
     "Failed to send freeform message because you are outside the allowed window. Please use a Template."
 )
@@ -56,7 +71,7 @@ class FakeTwilio:
     whatsapp_senders: set[str] = field(default_factory=set)
     stopped: set[str] = field(default_factory=set)
     landlines: set[str] = field(default_factory=set)
-    sessions: set[str] = field(default_factory=set)  # numbers whose 24-hour WhatsApp window is open
+    sessions: dict[str, datetime] = field(default_factory=dict)  # number -> when it last wrote on WhatsApp
     sent: list[dict[str, str]] = field(default_factory=list)
     contents: dict[str, dict] = field(default_factory=dict)  # sid -> the Content resource (and approval)
     url: str = ""
@@ -105,7 +120,7 @@ class FakeTwilio:
                     body = body.replace("{{" + key + "}}", str(value))
             elif not body:
                 return error(400, 21602, "Message body is required.")
-            elif whatsapp and number not in self.sessions:
+            elif whatsapp and not self.window_open(number):
                 return error(400, 63016, OUTSIDE_WINDOW)
             if len(body) > 1600:
                 return error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
@@ -215,6 +230,64 @@ class FakeTwilio:
                     content["approval"].update(status=status, rejection_reason=reason)
                     decided += 1
         return decided
+
+    def window_open(self, number: str) -> bool:
+        wrote = self.sessions.get(number)
+        return wrote is not None and clock.now() < wrote + WINDOW
+
+    def incoming(
+        self,
+        url: str,
+        sender: str,
+        to: str,
+        body: str = "Thanks!",
+        *,
+        whatsapp: bool = True,
+        deliver_to: str | None = None,
+        token: str | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """The customer at ``sender`` writes ``body`` to the store's ``to``: Twilio posts to ``url``
+        (the address the merchant pasted; ``deliver_to`` is where it really lands, as behind a proxy:
+        the signature is over ``url``), signed with ``token`` (the Auth Token unless given)."""
+        prefix = "whatsapp:" if whatsapp else ""
+        sid = "SM" + secrets.token_hex(16)
+        params = {
+            "MessageSid": sid,
+            "SmsMessageSid": sid,
+            "SmsSid": sid,
+            "AccountSid": self.account_sid,
+            "From": prefix + sender,
+            "To": prefix + to,
+            "Body": body,
+            "NumMedia": "0",
+            "NumSegments": "1",
+            "SmsStatus": "received",
+            "ApiVersion": "2010-04-01",
+        }
+        if whatsapp:
+            params.update(ProfileName="Layla", WaId=sender.lstrip("+"), MessageType="text")
+        else:
+            params.update(FromCountry="US", ToCountry="US", FromCity="", ToCity="", FromZip="", ToZip="")
+        params.update(extra or {})
+        headers = {
+            "X-Twilio-Signature": self.signature(url, params, token or self.auth_token),
+            "I-Twilio-Idempotency-Token": secrets.token_hex(16),
+            "User-Agent": "TwilioProxy/1.1",
+        }
+        if whatsapp:
+            self.sessions[sender] = clock.now()
+        target = url
+        if deliver_to is not None:
+            parts = urlsplit(url)
+            target = deliver_to.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
+        return requests.post(target, data=params, headers=headers, timeout=10)
+
+    @staticmethod
+    def signature(url: str, params: Mapping[str, str], token: str) -> str:
+        """Twilio's ``X-Twilio-Signature``: the URL, then each name and its value, sorted by name."""
+        signed = url + "".join(name + params[name] for name in sorted(params))
+        return base64.b64encode(hmac.new(token.encode(), signed.encode(), hashlib.sha1).digest()).decode()
 
     @contextmanager
     def running(self) -> Iterator[FakeTwilio]:

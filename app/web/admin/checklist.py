@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app import clock
+from app import clock, setup
 from app.models import Store
 
 
@@ -28,6 +28,7 @@ class Item:
     done: Callable[[Store], bool] | None = None  # None: done once ``mark``ed
     order: int = 100
     values: tuple[tuple[str, str], ...] = ()  # the endpoint's URL values
+    optional: bool = False  # shown, but not needed to finish (not every store has a domain or texts)
 
 
 ITEMS: dict[str, Item] = {}
@@ -65,11 +66,15 @@ class Progress:
 
     @property
     def done(self) -> int:
-        return sum(1 for _, finished in self.items if finished)
+        return sum(1 for item, finished in self.items if finished and not item.optional)
+
+    @property
+    def total(self) -> int:
+        return sum(1 for item, _ in self.items if not item.optional)
 
     @property
     def complete(self) -> bool:
-        return self.done == len(self.items)
+        return self.done == self.total
 
     @property
     def showing(self) -> bool:
@@ -77,7 +82,7 @@ class Progress:
         return not (self.complete or self.dismissed)
 
     def next(self) -> Item | None:
-        return next((item for item, finished in self.items if not finished), None)
+        return next((item for item, finished in self.items if not finished and not item.optional), None)
 
 
 def progress(store: Store) -> Progress:
@@ -85,18 +90,20 @@ def progress(store: Store) -> Progress:
     return Progress([(item, is_done(store, item)) for item in ordered], "dismissed" in kept(store))
 
 
-def _sender_ready(store: Store) -> bool:
-    """Sending's own answer (``app.setup``): a sender exists (the operator's relay or the store's own
-    server) and the store's address, where replies go, is set."""
-    from sqlalchemy.orm import object_session
+def _sending(answer: Callable[[Any, Any, Store], bool]) -> Callable[[Store], bool]:
+    """An item Sending answers (``app.setup``), from the store's channel context the session keeps."""
 
-    from app import setup
-    from app.web import current_services
+    def done(store: Store) -> bool:
+        from sqlalchemy.orm import object_session
 
-    session = object_session(store)
-    if session is None:
-        return False
-    return setup.sender_ready(session, current_services().settings, store)
+        from app.web import current_services
+
+        session = object_session(store)
+        if session is None:
+            return False
+        return answer(session, current_services().settings, store)
+
+    return done
 
 
 register(
@@ -106,8 +113,32 @@ register(
         "Your sender name and address, and the mail server that sends for you.",
         "sending.page",
         "sender",
-        _sender_ready,
+        _sending(setup.sender_ready),
         order=10,
+    )
+)
+register(
+    Item(
+        "domain",
+        "Authenticate your domain",
+        "Send from your own address, signed with DKIM, so Gmail and Yahoo trust your mail.",
+        "sending.page",
+        "domain",
+        _sending(setup.domain_ready),
+        order=12,
+        optional=True,
+    )
+)
+register(
+    Item(
+        "channels",
+        "Connect SMS, WhatsApp or Flow",
+        "Reach customers who read texts before email, or send through Shopify Flow.",
+        "sending.page",
+        "channels",
+        _sending(setup.channels_ready),
+        order=14,
+        optional=True,
     )
 )
 register(

@@ -4,29 +4,41 @@ a test message. Every write is CSRF-checked and filtered by the signed-in store.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from flask import Blueprint, abort, g, request
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
-from app import channel_settings, clock, domains, setup
+from app import channel_settings, clock, domains
+from app.journeys.steps import STEPS
 from app.models import Store
-from app.web import current_services
+from app.web import current_services, twilio_webhooks
 from app.web.admin import auth, channel_form, view
 from app.web.admin.pages.common import done as _done
 from app.web.admin.pages.common import signed_in_store as _store
 from channels import registry
-from channels.base import ChannelError, Outgoing
+from channels.base import ChannelError, Outgoing, StoreContext
 from channels.smtp import NO_SENDER, Relay, Server, SmtpChannel, SmtpSettings, check
+from channels.whatsapp import WhatsAppState
 
 bp = Blueprint("sending", __name__, url_prefix="/admin/sending", template_folder="templates")
 RECORD_STATUSES = ("ok", "missing", "wrong", "unchecked")
+# WhatsApp's verdicts on a template, as the merchant reads them ("received": Twilio has the request)
+TEMPLATE_STATUSES = {
+    "received": "sent for approval",
+    "pending": "pending",
+    "approved": "approved",
+    "rejected": "rejected",
+    "paused": "paused",
+    "disabled": "disabled",
+}
 
 
 def words_shown() -> set[str]:
     """Sentences the page shows from data (channel and field titles, record statuses, banner causes)."""
-    shown = {*RECORD_STATUSES, NO_SENDER, "a channel is unreachable", *setup.TITLES}
+    shown = {*RECORD_STATUSES, NO_SENDER, "a channel is unreachable", *TEMPLATE_STATUSES.values(), "unknown"}
     for name, kind in registry.KINDS.items():
         shown.add(kind.title)
         shown.add(f"{name} is unreachable")
@@ -46,6 +58,23 @@ def _identity(store: Store, db: Any) -> dict[str, str]:
         return {"mode": "none", "from": "", "reply_to": store.reply_to or ""}
     mode = "own_server" if "smtp" in ctx.settings else ("own_domain" if ctx.domain else "relay")
     return {"mode": mode, "from": f"{route.from_name} <{route.from_email}>", "reply_to": route.reply_to or ""}
+
+
+def _templates(ctx: StoreContext) -> dict[str, Any] | None:
+    """How WhatsApp answered each step's templates on the store's account: counts by status, and the
+    refused ones with WhatsApp's reason (None when WhatsApp is not set up)."""
+    state = ctx.state.get("whatsapp")
+    if not isinstance(state, WhatsAppState):
+        return None
+    counts = Counter(
+        TEMPLATE_STATUSES.get(template.status, "unknown") for template in state.templates.values()
+    )
+    rejected = sorted(
+        (STEPS[step].title, locale, template.reason)
+        for (step, locale), template in state.templates.items()
+        if template.status == "rejected" and step in STEPS
+    )
+    return {"counts": sorted(counts.items()), "rejected": rejected}
 
 
 def _page(
@@ -84,6 +113,8 @@ def _page(
         records=records,
         errors=errors or {},
         relay=bool(settings.platform_smtp_url and settings.sending_domain),
+        incoming=twilio_webhooks.address(settings.public_url, store.id),
+        templates=_templates(ctx),
     )
     return page, status
 

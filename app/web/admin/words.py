@@ -286,6 +286,18 @@ AR: dict[str, str] = {
     "Check the records": "افحص السجلات",
     "Connect SMS, WhatsApp or Flow": "اربط الرسائل القصيرة أو واتساب أو Flow",
     "Copy": "نسخ",
+    "WhatsApp templates": "قوالب واتساب",
+    "sent for approval": "أُرسل للموافقة",
+    "disabled": "معطّل",
+    "unknown": "غير معروف",
+    "none yet: each step's are made and sent to WhatsApp for approval within minutes.": "لا شيء بعد: تُنشأ قوالب كل خطوة وتُرسل إلى واتساب للموافقة خلال دقائق.",  # noqa: E501
+    "Until WhatsApp approves a step's template, that step goes by its next channel, unless the customer wrote to you within the day.": "إلى أن يوافق واتساب على قالب خطوة ما، تُرسل تلك الخطوة عبر قناتها التالية، ما لم يكن العميل قد كتب إليك خلال اليوم.",  # noqa: E501
+    "optional": "اختياري",
+    "Send from your own address, signed with DKIM, so Gmail and Yahoo trust your mail.": "أرسل من عنوانك أنت، موقّعًا بـ DKIM، لكي يثق Gmail وYahoo ببريدك.",  # noqa: E501
+    "Reach customers who read texts before email, or send through Shopify Flow.": "تواصل مع العملاء الذين يقرؤون الرسائل القصيرة قبل البريد، أو أرسل عبر Shopify Flow.",  # noqa: E501
+    "In Twilio, paste this address as the webhook for “A message comes in” on this number:": "في Twilio، الصق هذا العنوان بوصفه الـ webhook لخيار “A message comes in” لهذا الرقم:",  # noqa: E501
+    "Then we know when a customer writes to you: for 24 hours after, WhatsApp lets your messages go in your own words, without a template.": "هكذا نعرف متى يكتب إليك العميل: خلال 24 ساعة بعدها يسمح واتساب بإرسال رسائلك بكلماتك أنت، دون قالب.",  # noqa: E501
+    "Then a customer who replies STOP gets no more texts from us, and START lets them through again.": "هكذا لا يتلقى العميل الذي يرد بـ STOP أي رسائل قصيرة أخرى منا، ويعيدها START من جديد.",  # noqa: E501
     "Email": "البريد الإلكتروني",
     "Empty every field and save to stop using it.": "أفرغ كل الحقول واحفظ للتوقف عن استخدامها.",
     "Files (development)": "ملفات (للتطوير)",
@@ -625,6 +637,18 @@ FA: dict[str, str] = {
     "Check the records": "رکوردها را بررسی کنید",
     "Connect SMS, WhatsApp or Flow": "پیامک، واتس\u200cاپ یا Flow را وصل کنید",
     "Copy": "رونوشت",
+    "WhatsApp templates": "الگوهای واتس\u200cاپ",
+    "sent for approval": "برای تأیید فرستاده شد",
+    "disabled": "غیرفعال",
+    "unknown": "نامعلوم",
+    "none yet: each step's are made and sent to WhatsApp for approval within minutes.": "هنوز هیچ: الگوهای هر مرحله ساخته و در چند دقیقه برای تأیید به واتس\u200cاپ فرستاده می\u200cشوند.",  # noqa: E501
+    "Until WhatsApp approves a step's template, that step goes by its next channel, unless the customer wrote to you within the day.": "تا واتس\u200cاپ الگوی یک مرحله را تأیید نکند، آن مرحله از کانال بعدی‌اش می\u200cرود، مگر آنکه مشتری در همان روز برایتان نوشته باشد.",  # noqa: E501
+    "optional": "اختیاری",
+    "Send from your own address, signed with DKIM, so Gmail and Yahoo trust your mail.": "از نشانی خودتان و با امضای DKIM بفرستید تا Gmail و Yahoo به ایمیل‌تان اعتماد کنند.",  # noqa: E501
+    "Reach customers who read texts before email, or send through Shopify Flow.": "به مشتریانی برسید که پیامک را پیش از ایمیل می‌خوانند، یا از راه Shopify Flow بفرستید.",  # noqa: E501
+    "In Twilio, paste this address as the webhook for “A message comes in” on this number:": "در Twilio این نشانی را به\u200cعنوان webhook گزینهٔ «A message comes in» این شماره بچسبانید:",  # noqa: E501
+    "Then we know when a customer writes to you: for 24 hours after, WhatsApp lets your messages go in your own words, without a template.": "آن\u200cگاه می\u200cدانیم مشتری کی برایتان نوشته است: تا ۲۴ ساعت پس از آن، واتس\u200cاپ پیام\u200cهایتان را با واژه\u200cهای خودتان و بی\u200cالگو می\u200cفرستد.",  # noqa: E501
+    "Then a customer who replies STOP gets no more texts from us, and START lets them through again.": "آن\u200cگاه مشتری\u200cای که STOP پاسخ دهد دیگر پیامکی از ما نمی\u200cگیرد و START دوباره آن را باز می\u200cکند.",  # noqa: E501
     "Email": "ایمیل",
     "Empty every field and save to stop using it.": "همهٔ خانه\u200cها را خالی و ذخیره کنید تا دیگر به کار نرود.",  # noqa: E501
     "Files (development)": "پرونده\u200cها (برای توسعه)",

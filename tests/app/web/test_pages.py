@@ -222,6 +222,8 @@ def test_dashboard_counts_and_attributes_revenue_to_clicks_within_the_window(app
     }
     assert figure == {"total-sent": "1", "total-clicks": "1", "total-reviews": "1", "total-orders": "1"}
     assert [node.text_content() for node in document.find_class("revenue")] == [str(Decimal("19.99") * 2)]
+    [step] = document.xpath('//tr[@data-step="thank_you"]')  # the click's step earned it
+    assert [step.find_class(name)[0].text_content() for name in ("by-code", "by-click")] == ["0", "1"]
     assert page.count("<svg") == 3
 
 

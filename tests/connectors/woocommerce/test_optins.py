@@ -4,18 +4,26 @@ the store, on the recorded order and against the fake store."""
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
-from app import evidence, ingest
-from app.models import Consent, Store
+from app import clock, evidence, ingest
+from app.models import Consent, Message, Store
 from connectors.base import OfferRequest, OrderSnapshot, PayloadError
 from connectors.woocommerce import WooCommerceConnector, translate
-from tests.connectors.woocommerce.conftest import connected_store, shop, shop_key  # noqa: F401 - fixtures
-from tests.fakes.woocommerce import capture
+from tests.connectors.woocommerce.conftest import (  # noqa: F401 - fixtures
+    CAPTURE_SECRET,
+    CAPTURE_SITE,
+    connected_store,
+    shop,
+    shop_key,
+)
+from tests.connectors.woocommerce.test_webhooks import explained, replay, signed
+from tests.fakes.woocommerce import capture, webhook_capture
 from tests.helpers import make_store
 
 COMPLETED = capture("GET_order_completed")["body"]
@@ -118,6 +126,40 @@ def test_an_old_no_restated_by_a_later_update_never_undoes_a_yes_given_since(aft
         ingest.apply_all(session, row, [order_of(later)])
         [held] = session.scalars(select(Consent).where(Consent.store_id == store.id)).all()
     assert held.granted is True and held.source == evidence.OPT_IN
+
+
+@pytest.mark.parametrize("ticked", [True, False])
+def test_a_box_ticked_at_checkout_plans_the_marketing_steps_from_the_signed_webhook(
+    aftercare, live_server, ticked
+):
+    """The order arrives as WooCommerce posts it, Mailchimp's box on it: the cross-sell and the
+    come-back offer are planned for that customer; without the box, neither is."""
+    clock.freeze(datetime(2026, 11, 23, 7, 8, tzinfo=UTC))
+    make_store(aftercare, platform="woocommerce", external_id=CAPTURE_SITE, webhook_secret=CAPTURE_SECRET)
+    order = json.loads(webhook_capture("order_updated_completed")[1])
+    if ticked:
+        order["meta_data"].append({"id": 990, "key": "mailchimp_woocommerce_is_subscribed", "value": "1"})
+    body = json.dumps(order).encode()
+    assert (
+        replay(aftercare, live_server, "order_updated_completed", body=body, **signed(body)).status_code
+        == 200
+    )
+    with aftercare.db.session() as session:
+        rows = session.execute(select(Message.step, Message.status).where(Message.kind == "marketing"))
+        planned = {step: status for step, status in rows}
+        proof = session.scalars(select(Consent)).all()
+    steps = explained(aftercare, "15")
+    said = {step: steps[step].reason for step in ("cross_sell", "win_back")}
+    refused = "has not agreed to marketing"
+    if ticked:
+        assert planned == {"win_back": "scheduled"}
+        assert refused not in said["cross_sell"]  # it waits for the parcel and for something to recommend
+        assert [(c.channel, c.granted, c.source) for c in proof] == [
+            ("email", True, "mailchimp-for-woocommerce")
+        ]
+    else:
+        assert planned == {} and proof == []
+        assert all(refused in reason for reason in said.values()), said
 
 
 def offer(code: str = "BACK-7QK2M-9XH4T", kind: str = "percent") -> OfferRequest:
