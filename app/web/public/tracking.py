@@ -40,7 +40,7 @@ from app.models import (
     Store,
     TrackingBrand,
 )
-from app.parcels import estimate
+from app.parcels import estimate, scans
 from app.reviews.links import ReviewLinks
 from app.web import current_services
 from app.web.public.tracking_words import WORDS, status
@@ -158,13 +158,15 @@ def _render(
     def tracked(url: str) -> str:
         return links.tracked(store.id, message_id, url) if message_id else url
 
-    events: dict[int, list[ShipmentEvent]] = defaultdict(list)
+    reports: dict[int, list[ShipmentEvent]] = defaultdict(list)
     for event in session.scalars(
-        select(ShipmentEvent)
-        .where(ShipmentEvent.store_id == store.id, ShipmentEvent.shipment_id.in_([s.id for s in shipments]))
-        .order_by(ShipmentEvent.happened_at.desc(), ShipmentEvent.id.desc())
+        select(ShipmentEvent).where(
+            ShipmentEvent.store_id == store.id, ShipmentEvent.shipment_id.in_([s.id for s in shipments])
+        )
     ):
-        events[event.shipment_id].append(event)
+        reports[event.shipment_id].append(event)
+    # each scan once (whichever source told it), newest first
+    events = {shipment_id: scans.distinct(found)[::-1] for shipment_id, found in reports.items()}
     tracks = {
         track.shipment_id: track
         for track in session.scalars(
