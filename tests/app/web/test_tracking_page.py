@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -12,8 +13,11 @@ from sqlalchemy import select
 from app import clock, ingest
 from app.links import Links
 from app.messages import compose
-from app.models import Click, Message, Order, Store, TrackingBrand
+from app.models import Click, Message, Order, RecommendPick, Store, TrackingBrand
+from app.recommend import model
+from app.stats import collect
 from connectors.base import ProductSnapshot, ShipmentStatus
+from tests.app.recommend.shop import order, product, write
 from tests.helpers import ingest_order, ingest_shipment, make_store, order_snapshot, shipment_snapshot
 from tracking.base import TrackEvent, TrackReport
 
@@ -154,22 +158,40 @@ def test_arabic_and_persian_pages_run_right_to_left_with_their_own_dates(app, af
 
 def test_once_delivered_the_page_asks_for_stars_and_shows_recommendations(app, aftercare):
     """Delivered: the delivery day, one-click stars per item on our own review page (a verified
-    buyer's rating, each star its own link), recommendations through our signed redirect when the
-    link came in a message (so the click counts), and no estimate."""
+    buyer's rating, each star its own link), the store's best seller recommended through our signed
+    redirect (the click is the delivered message's, and so is the customer's next order), and no
+    estimate."""
     store, order_id = shop_with_parcel(aftercare, delivered=True)
+    write(aftercare, store, product("best"), *(order(["best"]) for _ in range(4)))
+    with aftercare.db.session() as session:
+        model.build(session, session.get(Store, store.id))
     message = message_of(aftercare, store, "delivered")
     path = (
         Links(aftercare.settings)
         .tracking(store.id, order_id, message.id)
         .removeprefix(aftercare.settings.public_url)
     )
-    html = app.test_client().get(path).get_data(as_text=True)
+    client = app.test_client()
+    html = client.get(path).get_data(as_text=True)
     assert "Delivered on" in html and "Expected" not in html
     assert html.count('aria-label="5 out of 5 stars"') == 2
     stars = re.findall(r'href="[^"]*(/rv/[^"?]+)\?stars=(\d)"', html)
     assert len(stars) == 10 and {n for _, n in stars} == {"1", "2", "3", "4", "5"}
-    page = app.test_client().get(stars[3][0] + "?stars=4")  # the fourth star opens the review page
+    page = client.get(stars[3][0] + "?stars=4")  # the fourth star opens the review page
     assert page.status_code == 200
+    [redirect] = re.findall(r'href="http://127\.0\.0\.1:8000(/r/[^"]+)">Product best<', html)
+    followed = client.get(redirect)
+    assert followed.status_code == 302 and followed.headers["Location"] == "https://shop.example/p/best"
+    clock.freeze(T0 + 3 * 24 * H)
+    again = order_snapshot("1002", placed_at=clock.now())
+    ingest_order(aftercare, store, replace(again, customer=replace(again.customer, external_id="c-1001")))
+    with aftercare.db.session() as session:
+        clicks = session.scalars(select(Click.message_id).where(Click.store_id == store.id)).all()
+        assert clicks == [message.id, message.id]  # the view, then the recommendation
+        shown = session.scalars(select(RecommendPick.product_external_id)).all()
+        assert shown == ["best"]  # in the recommendations report as the message's
+        stats = collect(session, session.get(Store, store.id), now=clock.now())
+        assert stats.step_orders["delivered"]["click"] == 1
 
 
 def test_the_estimate_comes_from_the_stores_own_deliveries(app, aftercare):
