@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app import clock, ingest
 from app.links import Links
-from app.messages import compose
+from app.messages import compose, render
 from app.models import Click, Message, Order, RecommendPick, Store, TrackingBrand
 from app.recommend import model
 from app.stats import collect
@@ -228,3 +228,42 @@ def test_the_estimate_comes_from_the_stores_own_deliveries(app, aftercare):
         as_text=True
     )
     assert json.dumps(context)  # plain data, as templates and channels take it
+
+
+def test_every_tracking_link_in_every_message_goes_to_our_page(app, aftercare):
+    """Every step a parcel sends, in each language, in every part a channel sends (the email's HTML and
+    text, the store note's text, the SMS and WhatsApp short text, Flow and webhooks all of them): its
+    tracking links open our page for that order and message, and the carrier's own address is only on
+    the page."""
+    clock.freeze(T0)
+    store = make_store(aftercare)
+    ingest_order(aftercare, store, order_snapshot("1001", placed_at=T0 - 20 * H, phone="+966501234567"))
+    scans = (("in_transit", T0), ("out_for_delivery", T0 + 20 * H), ("attempted_delivery", T0 + 30 * H))
+    ingest_shipment(aftercare, store, shipment_snapshot("1001", shipped_at=T0, events=scans))
+    links = Links(aftercare.settings)
+    client = app.test_client()
+    with aftercare.db.session() as session:
+        row = session.get(Store, store.id)
+        order_id = session.scalars(select(Order.id).where(Order.store_id == store.id)).one()
+        messages = session.scalars(select(Message).where(Message.store_id == store.id)).all()
+        steps = {message.step: message for message in messages}
+        assert {"shipped", "delivery_problem", "out_for_delivery"} <= set(steps)
+        for step, message in steps.items():
+            for locale in ("en", "ar", "fa"):
+                built = compose.build(session, row, message, links, locale)
+                sent = render.render(step, locale, built.context)
+                parts = {"html": sent.html, "text": sent.text, "short": sent.short, "subject": sent.subject}
+                for name, part in parts.items():
+                    assert "track.example.test" not in part and "aramex.com" not in part, (step, name)
+                    pages = re.findall(r"http://127\.0\.0\.1:8000/t/([\w.-]+)", part)
+                    if step in ("shipped", "delivery_problem", "out_for_delivery") and name != "subject":
+                        assert pages, (step, locale, name)
+                    for token in pages:
+                        assert links.read_tracking(token) == (store.id, order_id, message.id)
+    for message in (steps["shipped"], steps["delivery_problem"]):
+        page = client.get(
+            links.tracking(store.id, order_id, message.id).removeprefix(links.settings.public_url)
+        )
+        assert page.status_code == 200 and "https://track.example.test/AX1234567890" in page.get_data(
+            as_text=True
+        )
