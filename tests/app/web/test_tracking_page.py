@@ -230,6 +230,43 @@ def test_the_estimate_comes_from_the_stores_own_deliveries(app, aftercare):
     assert json.dumps(context)  # plain data, as templates and channels take it
 
 
+def test_the_estimate_moves_on_as_the_parcels_news_comes_in(app, aftercare):
+    """Earlier parcels took 2 to 7 days. Two days in, the range is the usual one; four days in, it is
+    asked of the parcels that took at least that long; eight days in (later than any), it starts
+    today, never in the past; out for delivery, it is today."""
+    clock.freeze(T0 - 30 * 24 * H)
+    store = make_store(aftercare)
+    for n, days in enumerate((2, 2, 3, 3, 4, 5, 5, 6, 6, 7)):
+        shipped = T0 - (20 - n) * 24 * H
+        ingest_order(aftercare, store, order_snapshot(f"9{n}", placed_at=shipped - H))
+        snapshot = shipment_snapshot(
+            f"9{n}", shipped_at=shipped, events=(("delivered", shipped + days * 24 * H),), tracking=f"T9{n}"
+        )
+        ingest_shipment(aftercare, store, snapshot)
+    clock.freeze(T0)
+    ingest_order(aftercare, store, order_snapshot("1001", placed_at=T0 - H))
+    ingest_shipment(aftercare, store, shipment_snapshot("1001", shipped_at=T0, tracking="40795800599"))
+    with aftercare.db.session() as session:
+        order_id = session.scalars(select(Order.id).where(Order.external_id == "1001")).one()
+    path = Links(aftercare.settings).tracking(store.id, order_id).removeprefix(aftercare.settings.public_url)
+    client = app.test_client()
+
+    def shown() -> str:
+        return re.search(r"Expected [^<]+", client.get(path).get_data(as_text=True)).group(0)
+
+    clock.freeze(T0 + 2 * 24 * H)
+    assert shown() == "Expected between November 6, 2026 and November 9, 2026"
+    clock.freeze(T0 + 4 * 24 * H)
+    assert shown() == "Expected between November 8, 2026 and November 9, 2026"
+    clock.freeze(T0 + 8 * 24 * H)
+    assert shown() == "Expected between November 11, 2026 and November 12, 2026"
+    with aftercare.db.session() as session:
+        row = session.get(Store, store.id)
+        scan = TrackEvent("k9", ShipmentStatus.OUT_FOR_DELIVERY, T0 + 8 * 24 * H)
+        ingest.apply_all(session, row, [TrackReport("aramex", "40795800599", (scan,))])
+    assert shown() == "Expected on November 11, 2026"
+
+
 def test_every_tracking_link_in_every_message_goes_to_our_page(app, aftercare):
     """Every step a parcel sends, in each language, in every part a channel sends (the email's HTML and
     text, the store note's text, the SMS and WhatsApp short text, Flow and webhooks all of them): its
