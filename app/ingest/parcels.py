@@ -58,17 +58,17 @@ def apply_shipment(session: Session, store: Store, snap: ShipmentSnapshot) -> In
     shipment, created, before = upsert_newer(session, Shipment, store, snap.external_id, fields)
     changed = created or before is not None
     known: Known = {} if created else known_events(session, shipment)
-    events = snap.events
+    for event in snap.events:  # events only accumulate; a stale snapshot can still add an old event
+        changed = add_event(session, store, order, shipment, event, known=known) or changed
     if snap.status is ShipmentStatus.DELIVERED and snap.delivered_at is not None:
         # The platform's word that it was delivered then is kept as a scan of its own, so it stands
         # until a newer scan says otherwise whichever arrives first: an older carrier scan coming
-        # later does not undo it (and a carrier's report of the same delivery is its twin).
+        # later does not undo it. Told apart from the platform's own scans, so that its delivery
+        # scan (or a carrier's) is this one's twin.
         claimed = ShipmentEventSnapshot(
             f"platform:delivered:{snap.delivered_at.isoformat()}", ShipmentStatus.DELIVERED, snap.delivered_at
         )
-        events = (*events, claimed)
-    for event in events:  # events only accumulate; a stale snapshot can still add an old event
-        changed = add_event(session, store, order, shipment, event, known=known) or changed
+        changed = add_event(session, store, order, shipment, claimed, source=CLAIM, known=known) or changed
     if not changed:
         return IngestResult("shipment", snap.external_id, changed=False, note="not newer than stored")
     session.flush()
@@ -97,6 +97,7 @@ def apply_shipment_event(session: Session, store: Store, snap: ShipmentEventUpda
     )
 
 
+CLAIM = "platform_claim"  # the source of a status the platform claims without a scan of its own
 Known = dict[str, tuple[str, datetime, str | None]]  # a parcel's scans: id -> (status, at, source)
 
 
