@@ -196,7 +196,7 @@ def test_once_delivered_the_page_asks_for_stars_and_shows_recommendations(app, a
 
 def test_the_estimate_comes_from_the_stores_own_deliveries(app, aftercare):
     """Five earlier Aramex parcels to Saudi Arabia took 2 to 4 days: this one is expected in that range,
-    and the shipped message says so too."""
+    and the shipped and thank-you messages say so too, in the email and the text message alike."""
     clock.freeze(T0 - 30 * 24 * H)
     store = make_store(aftercare)
     for n, days in enumerate((2, 3, 3, 4, 4)):
@@ -228,6 +228,14 @@ def test_the_estimate_comes_from_the_stores_own_deliveries(app, aftercare):
         as_text=True
     )
     assert json.dumps(context)  # plain data, as templates and channels take it
+    short = render.render("shipped", "en", context).short  # what SMS and WhatsApp send
+    assert "Expected November 6, 2026 to November 7, 2026. Follow it: http://127.0.0.1:8000/t/" in short
+    with aftercare.db.session() as session:
+        thank_you = session.scalars(
+            select(Message).where(Message.order_id == order_id, Message.step == "thank_you")
+        ).one()
+        thanks = compose.build(session, session.get(Store, store.id), thank_you, Links(aftercare.settings))
+    assert thanks.context["estimate"] and "Expected" in render.render("thank_you", "en", thanks.context).short
 
 
 def test_the_estimate_moves_on_as_the_parcels_news_comes_in(app, aftercare):
