@@ -24,18 +24,27 @@ H = timedelta(hours=1)
 NUMBER = "40795800592"
 
 
-def platform(events: tuple[tuple[str, datetime], ...], status: str = "in_transit") -> ShipmentSnapshot:
+def platform(
+    events: tuple[tuple[str, datetime], ...],
+    status: str = "in_transit",
+    *,
+    updated_at: datetime = T0 + 100 * H,  # sent late: its own time is not when anything happened
+    delivered_at: datetime | None = None,
+    key: str = "p-{n}",
+) -> ShipmentSnapshot:
     """Shopify-like: the fulfillment with the events it had when sent (its status lagging behind)."""
     return ShipmentSnapshot(
         external_id="S-1",
         order_external_id="1001",
         status=ShipmentStatus(status),
-        updated_at=T0 + 100 * H,  # sent late: its own time is not when anything happened
+        updated_at=updated_at,
         carrier="Aramex",
         tracking_number=NUMBER,
         shipped_at=T0,
+        delivered_at=delivered_at,
         events=tuple(
-            ShipmentEventSnapshot(f"p-{n}", ShipmentStatus(s), at) for n, (s, at) in enumerate(events)
+            ShipmentEventSnapshot(key.format(n=n, s=s, at=at.isoformat()), ShipmentStatus(s), at)
+            for n, (s, at) in enumerate(events)
         ),
     )
 
@@ -108,16 +117,7 @@ def test_a_platform_update_sent_later_does_not_undo_a_carriers_delivery(aftercar
         row = session.get(Store, store.id)
         ingest.apply_all(session, row, [platform(())])
         ingest.apply_all(session, row, [report("aramex", (("delivered", T0 + 34 * H),))])
-        later = ShipmentSnapshot(
-            external_id="S-1",
-            order_external_id="1001",
-            status=ShipmentStatus.IN_TRANSIT,
-            updated_at=T0 + 200 * H,
-            carrier="Aramex",
-            tracking_number=NUMBER,
-            shipped_at=T0,
-        )
-        ingest.apply_all(session, row, [later])
+        ingest.apply_all(session, row, [platform((), updated_at=T0 + 200 * H)])
         shipment = session.scalars(select(Shipment).where(Shipment.store_id == store.id)).one()
         assert (shipment.status, shipment.delivered_at) == ("delivered", T0 + 34 * H)
 
@@ -125,16 +125,7 @@ def test_a_platform_update_sent_later_does_not_undo_a_carriers_delivery(aftercar
 def test_a_platforms_delivery_stands_when_an_older_carrier_scan_arrives_after_it(aftercare):
     """The platform says delivered (no scan of its own); the carrier's earlier "in transit" comes in
     later: still delivered, at the platform's time, as if they had arrived the other way round."""
-    delivered = ShipmentSnapshot(
-        external_id="S-1",
-        order_external_id="1001",
-        status=ShipmentStatus.DELIVERED,
-        updated_at=T0 + 100 * H,
-        carrier="Aramex",
-        tracking_number=NUMBER,
-        shipped_at=T0,
-        delivered_at=T0 + 30 * H,
-    )
+    delivered = platform((), "delivered", delivered_at=T0 + 30 * H)
     scan = report("aramex", (("in_transit", T0 + 20 * H),))
     one, other = outcome(aftercare, [delivered, scan]), outcome(aftercare, [scan, delivered])
     assert one == other and one[1:] == ("delivered", T0 + 30 * H)
@@ -166,21 +157,10 @@ def deliveries(draw: st.DrawFn) -> list[Any]:
             found.append(ShipmentEventUpdate("S-1", "1001", snapshot))
         elif kind == "platform":
             delivered = draw(st.none() | MOMENTS)
+            status = "delivered" if delivered else "in_transit"
+            sent = T0 + (200 + n) * H
             found.append(
-                ShipmentSnapshot(
-                    external_id="S-1",
-                    order_external_id="1001",
-                    status=ShipmentStatus.DELIVERED if delivered else ShipmentStatus.IN_TRANSIT,
-                    updated_at=T0 + (200 + n) * H,
-                    carrier="Aramex",
-                    tracking_number=NUMBER,
-                    shipped_at=T0,
-                    delivered_at=delivered,
-                    events=tuple(
-                        ShipmentEventSnapshot(f"p:{s}:{at.isoformat()}", ShipmentStatus(s), at)
-                        for s, at in events
-                    ),
-                )
+                platform(tuple(events), status, updated_at=sent, delivered_at=delivered, key="p:{s}:{at}")
             )
         else:
             found.append(
