@@ -3,4 +3,4 @@
 ``translate.py`` its status words onto our parcel statuses, ``webhooks.py`` where the source signs
 what it pushes, ``__init__.py`` the source itself with its declared capabilities). Like the
 connectors they are pure: they call the source's API and translate, and never touch the database;
-``app/tracking_sync.py`` is what connects them to parcels."""
+``app/parcels/`` is what connects them to parcels."""

@@ -4,10 +4,10 @@ older event arriving late never moves a parcel back, whichever source it came fr
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import timeline
@@ -15,11 +15,9 @@ from app.db import insert_ignore
 from app.ingest.result import IngestResult, OrderNotYetKnown
 from app.ingest.upsert import upsert_newer
 from app.models import Order, Shipment, ShipmentEvent, Store
+from app.parcels.scans import SAME_SCAN, distinct
 from connectors.base import ShipmentEventSnapshot, ShipmentEventUpdate, ShipmentSnapshot, ShipmentStatus
 
-# Two sources reporting one scan rarely agree to the second (a platform copies a carrier's event
-# minutes later, with its own clock): the same status this close is the same scan.
-SAME_SCAN = timedelta(minutes=10)
 # At one moment, the further along wins (a "delivered" and an "in transit" stamped alike).
 RANK = {
     status: rank
@@ -62,6 +60,15 @@ def apply_shipment(session: Session, store: Store, snap: ShipmentSnapshot) -> In
     known: Known = {} if created else known_events(session, shipment)
     for event in snap.events:  # events only accumulate; a stale snapshot can still add an old event
         changed = add_event(session, store, order, shipment, event, known=known) or changed
+    if snap.status is ShipmentStatus.DELIVERED and snap.delivered_at is not None:
+        # The platform's word that it was delivered then is kept as a scan of its own, so it stands
+        # until a newer scan says otherwise whichever arrives first: an older carrier scan coming
+        # later does not undo it. Told apart from the platform's own scans, so that its delivery
+        # scan (or a carrier's) is this one's twin.
+        claimed = ShipmentEventSnapshot(
+            f"platform:delivered:{snap.delivered_at.isoformat()}", ShipmentStatus.DELIVERED, snap.delivered_at
+        )
+        changed = add_event(session, store, order, shipment, claimed, source=CLAIM, known=known) or changed
     if not changed:
         return IngestResult("shipment", snap.external_id, changed=False, note="not newer than stored")
     session.flush()
@@ -90,17 +97,21 @@ def apply_shipment_event(session: Session, store: Store, snap: ShipmentEventUpda
     )
 
 
-Known = dict[str, tuple[str, datetime]]  # a parcel's scans: external id -> (status, at)
+CLAIM = "platform_claim"  # the source of a status the platform claims without a scan of its own
+Known = dict[str, tuple[str, datetime, str | None]]  # a parcel's scans: id -> (status, at, source)
 
 
 def known_events(session: Session, shipment: Shipment) -> Known:
     """The scans a parcel already has, read once for a whole batch of new ones."""
     return {
-        external_id: (status, at)
-        for external_id, status, at in session.execute(
-            select(ShipmentEvent.external_id, ShipmentEvent.status, ShipmentEvent.happened_at).where(
-                ShipmentEvent.shipment_id == shipment.id
-            )
+        external_id: (status, at, source)
+        for external_id, status, at, source in session.execute(
+            select(
+                ShipmentEvent.external_id,
+                ShipmentEvent.status,
+                ShipmentEvent.happened_at,
+                ShipmentEvent.source,
+            ).where(ShipmentEvent.shipment_id == shipment.id)
         )
     }
 
@@ -116,36 +127,21 @@ def add_event(
     location: str | None = None,
     known: Known | None = None,
 ) -> bool:
-    """Record a scan once (and say so on the order's timeline); False if already known, by its own
-    id or as the same scan another source already reported. Of two reports of one scan the earlier
-    stamped is kept, whichever arrived first, so the history does not depend on arrival order.
-    ``known`` (``known_events``) saves reading the parcel's scans again for each of a batch; it is
-    kept up to date."""
+    """Record a scan once (and say so on the order's timeline); False if already known by its own id
+    or (for the timeline) as the same scan another source already reported. Every report is kept:
+    which of two reports of one scan is shown is decided when the history is read (``distinct``), so
+    the history does not depend on the order the reports arrived in. ``known`` (``known_events``)
+    saves reading the parcel's scans again for each of a batch; it is kept up to date."""
     if known is None:
         known = known_events(session, shipment)
     if event.external_id in known:
         return False  # a re-delivery: nothing to look at
-    if event.status is not ShipmentStatus.UNKNOWN:
-        twins = sorted(
-            (at, external_id)
-            for external_id, (status, at) in known.items()
-            if status == event.status.value and abs(at - event.happened_at) <= SAME_SCAN
-        )
-        if twins:
-            if twins[0] <= (event.happened_at, event.external_id):
-                return False
-            session.execute(
-                delete(ShipmentEvent).where(
-                    ShipmentEvent.shipment_id == shipment.id,
-                    ShipmentEvent.external_id.in_([external_id for _, external_id in twins]),
-                )
-            )
-            session.expire(shipment, ["events"])
-            for _, external_id in twins:
-                known.pop(external_id, None)
-            return _insert(session, store, shipment, event, source, location, known)
+    twin = event.status is not ShipmentStatus.UNKNOWN and any(
+        status == event.status.value and told != source and abs(at - event.happened_at) <= SAME_SCAN
+        for status, at, told in known.values()
+    )
     added = _insert(session, store, shipment, event, source, location, known)
-    if added:
+    if added and not twin:
         label = shipment.tracking_number or shipment.external_id
         timeline.note(
             session,
@@ -183,7 +179,7 @@ def _insert(
         },
     )
     if added:
-        known[event.external_id] = (event.status.value, event.happened_at)
+        known[event.external_id] = (event.status.value, event.happened_at, source)
     return added
 
 
@@ -193,16 +189,15 @@ def settle(
     """The parcel's status and delivery time from its latest known event in event time (unknown
     ones never move it), or from what the platform claims when that is newer: the platform's status
     counts at the moment it says it happened (delivered at, shipped at), not when it was sent."""
-    latest = session.execute(
-        select(ShipmentEvent.status, ShipmentEvent.happened_at)
-        .where(
+    scans = session.execute(
+        select(
+            ShipmentEvent.external_id, ShipmentEvent.status, ShipmentEvent.happened_at, ShipmentEvent.source
+        ).where(
             ShipmentEvent.shipment_id == shipment.id,
             ShipmentEvent.status != ShipmentStatus.UNKNOWN.value,
         )
-        .order_by(ShipmentEvent.happened_at.desc())
-        .limit(8)
     ).all()
-    candidates = [(ShipmentStatus(status), at) for status, at in latest]
+    candidates = [(ShipmentStatus(scan.status), scan.happened_at) for scan in distinct(scans)]
     if claim is not None and claim[1] is not None:
         candidates.append((claim[0], claim[1]))
     if not candidates:

@@ -55,6 +55,7 @@ from app.models import (
     StoreStatus,
     Suppression,
 )
+from app.parcels import scans
 from app.suppression import addresses
 from connectors.base import OrderStatus, ShipmentStatus
 
@@ -498,7 +499,8 @@ def _unhappy(order: Order, facts: Facts) -> Reason | None:
 def _shipment_states(order_id: int, facts: Facts) -> tuple[ShipmentState, ...]:
     states = []
     for shipment in facts.shipments.get(order_id, []):
-        events = facts.events.get(shipment.id, [])
+        reports = facts.events.get(shipment.id, [])
+        events = scans.distinct(reports)  # each scan once, whichever source told it first
         out_for_delivery = next(
             (e.happened_at for e in reversed(events) if e.status == ShipmentStatus.OUT_FOR_DELIVERY), None
         )
@@ -506,7 +508,10 @@ def _shipment_states(order_id: int, facts: Facts) -> tuple[ShipmentState, ...]:
         if shipment.status in planner.PROBLEMS:
             latest = next((e for e in reversed(events) if e.status == shipment.status), None)
             at = latest.happened_at if latest else shipment.remote_updated_at
-            problem = Problem(latest.external_id if latest else "status", ShipmentStatus(shipment.status), at)
+            # The message about it is keyed by the first report of that scan to arrive, so a twin
+            # from another source arriving later never makes it a second problem.
+            first = min(scans.twins(reports, latest), key=lambda e: e.id) if latest else None
+            problem = Problem(first.external_id if first else "status", ShipmentStatus(shipment.status), at)
         states.append(
             ShipmentState(
                 shipment_id=shipment.id,

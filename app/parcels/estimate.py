@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app import clock
 from app.models import Order, ParcelTrack, Shipment, Store
+from connectors.base import ShipmentStatus
 from tracking import detect
 
 HISTORY = timedelta(days=180)
@@ -97,9 +98,15 @@ def forget(store_id: int) -> None:
 
 
 def learn(
-    samples: list[Sample], carrier: str | None, country: str | None, *, shipped: bool
+    samples: list[Sample], carrier: str | None, country: str | None, *, shipped: bool, gone: float = 0.0
 ) -> tuple[float, float, float, int, str] | None:
-    """(p25, median, p75, count, basis) in days, from the closest group with enough parcels."""
+    """(p25, median, p75, count, basis) in days, from the closest group with enough parcels. ``gone``:
+    days this parcel has already been on its way; then only the parcels that took at least that long
+    are asked (how long do parcels still travelling after ``gone`` days take?), when there are enough."""
+    if gone > 0:
+        found = learn([s for s in samples if _days(s, shipped) >= gone], carrier, country, shipped=shipped)
+        if found is not None:
+            return found
     groups = (
         ("carrier_country", lambda s: s.carrier == carrier and s.country == country, carrier and country),
         ("carrier", lambda s: s.carrier == carrier, carrier),
@@ -109,11 +116,7 @@ def learn(
     for basis, keep, usable in groups:
         if not usable:
             continue
-        days = [
-            (s.transit_days if shipped else s.placed_days)
-            for s in samples
-            if keep(s) and (s.transit_days is not None or not shipped)
-        ]
+        days = [_days(s, shipped) for s in samples if keep(s) and (s.transit_days is not None or not shipped)]
         if len(days) >= ENOUGH:
             quarters = statistics.quantiles(days, n=4, method="inclusive")
             return quarters[0], statistics.median(days), quarters[2], len(days), basis
@@ -123,10 +126,16 @@ def learn(
 def for_parcel(
     session: Session, store: Store, shipment: Shipment, track: ParcelTrack | None = None
 ) -> Estimate | None:
-    """When this parcel should arrive; None once delivered, or when the store has too little history."""
+    """When this parcel should arrive, as its news stands now: None once delivered, or when the store
+    has too little history; today when it is out for delivery; the carrier's own date when a source
+    gave one; else from the store's parcels that took at least as long as this one so far (a parcel
+    running late moves its estimate on, rather than showing a range already past)."""
     if shipment.delivered_at is not None:
         return None
-    if track is not None and track.source_estimate is not None:
+    now = clock.now()
+    if shipment.status == ShipmentStatus.OUT_FOR_DELIVERY.value:
+        return Estimate(now, now, now, 0, "out_for_delivery")
+    if track is not None and track.source_estimate is not None and track.source_estimate >= now - DAY:
         at = track.source_estimate
         return Estimate(at, at, at, 0, "carrier_said")
     order = session.get(Order, shipment.order_id)
@@ -139,8 +148,9 @@ def for_parcel(
         carrier,
         order.ship_country if order else None,
         shipped=shipment.shipped_at is not None,
+        gone=max(0.0, (now - start) / DAY),
     )
-    return _dated(start, found)
+    return _dated(start, found, now)
 
 
 def for_order(session: Session, store: Store, order: Order) -> Estimate | None:
@@ -165,10 +175,20 @@ def held(track: ParcelTrack, delivered_at: datetime) -> bool | None:
     return track.estimate_from.date() <= delivered_at.date() <= track.estimate_to.date()
 
 
-def _dated(start: datetime, found: tuple[float, float, float, int, str] | None) -> Estimate | None:
+def _days(sample: Sample, shipped: bool) -> float:
+    return (sample.transit_days or 0.0) if shipped else sample.placed_days
+
+
+def _dated(
+    start: datetime, found: tuple[float, float, float, int, str] | None, now: datetime | None = None
+) -> Estimate | None:
     if found is None:
         return None
     low, middle, high, count, basis = found
     earliest = start + timedelta(days=max(0, int(low)))
     latest = start + timedelta(days=max(int(high + 0.999), int(low) + 1))
-    return Estimate(earliest, latest, start + timedelta(days=middle), count, basis)
+    if now is not None and latest < now:  # later than every parcel like it: from today, not the past
+        earliest, latest = now, now + DAY
+    elif now is not None and earliest < now:
+        earliest = now
+    return Estimate(earliest, latest, max(earliest, start + timedelta(days=middle)), count, basis)

@@ -25,6 +25,7 @@ from app.ingest.parcels import add_event, settle
 from app.ingest.result import IngestResult
 from app.journeys.reasons import Reason
 from app.models import Order, ParcelTrack, Shipment, ShipmentEvent, Store
+from app.parcels import scans
 from connectors.base import ShipmentEventSnapshot, ShipmentStatus
 from tracking import detect
 
@@ -57,7 +58,10 @@ def usual_silence(session: Session, store: Store, today: date) -> dict[str | Non
     rows = session.execute(
         select(
             ShipmentEvent.shipment_id,
+            ShipmentEvent.external_id,
+            ShipmentEvent.status,
             ShipmentEvent.happened_at,
+            ShipmentEvent.source,
             Shipment.carrier,
             Shipment.tracking_number,
             Shipment.shipped_at,
@@ -70,17 +74,20 @@ def usual_silence(session: Session, store: Store, today: date) -> dict[str | Non
             Shipment.delivered_at >= start,
             ShipmentEvent.status.not_in(NOT_SCANS),
         )
-        .order_by(ShipmentEvent.shipment_id, ShipmentEvent.happened_at)
     ).all()
-    scans: dict[int, list[datetime]] = defaultdict(list)
+    reports: dict[int, list] = defaultdict(list)
     carriers: dict[int, str | None] = {}
-    for shipment_id, at, name, number, shipped in rows:
-        if not scans[shipment_id] and shipped is not None and shipped < at:
-            scans[shipment_id].append(shipped)
-        scans[shipment_id].append(at)
-        carriers[shipment_id] = detect.carrier(name, number)
+    shipped_at: dict[int, datetime | None] = {}
+    for row in rows:
+        reports[row.shipment_id].append(row)
+        carriers[row.shipment_id] = detect.carrier(row.carrier, row.tracking_number)
+        shipped_at[row.shipment_id] = row.shipped_at
     gaps: dict[str | None, list[float]] = defaultdict(list)
-    for shipment_id, times in scans.items():
+    for shipment_id, found in reports.items():
+        times = [scan.happened_at for scan in scans.distinct(found)]  # a twin is no silence
+        shipped = shipped_at[shipment_id]
+        if shipped is not None and shipped < times[0]:
+            times.insert(0, shipped)
         for before, after in zip(times, times[1:], strict=False):
             gaps[carriers[shipment_id]].append((after - before).total_seconds())
     learned: dict[str | None, timedelta] = {}

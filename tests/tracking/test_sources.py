@@ -205,3 +205,24 @@ def test_an_outage_or_a_refusal_holds_nothing_and_polls_later(aftercare, aramex)
         account = session.scalars(select(TrackingAccount)).one()
         assert "refused" in (account.error or "")
         assert session.scalars(select(Message).where(Message.step == "shipped")).one().status == "scheduled"
+
+
+def test_a_parcel_no_source_knows_keeps_what_the_platform_says(aftercare, aramex):
+    """With only Aramex connected, an SMSA parcel is not asked about anywhere, and an Aramex waybill
+    Aramex does not know (yet) is asked again later; both stay as the platform says, their messages
+    as they were."""
+    clock.freeze(T0)
+    store = make_store(aftercare)
+    connect(aftercare, store, "aramex", aramex.credentials)
+    smsa = parcel(aftercare, store, "290019283746", carrier="SMSA Express", shipped_at=T0, order="1001")
+    unknown = parcel(aftercare, store, "40795800592", carrier="Aramex", shipped_at=T0, order="1002")
+    follow.follow_store(aftercare.db, store.id, {"aramex": aramex.url})
+    assert aramex.calls == [["40795800592"]]  # the SMSA number never went to Aramex
+    with aftercare.db.session() as session:
+        tracks = {t.shipment_id: t for t in session.scalars(select(ParcelTrack))}
+        assert (tracks[smsa].carrier, tracks[smsa].source) == ("smsa", None)
+        assert tracks[unknown].source == "aramex" and "does not know" in tracks[unknown].error
+        assert tracks[unknown].next_poll_at > T0
+        assert {s.status for s in session.scalars(select(Shipment))} == {"in_transit"}
+        shipped = session.scalars(select(Message).where(Message.step == "shipped")).all()
+        assert [m.status for m in shipped] == ["scheduled", "scheduled"]

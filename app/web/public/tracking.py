@@ -40,7 +40,8 @@ from app.models import (
     Store,
     TrackingBrand,
 )
-from app.parcels import estimate
+from app.parcels import estimate, scans
+from app.recommend import picks as recommend_picks
 from app.reviews.links import ReviewLinks
 from app.web import current_services
 from app.web.public.tracking_words import WORDS, status
@@ -49,7 +50,7 @@ from tracking import detect
 bp = Blueprint("tracking_page", __name__, template_folder="templates")
 COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_COLOR = "#1f3a34"
-_PAGES: TTLCache[str, str] = TTLCache(maxsize=5_000, ttl=300)
+_PAGES: TTLCache[tuple[int, str], str] = TTLCache(maxsize=5_000, ttl=300)
 _LOCK = threading.Lock()
 
 
@@ -89,12 +90,13 @@ def page(token: str) -> Response:
         tag = _etag(store, order, shipments, seen, brand, locale, message_id if mine else None)
         if tag in request.if_none_match:
             return _cached(make_response("", 304), tag)
+        key = (id(session.get_bind()), tag)  # one process may serve several databases (tests)
         with _LOCK:
-            html = _PAGES.get(tag)
+            html = _PAGES.get(key)
         if html is None:
             html = _render(session, store, order, shipments, brand, locale, message_id if mine else None)
             with _LOCK:
-                _PAGES[tag] = html
+                _PAGES[key] = html
     return _cached(make_response(html), tag)
 
 
@@ -158,13 +160,15 @@ def _render(
     def tracked(url: str) -> str:
         return links.tracked(store.id, message_id, url) if message_id else url
 
-    events: dict[int, list[ShipmentEvent]] = defaultdict(list)
+    reports: dict[int, list[ShipmentEvent]] = defaultdict(list)
     for event in session.scalars(
-        select(ShipmentEvent)
-        .where(ShipmentEvent.store_id == store.id, ShipmentEvent.shipment_id.in_([s.id for s in shipments]))
-        .order_by(ShipmentEvent.happened_at.desc(), ShipmentEvent.id.desc())
+        select(ShipmentEvent).where(
+            ShipmentEvent.store_id == store.id, ShipmentEvent.shipment_id.in_([s.id for s in shipments])
+        )
     ):
-        events[event.shipment_id].append(event)
+        reports[event.shipment_id].append(event)
+    # each scan once (whichever source told it), newest first
+    events = {shipment_id: scans.distinct(found)[::-1] for shipment_id, found in reports.items()}
     tracks = {
         track.shipment_id: track
         for track in session.scalars(
@@ -238,14 +242,18 @@ def _render(
         )
     recommendations = []
     if delivered:
+        picks = [pick for pick in recommend.for_order(session, order) if pick.product.url]
+        if message_id:  # what the page showed counts as that message's, for the revenue report
+            message = session.get(Message, message_id)
+            if message is not None:
+                recommend_picks.record(session, message, picks)
         recommendations = [
             {
-                "title": product.title,
-                "url": tracked(product.url),
-                "price": money(product.price, order.currency, locale),
+                "title": pick.product.title,
+                "url": tracked(pick.product.url or ""),
+                "price": money(pick.product.price, order.currency, locale),
             }
-            for product in recommend.for_order(session, order)
-            if product.url
+            for pick in picks
         ]
     color = brand.color if brand and brand.color and COLOR.match(brand.color) else DEFAULT_COLOR
     contact = store.reply_to

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from app import clock, ingest
 from app.links import Links
-from app.messages import compose
-from app.models import Click, Message, Order, Store, TrackingBrand
+from app.messages import compose, render
+from app.models import Click, Message, Order, RecommendPick, Store, TrackingBrand
+from app.recommend import model
+from app.stats import collect
 from connectors.base import ProductSnapshot, ShipmentStatus
+from tests.app.recommend.shop import order, product, write
 from tests.helpers import ingest_order, ingest_shipment, make_store, order_snapshot, shipment_snapshot
 from tracking.base import TrackEvent, TrackReport
 
@@ -154,27 +158,45 @@ def test_arabic_and_persian_pages_run_right_to_left_with_their_own_dates(app, af
 
 def test_once_delivered_the_page_asks_for_stars_and_shows_recommendations(app, aftercare):
     """Delivered: the delivery day, one-click stars per item on our own review page (a verified
-    buyer's rating, each star its own link), recommendations through our signed redirect when the
-    link came in a message (so the click counts), and no estimate."""
+    buyer's rating, each star its own link), the store's best seller recommended through our signed
+    redirect (the click is the delivered message's, and so is the customer's next order), and no
+    estimate."""
     store, order_id = shop_with_parcel(aftercare, delivered=True)
+    write(aftercare, store, product("best"), *(order(["best"]) for _ in range(4)))
+    with aftercare.db.session() as session:
+        model.build(session, session.get(Store, store.id))
     message = message_of(aftercare, store, "delivered")
     path = (
         Links(aftercare.settings)
         .tracking(store.id, order_id, message.id)
         .removeprefix(aftercare.settings.public_url)
     )
-    html = app.test_client().get(path).get_data(as_text=True)
+    client = app.test_client()
+    html = client.get(path).get_data(as_text=True)
     assert "Delivered on" in html and "Expected" not in html
     assert html.count('aria-label="5 out of 5 stars"') == 2
     stars = re.findall(r'href="[^"]*(/rv/[^"?]+)\?stars=(\d)"', html)
     assert len(stars) == 10 and {n for _, n in stars} == {"1", "2", "3", "4", "5"}
-    page = app.test_client().get(stars[3][0] + "?stars=4")  # the fourth star opens the review page
+    page = client.get(stars[3][0] + "?stars=4")  # the fourth star opens the review page
     assert page.status_code == 200
+    [redirect] = re.findall(r'href="http://127\.0\.0\.1:8000(/r/[^"]+)">Product best<', html)
+    followed = client.get(redirect)
+    assert followed.status_code == 302 and followed.headers["Location"] == "https://shop.example/p/best"
+    clock.freeze(T0 + 3 * 24 * H)
+    again = order_snapshot("1002", placed_at=clock.now())
+    ingest_order(aftercare, store, replace(again, customer=replace(again.customer, external_id="c-1001")))
+    with aftercare.db.session() as session:
+        clicks = session.scalars(select(Click.message_id).where(Click.store_id == store.id)).all()
+        assert clicks == [message.id, message.id]  # the view, then the recommendation
+        shown = session.scalars(select(RecommendPick.product_external_id)).all()
+        assert shown == ["best"]  # in the recommendations report as the message's
+        stats = collect(session, session.get(Store, store.id), now=clock.now())
+        assert stats.step_orders["delivered"]["click"] == 1
 
 
 def test_the_estimate_comes_from_the_stores_own_deliveries(app, aftercare):
     """Five earlier Aramex parcels to Saudi Arabia took 2 to 4 days: this one is expected in that range,
-    and the shipped message says so too."""
+    and the shipped and thank-you messages say so too, in the email and the text message alike."""
     clock.freeze(T0 - 30 * 24 * H)
     store = make_store(aftercare)
     for n, days in enumerate((2, 3, 3, 4, 4)):
@@ -206,3 +228,87 @@ def test_the_estimate_comes_from_the_stores_own_deliveries(app, aftercare):
         as_text=True
     )
     assert json.dumps(context)  # plain data, as templates and channels take it
+    short = render.render("shipped", "en", context).short  # what SMS and WhatsApp send
+    assert "Expected November 6, 2026 to November 7, 2026. Follow it: http://127.0.0.1:8000/t/" in short
+    with aftercare.db.session() as session:
+        thank_you = session.scalars(
+            select(Message).where(Message.order_id == order_id, Message.step == "thank_you")
+        ).one()
+        thanks = compose.build(session, session.get(Store, store.id), thank_you, Links(aftercare.settings))
+    assert thanks.context["estimate"] and "Expected" in render.render("thank_you", "en", thanks.context).short
+
+
+def test_the_estimate_moves_on_as_the_parcels_news_comes_in(app, aftercare):
+    """Earlier parcels took 2 to 7 days. Two days in, the range is the usual one; four days in, it is
+    asked of the parcels that took at least that long; eight days in (later than any), it starts
+    today, never in the past; out for delivery, it is today."""
+    clock.freeze(T0 - 30 * 24 * H)
+    store = make_store(aftercare)
+    for n, days in enumerate((2, 2, 3, 3, 4, 5, 5, 6, 6, 7)):
+        shipped = T0 - (20 - n) * 24 * H
+        ingest_order(aftercare, store, order_snapshot(f"9{n}", placed_at=shipped - H))
+        snapshot = shipment_snapshot(
+            f"9{n}", shipped_at=shipped, events=(("delivered", shipped + days * 24 * H),), tracking=f"T9{n}"
+        )
+        ingest_shipment(aftercare, store, snapshot)
+    clock.freeze(T0)
+    ingest_order(aftercare, store, order_snapshot("1001", placed_at=T0 - H))
+    ingest_shipment(aftercare, store, shipment_snapshot("1001", shipped_at=T0, tracking="40795800599"))
+    with aftercare.db.session() as session:
+        order_id = session.scalars(select(Order.id).where(Order.external_id == "1001")).one()
+    path = Links(aftercare.settings).tracking(store.id, order_id).removeprefix(aftercare.settings.public_url)
+    client = app.test_client()
+
+    def shown() -> str:
+        return re.search(r"Expected [^<]+", client.get(path).get_data(as_text=True)).group(0)
+
+    clock.freeze(T0 + 2 * 24 * H)
+    assert shown() == "Expected between November 6, 2026 and November 9, 2026"
+    clock.freeze(T0 + 4 * 24 * H)
+    assert shown() == "Expected between November 8, 2026 and November 9, 2026"
+    clock.freeze(T0 + 8 * 24 * H)
+    assert shown() == "Expected between November 11, 2026 and November 12, 2026"
+    with aftercare.db.session() as session:
+        row = session.get(Store, store.id)
+        scan = TrackEvent("k9", ShipmentStatus.OUT_FOR_DELIVERY, T0 + 8 * 24 * H)
+        ingest.apply_all(session, row, [TrackReport("aramex", "40795800599", (scan,))])
+    assert shown() == "Expected on November 11, 2026"
+
+
+def test_every_tracking_link_in_every_message_goes_to_our_page(app, aftercare):
+    """Every step a parcel sends, in each language, in every part a channel sends (the email's HTML and
+    text, the store note's text, the SMS and WhatsApp short text, Flow and webhooks all of them): its
+    tracking links open our page for that order and message, and the carrier's own address is only on
+    the page."""
+    clock.freeze(T0)
+    store = make_store(aftercare)
+    ingest_order(aftercare, store, order_snapshot("1001", placed_at=T0 - 20 * H, phone="+966501234567"))
+    scans = (("in_transit", T0), ("out_for_delivery", T0 + 20 * H), ("attempted_delivery", T0 + 30 * H))
+    ingest_shipment(aftercare, store, shipment_snapshot("1001", shipped_at=T0, events=scans))
+    links = Links(aftercare.settings)
+    client = app.test_client()
+    with aftercare.db.session() as session:
+        row = session.get(Store, store.id)
+        order_id = session.scalars(select(Order.id).where(Order.store_id == store.id)).one()
+        messages = session.scalars(select(Message).where(Message.store_id == store.id)).all()
+        steps = {message.step: message for message in messages}
+        assert {"shipped", "delivery_problem", "out_for_delivery"} <= set(steps)
+        for step, message in steps.items():
+            for locale in ("en", "ar", "fa"):
+                built = compose.build(session, row, message, links, locale)
+                sent = render.render(step, locale, built.context)
+                parts = {"html": sent.html, "text": sent.text, "short": sent.short, "subject": sent.subject}
+                for name, part in parts.items():
+                    assert "track.example.test" not in part and "aramex.com" not in part, (step, name)
+                    pages = re.findall(r"http://127\.0\.0\.1:8000/t/([\w.-]+)", part)
+                    if step in ("shipped", "delivery_problem", "out_for_delivery") and name != "subject":
+                        assert pages, (step, locale, name)
+                    for token in pages:
+                        assert links.read_tracking(token) == (store.id, order_id, message.id)
+    for message in (steps["shipped"], steps["delivery_problem"]):
+        page = client.get(
+            links.tracking(store.id, order_id, message.id).removeprefix(links.settings.public_url)
+        )
+        assert page.status_code == 200 and "https://track.example.test/AX1234567890" in page.get_data(
+            as_text=True
+        )
