@@ -327,10 +327,10 @@ def _new_buyers(session: Session, store_id: int, rows: list[Any]) -> dict[str, i
 
 
 def _upsert(session: Session, model: type[RecommendItem] | type[RecommendPair]) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     return dialect_insert(model)
 
 
