@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import DateTime, Engine, Table, create_engine, event, exc
+from sqlalchemy import CursorResult, DateTime, Engine, Result, Table, create_engine, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.schema import CallableColumnDefault
 from sqlalchemy.types import TypeDecorator
@@ -159,6 +159,12 @@ def insert_ignore(session: Session, model: type[Base], values: dict[str, Any]) -
     statement = _insert_ignoring(session.get_bind().dialect.name, table, tuple(sorted(values)))
     # RETURNING rather than rowcount: psycopg reports -1 for some single-row inserts.
     return session.execute(statement, values).first() is not None
+
+
+def affected(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE run by ``Session.execute`` matched. The session types what it
+    returns as any Result; for those statements it is a CursorResult, which counts them."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 @functools.lru_cache(maxsize=256)

@@ -75,6 +75,8 @@ def history(session: Session, store: Store) -> list[Sample]:
     ).all()
     samples = []
     for name, number, shipped, delivered, placed, country, code in rows:
+        if delivered is None:  # never: only delivered parcels are selected
+            continue
         transit = (delivered - shipped) / DAY if shipped and delivered >= shipped else None
         samples.append(
             Sample(
@@ -110,9 +112,9 @@ def learn(
         if not usable:
             continue
         days = [
-            (s.transit_days if shipped else s.placed_days)
+            value
             for s in samples
-            if keep(s) and (s.transit_days is not None or not shipped)
+            if keep(s) and (value := s.transit_days if shipped else s.placed_days) is not None
         ]
         if len(days) >= ENOUGH:
             quarters = statistics.quantiles(days, n=4, method="inclusive")

@@ -298,7 +298,7 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
 def _new_buyers(session: Session, store_id: int, rows: list[Any]) -> dict[str, int]:
     """How many of these orders' contacts buy each product for the first time."""
     contacts = sorted({contact for _, contact, _, _ in rows if contact})
-    earlier: set[tuple[str, str]] = set()
+    earlier: set[tuple[str | None, str | None]] = set()  # as selected: neither is None
     order_ids = sorted({order_id for order_id, *_ in rows})
     if contacts:
         earlier = {
