@@ -165,9 +165,10 @@ def redeem(session: Session, store: Store, orders: Mapping[int, OrderSnapshot]) 
     return done
 
 
-def redeemed_orders(session: Session, store: Store, since: datetime) -> dict[int, tuple[int, str]]:
-    """Orders placed since ``since`` that used one of our codes: order id -> (message id, step)."""
-    found: dict[int, tuple[int, str]] = {}
+def redeemed_orders(session: Session, store: Store, since: datetime) -> dict[int, tuple[int | None, str]]:
+    """Orders placed since ``since`` that used one of our codes: order id -> (message id, step); the
+    message id is None once the message is deleted (the code outlives it)."""
+    found: dict[int, tuple[int | None, str]] = {}
     for order_id, message_id, step in session.execute(
         select(OfferCode.redeemed_order_id, OfferCode.message_id, OfferCode.step)
         .where(
@@ -177,7 +178,8 @@ def redeemed_orders(session: Session, store: Store, since: datetime) -> dict[int
         )
         .order_by(OfferCode.id)
     ):
-        found.setdefault(order_id, (message_id, step))
+        if order_id is not None:  # always: only redeemed codes are selected
+            found.setdefault(order_id, (message_id, step))
     return found
 
 

@@ -39,10 +39,10 @@ class Stats:
     clicks: Counter[date] = field(default_factory=Counter)
     reviews: Counter[date] = field(default_factory=Counter)
     orders: Counter[date] = field(default_factory=Counter)  # attributed orders, by the day placed
-    revenue: dict[str, Counter[date]] = field(default_factory=dict)  # currency -> day -> amount
+    revenue: dict[str, defaultdict[date, Decimal]] = field(default_factory=dict)  # currency -> day -> amount
     # step -> how the order was attributed ("code" or "click") -> orders, and -> currency -> amount
     step_orders: dict[str, Counter[str]] = field(default_factory=dict)
-    step_revenue: dict[str, dict[str, Counter[str]]] = field(default_factory=dict)
+    step_revenue: dict[str, dict[str, defaultdict[str, Decimal]]] = field(default_factory=dict)
 
     def total_sent(self) -> int:
         return sum(sum(days.values()) for days in self.sent.values())
@@ -64,7 +64,8 @@ def collect(session: Session, store: Store, days: int = 30, now: datetime | None
             Message.store_id == store.id, Message.status == MessageStatus.SENT, Message.sent_at >= since
         )
     ):
-        stats.sent.setdefault(step, Counter())[day(sent_at)] += 1
+        if sent_at is not None:  # always: only sent messages are selected
+            stats.sent.setdefault(step, Counter())[day(sent_at)] += 1
     for (updated_at,) in session.execute(
         select(Message.updated_at).where(
             Message.store_id == store.id, Message.status == MessageStatus.FAILED, Message.updated_at >= since
@@ -89,9 +90,9 @@ def collect(session: Session, store: Store, days: int = 30, now: datetime | None
 
     def attribute(placed_at: datetime, total: Decimal, currency: str, step: str, via: str) -> None:
         stats.orders[day(placed_at)] += 1
-        stats.revenue.setdefault(currency, Counter())[day(placed_at)] += Decimal(total)
+        stats.revenue.setdefault(currency, defaultdict(Decimal))[day(placed_at)] += Decimal(total)
         stats.step_orders.setdefault(step, Counter())[via] += 1
-        by_currency = stats.step_revenue.setdefault(step, {}).setdefault(currency, Counter())
+        by_currency = stats.step_revenue.setdefault(step, {}).setdefault(currency, defaultdict(Decimal))
         by_currency[via] += Decimal(total)
 
     by_code = offers.redeemed_orders(session, store, since)
@@ -117,6 +118,8 @@ def collect(session: Session, store: Store, days: int = 30, now: datetime | None
         for order_id, customer_id, placed_at, total, currency in orders:
             if order_id in by_code:
                 continue  # its code already says which message it was: counted once
+            if customer_id is None:
+                continue  # never: only the clicking customers' orders are selected
             before = [
                 (clicked, step)
                 for clicked, step in clicks_by_customer[customer_id]

@@ -240,12 +240,12 @@ def _render(
     if delivered:
         recommendations = [
             {
-                "title": product.title,
-                "url": tracked(product.url),
-                "price": money(product.price, order.currency, locale),
+                "title": pick.product.title,
+                "url": tracked(pick.product.url),
+                "price": money(pick.product.price, order.currency, locale),
             }
-            for product in recommend.for_order(session, order)
-            if product.url
+            for pick in recommend.for_order(session, order)
+            if pick.product.url
         ]
     color = brand.color if brand and brand.color and COLOR.match(brand.color) else DEFAULT_COLOR
     contact = store.reply_to

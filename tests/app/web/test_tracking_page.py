@@ -13,6 +13,7 @@ from app import clock, ingest
 from app.links import Links
 from app.messages import compose
 from app.models import Click, Message, Order, Store, TrackingBrand
+from app.recommend import curation
 from connectors.base import ProductSnapshot, ShipmentStatus
 from tests.helpers import ingest_order, ingest_shipment, make_store, order_snapshot, shipment_snapshot
 from tracking.base import TrackEvent, TrackReport
@@ -157,6 +158,8 @@ def test_once_delivered_the_page_asks_for_stars_and_shows_recommendations(app, a
     buyer's rating, each star its own link), recommendations through our signed redirect when the
     link came in a message (so the click counts), and no estimate."""
     store, order_id = shop_with_parcel(aftercare, delivered=True)
+    with aftercare.db.session() as session:
+        assert curation.choose(session, session.get(Store, store.id), "103", "pin")  # the merchant's pick
     message = message_of(aftercare, store, "delivered")
     path = (
         Links(aftercare.settings)
@@ -165,6 +168,11 @@ def test_once_delivered_the_page_asks_for_stars_and_shows_recommendations(app, a
     )
     html = app.test_client().get(path).get_data(as_text=True)
     assert "Delivered on" in html and "Expected" not in html
+    [recommended] = re.findall(r'<li><a href="([^"]+)">Oud 103</a>', html)
+    assert recommended.startswith(f"{aftercare.settings.public_url}/r/")
+    assert app.test_client().get(recommended.removeprefix(aftercare.settings.public_url)).location == (
+        "https://daraloud.example/p/103"
+    )
     assert html.count('aria-label="5 out of 5 stars"') == 2
     stars = re.findall(r'href="[^"]*(/rv/[^"?]+)\?stars=(\d)"', html)
     assert len(stars) == 10 and {n for _, n in stars} == {"1", "2", "3", "4", "5"}
