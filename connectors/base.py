@@ -8,13 +8,13 @@ every connector maps its platform's words onto them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, overload, runtime_checkable
 
 import orjson
 
@@ -535,11 +535,24 @@ class Delivery:
             _checked(self, body=bytes(self.body))
 
 
+class Headers(Protocol):
+    """A request's headers as a connector or a tracking source reads them: werkzeug's at the door
+    (names found without regard to case), a plain dict in tests. Not a Mapping: werkzeug's iterate
+    as (name, value) pairs."""
+
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str, /) -> str: ...
+    def items(self) -> Iterable[tuple[str, str]]: ...
+    def __contains__(self, key: str, /) -> bool: ...
+
+
 @dataclass(frozen=True)
 class WebhookRequest:
     """The parts of an HTTP request a connector may look at; keeps Flask out of connectors."""
 
-    headers: Mapping[str, str]
+    headers: Headers
     body: bytes
     content_type: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)

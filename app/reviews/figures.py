@@ -66,11 +66,15 @@ def collect(session: Session, store: Store, days: int = 30, now: datetime | None
     figures.codes_sent = (
         session.scalar(select(func.count(Message.id)).where(*sent, Message.step == "review_reward")) or 0
     )
-    answers = session.execute(
-        select(Order.nps_score, Order.nps_answered_at).where(
-            Order.store_id == store.id, Order.nps_score.is_not(None), Order.nps_answered_at >= since
+    answers = [
+        (score, at)
+        for score, at in session.execute(
+            select(Order.nps_score, Order.nps_answered_at).where(
+                Order.store_id == store.id, Order.nps_score.is_not(None), Order.nps_answered_at >= since
+            )
         )
-    ).all()
+        if score is not None and at is not None  # always: only answered check-ins are selected
+    ]
     figures.nps = nps.score(score for score, _ in answers)
     figures.nps_answers = len(answers)
     weeks: dict[date, list[int]] = {}

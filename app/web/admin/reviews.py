@@ -5,7 +5,7 @@ Every query is filtered by the signed-in store; a review id of another store is 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from pydantic import ValidationError
@@ -39,10 +39,16 @@ def _done(said: str, category: str = "message") -> Any:
     return redirect(url_for("reviews_admin.reviews", **_filters()))
 
 
-def _filters() -> dict[str, str]:
+class Filters(TypedDict, total=False):
+    rating: str
+    state: str
+    product: str
+
+
+def _filters() -> Filters:
     """The page's filters as asked (a form posts them back), only values that mean something."""
     values = {**request.args, **request.form}
-    found = {}
+    found: Filters = {}
     if str(values.get("rating", "")) in {"1", "2", "3", "4", "5"}:
         found["rating"] = str(values["rating"])
     if values.get("state") in STATES:

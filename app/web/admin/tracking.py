@@ -114,8 +114,8 @@ def save_brand() -> Any:
             g.notices = [("error", problem) for problem in problems]
             return _page(store, db, status=400)
         brand = db.get(TrackingBrand, store.id) or TrackingBrand(store_id=store.id)
-        for name, value in values.items():
-            setattr(brand, name, value)
+        for name, saved in values.items():
+            setattr(brand, name, saved)
         brand.color = color or None
         db.add(brand)
         said = t("Saved.")

@@ -56,8 +56,8 @@ _LOCK = threading.Lock()
 @bp.get("/t/<token>")
 def page(token: str) -> Response:
     services = current_services()
-    asked = request.args.get("lang", "")
-    asked = asked if asked in LOCALES else None
+    lang = request.args.get("lang", "")
+    asked = lang if lang in LOCALES else None
     try:
         store_id, order_id, message_id = Links(services.settings).read_tracking(token)
     except signing.TokenInvalid:
