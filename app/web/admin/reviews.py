@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app.journeys import apply as journey_apply
@@ -27,7 +28,7 @@ PAGE = 100
 STATES = ("pending", "approved", "rejected")
 
 
-def _store(db: Any) -> Store:
+def _store(db: Session) -> Store:
     return db.get(Store, signed_in_store_id()) or abort(401)
 
 
@@ -111,7 +112,7 @@ def reviews() -> str:
         )
 
 
-def _review(db: Any, store: Store, review_id: int) -> Review:
+def _review(db: Session, store: Store, review_id: int) -> Review:
     review = db.scalars(select(Review).where(Review.store_id == store.id, Review.id == review_id)).first()
     if review is None:
         abort(404, description="There is no such review.")

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from cachetools import TTLCache
 from flask import Blueprint, make_response, render_template, request
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app import clock, recommend, signing
@@ -135,7 +136,7 @@ def _not_found(locale: str | None) -> Response:
 
 
 def _render(
-    session: Any,
+    session: Session,
     store: Store,
     order: Order,
     shipments: list[Shipment],
