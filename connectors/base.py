@@ -646,11 +646,11 @@ class ComplementaryProducts(Protocol):
 @runtime_checkable
 class ReorderLinks(Protocol):
     """A platform with a link that puts a product straight into a new cart (Shopify's cart permalink,
-    WooCommerce's add-to-cart link)."""
+    WooCommerce's add-to-cart link). The link depends on nothing but the store, so it is a static
+    method: composing a message asks the registry's class (``issubclass``), no configured instance."""
 
-    def reorder_url(
-        self, store_ref: str, product_id: str, variant_id: str | None, quantity: int
-    ) -> str | None:
+    @staticmethod
+    def reorder_url(store_ref: str, product_id: str, variant_id: str | None, quantity: int) -> str | None:
         """The link for ``store_ref`` (the store's external id), or None when it cannot be made (a
         Shopify line without its variant)."""
         ...

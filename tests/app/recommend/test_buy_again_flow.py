@@ -76,6 +76,18 @@ def test_woocommerce_reorders_through_add_to_cart(aftercare):
     )
 
 
+def test_a_platform_without_cart_links_reorders_from_the_product_page(aftercare):
+    """The sandbox makes no reorder links (it is no ReorderLinks connector): the button opens the
+    product's own page."""
+    store = _rebuying_store(aftercare, platform="sandbox", external_id="sandbox-shop")
+    write(aftercare, store, order(["100"], email="noor@example.test"))
+    message = _message(aftercare, store, "noor@example.test")
+    with aftercare.db.session() as session:
+        row = session.get(Message, message.id)
+        built = compose.build(session, session.get(Store, store.id), row, Links(aftercare.settings))
+    assert built.context["recommendations"][0]["reorder_url"] == "https://shop.example/p/100"
+
+
 def test_off_for_an_order_of_products_bought_once_and_after_a_reorder(aftercare):
     store = _rebuying_store(aftercare)
     write(aftercare, store, order(["200"], email="sara@example.test"))
