@@ -10,6 +10,7 @@ clear 4xx and changes nothing, on both databases.
 
 from __future__ import annotations
 
+import ast
 import base64
 import copy
 import hashlib
@@ -590,6 +591,27 @@ def test_capabilities_are_protocols_checked_with_isinstance():
     # a reorder link needs no configured connector: composing asks the registry's class
     registered = [CONNECTORS[name] for name in ("sandbox", "shopify", "woocommerce")]
     assert [issubclass(c, ReorderLinks) for c in registered] == [False, True, True]
+
+
+def test_connectors_touch_neither_the_database_nor_the_web_framework():
+    """Connectors are pure: views that read or write rows live in app/web/ (no connectors/*/routes.py),
+    and nothing under connectors/ imports the app, SQLAlchemy or Flask."""
+    folder = Path(__file__).parents[2] / "connectors"
+    assert sorted(folder.glob("*/routes.py")) == []
+    imported = {
+        f"{path.relative_to(folder)}: {name}"
+        for path in sorted(folder.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        for name in (
+            [alias.name for alias in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else []
+        )
+        if name.split(".")[0] in {"app", "sqlalchemy", "flask", "flask_wtf", "werkzeug"}
+    }
+    assert imported == set()
 
 
 def test_the_app_asks_connectors_capabilities_by_protocol_not_by_attribute_name():
