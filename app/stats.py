@@ -39,10 +39,10 @@ class Stats:
     clicks: Counter[date] = field(default_factory=Counter)
     reviews: Counter[date] = field(default_factory=Counter)
     orders: Counter[date] = field(default_factory=Counter)  # attributed orders, by the day placed
-    revenue: dict[str, defaultdict[date, Decimal]] = field(default_factory=dict)  # currency -> day -> amount
+    revenue: dict[str, Counter[date]] = field(default_factory=dict)  # currency -> day -> amount
     # step -> how the order was attributed ("code" or "click") -> orders, and -> currency -> amount
     step_orders: dict[str, Counter[str]] = field(default_factory=dict)
-    step_revenue: dict[str, dict[str, defaultdict[str, Decimal]]] = field(default_factory=dict)
+    step_revenue: dict[str, dict[str, Counter[str]]] = field(default_factory=dict)
 
     def total_sent(self) -> int:
         return sum(sum(days.values()) for days in self.sent.values())
@@ -90,10 +90,11 @@ def collect(session: Session, store: Store, days: int = 30, now: datetime | None
 
     def attribute(placed_at: datetime, total: Decimal, currency: str, step: str, via: str) -> None:
         stats.orders[day(placed_at)] += 1
-        stats.revenue.setdefault(currency, defaultdict(Decimal))[day(placed_at)] += Decimal(total)
+        # A Counter sums Decimals as well (the page reads its total()); typeshed types its counts as int.
+        stats.revenue.setdefault(currency, Counter())[day(placed_at)] += Decimal(total)  # type: ignore[assignment]
         stats.step_orders.setdefault(step, Counter())[via] += 1
-        by_currency = stats.step_revenue.setdefault(step, {}).setdefault(currency, defaultdict(Decimal))
-        by_currency[via] += Decimal(total)
+        by_currency = stats.step_revenue.setdefault(step, {}).setdefault(currency, Counter())
+        by_currency[via] += Decimal(total)  # type: ignore[assignment]
 
     by_code = offers.redeemed_orders(session, store, since)
     if by_code:
