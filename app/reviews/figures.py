@@ -66,19 +66,17 @@ def collect(session: Session, store: Store, days: int = 30, now: datetime | None
     figures.codes_sent = (
         session.scalar(select(func.count(Message.id)).where(*sent, Message.step == "review_reward")) or 0
     )
-    answers = [
-        (score, at)
-        for score, at in session.execute(
-            select(Order.nps_score, Order.nps_answered_at).where(
-                Order.store_id == store.id, Order.nps_score.is_not(None), Order.nps_answered_at >= since
-            )
+    answers = session.execute(
+        select(Order.nps_score, Order.nps_answered_at).where(
+            Order.store_id == store.id, Order.nps_score.is_not(None), Order.nps_answered_at >= since
         )
-        if score is not None and at is not None  # always: only answered check-ins are selected
-    ]
-    figures.nps = nps.score(score for score, _ in answers)
-    figures.nps_answers = len(answers)
+    ).all()
+    # all of them: only answered check-ins are selected (the columns are nullable)
+    answered = [(score, at) for score, at in answers if score is not None and at is not None]
+    figures.nps = nps.score(score for score, _ in answered)
+    figures.nps_answers = len(answered)
     weeks: dict[date, list[int]] = {}
-    for score, at in answers:
+    for score, at in answered:
         day = at.astimezone(zone).date()
         weeks.setdefault(day - timedelta(days=day.weekday()), []).append(score)
     figures.nps_weeks = [(week, nps.score(values), len(values)) for week, values in sorted(weeks.items())]
