@@ -50,6 +50,7 @@ link: $(STAMP)
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/pytest $(PARALLEL) --durations=25
 
 # The edit loop: SQLite only, without the browser, the month and the worker processes.
@@ -58,9 +59,11 @@ check: $(STAMP)
 	$(BIN)/ruff format --check .
 	AFTERCARE_TEST_BACKENDS=sqlite $(BIN)/pytest $(PARALLEL) -m "not slow and not processes and not browser"
 
+# mypy checks the packages pyproject.toml's [tool.mypy] lists, strict on every signature.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Every figure the issues name; each bench prints its own as its last line (see the README).
 bench: $(STAMP) $(WRK)
@@ -82,4 +85,4 @@ lock:
 	rm -rf .lockenv build
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

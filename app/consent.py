@@ -18,7 +18,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock, evidence, suppression
-from app.db import insert_ignore
+from app.db import affected, insert_ignore
 from app.journeys import reconcile
 from app.journeys.steps import Kind
 from app.messages.localise import e164
@@ -111,13 +111,15 @@ def lift(session: Session, store: Store, address: str) -> bool:
     """The merchant lifts a bounce or complaint (the customer fixed their mailbox, or wrote again).
     A customer's own unsubscribe choices are theirs, and stay. Messages the suppression cancelled
     come back: the address's recent orders are planned again."""
-    removed = session.execute(
-        delete(Suppression).where(
-            Suppression.store_id == store.id,
-            Suppression.address == address,
-            Suppression.reason.in_(MERCHANT_REASONS),
+    removed = affected(
+        session.execute(
+            delete(Suppression).where(
+                Suppression.store_id == store.id,
+                Suppression.address == address,
+                Suppression.reason.in_(MERCHANT_REASONS),
+            )
         )
-    ).rowcount
+    )
     session.flush()
     since = clock.now() - timedelta(days=reconcile.RELATED_ORDERS_DAYS)
     reconcile.refresh(session, store, _orders_to(session, store, [address], since))

@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
-from sqlalchemy import DateTime, Engine, create_engine, event, exc
+from sqlalchemy import CursorResult, DateTime, Engine, Result, Table, create_engine, event, exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.schema import CallableColumnDefault
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
@@ -28,6 +29,11 @@ PING_AFTER_IDLE_SECONDS = 10.0
 
 class Base(DeclarativeBase):
     """Declarative base of every model."""
+
+    if TYPE_CHECKING:
+        # Every model here maps a Table (SQLAlchemy types it as any FromClause), and the bulk writes
+        # hand ``Model.__table__`` to Core's insert and update.
+        __table__: ClassVar[Table]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -168,19 +174,26 @@ def insert_ignore(session: Session, model: type[Base], values: dict[str, Any]) -
     table = model.__table__
     # ORM-level defaults (timestamps) do not run for Core inserts; fill them in here.
     for column in table.columns:
-        if column.key not in values and column.default is not None and column.default.is_callable:
-            values = {**values, column.key: column.default.arg(None)}
+        if column.key not in values and isinstance(column.default, CallableColumnDefault):
+            # The context is unused: every callable default here takes none (``clock.now``, say).
+            values = {**values, column.key: column.default.arg(None)}  # type: ignore[arg-type]
     statement = _insert_ignoring(session.get_bind().dialect.name, table, tuple(sorted(values)))
     # RETURNING rather than rowcount: psycopg reports -1 for some single-row inserts.
     return session.execute(statement, values).first() is not None
 
 
+def affected(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE run by ``Session.execute`` matched. The session types what it
+    returns as any Result; for those statements it is a CursorResult, which counts them."""
+    return cast(CursorResult[Any], result).rowcount
+
+
 @functools.lru_cache(maxsize=256)
 def _insert_ignoring(dialect: str, table: Any, columns: tuple[str, ...]) -> Any:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
 
 

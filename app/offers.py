@@ -107,11 +107,11 @@ def keep(
             ).one()
             return row
         if message_id is not None:
-            row = session.scalars(
+            kept = session.scalars(
                 select(OfferCode).where(OfferCode.store_id == store.id, OfferCode.message_id == message_id)
             ).first()
-            if row is not None:
-                return row  # a concurrent render kept this message's code first
+            if kept is not None:
+                return kept  # a concurrent render kept this message's code first
     raise RuntimeError(f"store {store.id}: no {step} code could be kept")
 
 
@@ -185,9 +185,10 @@ def redeem(session: Session, store: Store, orders: Mapping[int, OrderSnapshot]) 
     return done
 
 
-def redeemed_orders(session: Session, store: Store, since: datetime) -> dict[int, tuple[int, str]]:
-    """Orders placed since ``since`` that used one of our codes: order id -> (message id, step)."""
-    found: dict[int, tuple[int, str]] = {}
+def redeemed_orders(session: Session, store: Store, since: datetime) -> dict[int, tuple[int | None, str]]:
+    """Orders placed since ``since`` that used one of our codes: order id -> (message id, step); the
+    message id is None once the message is deleted (the code outlives it)."""
+    found: dict[int, tuple[int | None, str]] = {}
     for order_id, message_id, step in session.execute(
         select(OfferCode.redeemed_order_id, OfferCode.message_id, OfferCode.step)
         .where(
@@ -197,7 +198,8 @@ def redeemed_orders(session: Session, store: Store, since: datetime) -> dict[int
         )
         .order_by(OfferCode.id)
     ):
-        found.setdefault(order_id, (message_id, step))
+        if order_id is not None:  # always: only redeemed codes are selected
+            found.setdefault(order_id, (message_id, step))
     return found
 
 

@@ -376,12 +376,12 @@ def record_sent(session: Session, worker_id: str, delivered: Delivered) -> bool:
     statement = select(changed.c.id)
     for number, values in enumerate(tried):
         columns = ["store_id", "message_id", *values]
-        rows = select(
+        tried_row = select(
             changed.c.store_id,
             changed.c.id,
             *(literal(value, attempts.c[key].type) for key, value in values.items()),
         )
-        statement = statement.add_cte(insert(attempts).from_select(columns, rows).cte(f"tried_{number}"))
+        statement = statement.add_cte(insert(attempts).from_select(columns, tried_row).cte(f"tried_{number}"))
     noted = select(
         changed.c.store_id,
         changed.c.order_id,

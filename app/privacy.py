@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.orm import Session
 
 from app import clock, outbox
@@ -72,7 +72,10 @@ def _orders_of(
 ) -> list[Order]:
     """The customers' orders, the orders the request names and the orders placed with its email,
     oldest first."""
-    conditions = [Order.customer_id.in_(customer_ids), Order.external_id.in_(order_ids)]
+    conditions: list[ColumnElement[bool]] = [
+        Order.customer_id.in_(customer_ids),
+        Order.external_id.in_(order_ids),
+    ]
     if email:
         conditions.append(Order.email == email.strip().lower())
     return list(
@@ -319,8 +322,8 @@ def redact_store(session: Session, store: Store) -> None:
         delete(InboxEntry).where(InboxEntry.store_id == store.id, InboxEntry.status != InboxStatus.PENDING)
     )
     store.status = "uninstalled"
-    for table in (ChannelSetting, SendingDomain, WhatsAppTemplate):
-        session.execute(delete(table).where(table.store_id == store.id))
+    for settings in (ChannelSetting, SendingDomain, WhatsAppTemplate):
+        session.execute(delete(settings).where(settings.store_id == store.id))
     store.credentials = None
     store.sender_name = store.reply_to = None
     store.name = ERASED

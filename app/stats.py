@@ -64,7 +64,8 @@ def collect(session: Session, store: Store, days: int = 30, now: datetime | None
             Message.store_id == store.id, Message.status == MessageStatus.SENT, Message.sent_at >= since
         )
     ):
-        stats.sent.setdefault(step, Counter())[day(sent_at)] += 1
+        if sent_at is not None:  # always: only sent messages are selected
+            stats.sent.setdefault(step, Counter())[day(sent_at)] += 1
     for (updated_at,) in session.execute(
         select(Message.updated_at).where(
             Message.store_id == store.id, Message.status == MessageStatus.FAILED, Message.updated_at >= since
@@ -89,10 +90,11 @@ def collect(session: Session, store: Store, days: int = 30, now: datetime | None
 
     def attribute(placed_at: datetime, total: Decimal, currency: str, step: str, via: str) -> None:
         stats.orders[day(placed_at)] += 1
-        stats.revenue.setdefault(currency, Counter())[day(placed_at)] += Decimal(total)
+        # A Counter sums Decimals as well (the page reads its total()); typeshed types its counts as int.
+        stats.revenue.setdefault(currency, Counter())[day(placed_at)] += Decimal(total)  # type: ignore[assignment]
         stats.step_orders.setdefault(step, Counter())[via] += 1
         by_currency = stats.step_revenue.setdefault(step, {}).setdefault(currency, Counter())
-        by_currency[via] += Decimal(total)
+        by_currency[via] += Decimal(total)  # type: ignore[assignment]
 
     by_code = offers.redeemed_orders(session, store, since)
     if by_code:
@@ -117,6 +119,8 @@ def collect(session: Session, store: Store, days: int = 30, now: datetime | None
         for order_id, customer_id, placed_at, total, currency in orders:
             if order_id in by_code:
                 continue  # its code already says which message it was: counted once
+            if customer_id is None:
+                continue  # never: only the clicking customers' orders are selected
             before = [
                 (clicked, step)
                 for clicked, step in clicks_by_customer[customer_id]

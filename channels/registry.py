@@ -15,7 +15,7 @@ from channels.webhook import WebhookChannel
 from channels.whatsapp import WhatsAppChannel
 from connectors.base import Connector
 
-KINDS: dict[str, type] = {
+KINDS: dict[str, type[Channel]] = {
     "smtp": SmtpChannel,
     "store_note": StoreNoteChannel,
     "sms": SmsChannel,
@@ -31,7 +31,7 @@ PHONE: frozenset[str] = frozenset(name for name, kind in KINDS.items() if kind.r
 
 def settings_model(name: str) -> type[ChannelSettings] | None:
     kind = KINDS.get(name)
-    return getattr(kind, "Settings", None) if kind is not None else None
+    return kind.Settings if kind is not None else None
 
 
 def build(settings: Settings, connectors: dict[str, Connector] | None = None) -> dict[str, Channel]:

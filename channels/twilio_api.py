@@ -118,7 +118,8 @@ def _json(response: requests.Response) -> dict[str, object]:
 
 def _error(response: requests.Response) -> Exception:
     data = _json(response)
-    code = data.get("code") if isinstance(data.get("code"), int) else None
+    raw_code = data.get("code")
+    code = raw_code if isinstance(raw_code, int) else None
     said = f"Twilio {response.status_code}" + (f" error {code}: {data.get('message', '')}" if code else "")
     if code in CHANNEL_DOWN or response.status_code in (401, 403):
         return ChannelDown(f"{CHANNEL_DOWN.get(code or 0, 'Twilio refused the account')} ({said})")

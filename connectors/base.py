@@ -8,13 +8,13 @@ every connector maps its platform's words onto them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, overload, runtime_checkable
 
 import orjson
 
@@ -535,11 +535,24 @@ class Delivery:
             _checked(self, body=bytes(self.body))
 
 
+class Headers(Protocol):
+    """A request's headers as a connector or a tracking source reads them: werkzeug's at the door
+    (names found without regard to case), a plain dict in tests. Not a Mapping: werkzeug's iterate
+    as (name, value) pairs."""
+
+    @overload
+    def get(self, key: str, /) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str, /) -> str: ...
+    def items(self) -> Iterable[tuple[str, str]]: ...
+    def __contains__(self, key: str, /) -> bool: ...
+
+
 @dataclass(frozen=True)
 class WebhookRequest:
     """The parts of an HTTP request a connector may look at; keeps Flask out of connectors."""
 
-    headers: Mapping[str, str]
+    headers: Headers
     body: bytes
     content_type: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -633,11 +646,11 @@ class ComplementaryProducts(Protocol):
 @runtime_checkable
 class ReorderLinks(Protocol):
     """A platform with a link that puts a product straight into a new cart (Shopify's cart permalink,
-    WooCommerce's add-to-cart link)."""
+    WooCommerce's add-to-cart link). The link depends on nothing but the store, so it is a static
+    method: composing a message asks the registry's class (``issubclass``), no configured instance."""
 
-    def reorder_url(
-        self, store_ref: str, product_id: str, variant_id: str | None, quantity: int
-    ) -> str | None:
+    @staticmethod
+    def reorder_url(store_ref: str, product_id: str, variant_id: str | None, quantity: int) -> str | None:
         """The link for ``store_ref`` (the store's external id), or None when it cannot be made (a
         Shopify line without its variant)."""
         ...

@@ -107,7 +107,7 @@ def check(host: str, port: int, *, public_only: bool | None = None) -> str | Non
 
 
 def create_connection(
-    host: str, port: int, timeout: Any = socket._GLOBAL_DEFAULT_TIMEOUT, source_address: Any = None
+    host: str, port: int, timeout: float | None, source_address: Any = None
 ) -> socket.socket:
     """``socket.create_connection`` to a checked address of ``host``; AddressRefused, or the last
     OSError when none of the addresses answered."""
@@ -173,7 +173,7 @@ class _Adapter(HTTPAdapter):
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = self._pools  # type: ignore[assignment]
+        self.poolmanager.pool_classes_by_scheme = self._pools
 
     def proxy_manager_for(self, *args: Any, **kwargs: Any) -> Any:
         # Through a proxy the proxy resolves the name, and what it reaches is no longer checked.

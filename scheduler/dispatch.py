@@ -656,7 +656,7 @@ class _Batch:
             if customer_ids
             else []
         )
-        refs = {customer_id: external_id for customer_id, external_id in rows}
+        refs: dict[int, str | None] = {customer_id: external_id for customer_id, external_id in rows}
         emails = sorted({order.email.lower() for order in orders if order.email})
         return cls(
             custom.load_all(session, store.id),

@@ -16,7 +16,7 @@ from typing import Protocol
 
 import requests
 
-from connectors.base import ShipmentStatus
+from connectors.base import Headers, ShipmentStatus
 from connectors.netguard import AddressRefused
 
 
@@ -132,7 +132,7 @@ class Source(Protocol):
         """Ask the source to follow ``number``; returns its id for it. Only for ``register``
         sources. Raises ``Refused``, ``SourceDown``."""
 
-    def verify(self, secret: str, body: bytes, headers: Mapping[str, str]) -> Pushed:
+    def verify(self, secret: str, body: bytes, headers: Headers) -> Pushed:
         """Check a pushed body's signature with the merchant's webhook ``secret`` and translate it.
         Raises ``BadSignature`` or ``BadPayload``. Only for ``webhook`` sources."""
 
@@ -148,7 +148,7 @@ class Polled:
     ) -> str | None:
         return None
 
-    def verify(self, secret: str, body: bytes, headers: Mapping[str, str]) -> Pushed:
+    def verify(self, secret: str, body: bytes, headers: Headers) -> Pushed:
         raise NotImplementedError(f"{self.label} sends no webhooks")
 
 

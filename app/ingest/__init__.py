@@ -63,7 +63,8 @@ def apply_many(session: Session, store: Store, snapshots: Sequence[Snapshot]) ->
 def replan(session: Session, store: Store, results: Iterable[IngestResult]) -> None:
     """Re-plan what ``results`` touched: changed orders with their contacts' other recent orders,
     orders whose parcels moved on their own."""
-    related, alone = set(), set()
+    related: set[int] = set()
+    alone: set[int] = set()
     for result in results:
         if result.changed and result.order_id is not None:
             (related if result.related else alone).add(result.order_id)

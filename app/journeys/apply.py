@@ -38,7 +38,7 @@ class Applied:
     scheduled: int
 
 
-def live_orders(store: Store, since: datetime) -> Select[tuple[Order]]:
+def live_orders(store: Store, since: datetime) -> Select[Order]:
     """The store's orders that can still have something to plan: placed since ``since``, or holding
     a message not yet sent."""
     has_open = select(Message.order_id).where(Message.store_id == store.id, Message.status.in_(OPEN))

@@ -49,7 +49,7 @@ def build() -> list[tuple[str, str, list[str]]]:
     data = json.loads((importlib.resources.files("iso3166_2") / "iso3166-2.json").read_text("utf-8"))
     known = available_timezones()
     finder = TimezoneFinder()
-    rows = []
+    rows: list[tuple[str, str, list[str]]] = []
     for country, zones in sorted(get_global("territory_zones").items()):
         zones = [zone for zone in zones if zone in known]
         if len(zones) < 2:
@@ -59,7 +59,7 @@ def build() -> list[tuple[str, str, list[str]]]:
             zone = MOST_PEOPLE.get(code)
             if zone is None and len(point) == 2:
                 zone = finder.timezone_at(lng=float(point[1]), lat=float(point[0]))
-            if zone in zones:
+            if zone is not None and zone in zones:
                 rows.append((code, zone, names(subdivision)))
     return rows
 

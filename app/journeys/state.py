@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.orm import Session
 
 from app import clock, recommend
@@ -264,8 +264,12 @@ def _read_orders(session: Session, store: Store, order_ids: set[int], facts: Fac
     queries = _queries(session)
     for line in session.scalars(queries.lines, {"ids": ids}):
         facts.lines[line.order_id].append(line)
-    products = {line.product_external_id for lines in facts.lines.values() for line in lines}
-    products.discard(None)
+    products = {
+        line.product_external_id
+        for lines in facts.lines.values()
+        for line in lines
+        if line.product_external_id is not None
+    }
     if products:
         facts.tags = dict(
             session.execute(queries.tags, {"store": store.id, "products": sorted(products)}).all()
@@ -350,7 +354,7 @@ def _queries(session: Session) -> _Queries:
 
 @functools.cache
 def _built(dialect: str) -> _Queries:
-    store = bindparam("store")
+    store: BindParameter[int] = bindparam("store")
 
     def among(column: Any, name: str) -> Any:
         return among_bound(dialect, column, name)
@@ -419,7 +423,8 @@ def _read_rebuys(session: Session, store: Store, facts: Facts) -> None:
             among(session, OrderLine.product_external_id, sorted(facts.intervals)),
         )
     ):
-        facts.rebought.setdefault(order_id, set()).add(product)
+        if product is not None:  # always: only lines of known products are selected
+            facts.rebought.setdefault(order_id, set()).add(product)
 
 
 def _rebuy(order: Order, facts: Facts) -> Rebuy | None:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
+from app.db import affected
 from app.journeys.steps import STEPS
 from app.links import Links
 from app.messages import samples
@@ -166,4 +167,4 @@ def save(session: Session, store: Store, step: str, locale: str, custom: Custom,
 def reset(session: Session, store_id: int, step: str, locale: str) -> bool:
     """Back to our wording; True when there was a template of the merchant's to remove."""
     result = session.execute(delete(MessageTemplate).where(*_one(store_id, step, locale)))
-    return bool(result.rowcount)
+    return bool(affected(result))

@@ -53,7 +53,9 @@ def sample_context(
         "customer": {"first_name": "" if sparse else first, "last_name": "" if sparse else last},
         "order": {
             "number": "#1042",
-            "total": money(sum(price * quantity for _, quantity, price in items), currency, locale),
+            "total": money(
+                sum((price * quantity for _, quantity, price in items), Decimal(0)), currency, locale
+            ),
             "placed_on": long_date(SAMPLE_PLACED, locale, store.timezone, solar_hijri=config.solar_hijri),
             "cash_on_delivery": False,
         },

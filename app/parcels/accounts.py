@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app import clock
+from app.db import affected
 from app.models import Store, TrackingAccount
 from connectors import netguard
 from tracking.base import Refused, Source, SourceDown
@@ -77,4 +78,4 @@ def remove(session: Session, store: Store, source_name: str) -> bool:
             TrackingAccount.store_id == store.id, TrackingAccount.source == source_name
         )
     )
-    return bool(done.rowcount)
+    return bool(affected(done))

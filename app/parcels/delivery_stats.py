@@ -54,8 +54,11 @@ def by_carrier(session: Session, store: Store, days: int = 90) -> list[CarrierTi
             shipment.carrier, shipment.tracking_number
         )
         name = detect.label(code, shipment.carrier) or "unknown"
-        transit[name].append(max(0.0, (shipment.delivered_at - shipment.shipped_at) / DAY))
-        if track is not None and (kept := estimate.held(track, shipment.delivered_at)) is not None:
+        delivered, shipped = shipment.delivered_at, shipment.shipped_at
+        if delivered is None or shipped is None:
+            continue  # never: only shipped and delivered parcels are selected
+        transit[name].append(max(0.0, (delivered - shipped) / DAY))
+        if track is not None and (kept := estimate.held(track, delivered)) is not None:
             estimated[name] += 1
             held[name] += int(kept)
     found = []

@@ -76,6 +76,8 @@ def history(session: Session, store: Store) -> list[Sample]:
     ).all()
     samples = []
     for name, number, shipped, delivered, placed, country, code in rows:
+        if delivered is None:  # never: only delivered parcels are selected
+            continue
         transit = (delivered - shipped) / DAY if shipped and delivered >= shipped else None
         samples.append(
             Sample(

@@ -24,7 +24,7 @@ from app.parcels.merge import apply_report
 from connectors import netguard
 from connectors.base import ShipmentStatus
 from tracking import detect, registry
-from tracking.base import NotFound, Refused, Source, SourceDown
+from tracking.base import NotFound, Refused, Source, SourceDown, TrackReport
 
 log = logging.getLogger(__name__)
 FOLLOW_FOR = timedelta(days=60)  # a parcel shipped longer ago than this is not asked about any more
@@ -154,7 +154,7 @@ def follow_store(db: Database, store_id: int, endpoints: dict[str, str] | None =
     return results
 
 
-def _ask(source: Source, credentials: dict[str, str], item: Due) -> tuple[str | None, object]:
+def _ask(source: Source, credentials: dict[str, str], item: Due) -> tuple[str | None, TrackReport]:
     http = netguard.session()
     remote_id = item.remote_id
     if source.capabilities.register and not item.registered:

@@ -345,8 +345,11 @@ def buy_again(session: Session, order: Order, *, later: set[str] | None = None) 
 
 def reorder_url(store: Store, pick: Pick) -> str:
     """A link that puts the pick straight into a cart on the store, else the product's own page."""
+    from connectors.base import ReorderLinks
     from connectors.registry import CONNECTORS
 
-    make = getattr(CONNECTORS.get(store.platform), "reorder_url", None)
-    link = make(store.external_id, pick.external_id, pick.variant_id, pick.quantity) if make else None
+    connector = CONNECTORS.get(store.platform)
+    link = None
+    if connector is not None and issubclass(connector, ReorderLinks):
+        link = connector.reorder_url(store.external_id, pick.external_id, pick.variant_id, pick.quantity)
     return link or pick.product.url or ""

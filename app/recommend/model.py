@@ -298,7 +298,7 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
 def _new_buyers(session: Session, store_id: int, rows: list[Any]) -> dict[str, int]:
     """How many of these orders' contacts buy each product for the first time."""
     contacts = sorted({contact for _, contact, _, _ in rows if contact})
-    earlier: set[tuple[str, str]] = set()
+    earlier: set[tuple[str | None, str | None]] = set()  # as selected: neither is None
     order_ids = sorted({order_id for order_id, *_ in rows})
     if contacts:
         earlier = {
@@ -327,10 +327,10 @@ def _new_buyers(session: Session, store_id: int, rows: list[Any]) -> dict[str, i
 
 
 def _upsert(session: Session, model: type[RecommendItem] | type[RecommendPair]) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     return dialect_insert(model)
 
 

@@ -83,7 +83,7 @@ def earned(session: Session, store: Store, since: datetime, window: timedelta) -
     contacts = sorted({contact for contact, _ in sent})
     if contacts:
         counted: set[tuple[int, str]] = set()
-        for order_id, contact, placed_at, product, quantity, refunded, price in session.execute(
+        for order_id, buyer, placed_at, bought, quantity, refunded, price in session.execute(
             select(
                 Order.id,
                 Order.contact,
@@ -102,11 +102,13 @@ def earned(session: Session, store: Store, since: datetime, window: timedelta) -
                 among(session, OrderLine.product_external_id, sorted(table)),
             )
         ):
-            times = sent.get((contact, product), [])
-            if (order_id, product) in counted or not any(t < placed_at <= t + window for t in times):
+            if buyer is None or bought is None:  # never: the query selects known buyers' products
                 continue
-            counted.add((order_id, product))
-            entry = table[product]
+            times = sent.get((buyer, bought), [])
+            if (order_id, bought) in counted or not any(t < placed_at <= t + window for t in times):
+                continue
+            counted.add((order_id, bought))
+            entry = table[bought]
             entry.orders += 1
             entry.revenue += (price or Decimal("0")) * max(quantity - refunded, 0)
     return sorted(table.values(), key=lambda e: (-e.revenue, -e.sent, e.product_id))

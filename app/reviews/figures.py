@@ -5,6 +5,7 @@ the check-in's NPS, overall and week by week."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -78,9 +79,9 @@ def collect(
         session.scalar(select(func.count(Message.id)).where(*sent, Message.step == REWARD_STEP)) or 0
     )
     if earned is not None:
-        figures.codes_redeemed = earned.step_orders.get(REWARD_STEP, {}).get("code", 0)
+        figures.codes_redeemed = earned.step_orders.get(REWARD_STEP, Counter()).get("code", 0)
         figures.codes_revenue = {
-            currency: amounts["code"]
+            currency: Decimal(amounts["code"])  # a Decimal already (typeshed types Counter counts as int)
             for currency, amounts in earned.step_revenue.get(REWARD_STEP, {}).items()
             if amounts.get("code")
         }
@@ -89,10 +90,12 @@ def collect(
             Order.store_id == store.id, Order.nps_score.is_not(None), Order.nps_answered_at >= since
         )
     ).all()
-    figures.nps = nps.score(score for score, _ in answers)
-    figures.nps_answers = len(answers)
+    # all of them: only answered check-ins are selected (the columns are nullable)
+    answered = [(score, at) for score, at in answers if score is not None and at is not None]
+    figures.nps = nps.score(score for score, _ in answered)
+    figures.nps_answers = len(answered)
     weeks: dict[date, list[int]] = {}
-    for score, at in answers:
+    for score, at in answered:
         day = at.astimezone(zone).date()
         weeks.setdefault(day - timedelta(days=day.weekday()), []).append(score)
     figures.nps_weeks = [(week, nps.score(values), len(values)) for week, values in sorted(weeks.items())]

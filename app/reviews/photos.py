@@ -56,7 +56,7 @@ def process(data: bytes, *, max_bytes: int, max_pixels: int) -> Processed:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=FORMATS)
+            image: Image.Image = Image.open(io.BytesIO(data), formats=FORMATS)
             width, height = image.size
             if width < 1 or height < 1 or width * height > max_pixels:
                 raise PhotoRefused("too_many_pixels", "the photo has too many pixels")

@@ -10,7 +10,7 @@ a field missing) is permanent, throttling and Shopify's errors are retried.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -19,6 +19,7 @@ from channels.base import (
     ChannelSettings,
     Outgoing,
     PermanentChannelError,
+    Reach,
     StoreContext,
     TransientChannelError,
     Undeliverable,
@@ -59,10 +60,10 @@ class FlowSettings(ChannelSettings):
 
 
 class FlowChannel:
-    name = "flow"
-    title = "Shopify Flow"
-    reaches = "email"
-    Settings = FlowSettings
+    name: ClassVar[str] = "flow"
+    title: ClassVar[str] = "Shopify Flow"
+    reaches: ClassVar[Reach] = "email"
+    Settings: ClassVar[type[ChannelSettings] | None] = FlowSettings
 
     def __init__(self, connectors: dict[str, Connector]) -> None:
         self.connectors = connectors

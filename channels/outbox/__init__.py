@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 from channels import mime
-from channels.base import Outgoing, StoreContext, TransientChannelError, Undeliverable
+from channels.base import (
+    ChannelSettings,
+    Outgoing,
+    Reach,
+    StoreContext,
+    TransientChannelError,
+    Undeliverable,
+)
 
 
 class OutboxChannel:
-    name = "outbox"
-    title = "Files (development)"
-    reaches = "email"
-    Settings = None
+    name: ClassVar[str] = "outbox"
+    title: ClassVar[str] = "Files (development)"
+    reaches: ClassVar[Reach] = "email"
+    Settings: ClassVar[type[ChannelSettings] | None] = None
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)

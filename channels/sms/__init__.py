@@ -8,7 +8,9 @@ the dispatcher): a signed redirect is longer than the link, and the merchant pay
 
 from __future__ import annotations
 
-from channels.base import ChannelDown, Outgoing, StoreContext, Undeliverable
+from typing import ClassVar
+
+from channels.base import ChannelDown, ChannelSettings, Outgoing, Reach, StoreContext, Undeliverable
 from channels.twilio_api import Account, TwilioMessages, TwilioSettings
 
 
@@ -17,10 +19,10 @@ class SmsSettings(TwilioSettings):
 
 
 class SmsChannel:
-    name = "sms"
-    title = "SMS"
-    reaches = "phone"
-    Settings = SmsSettings
+    name: ClassVar[str] = "sms"
+    title: ClassVar[str] = "SMS"
+    reaches: ClassVar[Reach] = "phone"
+    Settings: ClassVar[type[ChannelSettings] | None] = SmsSettings
 
     def __init__(self, twilio: TwilioMessages) -> None:
         self.twilio = twilio

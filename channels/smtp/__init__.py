@@ -17,9 +17,10 @@ wait, and the merchant's pages say so.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from channels import mime
-from channels.base import ChannelDown, Outgoing, StoreContext, Undeliverable
+from channels.base import ChannelDown, ChannelSettings, Outgoing, Reach, StoreContext, Undeliverable
 from channels.smtp import dkim
 from channels.smtp.server import IDLE_SECONDS, Server, Transport, check
 from channels.smtp.settings import SmtpSettings, email_address
@@ -55,10 +56,10 @@ class Route:
 
 
 class SmtpChannel:
-    name = "smtp"
-    title = "Email"
-    reaches = "email"
-    Settings = SmtpSettings
+    name: ClassVar[str] = "smtp"
+    title: ClassVar[str] = "Email"
+    reaches: ClassVar[Reach] = "email"
+    Settings: ClassVar[type[ChannelSettings] | None] = SmtpSettings
 
     def __init__(self, relay: Relay | None = None) -> None:
         self.relay = relay

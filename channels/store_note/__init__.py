@@ -9,10 +9,14 @@ messages wait without using attempts), a refused note is permanent, the rest is 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from channels.base import (
     ChannelDown,
+    ChannelSettings,
     Outgoing,
     PermanentChannelError,
+    Reach,
     StoreContext,
     TransientChannelError,
 )
@@ -27,10 +31,10 @@ from connectors.base import (
 
 
 class StoreNoteChannel:
-    name = "store_note"
-    title = "The store's own mailer (order notes)"
-    reaches = "email"
-    Settings = None
+    name: ClassVar[str] = "store_note"
+    title: ClassVar[str] = "The store's own mailer (order notes)"
+    reaches: ClassVar[Reach] = "email"
+    Settings: ClassVar[type[ChannelSettings] | None] = None
 
     def __init__(self, connectors: dict[str, Connector]) -> None:
         self.connectors = connectors

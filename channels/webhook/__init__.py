@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import requests
@@ -32,6 +33,7 @@ from channels.base import (
     ChannelSettings,
     Outgoing,
     PermanentChannelError,
+    Reach,
     StoreContext,
     TransientChannelError,
 )
@@ -79,10 +81,10 @@ class WebhookSettings(ChannelSettings):
 
 
 class WebhookChannel:
-    name = "webhook"
-    title = "Your own system (signed webhook)"
-    reaches = "email"
-    Settings = WebhookSettings
+    name: ClassVar[str] = "webhook"
+    title: ClassVar[str] = "Your own system (signed webhook)"
+    reaches: ClassVar[Reach] = "email"
+    Settings: ClassVar[type[ChannelSettings] | None] = WebhookSettings
 
     def __init__(self, *, public_only: bool) -> None:
         self.public_only = public_only

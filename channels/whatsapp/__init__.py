@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import ClassVar
 
 from app import clock
-from channels.base import ChannelDown, Outgoing, StoreContext, Undeliverable
+from channels.base import ChannelDown, ChannelSettings, Outgoing, Reach, StoreContext, Undeliverable
 from channels.twilio_api import Account, TwilioMessages, TwilioSettings
 from channels.whatsapp.templates import APPROVED, variables
 
@@ -48,10 +49,10 @@ class WhatsAppState:
 
 
 class WhatsAppChannel:
-    name = "whatsapp"
-    title = "WhatsApp"
-    reaches = "phone"
-    Settings = WhatsAppSettings
+    name: ClassVar[str] = "whatsapp"
+    title: ClassVar[str] = "WhatsApp"
+    reaches: ClassVar[Reach] = "phone"
+    Settings: ClassVar[type[ChannelSettings] | None] = WhatsAppSettings
 
     def __init__(self, twilio: TwilioMessages) -> None:
         self.twilio = twilio

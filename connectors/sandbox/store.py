@@ -75,7 +75,7 @@ class SimulatedStore:
             phone = self.phone(place)
         email = f"customer{customer_id}@example.test"
         self.customers[email] = (place, first, last, customer_id, phone)
-        lines = []
+        lines: list[Payload] = []
         for index, product in enumerate(self.rng.sample(catalog.PRODUCTS, self.rng.randint(1, 4)), 1):
             lines.append(
                 {
@@ -128,6 +128,8 @@ class SimulatedStore:
         """A valid mobile number of the place's country (``phonenumbers`` says so), starting with its
         prefix: the length of the country's own example number, random digits after the prefix."""
         example = phonenumbers.example_number_for_type(place.country, PhoneNumberType.MOBILE)
+        if example is None:  # every place in the catalogue has one
+            raise ValueError(f"phonenumbers has no mobile number of {place.country}")
         length = len(phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164))
         for _ in range(200):
             rest = "".join(str(self.rng.randrange(10)) for _ in range(length - len(place.phone_prefix)))

@@ -18,6 +18,7 @@ Statuses are the sandbox's words (``pending``, ``paid``, ``completed``, ``cancel
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -49,12 +50,13 @@ STATUSES = {
 
 def translate(topic: str, body: bytes) -> list[Snapshot]:
     """The snapshots in one delivery; topics the app does not use give none."""
-    handler = {
+    handlers: dict[str, Callable[[dict[str, Any]], Snapshot]] = {
         "order.created": _order,
         "order.updated": _order,
         "product.updated": _product,
         "shipment.updated": _shipment,
-    }.get(topic)
+    }
+    handler = handlers.get(topic)
     if handler is None:
         return []
     payload = json_object(body)

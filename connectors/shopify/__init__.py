@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from shopify_app import app_home_patch_id_token, verify_app_home_req, verify_app_proxy_req
+from shopify_app import RequestInput, app_home_patch_id_token, verify_app_home_req, verify_app_proxy_req
 
 from connectors.base import (
     Change,
@@ -322,5 +322,5 @@ def _answer(res: Any) -> HttpAnswer:
     return HttpAnswer(int(res.status), dict(res.headers or {}), res.body or "")
 
 
-def _library_request(request: HttpRequest) -> dict[str, Any]:
+def _library_request(request: HttpRequest) -> RequestInput:
     return {"method": request.method, "headers": dict(request.headers), "url": request.url, "body": ""}

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-from shopify_app import refresh_access_token, token_exchange
+from shopify_app import AppConfig, refresh_access_token, token_exchange
 
 from connectors.base import AuthError, TransientError
 from connectors.shopify.client import ShopCredentials
@@ -20,16 +20,15 @@ from connectors.shopify.client import ShopCredentials
 REFRESH_MARGIN = timedelta(minutes=5)  # renew this long before the token would expire
 
 
-def app_config(client_id: str, client_secret: str, old_client_secret: str | None = None) -> dict[str, Any]:
-    config: dict[str, Any] = {"client_id": client_id, "client_secret": client_secret}
-    if old_client_secret:
-        config["old_client_secret"] = old_client_secret
-    return config
+def app_config(client_id: str, client_secret: str, old_client_secret: str | None = None) -> AppConfig:
+    return {
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "old_client_secret": old_client_secret or None,
+    }
 
 
-def exchange(
-    config: dict[str, Any], id_token: Any, http_client: httpx.Client | None = None
-) -> ShopCredentials:
+def exchange(config: AppConfig, id_token: Any, http_client: httpx.Client | None = None) -> ShopCredentials:
     """An App Bridge ID token (verified by ``verify_app_home_req``) -> an expiring offline token."""
     result = token_exchange("offline", config, id_token=id_token, expiring=True, http_client=http_client)
     if not result.ok or result.access_token is None:
@@ -38,7 +37,7 @@ def exchange(
 
 
 def refresh(
-    config: dict[str, Any],
+    config: AppConfig,
     current: ShopCredentials,
     http_client: httpx.Client | None = None,
     *,

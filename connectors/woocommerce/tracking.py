@@ -138,6 +138,7 @@ def _parcel(
     # a missing one falls back to when the order was completed.
     shipped_at = _date(item.get("date_shipped"), strict=True) or completed_at or updated_at
 
+    events: tuple[ShipmentEventSnapshot, ...]
     parcel_status, events, delivered_at = ShipmentStatus.IN_TRANSIT, (), None
     word = str(status.get("status") or "")
     status_at = _date(status.get("status_date"))

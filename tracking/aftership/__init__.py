@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 import requests
 
+from connectors.base import Headers
 from tracking.aftership import client, translate, webhooks
 from tracking.base import Capabilities, Field, NotFound, Pushed, TrackReport
 
@@ -47,5 +48,5 @@ class AfterShip:
             raise NotFound("AfterShip gave no id for this number")
         return self._client(credentials, http).get(remote_id)
 
-    def verify(self, secret: str, body: bytes, headers: Mapping[str, str]) -> Pushed:
+    def verify(self, secret: str, body: bytes, headers: Headers) -> Pushed:
         return webhooks.verify(secret, body, headers)

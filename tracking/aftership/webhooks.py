@@ -7,10 +7,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
 
 import orjson
 
+from connectors.base import Headers
 from tracking.aftership import translate
 from tracking.base import BadPayload, BadSignature, Pushed
 
@@ -22,7 +22,7 @@ def sign(secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-def verify(secret: str, body: bytes, headers: Mapping[str, str]) -> Pushed:
+def verify(secret: str, body: bytes, headers: Headers) -> Pushed:
     given = next((value for name, value in headers.items() if name.lower() == HEADER), "")
     if not secret or not given or not hmac.compare_digest(sign(secret, body), given.strip()):
         raise BadSignature("the aftership-hmac-sha256 signature does not match the body")

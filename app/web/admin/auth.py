@@ -24,7 +24,7 @@ from wtforms.validators import ValidationError
 
 from app import clock, signing
 from app.config import Settings
-from app.db import insert_ignore
+from app.db import affected, insert_ignore
 from app.models import AdminSession, SignInLinkUse, Store, is_id
 
 PURPOSE = "admin-login"
@@ -130,7 +130,7 @@ def end_every_session(db: Session, store_id: int) -> int:
         .values(ended_at=clock.now())
     )
     session.clear()
-    return int(ended.rowcount or 0)  # type: ignore[attr-defined]
+    return affected(ended)
 
 
 def _lifetime() -> timedelta:

@@ -34,7 +34,8 @@ def fields(channel: str, model: type[ChannelSettings]) -> list[Field]:
     found = []
     for name, info in model.model_fields.items():
         annotation = info.annotation
-        kind, choices = "text", ()
+        kind = "text"
+        choices: tuple[str, ...] = ()
         if name in secrets:
             kind = "password"
         elif annotation is bool:
@@ -71,7 +72,7 @@ def parse(
     try:
         return Result(settings=model.model_validate(values, context={"public_only": public_only}))
     except ValidationError as exc:
-        errors = {}
+        errors: dict[str, str] = {}
         names = set(model.model_fields)
         for error in exc.errors():
             message = str(error["msg"]).removeprefix("Value error, ")

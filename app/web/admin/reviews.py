@@ -5,11 +5,12 @@ Every query is filtered by the signed-in store; a review id of another store is 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app.journeys import apply as journey_apply
@@ -27,7 +28,7 @@ PAGE = 100
 STATES = ("pending", "approved", "rejected")
 
 
-def _store(db: Any) -> Store:
+def _store(db: Session) -> Store:
     return db.get(Store, signed_in_store_id()) or abort(401)
 
 
@@ -39,10 +40,16 @@ def _done(said: str, category: str = "message") -> Any:
     return redirect(url_for("reviews_admin.reviews", **_filters()))
 
 
-def _filters() -> dict[str, str]:
+class Filters(TypedDict, total=False):
+    rating: str
+    state: str
+    product: str
+
+
+def _filters() -> Filters:
     """The page's filters as asked (a form posts them back), only values that mean something."""
     values = {**request.args, **request.form}
-    found = {}
+    found: Filters = {}
     if str(values.get("rating", "")) in {"1", "2", "3", "4", "5"}:
         found["rating"] = str(values["rating"])
     if values.get("state") in STATES:
@@ -105,7 +112,7 @@ def reviews() -> str:
         )
 
 
-def _review(db: Any, store: Store, review_id: int) -> Review:
+def _review(db: Session, store: Store, review_id: int) -> Review:
     review = db.scalars(select(Review).where(Review.store_id == store.id, Review.id == review_id)).first()
     if review is None:
         abort(404, description="There is no such review.")

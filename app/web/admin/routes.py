@@ -81,7 +81,7 @@ def sign_out() -> Response:
 
 
 @bp.post("/sign-out-everywhere")
-def sign_out_everywhere() -> Response:
+def sign_out_everywhere() -> Response | dict[str, int]:
     """Every browser signed in to this store's pages (other computers, a forwarded link) is signed
     out; inside a platform's admin nothing else changes."""
     auth.require_csrf()

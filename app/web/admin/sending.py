@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, abort, g, request
 from markupsafe import escape
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from app import channel_settings, clock, domains
@@ -47,7 +48,7 @@ def words_shown() -> set[str]:
     return shown
 
 
-def _identity(store: Store, db: Any) -> dict[str, str]:
+def _identity(store: Store, db: Session) -> dict[str, str]:
     """Where the store's email comes from now, in words for the page."""
     settings = current_services().settings
     ctx = channel_settings.context(db, store)
@@ -79,7 +80,7 @@ def _templates(ctx: StoreContext) -> dict[str, Any] | None:
 
 def _page(
     store: Store,
-    db: Any,
+    db: Session,
     form: MultiDict[str, str] | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,

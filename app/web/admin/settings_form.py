@@ -17,6 +17,7 @@ from zoneinfo import available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
+from sqlalchemy import String
 from werkzeug.datastructures import MultiDict
 
 from app.journeys.config import CHANNELS, OFFER_STEPS, JourneyConfig, OfferConfig
@@ -157,5 +158,5 @@ CHANNEL_CHOICES = CHANNELS
 LENGTHS: dict[str, int] = {
     column.key: column.type.length
     for column in Store.__table__.columns
-    if column.key in STORE_FIELDS and getattr(column.type, "length", None)
+    if column.key in STORE_FIELDS and isinstance(column.type, String) and column.type.length
 }

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from flask import Blueprint, abort, g, request
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app.models import Store, TrackingBrand
@@ -32,7 +33,7 @@ def _t(store: Store) -> Any:
     return tracking_words.translator(lang, words.translator(lang))
 
 
-def _page(store: Store, db: Any, status: int = 200, **extra: Any) -> Any:
+def _page(store: Store, db: Session, status: int = 200, **extra: Any) -> Any:
     settings = current_services().settings
     sources = registry.build(settings.tracking_endpoints)
     held = accounts.stored(db, store)
@@ -114,8 +115,8 @@ def save_brand() -> Any:
             g.notices = [("error", problem) for problem in problems]
             return _page(store, db, status=400)
         brand = db.get(TrackingBrand, store.id) or TrackingBrand(store_id=store.id)
-        for name, value in values.items():
-            setattr(brand, name, value)
+        for name, saved in values.items():
+            setattr(brand, name, saved)
         brand.color = color or None
         db.add(brand)
         said = t("Saved.")

@@ -58,6 +58,9 @@ def page(template: str, store: Store, **context: Any) -> str:
             return str(describe(lang, store.timezone))
         return reasons.words(item.why, lang, store.timezone)
 
+    def order_status(status: str) -> str:
+        return t(ORDER_STATUS.get(status, status))
+
     def said(entry: Any) -> str:
         """A timeline entry as a sentence in the merchant's language."""
         return timeline.describe(entry, lang, store.timezone, step_title)
@@ -74,7 +77,7 @@ def page(template: str, store: Store, **context: Any) -> str:
         n=lambda value: number(value, lang),
         local=dates.formatter(lang, store.timezone, solar_hijri=_solar_hijri(store)),
         day=lambda value: dates.day(value, lang, solar_hijri=_solar_hijri(store)),
-        order_status=lambda status: t(ORDER_STATUS.get(status, status)),
+        order_status=order_status,
         embedded=bool(g.get("embedded")),
         csrf="" if g.get("embedded") else generate_csrf(),
         admin_url=admin_url,

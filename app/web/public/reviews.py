@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, send_file
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -56,14 +57,14 @@ def _open(token: str) -> tuple[int, int, str] | tuple[Any, int]:
 class _Context:
     """The store, order and item a token names, and the customer's language."""
 
-    def __init__(self, session: Any, store: Store, order: Order, product_id: str) -> None:
+    def __init__(self, session: Session, store: Store, order: Order, product_id: str) -> None:
         self.session, self.store, self.order, self.product_id = session, store, order, product_id
         customer = session.get(Customer, order.customer_id) if order.customer_id else None
         self.lang = choose_locale(order.locale, customer.locale if customer else None, store.default_locale)
         self.words = WORDS[self.lang]
 
 
-def _load(session: Any, store_id: int, order_id: int, product_id: str) -> _Context | None:
+def _load(session: Session, store_id: int, order_id: int, product_id: str) -> _Context | None:
     store = session.get(Store, store_id)
     order = session.get(Order, order_id)
     if store is None or order is None or order.store_id != store.id:  # another store's order

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from cachetools import TTLCache
 from flask import Blueprint, make_response, render_template, request
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app import clock, recommend, signing
@@ -57,8 +58,8 @@ _LOCK = threading.Lock()
 @bp.get("/t/<token>")
 def page(token: str) -> Response:
     services = current_services()
-    asked = request.args.get("lang", "")
-    asked = asked if asked in LOCALES else None
+    lang = request.args.get("lang", "")
+    asked = lang if lang in LOCALES else None
     try:
         store_id, order_id, message_id = Links(services.settings).read_tracking(token)
     except signing.TokenInvalid:
@@ -137,7 +138,7 @@ def _not_found(locale: str | None) -> Response:
 
 
 def _render(
-    session: Any,
+    session: Session,
     store: Store,
     order: Order,
     shipments: list[Shipment],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from app import clock
@@ -63,17 +64,24 @@ def test_a_rebought_product_gets_a_reminder_at_its_interval_with_a_cart_permalin
         assert [(p.product_external_id, p.reason_code) for p in picks] == [("100", "rec_rebought")]
 
 
-def test_woocommerce_reorders_through_add_to_cart(aftercare):
-    store = _rebuying_store(aftercare, platform="woocommerce", external_id="https://shop.example")
+@pytest.mark.parametrize(
+    ("platform", "external_id", "link"),
+    [
+        ("woocommerce", "https://shop.example", "https://shop.example/?add-to-cart=100&quantity=1"),
+        # the sandbox makes no reorder links (it is no ReorderLinks connector): the product's page
+        ("sandbox", "sandbox-shop", "https://shop.example/p/100"),
+    ],
+)
+def test_the_reorder_link_is_the_platforms_cart_or_else_the_product_page(
+    aftercare, platform, external_id, link
+):
+    store = _rebuying_store(aftercare, platform=platform, external_id=external_id)
     write(aftercare, store, order(["100"], email="noor@example.test"))
     message = _message(aftercare, store, "noor@example.test")
     with aftercare.db.session() as session:
         row = session.get(Message, message.id)
         built = compose.build(session, session.get(Store, store.id), row, Links(aftercare.settings))
-    assert (
-        built.context["recommendations"][0]["reorder_url"]
-        == "https://shop.example/?add-to-cart=100&quantity=1"
-    )
+    assert built.context["recommendations"][0]["reorder_url"] == link
 
 
 def test_off_for_an_order_of_products_bought_once_and_after_a_reorder(aftercare):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import abort
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app import outbox, stores
@@ -49,7 +48,7 @@ def activity() -> str:
         return view.page("admin/activity.html", store, upcoming=upcoming, recent=recent, numbers=numbers)
 
 
-def _open_message(db: Any, store: Store, message_id: int) -> Message:
+def _open_message(db: Session, store: Store, message_id: int) -> Message:
     message = db.scalars(
         select(Message).where(
             Message.store_id == store.id,

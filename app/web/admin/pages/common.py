@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, url_for
+from sqlalchemy.orm import Session
 
 from app.models import Store
 from app.web.admin.routes import signed_in_store_id
@@ -30,5 +31,5 @@ def done(said: str, endpoint: str, category: str = "message", **values: Any) -> 
     return redirect(url_for(endpoint, **values))
 
 
-def signed_in_store(db: Any) -> Store:
+def signed_in_store(db: Session) -> Store:
     return db.get(Store, signed_in_store_id()) or abort(401)

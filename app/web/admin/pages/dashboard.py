@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -48,7 +49,7 @@ def whole_ticks(largest: float) -> list[int]:
 def _chart(
     title: str,
     days: list[Any],
-    series: dict[str, list[float]],
+    series: Mapping[str, Sequence[float]],
     lang: str,
     *,
     stacked: bool = True,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, request
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from app import channel_settings, clock
@@ -88,7 +89,7 @@ def _operate(chosen: list[blocks.Block], op: str) -> list[blocks.Block]:
 
 def _editor(
     store: Store,
-    db: Any,
+    db: Session,
     step: str,
     locale: str,
     wording: Custom,
