@@ -43,7 +43,15 @@ from app.recommend import Mode, for_order
 from app.recommend import model as recommend_model
 from bench import common
 
-DATA = Path(__file__).resolve().parents[2] / "shared/datasets/online_retail"
+# ../shared beside the checkout (a worktree under /work/wt sits one level deeper)
+DATA = next(
+    (
+        p / "shared/datasets/online_retail"
+        for p in Path(__file__).resolve().parents[2:4]
+        if (p / "shared").is_dir()
+    ),
+    Path(__file__).resolve().parents[2] / "shared/datasets/online_retail",
+)
 SPLIT = datetime(2011, 7, 1, tzinfo=UTC)
 END = datetime(2011, 10, 1, tzinfo=UTC)
 KS = (3, 5, 10)

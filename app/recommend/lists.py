@@ -1,0 +1,175 @@
+"""Each contact's ranked list (``recommend_lists``): ranked for every contact at the build, in a few
+sparse matrix products, and again for one contact whenever their orders change (``refresh``), so a
+lookup reads one short list instead of scoring a whole history.
+
+A list holds up to NEW products the contact does not have (``together``: neighbours of what they
+bought, each with the product that earned it; then ``best``: recent best sellers) and up to AGAIN of
+their own products that customers re-buy (``again``). What is refunded is on neither; stock, publish
+state and the merchant's curation are applied by the lookup itself, at the last moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy.orm import Session
+
+from app.db import among
+from app.models import RecommendList
+from app.recommend import ranking
+from app.recommend.ranking import AGAIN, BEST, TOGETHER, Candidate
+
+NEW = 20  # new products kept per contact: the message shows 3, stock and curation take some
+AGAIN_KEPT = 10
+WRITE_BATCH = 20000
+CHUNK = 4_000_000  # contacts x products scored at once (float64: 32 MB)
+
+
+@dataclass
+class Matrices:
+    """What the build already has in hand: one row per contact, one column per product."""
+
+    contacts: list[str]
+    products: list[str]
+    recency: sparse.csr_matrix  # each contact's products, weighted by recency (ranking.HISTORY_HALF_LIFE)
+    bought: sparse.csr_matrix  # how many of the contact's orders hold each product
+    refunded: set[tuple[int, int]]  # (contact row, product column) fully refunded
+    variants: dict[tuple[int, int], tuple[str | None, int]]  # last variant and quantity bought
+    scores: sparse.csr_matrix  # product x product: the pair score (model.build)
+    orders: sparse.csr_matrix  # product x product: orders holding both
+    rebuy: np.ndarray  # per product: ranking.again_score(1, ...), 0 where it is not re-bought
+    interval: np.ndarray  # per product: the re-buy interval in days (NaN: none)
+    best: list[int]  # product columns, recent best sellers first
+    best_orders: np.ndarray  # per product: its orders of the last weeks
+
+
+def build(session: Session, store_id: int, m: Matrices | None) -> int:
+    """Rank every contact's list and write them all (the store's old lists go); returns the rows."""
+    session.execute(delete(RecommendList).where(RecommendList.store_id == store_id))
+    if m is None:
+        return 0
+    rows: list[dict[str, Any]] = []
+    n_products = max(len(m.products), 1)
+    step = max(1, CHUNK // n_products)
+    for start in range(0, len(m.contacts), step):
+        rows += _rank_chunk(store_id, m, start, min(start + step, len(m.contacts)))
+    for start in range(0, len(rows), WRITE_BATCH):
+        session.execute(insert(RecommendList.__table__), rows[start : start + WRITE_BATCH])
+    return len(rows)
+
+
+def _rank_chunk(store_id: int, m: Matrices, lo: int, hi: int) -> list[dict[str, Any]]:
+    recency = m.recency[lo:hi]
+    scored = (recency @ m.scores).toarray()
+    owned = recency.toarray() > 0
+    for c, p in m.refunded:
+        if lo <= c < hi:
+            owned[c - lo, p] = True
+    scored[owned] = 0.0
+    again = m.bought[lo:hi].toarray() * m.rebuy[None, :]
+    rows: list[dict[str, Any]] = []
+    for i in range(hi - lo):
+        row = lo + i
+        contact = m.contacts[row]
+        candidates: list[Candidate] = []
+        line = scored[i]
+        k = min(NEW, int(np.count_nonzero(line > 0)))
+        if k:
+            top = np.argpartition(-line, k - 1)[:k]
+            top = top[np.lexsort((top, -line[top]))]
+            seeds = recency.indices[recency.indptr[i] : recency.indptr[i + 1]]
+            weights = recency.data[recency.indptr[i] : recency.indptr[i + 1]]
+            parts = m.scores[seeds][:, top].toarray() * weights[:, None]
+            sources = seeds[np.argmax(parts, axis=0)]
+            candidates += [
+                Candidate(
+                    m.products[b],
+                    TOGETHER,
+                    float(line[b]),
+                    m.products[a],
+                    int(m.orders[a, b]),
+                )
+                for a, b in zip(sources.tolist(), top.tolist(), strict=True)
+            ]
+        if len(candidates) < NEW:
+            taken = {c.product for c in candidates}
+            for b in m.best:
+                if len(candidates) >= NEW:
+                    break
+                if not owned[i, b] and m.products[b] not in taken:
+                    orders = int(m.best_orders[b])
+                    candidates.append(Candidate(m.products[b], BEST, float(orders), orders=orders))
+        rows += [_row(store_id, contact, c, None) for c in candidates]
+        mine = again[i]
+        for b in np.argsort(-mine, kind="stable")[:AGAIN_KEPT].tolist():
+            if mine[b] <= 0:
+                break
+            if (row, b) not in m.refunded:
+                candidate = Candidate(m.products[b], AGAIN, float(mine[b]), days=float(m.interval[b]))
+                rows.append(_row(store_id, contact, candidate, m.variants.get((row, b))))
+    return rows
+
+
+def _row(
+    store_id: int, contact: str, candidate: Candidate, bought: tuple[str | None, int] | None
+) -> dict[str, Any]:
+    variant, quantity = bought or (None, 1)
+    return {
+        "store_id": store_id,
+        "contact": contact,
+        "product_external_id": candidate.product,
+        "kind": candidate.kind,
+        "score": candidate.score,
+        "source": candidate.source,
+        "orders": candidate.orders,
+        "days": candidate.days,
+        "variant_external_id": variant,
+        "quantity": quantity,
+    }
+
+
+def refresh(session: Session, store_id: int, contacts: Iterable[str]) -> None:
+    """Rank these contacts' lists again from their histories (their orders just changed)."""
+    wanted = sorted({c for c in contacts if c})
+    if not wanted:
+        return
+    session.execute(
+        delete(RecommendList).where(
+            RecommendList.store_id == store_id, among(session, RecommendList.contact, wanted)
+        )
+    )
+    rows: list[dict[str, Any]] = []
+    for contact in wanted:
+        seen = ranking.history(session, store_id, contact)
+        for candidate in ranking.rank(session, store_id, seen, new=NEW, again=AGAIN_KEPT):
+            last = seen.last.get(candidate.product) if candidate.kind == AGAIN else None
+            rows.append(_row(store_id, contact, candidate, (last[0], last[1]) if last else None))
+    if rows:
+        session.execute(insert(RecommendList.__table__), rows)
+
+
+_READ = select(
+    RecommendList.product_external_id,
+    RecommendList.kind,
+    RecommendList.score,
+    RecommendList.source,
+    RecommendList.orders,
+    RecommendList.days,
+    RecommendList.variant_external_id,
+    RecommendList.quantity,
+).where(RecommendList.store_id == bindparam("store_id"), RecommendList.contact == bindparam("contact"))
+
+
+def read(session: Session, store_id: int, contact: str) -> list[tuple[Candidate, str | None, int]]:
+    """The contact's ranked list as (candidate, variant last bought, quantity), or [] if none."""
+    return [
+        (Candidate(product, kind, score, source, orders, days), variant, quantity)
+        for product, kind, score, source, orders, days, variant, quantity in session.execute(
+            _READ, {"store_id": store_id, "contact": contact}
+        )
+    ]
