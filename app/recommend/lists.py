@@ -54,16 +54,39 @@ def build(session: Session, store_id: int, m: Matrices | None) -> int:
     if m is None:
         return 0
     rows: list[dict[str, Any]] = []
-    n_products = max(len(m.products), 1)
-    step = max(1, CHUNK // n_products)
+    step = max(1, CHUNK // max(len(m.products), 1))
+    scores, orders = _Cells(m.scores), _Cells(m.orders)
     for start in range(0, len(m.contacts), step):
-        rows += _rank_chunk(store_id, m, start, min(start + step, len(m.contacts)))
+        rows += _rank_chunk(store_id, m, scores, orders, start, min(start + step, len(m.contacts)))
     for start in range(0, len(rows), WRITE_BATCH):
         session.execute(insert(RecommendList.__table__), rows[start : start + WRITE_BATCH])
     return len(rows)
 
 
-def _rank_chunk(store_id: int, m: Matrices, lo: int, hi: int) -> list[dict[str, Any]]:
+class _Cells:
+    """Many (row, column) cells of a sparse matrix read at once (scipy reads them one by one)."""
+
+    def __init__(self, matrix: sparse.csr_matrix) -> None:
+        matrix = matrix.tocsr()
+        matrix.sort_indices()
+        self.width = np.int64(matrix.shape[1])
+        rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+        self.keys = rows * self.width + matrix.indices
+        self.data = matrix.data
+
+    def get(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        wanted = rows.astype(np.int64) * self.width + columns
+        if not len(self.keys):
+            return np.zeros(len(wanted))
+        at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        return np.where(self.keys[at] == wanted, self.data[at], 0)
+
+
+def _rank_chunk(
+    store_id: int, m: Matrices, pair_scores: _Cells, pair_orders: _Cells, lo: int, hi: int
+) -> list[dict[str, Any]]:
+    """The lists of contacts lo..hi: their history times the pair scores, what they have masked
+    out, the best NEW kept; each with the product that contributed most (its reason)."""
     recency = m.recency[lo:hi]
     scored = (recency @ m.scores).toarray()
     owned = recency.toarray() > 0
@@ -71,47 +94,64 @@ def _rank_chunk(store_id: int, m: Matrices, lo: int, hi: int) -> list[dict[str, 
         if lo <= c < hi:
             owned[c - lo, p] = True
     scored[owned] = 0.0
-    again = m.bought[lo:hi].toarray() * m.rebuy[None, :]
+    k = min(NEW, scored.shape[1])
+    top = np.argpartition(-scored, k - 1, axis=1)[:, :k]
+    values = np.take_along_axis(scored, top, axis=1)
+    order = np.lexsort((top, -values), axis=1)
+    top, values = np.take_along_axis(top, order, axis=1), np.take_along_axis(values, order, axis=1)
+    # the source of each (contact, candidate): the seed whose recency x pair score is largest
+    counts = np.diff(recency.indptr)
+    seed_row = np.repeat(np.arange(hi - lo), counts)
+    seed = np.repeat(recency.indices, k)
+    weight = np.repeat(recency.data, k)
+    slot = np.tile(np.arange(k), len(recency.indices))
+    candidate = top[np.repeat(seed_row, k), slot]
+    part = weight * pair_scores.get(seed, candidate)
+    group = np.repeat(seed_row, k) * k + slot
+    ranked = np.lexsort((part, group))
+    last = np.r_[group[ranked][1:] != group[ranked][:-1], True]
+    source = np.full((hi - lo) * k, -1, dtype=np.int64)
+    source[group[ranked][last]] = seed[ranked][last]
+    source = source.reshape(hi - lo, k)
+    together = pair_orders.get(np.maximum(source, 0).ravel(), top.ravel()).reshape(hi - lo, k)
+    # what each contact re-buys: how often they bought it x how often its buyers come back
+    bought = m.bought[lo:hi].tocoo()
+    again = bought.data * m.rebuy[bought.col]
+    keep = again > 0
+    a_row, a_col, again = bought.row[keep], bought.col[keep], again[keep]
+    a_order = np.lexsort((a_col, -again, a_row))
+    a_row, a_col, again = a_row[a_order], a_col[a_order], again[a_order]
+    first = np.searchsorted(a_row, np.arange(hi - lo))
     rows: list[dict[str, Any]] = []
     for i in range(hi - lo):
         row = lo + i
         contact = m.contacts[row]
-        candidates: list[Candidate] = []
-        line = scored[i]
-        k = min(NEW, int(np.count_nonzero(line > 0)))
-        if k:
-            top = np.argpartition(-line, k - 1)[:k]
-            top = top[np.lexsort((top, -line[top]))]
-            seeds = recency.indices[recency.indptr[i] : recency.indptr[i + 1]]
-            weights = recency.data[recency.indptr[i] : recency.indptr[i + 1]]
-            parts = m.scores[seeds][:, top].toarray() * weights[:, None]
-            sources = seeds[np.argmax(parts, axis=0)]
-            candidates += [
-                Candidate(
-                    m.products[b],
-                    TOGETHER,
-                    float(line[b]),
-                    m.products[a],
-                    int(m.orders[a, b]),
-                )
-                for a, b in zip(sources.tolist(), top.tolist(), strict=True)
-            ]
-        if len(candidates) < NEW:
-            taken = {c.product for c in candidates}
+        found = [
+            Candidate(m.products[b], TOGETHER, float(v), m.products[a], int(n))
+            for b, v, a, n in zip(
+                top[i].tolist(), values[i].tolist(), source[i].tolist(), together[i].tolist(), strict=True
+            )
+            if v > 0 and a >= 0
+        ]
+        if len(found) < NEW:
+            taken = {c.product for c in found}
             for b in m.best:
-                if len(candidates) >= NEW:
+                if len(found) >= NEW:
                     break
                 if not owned[i, b] and m.products[b] not in taken:
                     orders = int(m.best_orders[b])
-                    candidates.append(Candidate(m.products[b], BEST, float(orders), orders=orders))
-        rows += [_row(store_id, contact, c, None) for c in candidates]
-        mine = again[i]
-        for b in np.argsort(-mine, kind="stable")[:AGAIN_KEPT].tolist():
-            if mine[b] <= 0:
+                    found.append(Candidate(m.products[b], BEST, float(orders), orders=orders))
+        rows += [_row(store_id, contact, c, None) for c in found]
+        taken_again = 0
+        for n in range(first[i], len(a_row)):
+            if a_row[n] != i or taken_again >= AGAIN_KEPT:
                 break
-            if (row, b) not in m.refunded:
-                candidate = Candidate(m.products[b], AGAIN, float(mine[b]), days=float(m.interval[b]))
-                rows.append(_row(store_id, contact, candidate, m.variants.get((row, b))))
+            b = int(a_col[n])
+            if (row, b) in m.refunded:
+                continue
+            taken_again += 1
+            candidate = Candidate(m.products[b], AGAIN, float(again[n]), days=float(m.interval[b]))
+            rows.append(_row(store_id, contact, candidate, m.variants.get((row, b))))
     return rows
 
 

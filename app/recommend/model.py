@@ -206,13 +206,13 @@ class _Baskets:
             for n in range(len(refunded))
             if refunded[n][1]
         }
-        self.variants: dict[tuple[int, int], tuple[str | None, int]] = {}
-        newest: dict[tuple[int, int], float] = {}
-        for n, line in enumerate(kept):
-            key = (int(self.person[n]), int(self.column[n]))
-            if line[1] and seconds[n] >= newest.get(key, -np.inf):
-                newest[key] = seconds[n]
-                self.variants[key] = (line[4], int(line[5]))
+        # the variant and quantity each contact last bought of each product (a reorder link names it)
+        last = np.lexsort((seconds, self.column, self.person))
+        person, column = self.person[last], self.column[last]
+        ends = np.flatnonzero(np.r_[(person[1:] != person[:-1]) | (column[1:] != column[:-1]), True])
+        self.variants: dict[tuple[int, int], tuple[str | None, int]] = {
+            (int(person[n]), int(column[n])): (kept[last[n]][4], int(kept[last[n]][5])) for n in ends.tolist()
+        }
 
     def items(self) -> list[dict[str, Any]]:
         """Per product: weight, orders, recent orders, buyers, re-buyers, median re-buy interval."""
