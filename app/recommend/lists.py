@@ -19,14 +19,13 @@ from scipy import sparse
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
-from app.db import among
+from app.db import among, bulk_insert
 from app.models import RecommendList
 from app.recommend import ranking
 from app.recommend.ranking import AGAIN, BEST, TOGETHER, Candidate
 
 NEW = 20  # new products kept per contact: the message shows 3, stock and curation take some
 AGAIN_KEPT = 10
-WRITE_BATCH = 20000
 CHUNK = 4_000_000  # contacts x products scored at once (float64: 32 MB)
 
 
@@ -58,8 +57,7 @@ def build(session: Session, store_id: int, m: Matrices | None) -> int:
     scores, orders = _Cells(m.scores), _Cells(m.orders)
     for start in range(0, len(m.contacts), step):
         rows += _rank_chunk(store_id, m, scores, orders, start, min(start + step, len(m.contacts)))
-    for start in range(0, len(rows), WRITE_BATCH):
-        session.execute(insert(RecommendList.__table__), rows[start : start + WRITE_BATCH])
+    bulk_insert(session, RecommendList.__table__, [tuple(row.values()) for row in rows], list(COLUMNS))
     return len(rows)
 
 
@@ -153,6 +151,20 @@ def _rank_chunk(
             candidate = Candidate(m.products[b], AGAIN, float(again[n]), days=float(m.interval[b]))
             rows.append(_row(store_id, contact, candidate, m.variants.get((row, b))))
     return rows
+
+
+COLUMNS = (
+    "store_id",
+    "contact",
+    "product_external_id",
+    "kind",
+    "score",
+    "source",
+    "orders",
+    "days",
+    "variant_external_id",
+    "quantity",
+)
 
 
 def _row(

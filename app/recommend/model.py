@@ -29,11 +29,11 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.db import among
+from app.db import among, bulk_insert
 from app.models import Order, OrderLine, RecommendBuild, RecommendItem, RecommendPair, Store
 from app.recommend import lists, ranking
 from app.recommend.ranking import HISTORY_HALF_LIFE, LIVE, REMOVED, SEED_NORM, TREND
@@ -42,8 +42,7 @@ EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 HALF_LIFE = timedelta(days=30)  # bench.recommend: 30 days over 60 and 120, on both of its splits
 RECENT = timedelta(days=28)  # "best sellers of the store's last weeks"
 NEIGHBOURS = 30  # neighbours a lookup reads per product
-KEPT = 60  # neighbours kept per product at a build; new orders may add pairs between builds
-WRITE_BATCH = 20000
+KEPT = 40  # neighbours kept per product at a build; new orders may add pairs between builds
 MIN_PAIR_ORDERS = 2  # a pair seen in one order only is chance
 MIN_REBUYERS = 2  # fewer customers than this bought it twice: no buy-again interval
 SECONDS = np.float64(HALF_LIFE.total_seconds())
@@ -124,34 +123,23 @@ def build(session: Session, store: Store) -> RecommendBuild:
     b = _Baskets(lines, now)
     items = b.items()
     scores, orders_both, kept, cutoffs = _pairs(b, items)
-    session.execute(
-        insert(RecommendItem.__table__),
+    item_columns = ("weight", "orders", "recent_orders", "buyers", "rebuyers", "interval_days")
+    bulk_insert(
+        session,
+        RecommendItem.__table__,
         [
-            {
-                "store_id": store.id,
-                "product_external_id": product,
-                **item,
-                "cutoff": cutoffs.get(product, 0.0),
-            }
+            (store.id, product, *(item[c] for c in item_columns), cutoffs.get(product, 0.0))
             for product, item in zip(b.products, items, strict=True)
             if item["orders"]  # a product only ever refunded is not in the model
         ],
+        ["store_id", "product_external_id", *item_columns, "cutoff"],
     )
-    for start in range(0, len(kept), WRITE_BATCH):
-        session.execute(
-            insert(RecommendPair.__table__),
-            [
-                {
-                    "store_id": store.id,
-                    "product_external_id": a,
-                    "other_external_id": o,
-                    "weight": w,
-                    "orders": n,
-                    "score": score,
-                }
-                for a, o, w, n, score in kept[start : start + WRITE_BATCH]
-            ],
-        )
+    bulk_insert(
+        session,
+        RecommendPair.__table__,
+        [(store.id, *pair) for pair in kept],
+        ["store_id", "product_external_id", "other_external_id", "weight", "orders", "score"],
+    )
     weights = np.array([item["weight"] for item in items])
     seed_norm = sparse.diags(
         np.divide(1.0, weights**SEED_NORM, out=np.zeros_like(weights), where=weights > 0)
@@ -326,7 +314,8 @@ def _pairs(
         others, score = scores.indices[lo:hi], scores.data[lo:hi]
         w = together.data[lo:hi]
         n = counts.data[lo:hi]
-        best = np.argsort(-score, kind="stable")[:KEPT]
+        best = np.argpartition(-score, KEPT - 1)[:KEPT] if len(score) > KEPT else np.arange(len(score))
+        best = best[np.lexsort((others[best], -score[best]))]
         if len(best) >= NEIGHBOURS:
             cutoffs[products[a]] = float(score[best[NEIGHBOURS - 1]])
         kept.extend(
