@@ -10,13 +10,12 @@ state and the merchant's curation are applied by the lookup itself, at the last 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from app.db import among, bulk_insert
@@ -24,6 +23,7 @@ from app.models import RecommendList
 from app.recommend import ranking
 from app.recommend.ranking import AGAIN, BEST, TOGETHER, Candidate
 
+GUEST = "order:"  # the key of a list for an order with no contact
 NEW = 20  # new products kept per contact: the message shows 3, stock and curation take some
 AGAIN_KEPT = 10
 CHUNK = 4_000_000  # contacts x products scored at once (float64: 32 MB)
@@ -57,7 +57,7 @@ def build(session: Session, store_id: int, m: Matrices | None) -> int:
     scores, orders = _Cells(m.scores), _Cells(m.orders)
     for start in range(0, len(m.contacts), step):
         rows += _rank_chunk(store_id, m, scores, orders, start, min(start + step, len(m.contacts)))
-    bulk_insert(session, RecommendList.__table__, [tuple(row.values()) for row in rows], list(COLUMNS))
+    bulk_insert(session, RecommendList.__table__, [tuple(row.values()) for row in rows], COLUMNS)
     return len(rows)
 
 
@@ -185,24 +185,35 @@ def _row(
     }
 
 
-def refresh(session: Session, store_id: int, contacts: Iterable[str]) -> None:
-    """Rank these contacts' lists again from their histories (their orders just changed)."""
-    wanted = sorted({c for c in contacts if c})
-    if not wanted:
+def key(contact: str | None, order_id: int) -> str:
+    """Whose list: the contact's, or for an order with no contact (a guest without an address) the
+    order's own."""
+    return contact or f"{GUEST}{order_id}"
+
+
+def history(session: Session, store_id: int, whose: str) -> ranking.History:
+    if whose.startswith(GUEST):
+        return ranking.history(session, store_id, None, int(whose.removeprefix(GUEST)))
+    return ranking.history(session, store_id, whose)
+
+
+def refresh(session: Session, store_id: int, histories: dict[str, ranking.History]) -> None:
+    """Rank these lists again (``key`` -> its history): their orders just changed."""
+    if not histories:
         return
     session.execute(
         delete(RecommendList).where(
-            RecommendList.store_id == store_id, among(session, RecommendList.contact, wanted)
+            RecommendList.store_id == store_id, among(session, RecommendList.contact, sorted(histories))
         )
     )
-    rows: list[dict[str, Any]] = []
-    for contact in wanted:
-        seen = ranking.history(session, store_id, contact)
+    rows: list[tuple[Any, ...]] = []
+    for whose, seen in sorted(histories.items()):
         for candidate in ranking.rank(session, store_id, seen, new=NEW, again=AGAIN_KEPT):
             last = seen.last.get(candidate.product) if candidate.kind == AGAIN else None
-            rows.append(_row(store_id, contact, candidate, (last[0], last[1]) if last else None))
-    if rows:
-        session.execute(insert(RecommendList.__table__), rows)
+            rows.append(
+                tuple(_row(store_id, whose, candidate, (last[0], last[1]) if last else None).values())
+            )
+    bulk_insert(session, RecommendList.__table__, rows, COLUMNS)
 
 
 _READ = select(

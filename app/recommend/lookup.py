@@ -114,7 +114,7 @@ def for_order(session: Session, order: Order, limit: int = LIMIT, mode: Mode = M
         elif kind in CURATED_KINDS and source:
             offer(other, 2e9 - position, f"rec_{kind}", {"product": source}, (None, 1))
 
-    listed = lists.read(session, store_id, order.contact) if order.contact else []
+    listed = lists.read(session, store_id, lists.key(order.contact, order.id))
     owned = set(mine)
     if listed:
         owned |= {candidate.product for candidate, _, _ in listed if candidate.kind == AGAIN}

@@ -42,6 +42,7 @@ EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 HALF_LIFE = timedelta(days=30)  # bench.recommend: 30 days over 60 and 120, on both of its splits
 RECENT = timedelta(days=28)  # "best sellers of the store's last weeks"
 NEIGHBOURS = 30  # neighbours a lookup reads per product
+PAIR_BASKET = 16  # an order of more products adds its pairs at the next build, not as it arrives
 KEPT = 40  # neighbours kept per product at a build; new orders may add pairs between builds
 MIN_PAIR_ORDERS = 2  # a pair seen in one order only is chance
 MIN_REBUYERS = 2  # fewer customers than this bought it twice: no buy-again interval
@@ -165,7 +166,7 @@ class _Baskets:
         self.products = self.products.tolist()
         self.column = columns[: len(kept)]
         contact_keys = np.array(
-            [line[1] or f"order:{line[0]}" for line in kept] + [line[1] or "" for line in refunded],
+            [lists.key(line[1], line[0]) for line in kept + refunded],
             dtype=object,
         )
         self.contacts, people = np.unique(contact_keys, return_inverse=True)
@@ -190,9 +191,7 @@ class _Baskets:
         self.order_weight = np.exp2(order_seconds / SECONDS) / np.maximum(sizes, 1)
         self.recent = order_seconds >= (now - RECENT - EPOCH).total_seconds()
         self.refunded = {
-            (int(people[len(kept) + n]), int(columns[len(kept) + n]))
-            for n in range(len(refunded))
-            if refunded[n][1]
+            (int(people[len(kept) + n]), int(columns[len(kept) + n])) for n in range(len(refunded))
         }
         # the variant and quantity each contact last bought of each product (a reorder link names it)
         last = np.lexsort((seconds, self.column, self.person))
@@ -237,7 +236,6 @@ class _Baskets:
         self, items: list[dict[str, Any]], scores: sparse.csr_matrix, orders_both: sparse.csr_matrix
     ) -> lists.Matrices:
         """What ``lists.build`` ranks from: contacts' recency-weighted histories and the model."""
-        real = np.array([not c.startswith("order:") and c != "" for c in self.contacts])
         latest = np.full(len(self.contacts), -np.inf)
         np.maximum.at(latest, self.order_person, self.order_seconds)
         half = HISTORY_HALF_LIFE.total_seconds()
@@ -248,7 +246,7 @@ class _Baskets:
         shape = (len(self.contacts), len(self.products))
         recency = sparse.csr_matrix((w, (person, column)), shape=shape)
         bought = sparse.csr_matrix((np.ones(len(person)), (person, column)), shape=shape)
-        keep = np.flatnonzero(real)
+        keep = np.arange(len(self.contacts))  # every contact, and every guest's order
         index = {int(old): new for new, old in enumerate(keep.tolist())}
         rebuy = np.array(
             [
@@ -349,7 +347,15 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
         item["weight"] += w
         item["orders"] += 1
         item["recent_orders"] += int(now - placed_at <= RECENT)
-    new_buyers = _new_buyers(session, store.id, rows)
+    # whose lists are ranked again below; their histories also say who buys a product for the first time
+    keys = {order_id: lists.key(contact, order_id) for order_id, contact, _, _ in rows}
+    histories = {key: lists.history(session, store.id, key) for key in sorted(set(keys.values()))}
+    new_buyers: dict[str, int] = defaultdict(int)
+    lines: dict[tuple[str, str], int] = defaultdict(int)
+    for order_id, _, _, product in rows:
+        lines[(keys[order_id], product)] += 1
+    for (key, product), count in lines.items():
+        new_buyers[product] += len(histories[key].times.get(product, ())) <= count
     upsert = _upsert(session, RecommendItem)
     session.execute(
         upsert.on_conflict_do_update(
@@ -390,6 +396,8 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
         weights[product], lifts[product] = total, trend(recent, orders)
     pairs: dict[tuple[str, str], list[float]] = {}
     for order_id, products in baskets.items():
+        if len(products) > PAIR_BASKET:
+            continue  # each of its pairs weighs 1/size: they wait for the next build
         for a in products:
             for b in products:
                 if a != b:
@@ -423,7 +431,7 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
                 for (a, b), (w, n) in sorted(pairs.items())
             ],
         )
-    lists.refresh(session, store.id, {contact for _, contact, _, _ in rows if contact})
+    lists.refresh(session, store.id, histories)
     return len(baskets)
 
 
@@ -432,41 +440,11 @@ def refresh(session: Session, store: Store, order_ids: Iterable[int]) -> None:
     the items and pairs wait for the next build, but what a contact is offered follows at once."""
     ids = sorted(set(order_ids))
     if ids:
-        contacts = session.scalars(
-            select(Order.contact).where(Order.store_id == store.id, among(session, Order.id, ids)).distinct()
+        rows = session.execute(
+            select(Order.id, Order.contact).where(Order.store_id == store.id, among(session, Order.id, ids))
         )
-        lists.refresh(session, store.id, [c for c in contacts if c])
-
-
-def _new_buyers(session: Session, store_id: int, rows: list[Any]) -> dict[str, int]:
-    """How many of these orders' contacts buy each product for the first time."""
-    contacts = sorted({contact for _, contact, _, _ in rows if contact})
-    earlier: set[tuple[str, str]] = set()
-    order_ids = sorted({order_id for order_id, *_ in rows})
-    if contacts:
-        earlier = {
-            (contact, product)
-            for contact, product in session.execute(
-                select(Order.contact, OrderLine.product_external_id)
-                .join(OrderLine, OrderLine.order_id == Order.id)
-                .where(
-                    Order.store_id == store_id,
-                    among(session, Order.contact, contacts),
-                    Order.id.not_in(order_ids),
-                    Order.status.in_(LIVE),
-                    OrderLine.product_external_id.is_not(None),
-                )
-                .distinct()
-            )
-        }
-    counted: dict[str, int] = defaultdict(int)
-    seen: set[tuple[str, str]] = set()
-    for order_id, contact, _, product in rows:
-        key = (contact or f"order:{order_id}", product)
-        if key not in earlier and key not in seen:
-            counted[product] += 1
-        seen.add(key)
-    return counted
+        keys = sorted({lists.key(contact, order_id) for order_id, contact in rows})
+        lists.refresh(session, store.id, {key: lists.history(session, store.id, key) for key in keys})
 
 
 def _upsert(session: Session, model: type[RecommendItem] | type[RecommendPair]) -> Any:

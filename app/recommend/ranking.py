@@ -9,6 +9,7 @@ own that customers re-buy scores how often they bought it x how often its buyers
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -182,7 +183,7 @@ def rank(session: Session, store_id: int, seen: History, *, new: int, again: int
         product: sum(0.5 ** ((latest - t) / HISTORY_HALF_LIFE) for t in times) if latest else 1.0
         for product, times in seen.times.items()
     }
-    seeds = sorted(recency, key=lambda p: (-recency[p], p))[:SEEDS]
+    seeds = heapq.nsmallest(SEEDS, recency, key=lambda p: (-recency[p], p))
     owned = seen.owned
     found: list[Candidate] = []
     if new and seeds:
@@ -196,7 +197,7 @@ def rank(session: Session, store_id: int, seen: History, *, new: int, again: int
             scores[other] += part
             if other not in best or part > best[other][0]:
                 best[other] = (part, source, orders)
-        top = sorted(scores, key=lambda p: (-scores[p], p))[:new]
+        top = heapq.nsmallest(new, scores, key=lambda p: (-scores[p], p))
         found += [Candidate(p, TOGETHER, scores[p], best[p][1], best[p][2]) for p in top]
     if new and len(found) < new:
         taken = {c.product for c in found}
