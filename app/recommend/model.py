@@ -1,22 +1,23 @@
 """The per-store model: built in full by a scheduled job, then kept current as each order arrives.
 
-What it holds (``recommend_items``, ``recommend_pairs``):
+What it holds (``recommend_items``, ``recommend_pairs``, and each contact's list, ``lists``):
 
 - for every product, its orders weighted by recency (``weight``: an order counts 2^(t / HALF_LIFE), so
   one from HALF_LIFE ago counts half as much as one today; weights grow with time instead of decaying,
-  so adding a new order never means re-weighting the old ones), its orders in the last RECENT days (the
-  best sellers), its buyers, those who bought it again, and the median days between one buyer's
-  purchases of it (the buy-again interval);
-- for every two products bought in one order, both ways round, the recency-weighted count of those
-  orders and its cosine ``w(a,b) / sqrt(w(a) * w(b))``: normalised, so an item bought with everything
-  (a best seller) does not outrank one bought specifically with this one.
+  so adding a new order never means re-weighting the old ones) and by 1 / its number of products, its
+  orders in the last RECENT days (the best sellers), its buyers, those who bought it again, and the
+  median days between one buyer's purchases of it (the buy-again interval);
+- for every two products bought in one order, both ways round, the weighted count of those orders and
+  its score (``ranking.SEED_NORM``): normalised, so an item bought with everything (a best seller)
+  does not outrank one bought specifically with this one.
 
-The full build reads the baskets once and multiplies the sparse orders-by-products matrix with itself
+The full build reads the lines once and multiplies the sparse orders-by-products matrix with itself
 (scipy): the same pair counts by a self-join in SQL took SQLite four minutes for 240,000 lines. Pairs
-seen in one order only are noise; each product keeps its KEPT best neighbours. ``learn`` adds a batch of
-new orders with a few upserts: their products' weights, and every pair among them (a pair not kept at
-the build starts from the new orders alone), with the new cosine; buy-again intervals and best-seller
-counts are refreshed by the next full build.
+seen in one order only are noise; each product keeps its KEPT best neighbours, and every contact's list
+is ranked from the whole matrix. ``learn`` adds a batch of new orders with a few upserts: their
+products' weights, and every pair among them (a pair not kept at the build starts from the new orders
+alone), and ranks their contacts' lists again; buy-again intervals and re-buyers are refreshed by the
+next full build.
 """
 
 from __future__ import annotations
