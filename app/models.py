@@ -737,6 +737,26 @@ class RecommendPair(Base):
     score: Mapped[float] = mapped_column(Float)
 
 
+class RecommendList(Base):
+    """One product on a contact's ranked list: ``new`` (a cross-sell: not theirs yet) or ``again`` (one
+    of theirs that customers re-buy), with what a reason names. Ranked at the build and again whenever
+    the contact's orders change, so a lookup is one indexed read; stock, publish state and the
+    merchant's curation are still applied at the lookup itself."""
+
+    __tablename__ = "recommend_lists"
+
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True)
+    contact: Mapped[str] = mapped_column(String(320), primary_key=True)
+    product_external_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # new | again
+    score: Mapped[float] = mapped_column(Float)
+    source: Mapped[str | None] = mapped_column(String(255))  # the product it was bought with (new)
+    orders: Mapped[int | None] = mapped_column(Integer)  # orders holding both (new)
+    days: Mapped[float | None] = mapped_column(Float)  # the re-buy interval (again)
+    variant_external_id: Mapped[str | None] = mapped_column(String(255))  # last bought (again)
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+
+
 class RecommendCuration(Base):
     """The merchant's word: a platform's cross-sell, upsell or complementary product for a product, or
     a store-wide pin or exclusion (``product_external_id`` empty)."""

@@ -34,6 +34,7 @@ from app.models import (
     OfferCode,
     Order,
     OrderLine,
+    RecommendList,
     Review,
     SendingDomain,
     Shipment,
@@ -262,6 +263,13 @@ def redact_customer(
         message.recipient = ERASED if message.recipient else None
         message.subject = ERASED if message.subject else None
         message.contact = None
+    contacts = sorted({o.contact for o in orders if o.contact})
+    if contacts:  # a contact's ranked recommendations are keyed by their address
+        session.execute(
+            delete(RecommendList).where(
+                RecommendList.store_id == store.id, RecommendList.contact.in_(contacts)
+            )
+        )
     for order in orders:
         for name in (*ADDRESS, *CONTACT):
             setattr(order, name, None)
@@ -316,6 +324,7 @@ def redact_store(session: Session, store: Store) -> None:
         Order,
         OrderLine,
         Shipment,
+        RecommendList,
     ):
         session.execute(delete(table).where(table.store_id == store.id))
     session.execute(

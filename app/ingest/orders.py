@@ -79,9 +79,11 @@ def apply_orders(session: Session, store: Store, snapshots: Sequence[OrderSnapsh
     _replace_lines(session, store, {ids[e]: latest[e] for e in ids})
     _note(session, store, latest, ids, outcome, before)
     _consent(session, store, [latest[e] for e in ids])
-    # New orders join the store's recommendation model now (a few upserts); changes to known orders
-    # (a cancellation, a refund) wait for its next full build, and are filtered at lookup meanwhile.
+    # New orders join the store's recommendation model now (a few upserts, and their contacts' lists
+    # ranked again); changes to known orders (a cancellation, a refund) wait for its next full build,
+    # but their contacts' lists are ranked again at once.
     recommend_model.learn(session, store, [ids[e] for e, state in outcome.items() if state == "created"])
+    recommend_model.refresh(session, store, [ids[e] for e, state in outcome.items() if state == "updated"])
     offers.redeem(session, store, {ids[e]: latest[e] for e in ids})
     results = []
     for snap in snapshots:

@@ -1,49 +1,39 @@
 """Choosing what to recommend after an order: a handful of indexed reads, no counting.
 
 In order: the merchant's pins, the merchant's own curation for what this order holds (WooCommerce
-cross-sells and upsells, Shopify's complementary products), then the model (the customer's whole
-history, each product's nearest neighbours by cosine, recent purchases weighing more), then, for a
-buy-again list, what the customer keeps re-buying, and last the store's recent best sellers. What
-cannot be sold now is filtered at the very end, where it is fresh: out of stock or unpublished, excluded
-by the merchant, already owned (for a cross-sell), refunded (never offered again).
+cross-sells and upsells, Shopify's complementary products), then the contact's list ranked by the model
+(``lists``: neighbours of their whole history, recent purchases weighing more; what they re-buy, for a
+buy-again or blended list; the store's recent best sellers last). What cannot be sold now is filtered at
+the very end, where it is fresh: out of stock or unpublished, excluded by the merchant, already owned
+(for a cross-sell), refunded (never offered again).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.db import among
 from app.journeys.reasons import Reason
-from app.models import (
-    Order,
-    OrderLine,
-    Product,
-    RecommendCuration,
-    RecommendItem,
-    RecommendPair,
-    Store,
-)
-from app.recommend.model import LIVE, REMOVED
+from app.models import Order, OrderLine, Product, RecommendCuration, RecommendItem, Store
+from app.recommend import lists, ranking
+from app.recommend.ranking import AGAIN, BEST, LIVE, REASON, REMOVED, TIER, TOGETHER, Candidate
 
 LIMIT = 3
-SEEDS = 20  # the customer's products whose neighbours are read
-HISTORY_HALF_LIFE = timedelta(days=30)  # a product bought a month before the latest order counts half
-AGAIN_WEIGHT = 10.0  # tuned on bench.recommend: re-buying beats a neighbour when both apply
-BEST_SELLERS = 60  # read past what is owned or out of stock
 CURATED_KINDS = ("cross_sell", "upsell", "complementary")
 
 
 class Mode(StrEnum):
     NEW = "new"  # only what the customer does not have (the cross-sell message)
     AGAIN = "again"  # only what the customer re-buys (the buy-again message)
-    BLEND = "blend"  # both, ranked together
+    BLEND = "blend"  # both: what they re-buy first, then new products
+
+
+WANTED = {Mode.NEW: (TOGETHER, BEST), Mode.AGAIN: (AGAIN,), Mode.BLEND: (AGAIN, TOGETHER, BEST)}
 
 
 @dataclass(frozen=True)
@@ -60,42 +50,11 @@ class Pick:
         return self.product.external_id
 
 
-@dataclass
-class History:
-    """What the contact bought: times per product, the variant and quantity last bought, refunds, and
-    the products of the order being answered."""
-
-    times: dict[str, list[datetime]] = field(default_factory=lambda: defaultdict(list))
-    last: dict[str, tuple[str | None, int, datetime]] = field(default_factory=dict)  # variant, quantity, when
-    refunded: set[str] = field(default_factory=set)
-    mine: list[str] = field(default_factory=list)
-    latest: datetime | None = None
-
-
-def _ids(name: str) -> BindParameter[Any]:
-    return bindparam(name, expanding=True)
-
-
 # Built once: a lookup runs on every plan and every send, and building a statement costs more than
 # running it. ``IN`` lists are expanding parameters, one compiled form per length bucket.
-_HISTORY = (
-    select(
-        Order.id,
-        Order.placed_at,
-        OrderLine.product_external_id,
-        OrderLine.variant_external_id,
-        OrderLine.quantity,
-        OrderLine.refunded_quantity,
-    )
-    .join(OrderLine, OrderLine.order_id == Order.id)
-    .where(
-        Order.store_id == bindparam("store_id"),
-        Order.status.in_(LIVE),
-        Order.remote_status != REMOVED,
-    )
-)  # unordered: sorting a wholesaler's thousands of lines cost more than everything else
-_HISTORY_OF_CONTACT = _HISTORY.where(Order.contact == bindparam("contact"))
-_HISTORY_OF_ORDER = _HISTORY.where(Order.id == bindparam("order_id"))
+_MINE = select(OrderLine.product_external_id).where(
+    OrderLine.order_id == bindparam("order_id"), OrderLine.product_external_id.is_not(None)
+)
 _CURATION = select(
     RecommendCuration.kind,
     RecommendCuration.product_external_id,
@@ -103,155 +62,117 @@ _CURATION = select(
     RecommendCuration.position,
 ).where(
     RecommendCuration.store_id == bindparam("store_id"),
-    RecommendCuration.product_external_id.in_(_ids("ids")),
+    RecommendCuration.product_external_id.in_(bindparam("ids", expanding=True)),
 )
-_NEIGHBOURS = (
-    select(
-        RecommendPair.product_external_id,
-        RecommendPair.other_external_id,
-        RecommendPair.score,
-        RecommendPair.orders,
-    )
-    .join(
-        RecommendItem,
-        (RecommendItem.store_id == RecommendPair.store_id)
-        & (RecommendItem.product_external_id == RecommendPair.product_external_id),
-    )
+_BOUGHT = (
+    select(OrderLine.product_external_id, OrderLine.quantity, OrderLine.refunded_quantity)
+    .join(Order, Order.id == OrderLine.order_id)
     .where(
-        RecommendPair.store_id == bindparam("store_id"),
-        RecommendPair.product_external_id.in_(_ids("ids")),
-        RecommendPair.score >= RecommendItem.cutoff,
+        Order.store_id == bindparam("store_id"),
+        Order.contact == bindparam("contact"),
+        Order.status.in_(LIVE),
+        Order.remote_status != REMOVED,
+        OrderLine.product_external_id.in_(bindparam("ids", expanding=True)),
     )
-)
-_REBUY = select(
-    RecommendItem.product_external_id,
-    RecommendItem.interval_days,
-    RecommendItem.rebuyers,
-    RecommendItem.buyers,
-).where(
-    RecommendItem.store_id == bindparam("store_id"),
-    RecommendItem.product_external_id.in_(_ids("ids")),
-    RecommendItem.interval_days.is_not(None),
-)
-_BEST_SELLERS = (
-    select(RecommendItem.product_external_id, RecommendItem.recent_orders)
-    .where(RecommendItem.store_id == bindparam("store_id"), RecommendItem.recent_orders > 0)
-    .order_by(RecommendItem.recent_orders.desc(), RecommendItem.product_external_id)
-    .limit(bindparam("limit"))
 )
 _SELLABLE = select(Product).where(
     Product.store_id == bindparam("store_id"),
-    Product.external_id.in_(_ids("ids")),
+    Product.external_id.in_(bindparam("ids", expanding=True)),
     Product.in_stock.is_(True),
 )
 
-
-def history(session: Session, order: Order) -> History:
-    """Every line of the contact's live orders (just this order's for an order with no contact). A
-    line without a product id (a custom line, a fee) is simply not a product: it changes nothing."""
-    if order.contact:
-        rows = session.execute(_HISTORY_OF_CONTACT, {"store_id": order.store_id, "contact": order.contact})
-    else:
-        rows = session.execute(_HISTORY_OF_ORDER, {"store_id": order.store_id, "order_id": order.id})
-    seen = History()
-    for order_id, placed_at, product, variant, quantity, refunded in rows:
-        if not product:
-            continue
-        if order_id == order.id:
-            seen.mine.append(product)
-        if refunded >= quantity:
-            seen.refunded.add(product)
-            continue
-        seen.times[product].append(placed_at)
-        held = seen.last.get(product)
-        if held is None or placed_at >= held[2]:
-            seen.last[product] = (variant, quantity - refunded, placed_at)
-        if seen.latest is None or placed_at > seen.latest:
-            seen.latest = placed_at
-    if order.placed_at and (seen.latest is None or order.placed_at > seen.latest):
-        seen.latest = order.placed_at
-    return seen
+# (score, reason code, its parameters, variant, quantity); the tiers' scores keep them in order, and a
+# Reason is made only for what is finally picked
+Ranked = dict[str, tuple[float, str, dict[str, Any], str | None, int]]
 
 
 def for_order(session: Session, order: Order, limit: int = LIMIT, mode: Mode = Mode.NEW) -> list[Pick]:
-    """Up to ``limit`` products to recommend after ``order``, best first, each with its reason."""
+    """Up to ``limit`` products to recommend after ``order``, best first, each with its reason.
+
+    Four indexed reads: the order's products, the merchant's curation for them, the contact's ranked
+    list, and which of the candidates the store can sell now. A contact with no list yet (a guest, a
+    store not built yet) or whose list runs out is ranked from their history instead."""
     store_id = order.store_id
-    seen = history(session, order)
-    owned = set(seen.times) | seen.refunded
-    latest = seen.latest or order.placed_at
-    recency = {
-        product: sum(0.5 ** ((latest - t) / HISTORY_HALF_LIFE) for t in times)
-        for product, times in seen.times.items()
-    }
-    seeds = sorted(recency, key=lambda p: (-recency[p], p))[:SEEDS]
+    mine = sorted({p for p in session.scalars(_MINE, {"order_id": order.id}) if p is not None})
+    ranked: Ranked = {}
 
-    # product -> (score, reason code, its parameters); the tiers' scores keep them in order, and a
-    # Reason is made only for what is finally picked
-    ranked: dict[str, tuple[float, str, tuple[tuple[str, Any], ...]]] = {}
-
-    def offer(product: str, score: float, code: str, *params: tuple[str, Any]) -> None:
+    def offer(
+        product: str, score: float, code: str, params: dict[str, Any], bought: tuple[str | None, int]
+    ) -> None:
         held = ranked.get(product)
         if held is None or score > held[0]:
-            ranked[product] = (score, code, params)
+            ranked[product] = (score, code, params, *bought)
 
     excluded: set[str] = set()
     for kind, source, other, position in session.execute(
-        _CURATION, {"store_id": store_id, "ids": sorted({"", *seen.mine})}
+        _CURATION, {"store_id": store_id, "ids": ["", *mine]}
     ):
         if kind == "exclude":
             excluded.add(other)
         elif kind == "pin":
-            offer(other, 3e9 - position, "rec_pinned")
+            offer(other, 3e9 - position, "rec_pinned", {}, (None, 1))
         elif kind in CURATED_KINDS and source:
-            offer(other, 2e9 - position, f"rec_{kind}", ("product", source))
+            offer(other, 2e9 - position, f"rec_{kind}", {"product": source}, (None, 1))
 
-    if mode is not Mode.AGAIN and seeds:
-        scores: dict[str, float] = defaultdict(float)
-        best: dict[str, tuple[float, str, int]] = {}
-        for source, other, score, orders in session.execute(
-            _NEIGHBOURS, {"store_id": store_id, "ids": seeds}
-        ):
-            part = score * recency[source]
-            scores[other] += part
-            if other not in best or part > best[other][0]:
-                best[other] = (part, source, orders)
-        for other, score in scores.items():
-            _, source, orders = best[other]
-            offer(other, 1e6 + score, "rec_together", ("product", source), ("orders", orders))
+    listed = lists.read(session, store_id, lists.key(order.contact, order.id))
+    owned = set(mine)
+    if listed:
+        owned |= {candidate.product for candidate, _, _ in listed if candidate.kind == AGAIN}
+        refunded: set[str] = set()
+        curated = sorted(set(ranked) - owned)
+        if curated and order.contact:  # the list knows what it ranked; the merchant's picks are asked
+            for product, quantity, back in session.execute(
+                _BOUGHT, {"store_id": store_id, "contact": order.contact, "ids": curated}
+            ):
+                if product is not None:
+                    (refunded if back >= quantity else owned).add(product)
+        _offer_all(offer, listed, mode)
+        refunded -= owned
+        picks = _sellable(session, store_id, _allowed(ranked, excluded, owned, refunded, mode), ranked, limit)
+        if len(picks) == limit or sum(1 for c, _, _ in listed if c.kind != AGAIN) < lists.NEW:
+            return picks
+        ranked = {p: held for p, held in ranked.items() if held[0] >= 2e9}  # the list ran out: rank afresh
+    seen = ranking.history(session, store_id, order.contact, order.id)
+    found = ranking.rank(session, store_id, seen, new=lists.NEW * 3, again=lists.AGAIN_KEPT * 3)
+    bought = {p: (variant, quantity) for p, (variant, quantity, _) in seen.last.items()}
+    _offer_all(offer, [(c, *bought.get(c.product, (None, 1))) for c in found], mode)
+    candidates = _allowed(ranked, excluded, seen.owned | owned, seen.refunded, mode)
+    return _sellable(session, store_id, candidates, ranked, limit)
 
-    if mode is not Mode.NEW and seen.times:
-        for product, interval, rebuyers, buyers in session.execute(
-            _REBUY, {"store_id": store_id, "ids": sorted(seen.times)}
-        ):
-            rate = (rebuyers + 1) / (buyers + 5)
-            score = AGAIN_WEIGHT * len(seen.times[product]) * rate
-            offer(product, 1e6 + score, "rec_rebought", ("days", round(interval or 0)))
 
-    if mode is not Mode.AGAIN:
-        wanted = BEST_SELLERS + (min(len(owned), BEST_SELLERS) if mode is Mode.NEW else 0)
-        for product, recent in session.execute(_BEST_SELLERS, {"store_id": store_id, "limit": wanted}):
-            offer(product, float(recent), "rec_best_seller", ("orders", recent))
+def _offer_all(offer: Any, listed: list[tuple[Candidate, str | None, int]], mode: Mode) -> None:
+    for candidate, variant, quantity in listed:
+        if candidate.kind in WANTED[mode]:
+            tier = TIER[candidate.kind] if mode is Mode.BLEND or candidate.kind != AGAIN else TIER[TOGETHER]
+            offer(
+                candidate.product,
+                tier + candidate.score,
+                REASON[candidate.kind],
+                candidate.params(),
+                (variant, quantity),
+            )
+
+
+def _allowed(
+    ranked: Ranked, excluded: set[str], owned: set[str], refunded: set[str], mode: Mode
+) -> list[str]:
+    """The candidates, best first, less what the merchant excluded, what was refunded and, for a
+    cross-sell, what the customer has; for buy again, only what they have."""
 
     def allowed(product: str) -> bool:
-        if product in excluded or product in seen.refunded:
+        if product in excluded or product in refunded:
             return False
         if mode is Mode.NEW:
             return product not in owned
         if mode is Mode.AGAIN:
-            return product in seen.times
+            return product in owned
         return True
 
-    candidates = sorted((p for p in ranked if allowed(p)), key=lambda p: (-ranked[p][0], p))
-    return _sellable(session, store_id, candidates, ranked, seen, limit)
+    return sorted((p for p in ranked if allowed(p)), key=lambda p: (-ranked[p][0], p))
 
 
 def _sellable(
-    session: Session,
-    store_id: int,
-    candidates: list[str],
-    ranked: dict[str, tuple[float, str, tuple[tuple[str, Any], ...]]],
-    seen: History,
-    limit: int,
+    session: Session, store_id: int, candidates: list[str], ranked: Ranked, limit: int
 ) -> list[Pick]:
     """The first ``limit`` candidates the store can sell now, read in slices so a long list of
     out-of-stock products costs one more read, not one a product."""
@@ -265,10 +186,8 @@ def _sellable(
         }
         for product_id in chunk:
             if product_id in products:
-                variant, quantity, _ = seen.last.get(product_id, (None, 1, None))
-                _, code, params = ranked[product_id]
-                why = Reason.of(code, **dict(params))
-                picks.append(Pick(products[product_id], why, variant, quantity))
+                _, code, params, variant, quantity = ranked[product_id]
+                picks.append(Pick(products[product_id], Reason.of(code, **params), variant, quantity))
                 if len(picks) == limit:
                     break
         start += width
@@ -303,7 +222,7 @@ def buy_again(session: Session, order: Order, *, later: set[str] | None = None) 
     ]
     intervals = rebuyable(session, order.store_id, [line.product_external_id or "" for line in kept])
     if later is None:
-        seen = history(session, order)
+        seen = ranking.history(session, order.store_id, order.contact, order.id)
         later = {p for p, times in seen.times.items() if any(t > order.placed_at for t in times)}
     wanted = [
         line

@@ -1,28 +1,27 @@
 """The per-store model: built in full by a scheduled job, then kept current as each order arrives.
 
-What it holds (``recommend_items``, ``recommend_pairs``):
+What it holds (``recommend_items``, ``recommend_pairs``, and each contact's list, ``lists``):
 
 - for every product, its orders weighted by recency (``weight``: an order counts 2^(t / HALF_LIFE), so
   one from HALF_LIFE ago counts half as much as one today; weights grow with time instead of decaying,
-  so adding a new order never means re-weighting the old ones), its orders in the last RECENT days (the
-  best sellers), its buyers, those who bought it again, and the median days between one buyer's
-  purchases of it (the buy-again interval);
-- for every two products bought in one order, both ways round, the recency-weighted count of those
-  orders and its cosine ``w(a,b) / sqrt(w(a) * w(b))``: normalised, so an item bought with everything
-  (a best seller) does not outrank one bought specifically with this one.
+  so adding a new order never means re-weighting the old ones) and by 1 / its number of products, its
+  orders in the last RECENT days (the best sellers), its buyers, those who bought it again, and the
+  median days between one buyer's purchases of it (the buy-again interval);
+- for every two products bought in one order, both ways round, the weighted count of those orders and
+  its score (``ranking.SEED_NORM``): normalised, so an item bought with everything (a best seller)
+  does not outrank one bought specifically with this one.
 
-The full build reads the baskets once and multiplies the sparse orders-by-products matrix with itself
+The full build reads the lines once and multiplies the sparse orders-by-products matrix with itself
 (scipy): the same pair counts by a self-join in SQL took SQLite four minutes for 240,000 lines. Pairs
-seen in one order only are noise; each product keeps its KEPT best neighbours. ``learn`` adds a batch of
-new orders with a few upserts: their products' weights, and every pair among them (a pair not kept at
-the build starts from the new orders alone), with the new cosine; buy-again intervals and best-seller
-counts are refreshed by the next full build.
+seen in one order only are noise; each product keeps its KEPT best neighbours, and every contact's list
+is ranked from the whole matrix. ``learn`` adds a batch of new orders with a few upserts: their
+products' weights, and every pair among them (a pair not kept at the build starts from the new orders
+alone), and ranks their contacts' lists again; buy-again intervals and re-buyers are refreshed by the
+next full build.
 """
 
 from __future__ import annotations
 
-import math
-import statistics
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -31,32 +30,36 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.db import among
+from app.db import among, bulk_insert
 from app.models import Order, OrderLine, RecommendBuild, RecommendItem, RecommendPair, Store
-from connectors.base import OrderStatus
+from app.recommend import lists, ranking
+from app.recommend.ranking import HISTORY_HALF_LIFE, LIVE, REMOVED, SEED_NORM, TREND
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
-HALF_LIFE = timedelta(days=60)  # tuned on bench.recommend: 30 and 120 days did no better
+HALF_LIFE = timedelta(days=30)  # bench.recommend: 30 days over 60 and 120, on both of its splits
 RECENT = timedelta(days=28)  # "best sellers of the store's last weeks"
 NEIGHBOURS = 30  # neighbours a lookup reads per product
-KEPT = 60  # neighbours kept per product at a build; new orders may add pairs between builds
-WRITE_BATCH = 20000
+PAIR_BASKET = 16  # an order of more products adds its pairs at the next build, not as it arrives
+KEPT = 40  # neighbours kept per product at a build; new orders may add pairs between builds
 MIN_PAIR_ORDERS = 2  # a pair seen in one order only is chance
 MIN_REBUYERS = 2  # fewer customers than this bought it twice: no buy-again interval
-LIVE = (OrderStatus.PAID.value, OrderStatus.ON_HOLD.value, OrderStatus.COMPLETED.value)
-REMOVED = "deleted"
+SECONDS = np.float64(HALF_LIFE.total_seconds())
 
 
 def weight(at: datetime, size: int = 1) -> float:
-    """An order's weight: doubles every HALF_LIFE after EPOCH (ratios are what the cosine reads), and
+    """An order's weight: doubles every HALF_LIFE after EPOCH (ratios are what the scores read), and
     shrinks with the number of products in it: a basket of 500 (a wholesaler's, a guest checkout of a
-    whole catalogue page) says less about any one pair than a basket of two. On bench.recommend the
-    damping 1 / log2(1 + size) lifted new-item hits from 19% to 22%."""
-    return 2.0 ** ((at - EPOCH) / HALF_LIFE) / math.log2(1 + max(size, 1))
+    whole catalogue page) says less about any one pair than a basket of two. On bench.recommend
+    1 / size did better than 1 / log2(1 + size) and 1 / sqrt(size)."""
+    return 2.0 ** ((at - EPOCH) / HALF_LIFE) / max(size, 1)
+
+
+def trend(recent: float, orders: float) -> float:
+    return ((recent + 1.0) / (orders + 10.0)) ** TREND
 
 
 def _sizes(rows: list[Any]) -> dict[int, int]:
@@ -64,6 +67,24 @@ def _sizes(rows: list[Any]) -> dict[int, int]:
     for row in rows:
         sizes[row[0]] += 1
     return sizes
+
+
+_BASKET = (
+    select(
+        Order.id,
+        Order.contact,
+        Order.placed_at,
+        OrderLine.product_external_id,
+        OrderLine.variant_external_id,
+        OrderLine.quantity - OrderLine.refunded_quantity,
+    )
+    .join(OrderLine, OrderLine.order_id == Order.id)
+    .where(
+        Order.status.in_(LIVE),
+        Order.remote_status != REMOVED,
+        OrderLine.product_external_id.is_not(None),
+    )
+)
 
 
 def _baskets(session: Session, store_id: int, order_ids: Sequence[int] | None = None) -> list[Any]:
@@ -86,131 +107,234 @@ def _baskets(session: Session, store_id: int, order_ids: Sequence[int] | None = 
 
 
 def build(session: Session, store: Store) -> RecommendBuild:
-    """Rebuild the store's model from all its orders, in the caller's transaction."""
+    """Rebuild the store's model from all its orders, in the caller's transaction: items, pairs and
+    every contact's list, from one read of the lines and a few sparse matrix products."""
     started = time.perf_counter()
     now = clock.now()
-    rows = _baskets(session, store.id)
-    sizes = _sizes(rows)
-    items: dict[str, dict[str, Any]] = {}
-    orders: dict[int, float] = {}
-    bought: dict[tuple[str, str], list[datetime]] = defaultdict(list)
-    for order_id, contact, placed_at, product in rows:
-        w = orders.setdefault(order_id, weight(placed_at, sizes[order_id]))
-        item = items.setdefault(product, {"weight": 0.0, "orders": 0, "recent_orders": 0})
-        item["weight"] += w
-        item["orders"] += 1
-        if now - placed_at <= RECENT:
-            item["recent_orders"] += 1
-        bought[(contact or f"order:{order_id}", product)].append(placed_at)
-    for item in items.values():
-        item.update(buyers=0, rebuyers=0, gaps=[])
-    for (_, product), times in bought.items():
-        item = items[product]
-        item["buyers"] += 1
-        days = sorted({t.date() for t in times})
-        if len(days) > 1:
-            item["rebuyers"] += 1
-            item["gaps"].append(statistics.median((b - a).days for a, b in zip(days, days[1:], strict=False)))
+    lines = list(session.execute(_BASKET.where(Order.store_id == store.id)))
     session.execute(delete(RecommendPair).where(RecommendPair.store_id == store.id))
     session.execute(delete(RecommendItem).where(RecommendItem.store_id == store.id))
-    neighbours, cutoffs = _neighbours(rows, orders, items)
-    if items:
-        session.execute(
-            insert(RecommendItem.__table__),
-            [
-                {
-                    "store_id": store.id,
-                    "product_external_id": product,
-                    "weight": item["weight"],
-                    "orders": item["orders"],
-                    "recent_orders": item["recent_orders"],
-                    "buyers": item["buyers"],
-                    "rebuyers": item["rebuyers"],
-                    "interval_days": (
-                        float(statistics.median(item["gaps"])) if item["rebuyers"] >= MIN_REBUYERS else None
-                    ),
-                    "cutoff": cutoffs.get(product, 0.0),
-                }
-                for product, item in items.items()
-            ],
-        )
-    for start in range(0, len(neighbours), WRITE_BATCH):
-        session.execute(
-            insert(RecommendPair.__table__),
-            [
-                {
-                    "store_id": store.id,
-                    "product_external_id": a,
-                    "other_external_id": b,
-                    "weight": w,
-                    "orders": n,
-                    "score": score,
-                }
-                for a, b, w, n, score in neighbours[start : start + WRITE_BATCH]
-            ],
-        )
     record = session.get(RecommendBuild, store.id) or RecommendBuild(store_id=store.id)
-    record.built_at = now
-    record.orders = len(orders)
-    record.pairs = len(neighbours)
+    record.built_at, record.orders, record.pairs = now, 0, 0
+    if not lines:
+        lists.build(session, store.id, None)
+        record.seconds = time.perf_counter() - started
+        session.add(record)
+        session.flush()
+        return record
+    b = _Baskets(lines, now)
+    items = b.items()
+    scores, orders_both, kept, cutoffs = _pairs(b, items)
+    item_columns = ("weight", "orders", "recent_orders", "buyers", "rebuyers", "interval_days")
+    bulk_insert(
+        session,
+        RecommendItem.__table__,
+        [
+            (store.id, product, *(item[c] for c in item_columns), cutoffs.get(product, 0.0))
+            for product, item in zip(b.products, items, strict=True)
+            if item["orders"]  # a product only ever refunded is not in the model
+        ],
+        ["store_id", "product_external_id", *item_columns, "cutoff"],
+    )
+    bulk_insert(
+        session,
+        RecommendPair.__table__,
+        [(store.id, *pair) for pair in kept],
+        ["store_id", "product_external_id", "other_external_id", "weight", "orders", "score"],
+    )
+    weights = np.array([item["weight"] for item in items])
+    seed_norm = sparse.diags(
+        np.divide(1.0, weights**SEED_NORM, out=np.zeros_like(weights), where=weights > 0)
+    )
+    lists.build(session, store.id, b.matrices(items, (seed_norm @ scores).tocsr(), orders_both))
+    record.orders = b.n_orders
+    record.pairs = len(kept)
     record.seconds = time.perf_counter() - started
     session.add(record)
     session.flush()
     return record
 
 
-def _neighbours(
-    rows: list[Any], orders: dict[int, float], items: dict[str, dict[str, Any]]
-) -> tuple[list[tuple[str, str, float, int, float]], dict[str, float]]:
-    """Each product's KEPT best neighbours by cosine among pairs seen in MIN_PAIR_ORDERS orders or
-    more, as (product, other, weight, orders, cosine), and each product's cutoff (its NEIGHBOURS-th
-    best score). One sparse product of the orders-by-products matrix with itself."""
-    if not rows:
-        return [], {}
-    products = sorted(items)
-    column = {product: i for i, product in enumerate(products)}
-    row_of = {order_id: i for i, order_id in enumerate(orders)}
-    r = np.fromiter((row_of[row[0]] for row in rows), dtype=np.int32, count=len(rows))
-    c = np.fromiter((column[row[3]] for row in rows), dtype=np.int32, count=len(rows))
-    shape = (len(orders), len(products))
-    bought = sparse.csr_matrix((np.ones(len(rows), dtype=np.float64), (r, c)), shape=shape)
-    weights = np.fromiter(orders.values(), dtype=np.float64, count=len(orders))
-    weighted = sparse.csr_matrix((weights[r], (r, c)), shape=shape)
-    counts = (bought.T @ bought).tocsr()
+class _Baskets:
+    """The store's kept lines as index arrays: order row, product column, contact row per line."""
+
+    def __init__(self, lines: list[Any], now: datetime) -> None:
+        kept = [line for line in lines if line[5] > 0]
+        refunded = [line for line in lines if line[5] <= 0]
+        order_ids = np.fromiter((line[0] for line in kept), dtype=np.int64, count=len(kept))
+        products = np.array([line[3] for line in kept] + [line[3] for line in refunded], dtype=object)
+        unique, columns = np.unique(products, return_inverse=True)
+        self.products: list[str] = unique.tolist()
+        self.column = columns[: len(kept)]
+        contact_keys = np.array(
+            [lists.key(line[1], line[0]) for line in kept + refunded],
+            dtype=object,
+        )
+        self.contacts, people = np.unique(contact_keys, return_inverse=True)
+        self.contacts = self.contacts.tolist()
+        self.person = people[: len(kept)]
+        unique_orders, self.row = np.unique(order_ids, return_inverse=True)
+        self.n_orders = len(unique_orders)
+        seconds = np.fromiter(
+            ((line[2] - EPOCH).total_seconds() for line in kept), dtype=np.float64, count=len(kept)
+        )
+        self.seconds = seconds
+        shape = (self.n_orders, len(self.products))
+        # one cell per order and product, however many lines (variants) hold it
+        self.basket = sparse.csr_matrix((np.ones(len(kept)), (self.row, self.column)), shape=shape)
+        self.basket.data[:] = 1.0
+        order_seconds = np.zeros(self.n_orders)
+        order_seconds[self.row] = seconds
+        order_person = np.zeros(self.n_orders, dtype=np.int64)
+        order_person[self.row] = self.person
+        self.order_seconds, self.order_person = order_seconds, order_person
+        sizes = np.asarray(self.basket.sum(axis=1)).ravel()
+        self.order_weight = np.exp2(order_seconds / SECONDS) / np.maximum(sizes, 1)
+        self.recent = order_seconds >= (now - RECENT - EPOCH).total_seconds()
+        self.refunded = {
+            (int(people[len(kept) + n]), int(columns[len(kept) + n])) for n in range(len(refunded))
+        }
+        # the variant and quantity each contact last bought of each product (a reorder link names it)
+        last = np.lexsort((seconds, self.column, self.person))
+        person, column = self.person[last], self.column[last]
+        ends = np.flatnonzero(np.r_[(person[1:] != person[:-1]) | (column[1:] != column[:-1]), True])
+        self.variants: dict[tuple[int, int], tuple[str | None, int]] = {
+            (int(person[n]), int(column[n])): (kept[last[n]][4], int(kept[last[n]][5])) for n in ends.tolist()
+        }
+
+    def items(self) -> list[dict[str, Any]]:
+        """Per product: weight, orders, recent orders, buyers, re-buyers, median re-buy interval."""
+        weighted = sparse.diags(self.order_weight) @ self.basket
+        weight = np.asarray(weighted.sum(axis=0)).ravel()
+        orders = np.asarray(self.basket.sum(axis=0)).ravel()
+        recent = np.asarray(self.basket[self.recent].sum(axis=0)).ravel()
+        # distinct (person, product, day): a re-buy is another day
+        days = np.floor(self.seconds / 86400).astype(np.int64)
+        triples = np.unique(np.stack([self.person, self.column, days]), axis=1)
+        pair_keys, first, counts = np.unique(triples[:2], axis=1, return_index=True, return_counts=True)
+        buyers = np.bincount(pair_keys[1], minlength=len(self.products))
+        again = counts > 1
+        rebuyers = np.bincount(pair_keys[1][again], minlength=len(self.products))
+        gaps: dict[int, list[float]] = defaultdict(list)
+        for start, count, product in zip(
+            first[again].tolist(), counts[again].tolist(), pair_keys[1][again].tolist(), strict=True
+        ):
+            seen = triples[2, start : start + count]
+            gaps[product].append(float(np.median(np.diff(seen))))
+        return [
+            {
+                "weight": float(weight[p]),
+                "orders": int(orders[p]),
+                "recent_orders": int(recent[p]),
+                "buyers": int(buyers[p]),
+                "rebuyers": int(rebuyers[p]),
+                "interval_days": float(np.median(gaps[p])) if rebuyers[p] >= MIN_REBUYERS else None,
+            }
+            for p in range(len(self.products))
+        ]
+
+    def matrices(
+        self, items: list[dict[str, Any]], scores: sparse.csr_matrix, orders_both: sparse.csr_matrix
+    ) -> lists.Matrices:
+        """What ``lists.build`` ranks from: contacts' recency-weighted histories and the model."""
+        latest = np.full(len(self.contacts), -np.inf)
+        np.maximum.at(latest, self.order_person, self.order_seconds)
+        half = HISTORY_HALF_LIFE.total_seconds()
+        line_weight = np.exp2(-(latest[self.person] - self.seconds) / half)
+        # one weight per order and product (variants of one product in one order count once)
+        order_line = np.unique(np.stack([self.row, self.column]), axis=1, return_index=True)[1]
+        person, column, w = self.person[order_line], self.column[order_line], line_weight[order_line]
+        shape = (len(self.contacts), len(self.products))
+        recency = sparse.csr_matrix((w, (person, column)), shape=shape)
+        bought = sparse.csr_matrix((np.ones(len(person)), (person, column)), shape=shape)
+        keep = np.arange(len(self.contacts))  # every contact, and every guest's order
+        index = {int(old): new for new, old in enumerate(keep.tolist())}
+        rebuy = np.array(
+            [
+                ranking.again_score(1, item["rebuyers"], item["buyers"])
+                if item["interval_days"] is not None
+                else 0.0
+                for item in items
+            ]
+        )
+        interval = np.array(
+            [item["interval_days"] if item["interval_days"] is not None else np.nan for item in items]
+        )
+        recent = np.array([item["recent_orders"] for item in items], dtype=np.float64)
+        best = [int(p) for p in np.lexsort((np.arange(len(items)), -recent)) if recent[p] > 0][
+            : ranking.BEST_SELLERS
+        ]
+        return lists.Matrices(
+            contacts=[self.contacts[i] for i in keep.tolist()],
+            products=self.products,
+            recency=sparse.csr_matrix(recency[keep]),
+            bought=sparse.csr_matrix(bought[keep]),
+            refunded={(index[c], p) for c, p in self.refunded if c in index},
+            variants={(index[c], p): v for (c, p), v in self.variants.items() if c in index},
+            scores=scores,
+            orders=orders_both,
+            rebuy=rebuy,
+            interval=interval,
+            best=best,
+            best_orders=recent,
+        )
+
+
+def _pairs(
+    b: _Baskets, items: list[dict[str, Any]]
+) -> tuple[sparse.csr_matrix, sparse.csr_matrix, list[tuple[str, str, float, int, float]], dict[str, float]]:
+    """The product x product scores (pairs seen in MIN_PAIR_ORDERS orders or more) and orders holding
+    both; and each product's KEPT best neighbours as (product, other, weight, orders, score) and its
+    cutoff (its NEIGHBOURS-th best score), for the one-contact ranking between builds."""
+    weighted = sparse.diags(b.order_weight) @ b.basket
+    counts = (b.basket.T @ b.basket).tocsr()
+    counts.setdiag(0)
+    counts.eliminate_zeros()
+    counts.data[counts.data < MIN_PAIR_ORDERS] = 0
+    counts.eliminate_zeros()
     counts.sort_indices()
-    together = (bought.T @ weighted).tocsr()
+    together = (b.basket.T @ weighted).tocsr()
+    # the same pattern as ``counts``: keep only its cells
+    together = sparse.csr_matrix(counts.astype(bool).multiply(together))
     together.sort_indices()
-    norm = np.sqrt(np.array([items[p]["weight"] for p in products], dtype=np.float64))
+    weight = np.array([item["weight"] for item in items])
+    lift = np.array([trend(item["recent_orders"], item["orders"]) for item in items])
+    coo = together.tocoo()
+    values = coo.data / weight[coo.col] ** (1 - SEED_NORM) * lift[coo.col]
+    scores = sparse.csr_matrix((values, (coo.row, coo.col)), shape=together.shape)
+    scores.sort_indices()
     kept: list[tuple[str, str, float, int, float]] = []
     cutoffs: dict[str, float] = {}
+    products = b.products
     for a in range(len(products)):
-        lo, hi = counts.indptr[a], counts.indptr[a + 1]
-        others, n = counts.indices[lo:hi], counts.data[lo:hi]
-        w = together.data[together.indptr[a] : together.indptr[a + 1]]  # same pattern, same order
-        mask = (n >= MIN_PAIR_ORDERS) & (others != a)
-        if not mask.any():
+        lo, hi = scores.indptr[a], scores.indptr[a + 1]
+        if hi == lo:
             continue
-        others, n, w = others[mask], n[mask], w[mask]
-        score = w / (norm[a] * norm[others])
-        best = np.argsort(-score, kind="stable")[:KEPT]
+        others, score = scores.indices[lo:hi], scores.data[lo:hi]
+        w = together.data[lo:hi]
+        n = counts.data[lo:hi]
+        best = np.argpartition(-score, KEPT - 1)[:KEPT] if len(score) > KEPT else np.arange(len(score))
+        best = best[np.lexsort((others[best], -score[best]))]
         if len(best) >= NEIGHBOURS:
             cutoffs[products[a]] = float(score[best[NEIGHBOURS - 1]])
         kept.extend(
-            (products[a], products[int(others[i])], float(w[i]), int(n[i]), float(score[i])) for i in best
+            (products[a], products[int(others[i])], float(w[i]), int(n[i]), float(score[i]))
+            for i in best.tolist()
         )
-    return kept, cutoffs
+    return scores, counts, kept, cutoffs
 
 
 def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
     """Add newly stored orders to the model: their products' weights and counts, and every pair among
-    them, with the new cosine. Set-based (three statements a batch), and safe under concurrent
-    workers: each upsert adds to what is stored rather than writing a value read earlier. Returns how
-    many orders were added."""
+    them, with the new score, and rank their contacts' lists again. Set-based (three statements a
+    batch), and safe under concurrent workers: each upsert adds to what is stored rather than writing
+    a value read earlier. Returns how many orders were added."""
     ids = sorted(set(order_ids))
     if not ids:
         return 0
     rows = _baskets(session, store.id, ids)
     if not rows:
+        refresh(session, store, ids)  # nothing kept (refunded, not paid): what was refunded still counts
         return 0
     sizes = _sizes(rows)
     now = clock.now()
@@ -224,16 +348,24 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
         item["weight"] += w
         item["orders"] += 1
         item["recent_orders"] += int(now - placed_at <= RECENT)
-    new_buyers = _new_buyers(session, store.id, rows)
+    # whose lists are ranked again below; their histories also say who buys a product for the first time
+    keys = {order_id: lists.key(contact, order_id) for order_id, contact, _, _ in rows}
+    histories = {key: lists.history(session, store.id, key) for key in sorted(set(keys.values()))}
+    new_buyers: dict[str, int] = defaultdict(int)
+    lines: dict[tuple[str, str], int] = defaultdict(int)
+    for order_id, _, _, product in rows:
+        lines[(keys[order_id], product)] += 1
+    for (key, product), count in lines.items():
+        new_buyers[product] += len(histories[key].times.get(product, ())) <= count
     upsert = _upsert(session, RecommendItem)
     session.execute(
         upsert.on_conflict_do_update(
             index_elements=["store_id", "product_external_id"],
             set_={
-                "weight": RecommendItem.weight + upsert.excluded.weight,
-                "orders": RecommendItem.orders + upsert.excluded.orders,
-                "recent_orders": RecommendItem.recent_orders + upsert.excluded.recent_orders,
-                "buyers": RecommendItem.buyers + upsert.excluded.buyers,
+                "weight": upsert.table.c.weight + upsert.excluded.weight,
+                "orders": upsert.table.c.orders + upsert.excluded.orders,
+                "recent_orders": upsert.table.c.recent_orders + upsert.excluded.recent_orders,
+                "buyers": upsert.table.c.buyers + upsert.excluded.buyers,
             },
         ),
         [
@@ -249,16 +381,24 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
             for product, item in sorted(per_item.items())
         ],
     )
-    weights = dict(
-        session.execute(
-            select(RecommendItem.product_external_id, RecommendItem.weight).where(
-                RecommendItem.store_id == store.id,
-                among(session, RecommendItem.product_external_id, sorted(per_item)),
-            )
-        ).all()
-    )
+    weights: dict[str, float] = {}
+    lifts: dict[str, float] = {}
+    for product, total, recent, orders in session.execute(
+        select(
+            RecommendItem.product_external_id,
+            RecommendItem.weight,
+            RecommendItem.recent_orders,
+            RecommendItem.orders,
+        ).where(
+            RecommendItem.store_id == store.id,
+            among(session, RecommendItem.product_external_id, sorted(per_item)),
+        )
+    ):
+        weights[product], lifts[product] = total, trend(recent, orders)
     pairs: dict[tuple[str, str], list[float]] = {}
     for order_id, products in baskets.items():
+        if len(products) > PAIR_BASKET:
+            continue  # each of its pairs weighs 1/size: they wait for the next build
         for a in products:
             for b in products:
                 if a != b:
@@ -267,15 +407,15 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
                     entry[1] += 1
     if pairs:
         upsert = _upsert(session, RecommendPair)
-        # The stored score becomes (old weight + new weight) / sqrt(w(a) w(b)); ``score`` carries
-        # new weight / sqrt(w(a) w(b)), so the division gives the factor without reading the row.
+        # The stored score becomes (old weight + new weight) x factor(a, b); ``score`` carries
+        # new weight x factor(a, b), so the division gives the factor without reading the row.
         session.execute(
             upsert.on_conflict_do_update(
                 index_elements=["store_id", "product_external_id", "other_external_id"],
                 set_={
-                    "weight": RecommendPair.weight + upsert.excluded.weight,
-                    "orders": RecommendPair.orders + upsert.excluded.orders,
-                    "score": (RecommendPair.weight + upsert.excluded.weight)
+                    "weight": upsert.table.c.weight + upsert.excluded.weight,
+                    "orders": upsert.table.c.orders + upsert.excluded.orders,
+                    "score": (upsert.table.c.weight + upsert.excluded.weight)
                     * upsert.excluded.score
                     / upsert.excluded.weight,
                 },
@@ -287,51 +427,33 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
                     "other_external_id": b,
                     "weight": w,
                     "orders": n,
-                    "score": w / math.sqrt(weights[a] * weights[b]),
+                    "score": w / weights[b] ** (1 - SEED_NORM) * lifts[b],
                 }
                 for (a, b), (w, n) in sorted(pairs.items())
             ],
         )
+    lists.refresh(session, store.id, histories)
     return len(baskets)
 
 
-def _new_buyers(session: Session, store_id: int, rows: list[Any]) -> dict[str, int]:
-    """How many of these orders' contacts buy each product for the first time."""
-    contacts = sorted({contact for _, contact, _, _ in rows if contact})
-    earlier: set[tuple[str | None, str | None]] = set()  # as selected: neither is None
-    order_ids = sorted({order_id for order_id, *_ in rows})
-    if contacts:
-        earlier = {
-            (contact, product)
-            for contact, product in session.execute(
-                select(Order.contact, OrderLine.product_external_id)
-                .join(OrderLine, OrderLine.order_id == Order.id)
-                .where(
-                    Order.store_id == store_id,
-                    among(session, Order.contact, contacts),
-                    Order.id.not_in(order_ids),
-                    Order.status.in_(LIVE),
-                    OrderLine.product_external_id.is_not(None),
-                )
-                .distinct()
-            )
-        }
-    counted: dict[str, int] = defaultdict(int)
-    seen: set[tuple[str, str]] = set()
-    for order_id, contact, _, product in rows:
-        key = (contact or f"order:{order_id}", product)
-        if key not in earlier and key not in seen:
-            counted[product] += 1
-        seen.add(key)
-    return counted
+def refresh(session: Session, store: Store, order_ids: Iterable[int]) -> None:
+    """Rank again the lists of the contacts of these orders, which changed (a refund, a cancellation):
+    the items and pairs wait for the next build, but what a contact is offered follows at once."""
+    ids = sorted(set(order_ids))
+    if ids:
+        rows = session.execute(
+            select(Order.id, Order.contact).where(Order.store_id == store.id, among(session, Order.id, ids))
+        )
+        keys = sorted({lists.key(contact, order_id) for order_id, contact in rows})
+        lists.refresh(session, store.id, {key: lists.history(session, store.id, key) for key in keys})
 
 
 def _upsert(session: Session, model: type[RecommendItem] | type[RecommendPair]) -> Any:
-    from sqlalchemy.dialects.postgresql import insert as pg_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    from sqlalchemy.dialects import postgresql, sqlite
 
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return dialect_insert(model)
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model.__table__)  # Core: the ORM's bulk path costs more than the upsert
+    return sqlite.insert(model.__table__)
 
 
 def stale(session: Session, older_than: timedelta) -> list[int]:

@@ -1,0 +1,106 @@
+"""Each contact's ranked list: ranked at the build, ranked again as their orders change, the same as
+ranking their history afresh, re-bought products first in a blend, and erased with the contact."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sqlalchemy import delete, func, select
+
+from app import clock, privacy
+from app.models import RecommendList, Store
+from app.recommend import Mode
+from tests.app.recommend.shop import days, order, product, write
+from tests.app.recommend.test_ranking import _picks, _rebuild, _store_with_history
+
+
+def _listed(aftercare, store, email):
+    with aftercare.db.session() as session:
+        return session.scalar(
+            select(func.count()).where(RecommendList.store_id == store.id, RecommendList.contact == email)
+        )
+
+
+def test_a_product_the_customer_buys_after_the_build_is_not_cross_sold_to_them(aftercare):
+    """Noor is offered the cup after her tea; once she buys the cup it is hers, and never offered."""
+    store = _store_with_history(aftercare)
+    write(aftercare, store, order(["tea"], email="noor@example.test"))
+    _rebuild(aftercare, store)
+    assert _listed(aftercare, store, "noor@example.test") > 0
+    assert _picks(aftercare, store, "noor@example.test")[0][0] == "cup"
+    clock.freeze(clock.now() + days(1))
+    write(aftercare, store, order(["cup"], email="noor@example.test"))
+    assert "cup" not in [code for code, _ in _picks(aftercare, store, "noor@example.test", limit=10)]
+
+
+def test_a_refund_after_the_build_takes_the_product_off_every_list(aftercare):
+    """Tea re-bought and then refunded: neither buy again nor a blend offers it any more."""
+    store = make_rebuyers(aftercare)
+    first = order(["tea"], email="noor@example.test", placed_at=clock.now() - days(40))
+    last = order(["tea"], email="noor@example.test", placed_at=clock.now() - days(10))
+    write(aftercare, store, first, last)
+    _rebuild(aftercare, store)
+    assert _picks(aftercare, store, "noor@example.test", mode=Mode.AGAIN) == [("tea", "rec_rebought")]
+    for snapshot in (first, last):
+        refunded = order(["tea"], email="noor@example.test", placed_at=snapshot.placed_at, refunded=("tea",))
+        write(
+            aftercare,
+            store,
+            dataclasses.replace(snapshot, updated_at=clock.now() + days(1), lines=refunded.lines[:1]),
+        )
+    assert _picks(aftercare, store, "noor@example.test", mode=Mode.AGAIN) == []
+    assert "tea" not in [code for code, _ in _picks(aftercare, store, "noor@example.test", mode=Mode.BLEND)]
+
+
+def test_a_blend_offers_what_the_customer_rebuys_before_anything_new(aftercare):
+    """Noor re-buys tea: a blended list starts with it, then the cup bought with tea."""
+    store = make_rebuyers(aftercare)
+    write(aftercare, store, *(order(["tea", "cup"]) for _ in range(3)))
+    write(aftercare, store, order(["tea"], email="noor@example.test", placed_at=clock.now() - days(30)))
+    write(aftercare, store, order(["tea"], email="noor@example.test"))
+    _rebuild(aftercare, store)
+    assert _picks(aftercare, store, "noor@example.test", mode=Mode.BLEND)[:2] == [
+        ("tea", "rec_rebought"),
+        ("cup", "rec_together"),
+    ]
+
+
+def test_the_list_ranked_at_the_build_is_the_one_ranked_from_the_history(aftercare):
+    """What the build ranks for a contact (all contacts at once) is what their history alone gives."""
+    store = _store_with_history(aftercare)
+    write(aftercare, store, order(["tea"], email="noor@example.test", placed_at=clock.now() - days(20)))
+    write(aftercare, store, order(["honey"], email="noor@example.test"))
+    _rebuild(aftercare, store)
+    built = {mode: _picks(aftercare, store, "noor@example.test", mode=mode, limit=10) for mode in Mode}
+    with aftercare.db.session() as session:
+        session.execute(delete(RecommendList).where(RecommendList.store_id == store.id))
+    assert {
+        mode: _picks(aftercare, store, "noor@example.test", mode=mode, limit=10) for mode in Mode
+    } == built
+    assert [code for code, _ in built[Mode.NEW][:2]] == ["best", "cup"]  # honey's, then tea's
+
+
+def test_erasing_a_customer_erases_their_list(aftercare):
+    """A redacted customer's ranked list, keyed by their address, goes with them."""
+    store = _store_with_history(aftercare)
+    write(aftercare, store, order(["tea"], email="noor@example.test"))
+    _rebuild(aftercare, store)
+    assert _listed(aftercare, store, "noor@example.test") > 0
+    with aftercare.db.session() as session:
+        privacy.redact_customer(session, session.get(Store, store.id), None, "noor@example.test")
+    assert _listed(aftercare, store, "noor@example.test") == 0
+
+
+def make_rebuyers(aftercare):
+    """Three customers re-buy tea every 30 days; the cup is bought once each."""
+    from tests.helpers import make_store
+
+    store = make_store(aftercare)
+    write(aftercare, store, *(product(code) for code in ("tea", "cup")))
+    start = clock.now() - days(120)
+    for n in range(3):
+        for k in range(3):
+            write(
+                aftercare, store, order(["tea"], email=f"r{n}@example.test", placed_at=start + days(30 * k))
+            )
+    return store
