@@ -129,9 +129,11 @@ def for_order(session: Session, order: Order, limit: int = LIMIT, mode: Mode = M
         _offer_all(offer, listed, mode)
         refunded -= owned
         picks = _sellable(session, store_id, _allowed(ranked, excluded, owned, refunded, mode), ranked, limit)
-        if len(picks) == limit or sum(1 for c, _, _ in listed if c.kind != AGAIN) < lists.NEW:
+        if len(picks) == limit:
             return picks
-        ranked = {p: held for p, held in ranked.items() if held[0] >= 2e9}  # the list ran out: rank afresh
+        # The list ran out, or was short when it was ranked (an early customer of a new store, before
+        # it had best sellers): rank afresh from what the store sells now.
+        ranked = {p: held for p, held in ranked.items() if held[0] >= 2e9}
     seen = ranking.history(session, store_id, order.contact, order.id)
     found = ranking.rank(session, store_id, seen, new=lists.NEW * 3, again=lists.AGAIN_KEPT * 3)
     bought = {p: (variant, quantity) for p, (variant, quantity, _) in seen.last.items()}

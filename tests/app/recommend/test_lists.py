@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
 from sqlalchemy import delete, func, select
 
 from app import clock, privacy
@@ -12,6 +13,7 @@ from app.models import RecommendList, Store
 from app.recommend import Mode
 from tests.app.recommend.shop import days, order, product, write
 from tests.app.recommend.test_ranking import _picks, _rebuild, _store_with_history
+from tests.helpers import make_store
 
 
 def _listed(aftercare, store, email):
@@ -93,7 +95,6 @@ def test_erasing_a_customer_erases_their_list(aftercare):
 
 def make_rebuyers(aftercare):
     """Three customers re-buy tea every 30 days; the cup is bought once each."""
-    from tests.helpers import make_store
 
     store = make_store(aftercare)
     write(aftercare, store, *(product(code) for code in ("tea", "cup")))
@@ -104,3 +105,21 @@ def make_rebuyers(aftercare):
                 aftercare, store, order(["tea"], email=f"r{n}@example.test", placed_at=start + days(30 * k))
             )
     return store
+
+
+@pytest.mark.parametrize("rebuilt", [False, True], ids=["learnt", "built"])
+def test_an_early_customer_of_a_new_store_is_offered_what_it_sells_later(aftercare, rebuilt):
+    """Noor buys tea and jam when the store had sold one cup: her list, ranked then, holds the cup
+    alone. A week on the store sells honey too; her cross-sell offers both, not a list gone stale (the
+    month found an early customer whose every pick had gone and who never got a cross-sell)."""
+    store = make_store(aftercare)
+    write(aftercare, store, *(product(code) for code in ("tea", "cup", "honey", "jam")))
+    write(aftercare, store, order(["cup"]))
+    write(aftercare, store, order(["tea", "jam"], email="noor@example.test"))
+    if rebuilt:
+        _rebuild(aftercare, store)
+    assert _listed(aftercare, store, "noor@example.test") == 1
+    assert [code for code, _ in _picks(aftercare, store, "noor@example.test")] == ["cup"]
+    clock.freeze(clock.now() + days(7))
+    write(aftercare, store, *(order(["honey"]) for _ in range(4)), *(order(["cup"]) for _ in range(2)))
+    assert [code for code, _ in _picks(aftercare, store, "noor@example.test")] == ["honey", "cup"]
