@@ -105,15 +105,19 @@ class Links:
         return self._url(f"/s/{code}")
 
     def _ids_and_text(self, purpose: str, token: str, max_age: int) -> tuple[int, int, str]:
-        """A token holding ``[id, id, str]`` for ``purpose``; TokenInvalid for anything else (an id
-        out of the columns' range too: we never signed one, and PostgreSQL would refuse it)."""
-        data = signing.loads(self.settings.secret_key, purpose, token, max_age)
-        if not (
-            isinstance(data, list)
-            and len(data) == 3
-            and is_id(data[0])
-            and is_id(data[1])
-            and isinstance(data[2], str)
-        ):
-            raise signing.TokenInvalid("this link is not valid")
-        return data[0], data[1], data[2]
+        return ids_and_text(self.settings.secret_key, purpose, token, max_age)
+
+
+def ids_and_text(secret: str, purpose: str, token: str, max_age: int) -> tuple[int, int, str]:
+    """A token holding ``[id, id, str]`` for ``purpose``; TokenInvalid for anything else (an id out
+    of the columns' range too: we never signed one, and PostgreSQL would refuse it)."""
+    data = signing.loads(secret, purpose, token, max_age)
+    if not (
+        isinstance(data, list)
+        and len(data) == 3
+        and is_id(data[0])
+        and is_id(data[1])
+        and isinstance(data[2], str)
+    ):
+        raise signing.TokenInvalid("this link is not valid")
+    return data[0], data[1], data[2]

@@ -11,44 +11,24 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from PIL import Image
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app import create_app, services
 from app.models import Review
 from app.reviews import publish
 from app.web.admin.auth import login_url
 from connectors.woocommerce.client import Credentials
 from tests.app.reviews.helpers import delivered_order, message, send_due
-from tests.conftest import settings_for
-from tests.fakes.serve import serving
-from tests.fakes.smtp import free_port
 from tests.fakes.woocommerce import FakeWooCommerce
 from tests.helpers import make_store
+from tests.live import app, live_server  # noqa: F401 - fixtures
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "reviews"
 WORDS = {
     "en": {"saved": "4-star rating is saved", "sent": "Your review is saved", "send": "Send my review"},
     "ar": {"saved": "حُفظ تقييمك", "sent": "حُفظ تقييمك. يمكنك", "send": "أرسل تقييمي"},
 }
-
-
-@pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """The app, told the address ``live_server`` serves it at, so the email's links lead there."""
-    port = free_port()
-    application = create_app(settings_for(database_url, tmp_path, public_url=f"http://127.0.0.1:{port}"))
-    application.config["TEST_PORT"] = port
-    yield application
-    services(application).db.dispose()
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    with serving(app, app.config["TEST_PORT"]) as url:
-        yield url
 
 
 @pytest.fixture
@@ -69,7 +49,14 @@ def _photo() -> bytes:
 @pytest.mark.parametrize("width", [1100, 375], ids=["desktop", "phone"])
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_a_customer_rates_from_the_email_and_the_store_shows_it(
-    app, aftercare, live_server, chromium, smtp, woo, lang, width
+    app,  # noqa: F811 - the fixture imported above
+    aftercare,
+    live_server,  # noqa: F811
+    chromium,
+    smtp,
+    woo,
+    lang,
+    width,
 ):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = f"{lang}-{width}"

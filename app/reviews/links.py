@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from app import signing
 from app.config import Settings
+from app.links import ids_and_text
 from app.models import is_id
 
 REVIEW = "review-item"
@@ -39,17 +40,11 @@ class ReviewLinks:
         return [f"{page}?stars={stars}" for stars in range(1, 6)]
 
     def read(self, token: str) -> tuple[int, int, str]:
-        data = signing.loads(self.settings.secret_key, REVIEW, token, MAX_AGE_SECONDS)
-        if not (
-            isinstance(data, list)
-            and len(data) == 3
-            and is_id(data[0])
-            and is_id(data[1])
-            and isinstance(data[2], str)
-            and 0 < len(data[2]) <= 255
-        ):
+        secret = self.settings.secret_key
+        store_id, order_id, product_id = ids_and_text(secret, REVIEW, token, MAX_AGE_SECONDS)
+        if not 0 < len(product_id) <= 255:  # a product id as the column holds it
             raise signing.TokenInvalid("this link is not valid")
-        return data[0], data[1], data[2]
+        return store_id, order_id, product_id
 
     def nps(self, store_id: int, order_id: int) -> list[str]:
         """Eleven links, 0 to 10."""

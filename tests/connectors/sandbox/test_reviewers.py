@@ -6,24 +6,20 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Iterator
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from flask import Flask
 from sqlalchemy import select
 
-from app import create_app, services
 from app.models import Review
 from connectors.sandbox.mailbox import MailboxHandler
 from connectors.sandbox.reviewers import Reviewers
 from tests.app.reviews.helpers import delivered_order, send_due
-from tests.conftest import settings_for
 from tests.fakes.serve import serving
 from tests.fakes.smtp import free_port
 from tests.helpers import make_store
+from tests.live import app  # noqa: F401 - fixture
 
 
 def review_request(items: int = 1) -> EmailMessage:
@@ -54,16 +50,11 @@ def test_ratings_come_at_realistic_rates():
     assert {a.url for a in actions} == {"https://app.example/rv/tok0"}
 
 
-@pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    port = free_port()
-    application = create_app(settings_for(database_url, tmp_path, public_url=f"http://127.0.0.1:{port}"))
-    application.config["TEST_PORT"] = port
-    yield application
-    services(application).db.dispose()
-
-
-def test_a_sandbox_customer_rates_from_the_mailbox_through_the_real_pages(app, aftercare, tmp_path):
+def test_a_sandbox_customer_rates_from_the_mailbox_through_the_real_pages(
+    app,  # noqa: F811 - the fixture imported above
+    aftercare,
+    tmp_path,
+):
     always = {"rating": 1.0, "words": 1.0, "photo": 1.0, "nps": 1.0}
     handler = MailboxHandler(tmp_path / "mailbox", Reviewers(rng=random.Random(1), rates=always))
     port = free_port()

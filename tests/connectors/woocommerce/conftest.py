@@ -3,38 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from flask import Flask
 
-from app import Services, create_app, services
+from app import Services
 from app.models import Store
 from connectors.woocommerce.client import Credentials
-from tests.conftest import settings_for
-from tests.fakes.serve import serving
-from tests.fakes.smtp import free_port
 from tests.fakes.woocommerce import FakeWooCommerce, Key
 from tests.helpers import make_store
+from tests.live import app, live_server  # noqa: F401 - fixtures
 
 CAPTURE_SITE = "http://127.0.0.1:8080"  # the store the captures were recorded from
 CAPTURE_SECRET = "oboMzfVqfHKl4HBvck6X1TQAkZrweqxIePieuTXU"  # the README's webhook secret
-
-
-@pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """The app, told that it is reachable at the port ``live_server`` will serve it on."""
-    port = free_port()
-    application = create_app(settings_for(database_url, tmp_path, public_url=f"http://127.0.0.1:{port}"))
-    application.config["TEST_PORT"] = port
-    yield application
-    services(application).db.dispose()
-
-
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    with serving(app, app.config["TEST_PORT"]) as url:
-        yield url
 
 
 @pytest.fixture
