@@ -465,15 +465,10 @@ def test_a_month_of_orders_sends_exactly_what_the_journey_table_says(aftercare, 
 def _run_the_month(aftercare: Services, shops: Shops, mine: list[Store]) -> None:
     """The month of the 2,000 stories' orders that fall to ``mine`` (each story's store is its number
     modulo four)."""
-    rng = random.Random(20261123)
-    store_of = {
-        story.number: shops.stores[story.number % len(shops.stores)].id
-        for story in write_stories(ORDERS, rng)
-    }
+    every = write_stories(ORDERS, random.Random(20261123))
+    store_of = {story.number: shops.stores[story.number % len(shops.stores)].id for story in every}
     ours = {store.id for store in mine}
-    stories = [
-        story for story in write_stories(ORDERS, random.Random(20261123)) if store_of[story.number] in ours
-    ]
+    stories = [story for story in every if store_of[story.number] in ours]
     clock.freeze(START)
     recorder = Recorder()
     dispatcher = Dispatcher(
