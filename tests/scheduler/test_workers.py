@@ -83,6 +83,7 @@ def test_four_workers_one_killed_mid_batch_send_everything_exactly_once(fresh_po
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()  # reaped: an unreaped child fails the test with a ResourceWarning
 
     received = Counter(mail.message["X-Aftercare-Message"] for mail in smtp.wait_for(DUE, timeout=60))
     assert sent == DUE
