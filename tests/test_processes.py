@@ -62,3 +62,44 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         services(app).db.dispose()
+
+
+@pytest.mark.processes
+@pytest.mark.any_database
+def test_busy_workers_each_stopped_at_a_different_moment_all_stop_cleanly(database_url, tmp_path):
+    """A stop signal can arrive while the scheduler's loop holds one of its locks (the worker's old
+    signal handler then deadlocked and the worker ignored SIGTERM until killed: 5 of 60 stops of a
+    scheduler running jobs every 2 ms). Workers running their jobs every few milliseconds, each stopped
+    at another moment of its loop, all stop and exit 0."""
+    env = {
+        **os.environ,
+        "AFTERCARE_DATABASE_URL": database_url,
+        "AFTERCARE_SECRET_KEY": SECRET_KEY,
+        "AFTERCARE_ENCRYPTION_KEYS": ENCRYPTION_KEY,
+        "AFTERCARE_DISPATCH_INTERVAL_SECONDS": "0.002",
+        "AFTERCARE_INBOX_INTERVAL_SECONDS": "0.002",
+        "AFTERCARE_CONFIG": str(tmp_path / "none.toml"),
+    }
+    logs = [tmp_path / f"worker-{n}.log" for n in range(8)]
+    workers = []
+    for log in logs:
+        with log.open("w") as output:  # a file, not a pipe: a full pipe would stop the worker itself
+            workers.append(
+                subprocess.Popen([sys.executable, "-m", "scheduler"], env=env, stdout=output, stderr=output)
+            )
+    try:
+        for n, (worker, log) in enumerate(zip(workers, logs, strict=True)):
+            while "started" not in log.read_text() and worker.poll() is None:
+                time.sleep(0.05)
+            time.sleep(0.013 * n)  # somewhere else in the loop each time
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=60)  # a clean stop takes well under a second; a deadlock, for ever
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+    for worker, log in zip(workers, logs, strict=True):
+        assert worker.returncode == 0, log.read_text()[-2000:]
+        assert "stopping (signal 15)" in log.read_text()
