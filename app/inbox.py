@@ -1,7 +1,8 @@
 """Received deliveries: stored by the web, applied by the worker (invariant 5).
 
 The webhook request only verifies, refuses a bad body and writes the delivery here (``accept``, one
-INSERT), so it answers in milliseconds whatever the store's size. The worker takes pending deliveries
+row, committed together with the other requests' of that moment), so it answers in milliseconds
+whatever the store's size. The worker takes pending deliveries
 in batches (``process``): in one transaction, oldest first, each delivery's snapshots are applied
 (inside a savepoint of its own), then every order the batch touched is planned once, set-based.
 
@@ -14,7 +15,6 @@ one next time, so one bad row can never hold up the others.
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
@@ -22,12 +22,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from app import clock, ingest
+from app import clock, group_commit, ingest
 from app.db import Database
 from app.models import InboxEntry, InboxStatus, Store
 from connectors.base import Connector, Delivery, PayloadError, Snapshot
@@ -42,8 +40,10 @@ BATCH = 200
 
 
 def accept(db: Database, store_id: int, delivery: Delivery) -> int | None:
-    """Store a verified delivery; its inbox id, or None if this delivery id was already stored. One
-    statement on a connection of its own: this is all a webhook request writes."""
+    """Store a verified delivery; its inbox id, or None if this delivery id was already stored. This is
+    all a webhook request writes: one row, committed with the rows other requests of this process are
+    storing at the same moment (``app.group_commit``), before the request answers."""
+    now = clock.now()
     values = {
         "store_id": store_id,
         "topic": delivery.topic,
@@ -52,22 +52,10 @@ def accept(db: Database, store_id: int, delivery: Delivery) -> int | None:
         "triggered_at": delivery.triggered_at,
         "status": InboxStatus.PENDING.value,
         "attempts": 0,
-        "received_at": clock.now(),
-        "next_attempt_at": clock.now(),
+        "received_at": now,
+        "next_attempt_at": now,
     }
-    if db.dialect == "sqlite":  # BEGIN IMMEDIATE is local and keeps the writer's lock discipline
-        with db.engine.begin() as connection:
-            return connection.execute(_accepting(db.dialect), values).scalar()
-    with db.autocommit.connect() as connection:
-        return connection.execute(_accepting(db.dialect), values).scalar()
-
-
-@functools.cache
-def _accepting(dialect: str) -> Any:
-    """Built once per dialect: SQLAlchemy then finds its compiled form in its cache at once."""
-    table = InboxEntry.__table__
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).on_conflict_do_nothing().returning(table.c.id)
+    return group_commit.writer(db, InboxEntry.__table__, ("store_id", "delivery_id")).insert(values)
 
 
 @dataclass(frozen=True)
