@@ -224,9 +224,11 @@ def _wrk(url: str, script: Path, folder: Path, seconds: int) -> tuple[float, flo
     return rate, float(p99.group(1)) * scale, int(errors.group(1)) if errors else 0
 
 
-def _drain_worker(url: str, start: Any, peaks: Any) -> None:
+def _drain_worker(url: str, ready: Any, start: Any, peaks: Any) -> None:
     app = create_app(common.settings(url, shopify_client_secret=SECRET))
     aftercare = services(app)
+    inbox.pending_all(aftercare.db)  # connected
+    ready.put(True)
     start.wait()
     while inbox.drain(aftercare.db, aftercare.connectors) or inbox.pending_all(aftercare.db):
         pass
@@ -241,12 +243,15 @@ def _apply(url: str, workers: int) -> tuple[float, int, float]:
     db = services(app).db
     pending = inbox.pending_all(db)
     db.dispose()
-    start = multiprocessing.Event()
-    peaks: Any = multiprocessing.Queue()
-    procs = [multiprocessing.Process(target=_drain_worker, args=(url, start, peaks)) for _ in range(workers)]
+    # spawned, not forked: a forked child would hold this process's pages (the pre-signed bodies, the
+    # seeded store's rows), and its resident size would measure the bench instead of the worker
+    spawn = multiprocessing.get_context("spawn")
+    ready, start, peaks = spawn.Queue(), spawn.Event(), spawn.Queue()
+    procs = [spawn.Process(target=_drain_worker, args=(url, ready, start, peaks)) for _ in range(workers)]
     for proc in procs:
         proc.start()
-    time.sleep(3.0)  # imported and connected before the clock starts
+    for _ in procs:
+        ready.get(timeout=300)  # imported and connected before the clock starts
     began = time.perf_counter()
     start.set()
     for proc in procs:

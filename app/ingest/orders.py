@@ -74,8 +74,8 @@ def apply_orders(session: Session, store: Store, snapshots: Sequence[OrderSnapsh
         else:
             outcome[external_id] = "same"
     ids = _insert(session, store, fresh)
+    ids.update({row.external_id: row.id for row, _ in updated})  # before _update expires the rows
     _update(session, updated)
-    ids.update({row.external_id: row.id for row, _ in updated})
     _replace_lines(session, store, {ids[e]: latest[e] for e in ids})
     _note(session, store, latest, ids, outcome, before)
     _consent(session, store, [latest[e] for e in ids])
