@@ -12,7 +12,8 @@ PostgreSQL commits by itself, so recording it costs one round trip. Outcomes are
 written for several messages at once: every message sent and not yet recorded is one a crash would
 send twice, and the design allows only the one in flight.
 Each outcome is written only if this worker still holds the message's lease, so a slow worker cannot
-overwrite another's result.
+overwrite another's result. On PostgreSQL the next batch is claimed and prepared by a thread while
+this one is sent (``run_until_idle``); the sends themselves stay one at a time.
 """
 
 from __future__ import annotations
