@@ -17,13 +17,14 @@ passed to another cannot overwrite that worker's outcome. Every channel tried is
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, literal, select, update
+from sqlalchemy import and_, bindparam, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -327,73 +328,110 @@ def record_sent(session: Session, worker_id: str, delivered: Delivered) -> bool:
     attempt rows and the timeline entry written in one statement on PostgreSQL (data-modifying
     CTEs) and three on SQLite, instead of a locking read, three ORM writes and their flush. The
     transition is the one ``ALLOWED`` from sending, checked by the statement's own condition. False,
-    writing nothing, when ``worker_id`` no longer holds the message's lease."""
+    writing nothing, when ``worker_id`` no longer holds the message's lease.
+
+    The statements are built once (per dialect and number of attempts) and given their values when
+    run: building and compiling the CTEs anew for every send cost more than the database took to
+    run them."""
     now = clock.now()
-    table, attempts, entries = Message.__table__, MessageAttempt.__table__, TimelineEntry.__table__
-    held = (table.c.id == delivered.message_id, table.c.status == S.SENDING, table.c.claimed_by == worker_id)
-    fenced_update = (
-        update(table)
-        .where(*held)
-        .values(
-            status=S.SENT,
-            sent_at=now,
-            channel=delivered.channel,
-            recipient=delivered.recipient or None,
-            subject=delivered.subject,
-            provider_message_id=delivered.provider_id[:255],
-            attempts=table.c.attempts + 1,
-            lease_until=None,
-            updated_at=now,
-        )
-        .returning(table.c.id, table.c.store_id, table.c.order_id, table.c.step)
-    )
     event: dict[str, Any] = {"to": delivered.recipient or "", "channel": delivered.channel}
     if delivered.segments is not None:
         event.update(segments=delivered.segments[0], encoding=delivered.segments[1])
     entry = timeline.kept(delivered.why, event)
     tried = [_attempt_values(values) for values in delivered.attempts]
+    values: dict[str, Any] = {
+        "message_id": delivered.message_id,
+        "worker_id": worker_id,
+        "now": now,
+        "channel": delivered.channel,
+        "recipient": delivered.recipient or None,
+        "subject": delivered.subject,
+        "provider_id": delivered.provider_id[:255],
+        "code": entry.code,
+        "params": entry.dumps(),
+    }
     if session.get_bind().dialect.name != "postgresql":
-        row = session.execute(fenced_update).first()
+        row = session.execute(_sent_update(), values).first()
         if row is None:
             return False
         if tried:
-            rows = [{"store_id": row.store_id, "message_id": row.id, **values} for values in tried]
-            session.execute(insert(attempts), rows)
+            rows = [{"store_id": row.store_id, "message_id": row.id, **attempt} for attempt in tried]
+            session.execute(insert(MessageAttempt.__table__), rows)
         if row.order_id is not None:
             session.execute(
-                insert(entries).values(
-                    store_id=row.store_id,
-                    order_id=row.order_id,
-                    kind="sent",
-                    step=row.step,
-                    code=entry.code,
-                    params=entry.dumps(),
-                    at=now,
-                )
+                insert(TimelineEntry.__table__),
+                {
+                    "store_id": row.store_id,
+                    "order_id": row.order_id,
+                    "kind": "sent",
+                    "step": row.step,
+                    "code": entry.code,
+                    "params": values["params"],
+                    "at": now,
+                },
             )
         return True
-    changed = fenced_update.cte("changed")
+    for number, attempt in enumerate(tried):
+        values.update({f"a{number}_{key}": value for key, value in attempt.items()})
+    return session.execute(_sent_in_one(len(tried)), values).first() is not None
+
+
+@functools.cache
+def _sent_update() -> Any:
+    """The fenced UPDATE of a send, its values bound when run (``record_sent``'s names)."""
+    table = Message.__table__
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("message_id"),
+            table.c.status == S.SENDING,
+            table.c.claimed_by == bindparam("worker_id"),
+        )
+        .values(
+            status=S.SENT,
+            sent_at=bindparam("now"),
+            channel=bindparam("channel"),
+            recipient=bindparam("recipient"),
+            subject=bindparam("subject"),
+            provider_message_id=bindparam("provider_id"),
+            attempts=table.c.attempts + 1,
+            lease_until=None,
+            updated_at=bindparam("now"),
+        )
+        .returning(table.c.id, table.c.store_id, table.c.order_id, table.c.step)
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _sent_in_one(attempts_count: int) -> Any:
+    """PostgreSQL: the fenced UPDATE, ``attempts_count`` attempt rows and the timeline entry as one
+    statement of data-modifying CTEs, each written only if the UPDATE found the message held."""
+    attempts, entries = MessageAttempt.__table__, TimelineEntry.__table__
+    changed = _sent_update().cte("changed")
     statement = select(changed.c.id)
-    for number, values in enumerate(tried):
-        columns = ["store_id", "message_id", *values]
+    columns = ["channel", "started_at", "duration_ms", "outcome", "provider_id", "error"]
+    for number in range(attempts_count):
         tried_row = select(
             changed.c.store_id,
             changed.c.id,
-            *(literal(value, attempts.c[key].type) for key, value in values.items()),
+            *(bindparam(f"a{number}_{key}", type_=attempts.c[key].type) for key in columns),
         )
-        statement = statement.add_cte(insert(attempts).from_select(columns, tried_row).cte(f"tried_{number}"))
+        statement = statement.add_cte(
+            insert(attempts)
+            .from_select(["store_id", "message_id", *columns], tried_row)
+            .cte(f"tried_{number}")
+        )
     noted = select(
         changed.c.store_id,
         changed.c.order_id,
         literal("sent", entries.c.kind.type),
         changed.c.step,
-        literal(entry.code, entries.c.code.type),
-        literal(entry.dumps(), entries.c.params.type),
-        literal(now, entries.c.at.type),
+        bindparam("code", type_=entries.c.code.type),
+        bindparam("params", type_=entries.c.params.type),
+        bindparam("now", type_=entries.c.at.type),
     ).where(changed.c.order_id.is_not(None))
-    columns = ["store_id", "order_id", "kind", "step", "code", "params", "at"]
-    statement = statement.add_cte(insert(entries).from_select(columns, noted).cte("noted"))
-    return session.execute(statement).first() is not None
+    names = ["store_id", "order_id", "kind", "step", "code", "params", "at"]
+    return statement.add_cte(insert(entries).from_select(names, noted).cte("noted"))
 
 
 def _attempt_values(values: dict[str, Any]) -> dict[str, Any]:

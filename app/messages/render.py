@@ -3,7 +3,7 @@
 Pure: the variables come from ``compose.py``. Templates run in Jinja2's sandbox with autoescaping
 (invariant 8): a customer called ``<script>`` or ``{{ 7*7 }}`` is text, never markup or code. Each
 step has one template per language, ``<locale>/<step>.html.j2``, with a ``subject`` block and a
-``short`` block (the SMS and WhatsApp text); the plain-text part is derived from the HTML (inscriptis)
+``short`` block (the SMS and WhatsApp text); the plain-text part is derived from the HTML (``plaintext``)
 so the two never drift apart, and the HTML gets its CSS inlined, because most email clients drop
 ``<style>`` blocks.
 
@@ -21,14 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import css_inline
-from inscriptis import get_text
-from inscriptis.css_profiles import CSS_PROFILES
-from inscriptis.model.config import ParserConfig
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 
-from app.messages import sandbox
+from app.messages import plaintext, sandbox
 from app.messages.blocks import unisolate
 from app.messages.filters import localised_number, ltr_html, ltr_text
 
@@ -36,7 +33,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 LOCALES = ("en", "ar", "fa")
 FALLBACK_LOCALE = "en"
 RTL_LOCALES = frozenset({"ar", "fa"})
-TEXT_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_links=True)
 BDI_LTR = re.compile(r'<bdi dir="ltr">(.*?)</bdi>', re.DOTALL)
 
 
@@ -80,9 +76,7 @@ _inliner = css_inline.CSSInliner(keep_style_tags=False)
 def _text_of(markup: str) -> str:
     # Keep the isolation of order numbers and codes that <bdi> gave the HTML part.
     markup = BDI_LTR.sub(lambda match: ltr_text(match.group(1)), markup)
-    text = get_text(markup, TEXT_CONFIG)
-    lines = [line.rstrip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
+    return plaintext.text_of(markup)
 
 
 def _plain(rendered: str) -> str:

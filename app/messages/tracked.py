@@ -1,20 +1,29 @@
 """Every web link in a rendered message, sent through our signed redirect so the click is recorded;
 and, where the store turned it on, a 1x1 image that records the first open.
 
-lxml rewrites the HTML's links (``href`` only: images are not clicks); the plain-text part, derived
-from the same HTML, gets the same URLs replaced. Only http(s) links are wrapped: ``mailto:`` and
-``tel:`` stay as they are, and so does the unsubscribe link, which must work without us in between.
+The HTML's links (``href`` of ``<a>`` only: images are not clicks) are rewritten in the text of the
+HTML as the CSS inliner wrote it out (html5ever's serializer: lowercase names, every value in double
+quotes with ``&`` and ``"`` escaped), so a regular expression over its tags finds each exactly; parsing
+the document with lxml and writing it out again cost a tenth of a worker's time per message. The
+plain-text part, derived from the same HTML, gets the same URLs replaced. Only http(s) links are
+wrapped: ``mailto:`` and ``tel:`` stay as they are, and so does the unsubscribe link, which must work
+without us in between.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from html import escape, unescape
 
 import lxml.html
 
 DOCTYPE = "<!doctype html>"
 URL = re.compile(r"https?://[^\s<>\"']+")
+# An <a> start tag as html5ever writes it: attributes with values in double quotes (a value may hold
+# ">" but never a bare '"'), then ">" or "/>".
+A_TAG = re.compile(r'<a((?:\s+[^\s"\'>/=]+(?:="[^"]*")?)*)(\s*/?>)', re.IGNORECASE)
+ATTRIBUTE = re.compile(r'\s+([^\s"\'>/=]+)(?:="([^"]*)")?')
 
 
 def rewrite(html: str, text: str, wrap: Callable[[str], str], ours: str) -> tuple[str, str]:
@@ -29,11 +38,16 @@ def rewrite(html: str, text: str, wrap: Callable[[str], str], ours: str) -> tupl
             wrapped[url] = wrap(url)
         return wrapped[url]
 
-    document = lxml.html.document_fromstring(html)
-    for element, attribute, link, _ in list(document.iterlinks()):
-        if element.tag == "a" and attribute == "href":
-            element.set("href", replace(link))
-    rewritten = lxml.html.tostring(document, encoding="unicode", doctype=DOCTYPE)
+    def attribute(match: re.Match[str]) -> str:
+        name, value = match.group(1), match.group(2)
+        if name.lower() != "href" or value is None:
+            return match.group(0)
+        return f'{match.group(0)[: match.start(1) - match.start(0)]}href="{escape(replace(unescape(value)))}"'
+
+    def tag(match: re.Match[str]) -> str:
+        return "<a" + ATTRIBUTE.sub(attribute, match.group(1)) + match.group(2)
+
+    rewritten = A_TAG.sub(tag, html)
     for original in sorted(wrapped, key=len, reverse=True):  # longest first: no URL is a prefix victim
         text = text.replace(original, wrapped[original])
     return rewritten, text

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections import Counter
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app import clock
@@ -15,7 +17,7 @@ from app.models import Message, MessageAttempt, TimelineEntry
 from scheduler.dispatch import Outcome
 from scheduler.jobs import make_dispatcher
 from tests import helpers
-from tests.helpers import T0, ingest_order, make_store
+from tests.helpers import T0, count, ingest_order, make_store
 
 order_snapshot = functools.partial(helpers.order_snapshot, accepts_marketing=False)
 
@@ -95,3 +97,33 @@ def test_a_send_whose_lease_passed_meanwhile_writes_nothing_over_the_new_holder(
     assert attempts == Counter({(message.id, "sent"): 1}) and entries == Counter({message.id: 1})
     with aftercare.db.session() as session:
         assert session.scalar(select(func.count()).select_from(MessageAttempt)) == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_the_next_batch_is_claimed_and_checked_while_this_one_is_sent(aftercare, smtp):
+    """On PostgreSQL the worker claims and re-checks its next batch while the server still holds the
+    current batch's first send, so rendering never waits for the wire; every message still goes once,
+    with one attempt and one timeline entry."""
+    clock.freeze(T0)
+    store = make_store(aftercare, smtp_port=smtp.port)
+    for number in range(6):
+        ingest_order(aftercare, store, order_snapshot(str(number), email=f"c{number}@example.test"))
+    worker = make_dispatcher(aftercare, "w1")
+    worker.batch_size = 2
+    smtp.hold_after = 0
+    thread, result = _run(worker)
+    assert smtp.holding.wait(timeout=120), "the worker never began its first send"
+    deadline = time.monotonic() + 60  # a bound on a busy machine, not a measure: it ends on the claim
+    while count(aftercare, Message, status="sending", claimed_by="w1") < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    claimed_meanwhile = count(aftercare, Message, status="sending", claimed_by="w1")
+    smtp.released.set()
+    thread.join(timeout=300)
+
+    assert claimed_meanwhile == 4  # the first batch's two and the next batch's two
+    assert result == [Counter({Outcome.SENT: 6})]
+    received = Counter(mail.message["X-Aftercare-Message"] for mail in smtp.wait_for(6))
+    assert len(received) == 6 and set(received.values()) == {1}
+    messages, attempts, entries = _rows(aftercare)
+    assert {m.status for m in messages.values()} == {"sent"}
+    assert set(attempts.values()) == {1} and len(attempts) == 6 and set(entries.values()) == {1}
