@@ -21,7 +21,7 @@ from app.db import among
 from app.journeys.reasons import Reason
 from app.models import Order, OrderLine, Product, RecommendCuration, RecommendItem, Store
 from app.recommend import lists, ranking
-from app.recommend.ranking import AGAIN, BEST, LIVE, REASON, REMOVED, TIER, TOGETHER, Candidate
+from app.recommend.ranking import AGAIN, BEST, LIVE, REASON, REMOVED, SIMILAR, TIER, TOGETHER, Candidate
 
 LIMIT = 3
 CURATED_KINDS = ("cross_sell", "upsell", "complementary")
@@ -33,7 +33,11 @@ class Mode(StrEnum):
     BLEND = "blend"  # both: what they re-buy first, then new products
 
 
-WANTED = {Mode.NEW: (TOGETHER, BEST), Mode.AGAIN: (AGAIN,), Mode.BLEND: (AGAIN, TOGETHER, BEST)}
+WANTED = {
+    Mode.NEW: (TOGETHER, SIMILAR, BEST),
+    Mode.AGAIN: (AGAIN,),
+    Mode.BLEND: (AGAIN, TOGETHER, SIMILAR, BEST),
+}
 
 
 @dataclass(frozen=True)

@@ -42,9 +42,9 @@ BEST_SELLERS = 60  # read past what is owned or out of stock
 # Tiers of a candidate; within one, its score orders it. A blended list offers what the customer
 # re-buys before anything new: on bench.recommend (and on a split inside the training months) every
 # slot given to a new product instead of a re-bought one lowered the hit rate.
-AGAIN, TOGETHER, BEST = "again", "together", "best"
-TIER = {AGAIN: 2e6, TOGETHER: 1e6, BEST: 0.0}
-REASON = {AGAIN: "rec_rebought", TOGETHER: "rec_together", BEST: "rec_best_seller"}
+AGAIN, TOGETHER, SIMILAR, BEST = "again", "together", "similar", "best"
+TIER = {AGAIN: 2e6, TOGETHER: 1e6, SIMILAR: 1e6, BEST: 0.0}
+REASON = {AGAIN: "rec_rebought", TOGETHER: "rec_together", SIMILAR: "rec_similar", BEST: "rec_best_seller"}
 
 
 @dataclass
@@ -80,6 +80,8 @@ class Candidate:
             return {"days": round(self.days or 0)}
         if self.kind == TOGETHER:
             return {"product": self.source, "orders": self.orders}
+        if self.kind == SIMILAR:
+            return {"customers": self.orders}
         return {"orders": self.orders}
 
 
@@ -198,7 +200,8 @@ def rank(session: Session, store_id: int, seen: History, *, new: int, again: int
             if other not in best or part > best[other][0]:
                 best[other] = (part, source, orders)
         top = heapq.nsmallest(new, scores, key=lambda p: (-scores[p], p))
-        found += [Candidate(p, TOGETHER, scores[p], best[p][1], best[p][2]) for p in top]
+        most = scores[top[0]] if top and scores[top[0]] > 0 else 1.0  # the build's scale: best is 1
+        found += [Candidate(p, TOGETHER, scores[p] / most, best[p][1], best[p][2]) for p in top]
     if new and len(found) < new:
         taken = {c.product for c in found}
         wanted = BEST_SELLERS + min(len(owned), BEST_SELLERS)
