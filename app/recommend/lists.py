@@ -27,7 +27,7 @@ from scipy import sparse
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from app.db import among, bulk_insert
+from app.db import among_bound, bulk_insert
 from app.models import RecommendList
 from app.recommend import ranking
 from app.recommend.ranking import AGAIN, BEST, SIMILAR, TOGETHER, Candidate
@@ -254,23 +254,33 @@ def history(session: Session, store_id: int, whose: str) -> ranking.History:
     return ranking.history(session, store_id, whose)
 
 
+_DROP: dict[str, Any] = {}  # refresh's statement per dialect, built once: it runs for every order
+
+
 def refresh(session: Session, store_id: int, histories: dict[str, ranking.History]) -> None:
     """Rank these lists again (``key`` -> its history): their orders just changed. The neighbours are
     ranked afresh; the ``similar`` products of the last build stay (peers are found only at a build),
     less what the contact now has."""
     if not histories:
         return
-    old = session.execute(
-        delete(RecommendList)
-        .where(RecommendList.store_id == store_id, among(session, RecommendList.contact, sorted(histories)))
-        .returning(
-            RecommendList.contact,
-            RecommendList.product_external_id,
-            RecommendList.kind,
-            RecommendList.score,
-            RecommendList.orders,
+    dialect = session.get_bind().dialect.name
+    if dialect not in _DROP:
+        _DROP[dialect] = (
+            delete(RecommendList)
+            .where(
+                RecommendList.store_id == bindparam("store_id"),
+                among_bound(dialect, RecommendList.contact, "contacts"),
+            )
+            .returning(
+                RecommendList.contact,
+                RecommendList.product_external_id,
+                RecommendList.kind,
+                RecommendList.score,
+                RecommendList.orders,
+            )
         )
-    )
+    params = {"store_id": store_id, "contacts": sorted(histories)}
+    old = ranking.core(session).execute(_DROP[dialect], params).all()
     similar: dict[str, list[Candidate]] = {}
     for whose, product, kind, score, orders in old:
         if kind == SIMILAR:
@@ -318,7 +328,7 @@ def read(session: Session, store_id: int, contact: str) -> list[tuple[Candidate,
     """The contact's ranked list as (candidate, variant last bought, quantity), or [] if none."""
     return [
         (Candidate(product, kind, score, source, orders, days), variant, quantity)
-        for product, kind, score, source, orders, days, variant, quantity in session.execute(
-            _READ, {"store_id": store_id, "contact": contact}
-        )
+        for product, kind, score, source, orders, days, variant, quantity in ranking.core(session)
+        .execute(_READ, {"store_id": store_id, "contact": contact})
+        .all()
     ]

@@ -97,7 +97,8 @@ def for_order(session: Session, order: Order, limit: int = LIMIT, mode: Mode = M
     list, and which of the candidates the store can sell now. A contact with no list yet (a guest, a
     store not built yet) or whose list runs out is ranked from their history instead."""
     store_id = order.store_id
-    mine = sorted({p for p in session.scalars(_MINE, {"order_id": order.id}) if p is not None})
+    connection = ranking.core(session)
+    mine = sorted({p for p in connection.scalars(_MINE, {"order_id": order.id}) if p is not None})
     ranked: Ranked = {}
 
     def offer(
@@ -108,7 +109,7 @@ def for_order(session: Session, order: Order, limit: int = LIMIT, mode: Mode = M
             ranked[product] = (score, code, params, *bought)
 
     excluded: set[str] = set()
-    for kind, source, other, position in session.execute(
+    for kind, source, other, position in connection.execute(
         _CURATION, {"store_id": store_id, "ids": ["", *mine]}
     ):
         if kind == "exclude":
@@ -125,7 +126,7 @@ def for_order(session: Session, order: Order, limit: int = LIMIT, mode: Mode = M
         refunded: set[str] = set()
         curated = sorted(set(ranked) - owned)
         if curated and order.contact:  # the list knows what it ranked; the merchant's picks are asked
-            for product, quantity, back in session.execute(
+            for product, quantity, back in connection.execute(
                 _BOUGHT, {"store_id": store_id, "contact": order.contact, "ids": curated}
             ):
                 if product is not None:
