@@ -137,8 +137,9 @@ def for_order(session: Session, order: Order, limit: int = LIMIT, mode: Mode = M
         if len(picks) == limit:
             return picks
         # The list ran out, or was short when it was ranked (an early customer of a new store, before
-        # it had best sellers): rank afresh from what the store sells now.
-        ranked = {p: held for p, held in ranked.items() if held[0] >= 2e9}
+        # it had best sellers): rank afresh from what the store sells now, keeping the merchant's
+        # picks and what the contact's peers bought (found only at a build).
+        ranked = {p: held for p, held in ranked.items() if held[0] >= 2e9 or held[1] == REASON[SIMILAR]}
     seen = ranking.history(session, store_id, order.contact, order.id)
     found = ranking.rank(session, store_id, seen, new=lists.NEW * 3, again=lists.AGAIN_KEPT * 3)
     bought = {p: (variant, quantity) for p, (variant, quantity, _) in seen.last.items()}
