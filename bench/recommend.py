@@ -1,19 +1,23 @@
 """Recommendations on real retail data: are they better than best sellers, and are they cheap?
 
     python -m bench.recommend [--data PATH] [--backends sqlite postgresql] [--lookups 2000]
+                              [--train-until 2011-07-01] [--until 2011-10-01]
 
 The UCI Online Retail transactions (``../shared/datasets/online_retail``) are written into a fresh
-migrated database as one store's products, orders and lines. The model is built from the orders up to
-2011-06-30 (``app.recommend.model.build``), then for every customer with an order in that period and
-one in July-September 2011, ``app.recommend.for_order`` recommends K = 3, 5 and 10 products after
-their last order of the training period; a hit is a recommended product they bought in July-September.
+migrated database as one store's products, orders and lines. The model is built from the orders before
+``--train-until`` (default 2011-07-01, ``app.recommend.model.build``), then for every customer with an
+order in that period and one before ``--until`` (default 2011-10-01: July-September 2011),
+``app.recommend.for_order`` recommends K = 3, 5 and 10 products after their last order of the training
+period; a hit is a recommended product they bought in the evaluation months. The dates let the same
+protocol run on a later file (the issue's own figures are of October-December 2011) or on an earlier
+split, to see that a change is not fitted to one.
 Printed per method: hit rate (a customer with at least one hit), precision, recall, coverage (share of
 the catalogue ever recommended). Methods, in the same run: best sellers of the training period (the
 popularity baseline, with and without what the customer owns), raw co-purchase counts with the last
 order, counted from the training orders (Aftercare before: counts, not cosines), the model's new
 items only (the cross-sell message), buy again alone, and blended (cross-sell plus buy again).
 
-Then the July-September orders are added one by one as ingest adds them (``model.learn``, timed per
+Then the evaluation months' orders are added one by one as ingest adds them (``model.learn``, timed per
 order), the whole store is built again (timed: "build"), and the lookup is timed for random orders of
 the now full store (p50/p99). Last line:
 ``recommend: HR@3 <x>x best sellers, lookup p99 <ms> ms, build <s> s``.
@@ -54,7 +58,7 @@ DATA = next(
     ),
     Path(__file__).resolve().parents[2] / "shared/datasets/online_retail",
 )
-SPLIT = datetime(2011, 7, 1, tzinfo=UTC)
+SPLIT = datetime(2011, 7, 1, tzinfo=UTC)  # the defaults of --train-until and --until
 END = datetime(2011, 10, 1, tzinfo=UTC)
 KS = (3, 5, 10)
 
@@ -93,7 +97,11 @@ def _contact(customer: str | None) -> str | None:
 
 
 def write(
-    db: Database, store_id: int, invoices: list[Invoice], products: dict[str, tuple[str, Decimal]]
+    db: Database,
+    store_id: int,
+    invoices: list[Invoice],
+    products: dict[str, tuple[str, Decimal]],
+    at: datetime = SPLIT,
 ) -> dict[str, int]:
     """Products and orders straight into the tables (ingest is not what this measures); returns the
     order id of each invoice."""
@@ -108,9 +116,9 @@ def write(
                 "price": price,
                 "in_stock": True,
                 "tags": "",
-                "remote_updated_at": SPLIT,
-                "created_at": SPLIT,
-                "updated_at": SPLIT,
+                "remote_updated_at": at,
+                "created_at": at,
+                "updated_at": at,
             }
             for code, (title, price) in products.items()
             if code not in known
@@ -207,12 +215,16 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def run(backend: str, folder: Path, lookups: int) -> tuple[float, float, float, float, float]:
+def run(
+    backend: str, folder: Path, lookups: int, split: datetime = SPLIT, end: datetime = END
+) -> tuple[float, float, float, float, float]:
     """Prints the table; returns (blended HR@3 / best sellers', new-item HR@3 / best sellers' new,
     lookup p99 ms, full build s, learn per order p50 ms)."""
     invoices = read(folder)
-    train = [i for i in invoices if i.placed_at < SPLIT]
-    later = [i for i in invoices if SPLIT <= i.placed_at < END]
+    train = [i for i in invoices if i.placed_at < split]
+    later = [i for i in invoices if split <= i.placed_at < end]
+    if not train or not later:
+        raise SystemExit(f"no orders before {split:%Y-%m-%d} or between it and {end:%Y-%m-%d} in {folder}")
     products: dict[str, tuple[str, Decimal]] = {}
     for invoice in invoices:
         for code, (title, _, price) in invoice.lines.items():
@@ -232,16 +244,17 @@ def run(backend: str, folder: Path, lookups: int) -> tuple[float, float, float, 
 
     with common.database(backend) as url:
         db = Database(url)
-        clock.freeze(SPLIT)
+        clock.freeze(split)
         store_id = common.store(db, name="Online Retail", currency="GBP")
-        ids = write(db, store_id, train, products)
+        ids = write(db, store_id, train, products, split)
         with db.session() as session:
             store = session.get(Store, store_id)
             assert store is not None  # noqa: S101 - made above
             record = recommend_model.build(session, store)
             train_build = record.seconds
         print(  # noqa: T201
-            f"{backend}: {len(train)} orders to 2011-06-30, {sum(len(i.lines) for i in train)} lines; "
+            f"{backend}: {len(train)} orders before {split:%Y-%m-%d}, "
+            f"{sum(len(i.lines) for i in train)} lines (evaluated to {end:%Y-%m-%d}); "
             f"model built in {train_build:.1f} s ({record.pairs} pairs); {len(customers)} customers to score"
         )
 
@@ -290,16 +303,29 @@ def run(backend: str, folder: Path, lookups: int) -> tuple[float, float, float, 
             f"best sellers' new items (goal 2x); training-store lookup p50 "
             f"{statistics.median(timings) * 1000:.2f} ms"
         )
-        # what any list could reach: a hit needs a product the customer buys later; of the customers
-        # who re-buy anything, no list of their own products can hit more
+        # What any list could reach, so the 2.5x goal can be read against this split: a hit needs a
+        # product the customer buys later that the model has seen sold; the blended list offers
+        # re-buys first, and of the customers who re-buy anything no list of their own products can
+        # hit more. Where best sellers already hit often, 2.5x of them may lie above both.
+        goal = 2.5 * scores["best sellers"].hit_rate(3)
         again_ceiling = sum(1 for c in customers if future[c] & owned[c]) / len(customers)
+        known = {code for invoice in train for code in invoice.lines}
+        any_ceiling = sum(1 for c in customers if future[c] & known) / len(customers)
+        verdict = (
+            "above what any list could reach"
+            if goal > any_ceiling
+            else "above what re-buys alone could reach"
+            if goal > again_ceiling
+            else "within what re-buys alone could reach"
+        )
         print(  # noqa: T201
-            f"for scale: 2.5x best sellers is HR@3 {2.5 * scores['best sellers'].hit_rate(3):.1%}; "
-            f"{again_ceiling:.1%} of these customers re-bought anything they had before"
+            f"for scale: 2.5x best sellers is HR@3 {goal:.1%}, {verdict}: "
+            f"{again_ceiling:.1%} of these customers re-bought anything they had before, "
+            f"{any_ceiling:.1%} bought anything sold before {split:%Y-%m-%d}"
         )
 
         # The later months arrive one order at a time, as ingest adds them.
-        ids.update(write(db, store_id, later, products))
+        ids.update(write(db, store_id, later, products, split))
         learn: list[float] = []
         for invoice in later:
             clock.freeze(invoice.placed_at)
@@ -309,7 +335,7 @@ def run(backend: str, folder: Path, lookups: int) -> tuple[float, float, float, 
                 began = time.perf_counter()
                 recommend_model.learn(session, store, [ids[invoice.number]])
                 learn.append(time.perf_counter() - began)
-        clock.freeze(END)
+        clock.freeze(end)
         with db.session() as session:
             store = session.get(Store, store_id)
             assert store is not None  # noqa: S101
@@ -338,13 +364,27 @@ def run(backend: str, folder: Path, lookups: int) -> tuple[float, float, float, 
     return blended, new_ratio, p99, record.seconds, learn_p50
 
 
+def _day(text: str) -> datetime:
+    """A YYYY-MM-DD argument as midnight UTC."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from error
+
+
 def main(argv: Iterator[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--backends", nargs="+", default=["sqlite"], choices=common.BACKENDS)
     parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument("--train-until", type=_day, default=SPLIT, help="first day evaluated (YYYY-MM-DD)")
+    parser.add_argument("--until", type=_day, default=END, help="first day after the evaluation (YYYY-MM-DD)")
     args = parser.parse_args(list(argv) if argv is not None else None)
-    results = [run(backend, args.data, args.lookups) for backend in args.backends]
+    if args.until <= args.train_until:
+        parser.error("--until must be after --train-until")
+    results = [
+        run(backend, args.data, args.lookups, args.train_until, args.until) for backend in args.backends
+    ]
     blended, _, p99, build, _ = results[0]
     print(f"recommend: HR@3 {blended:.2f}x best sellers, lookup p99 {p99:.2f} ms, build {build:.1f} s")  # noqa: T201
 

@@ -289,6 +289,11 @@ SENTENCES: dict[str, tuple[str, str, str]] = {
         "اشتُري معًا في {orders} طلبًا",
         "در {orders} سفارش با هم خریده شده",
     ),
+    "rec_similar": (
+        "bought by {customers} customers who buy what this customer buys",
+        "اشتراه {customers} من العملاء الذين يشترون ما يشتريه هذا العميل",
+        "{customers} مشتری که همان چیزهایی را می‌خرند که این مشتری می‌خرد آن را خریده‌اند",
+    ),
     "rec_cross_sell": ("your cross-sell", "منتج البيع المتقاطع الذي اخترته", "فروش مکمل انتخابی شما"),
     "rec_upsell": ("your upsell", "منتج الترقية الذي اخترته", "پیشنهاد ارتقای انتخابی شما"),
     "rec_complementary": (

@@ -21,7 +21,7 @@ from app.db import among
 from app.journeys.reasons import Reason
 from app.models import Order, OrderLine, Product, RecommendCuration, RecommendItem, Store
 from app.recommend import lists, ranking
-from app.recommend.ranking import AGAIN, BEST, LIVE, REASON, REMOVED, TIER, TOGETHER, Candidate
+from app.recommend.ranking import AGAIN, BEST, LIVE, REASON, REMOVED, SIMILAR, TIER, TOGETHER, Candidate
 
 LIMIT = 3
 CURATED_KINDS = ("cross_sell", "upsell", "complementary")
@@ -33,7 +33,11 @@ class Mode(StrEnum):
     BLEND = "blend"  # both: what they re-buy first, then new products
 
 
-WANTED = {Mode.NEW: (TOGETHER, BEST), Mode.AGAIN: (AGAIN,), Mode.BLEND: (AGAIN, TOGETHER, BEST)}
+WANTED = {
+    Mode.NEW: (TOGETHER, SIMILAR, BEST),
+    Mode.AGAIN: (AGAIN,),
+    Mode.BLEND: (AGAIN, TOGETHER, SIMILAR, BEST),
+}
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,8 @@ def for_order(session: Session, order: Order, limit: int = LIMIT, mode: Mode = M
     list, and which of the candidates the store can sell now. A contact with no list yet (a guest, a
     store not built yet) or whose list runs out is ranked from their history instead."""
     store_id = order.store_id
-    mine = sorted({p for p in session.scalars(_MINE, {"order_id": order.id}) if p is not None})
+    connection = ranking.core(session)
+    mine = sorted({p for p in connection.scalars(_MINE, {"order_id": order.id}) if p is not None})
     ranked: Ranked = {}
 
     def offer(
@@ -104,7 +109,7 @@ def for_order(session: Session, order: Order, limit: int = LIMIT, mode: Mode = M
             ranked[product] = (score, code, params, *bought)
 
     excluded: set[str] = set()
-    for kind, source, other, position in session.execute(
+    for kind, source, other, position in connection.execute(
         _CURATION, {"store_id": store_id, "ids": ["", *mine]}
     ):
         if kind == "exclude":
@@ -121,7 +126,7 @@ def for_order(session: Session, order: Order, limit: int = LIMIT, mode: Mode = M
         refunded: set[str] = set()
         curated = sorted(set(ranked) - owned)
         if curated and order.contact:  # the list knows what it ranked; the merchant's picks are asked
-            for product, quantity, back in session.execute(
+            for product, quantity, back in connection.execute(
                 _BOUGHT, {"store_id": store_id, "contact": order.contact, "ids": curated}
             ):
                 if product is not None:
@@ -132,8 +137,9 @@ def for_order(session: Session, order: Order, limit: int = LIMIT, mode: Mode = M
         if len(picks) == limit:
             return picks
         # The list ran out, or was short when it was ranked (an early customer of a new store, before
-        # it had best sellers): rank afresh from what the store sells now.
-        ranked = {p: held for p, held in ranked.items() if held[0] >= 2e9}
+        # it had best sellers): rank afresh from what the store sells now, keeping the merchant's
+        # picks and what the contact's peers bought (found only at a build).
+        ranked = {p: held for p, held in ranked.items() if held[0] >= 2e9 or held[1] == REASON[SIMILAR]}
     seen = ranking.history(session, store_id, order.contact, order.id)
     found = ranking.rank(session, store_id, seen, new=lists.NEW * 3, again=lists.AGAIN_KEPT * 3)
     bought = {p: (variant, quantity) for p, (variant, quantity, _) in seen.last.items()}

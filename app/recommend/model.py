@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.db import among, bulk_insert
+from app.db import among, among_bound, bulk_insert
 from app.models import Order, OrderLine, RecommendBuild, RecommendItem, RecommendPair, Store
 from app.recommend import lists, ranking
 from app.recommend.ranking import HISTORY_HALF_LIFE, LIVE, REMOVED, SEED_NORM, TREND
@@ -87,23 +87,79 @@ _BASKET = (
 )
 
 
-def _baskets(session: Session, store_id: int, order_ids: Sequence[int] | None = None) -> list[Any]:
-    """(order id, contact, placed at, product) of every kept line of the store's live orders."""
-    query = (
-        select(Order.id, Order.contact, Order.placed_at, OrderLine.product_external_id)
-        .join(OrderLine, OrderLine.order_id == Order.id)
-        .where(
-            Order.store_id == store_id,
-            Order.status.in_(LIVE),
-            Order.remote_status != REMOVED,
-            OrderLine.product_external_id.is_not(None),
-            OrderLine.quantity > OrderLine.refunded_quantity,
+def _baskets(session: Session, store_id: int, order_ids: Sequence[int]) -> list[Any]:
+    """(order id, contact, placed at, product) of every kept line of these live orders."""
+    statements = _statements(session)
+    params = {"store_id": store_id, "ids": list(order_ids)}
+    return list(ranking.core(session).execute(statements.baskets, params).all())
+
+
+class _Learn:
+    """``learn``'s statements for one dialect, built once: it runs for every order that arrives, and
+    building an upsert (its ``excluded`` columns above all) cost more than running it."""
+
+    def __init__(self, dialect: str) -> None:
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        def upsert(model: type[RecommendItem] | type[RecommendPair]) -> Any:
+            # Core: the ORM's bulk path costs more than the upsert
+            return (postgresql if dialect == "postgresql" else sqlite).insert(model.__table__)
+
+        self.baskets = (
+            select(Order.id, Order.contact, Order.placed_at, OrderLine.product_external_id)
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .where(
+                Order.store_id == bindparam("store_id"),
+                among_bound(dialect, Order.id, "ids"),
+                Order.status.in_(LIVE),
+                Order.remote_status != REMOVED,
+                OrderLine.product_external_id.is_not(None),
+                OrderLine.quantity > OrderLine.refunded_quantity,
+            )
+            .distinct()
         )
-        .distinct()
-    )
-    if order_ids is not None:
-        query = query.where(among(session, Order.id, list(order_ids)))
-    return list(session.execute(query))
+        items = upsert(RecommendItem)
+        self.items = items.on_conflict_do_update(
+            index_elements=["store_id", "product_external_id"],
+            set_={
+                "weight": items.table.c.weight + items.excluded.weight,
+                "orders": items.table.c.orders + items.excluded.orders,
+                "recent_orders": items.table.c.recent_orders + items.excluded.recent_orders,
+                "buyers": items.table.c.buyers + items.excluded.buyers,
+            },
+        )
+        self.weights = select(
+            RecommendItem.product_external_id,
+            RecommendItem.weight,
+            RecommendItem.recent_orders,
+            RecommendItem.orders,
+        ).where(
+            RecommendItem.store_id == bindparam("store_id"),
+            among_bound(dialect, RecommendItem.product_external_id, "ids"),
+        )
+        pairs = upsert(RecommendPair)
+        # The stored score becomes (old weight + new weight) x factor(a, b); ``score`` carries
+        # new weight x factor(a, b), so the division gives the factor without reading the row.
+        self.pairs = pairs.on_conflict_do_update(
+            index_elements=["store_id", "product_external_id", "other_external_id"],
+            set_={
+                "weight": pairs.table.c.weight + pairs.excluded.weight,
+                "orders": pairs.table.c.orders + pairs.excluded.orders,
+                "score": (pairs.table.c.weight + pairs.excluded.weight)
+                * pairs.excluded.score
+                / pairs.excluded.weight,
+            },
+        )
+
+
+_LEARN: dict[str, _Learn] = {}
+
+
+def _statements(session: Session) -> _Learn:
+    dialect = session.get_bind().dialect.name
+    if dialect not in _LEARN:
+        _LEARN[dialect] = _Learn(dialect)
+    return _LEARN[dialect]
 
 
 def build(session: Session, store: Store) -> RecommendBuild:
@@ -357,17 +413,10 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
         lines[(keys[order_id], product)] += 1
     for (key, product), count in lines.items():
         new_buyers[product] += len(histories[key].times.get(product, ())) <= count
-    upsert = _upsert(session, RecommendItem)
-    session.execute(
-        upsert.on_conflict_do_update(
-            index_elements=["store_id", "product_external_id"],
-            set_={
-                "weight": upsert.table.c.weight + upsert.excluded.weight,
-                "orders": upsert.table.c.orders + upsert.excluded.orders,
-                "recent_orders": upsert.table.c.recent_orders + upsert.excluded.recent_orders,
-                "buyers": upsert.table.c.buyers + upsert.excluded.buyers,
-            },
-        ),
+    statements = _statements(session)
+    connection = ranking.core(session)
+    connection.execute(
+        statements.items,
         [
             {
                 "store_id": store.id,
@@ -383,17 +432,9 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
     )
     weights: dict[str, float] = {}
     lifts: dict[str, float] = {}
-    for product, total, recent, orders in session.execute(
-        select(
-            RecommendItem.product_external_id,
-            RecommendItem.weight,
-            RecommendItem.recent_orders,
-            RecommendItem.orders,
-        ).where(
-            RecommendItem.store_id == store.id,
-            among(session, RecommendItem.product_external_id, sorted(per_item)),
-        )
-    ):
+    for product, total, recent, orders in connection.execute(
+        statements.weights, {"store_id": store.id, "ids": sorted(per_item)}
+    ).all():
         weights[product], lifts[product] = total, trend(recent, orders)
     pairs: dict[tuple[str, str], list[float]] = {}
     for order_id, products in baskets.items():
@@ -406,20 +447,8 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
                     entry[0] += order_weight[order_id]
                     entry[1] += 1
     if pairs:
-        upsert = _upsert(session, RecommendPair)
-        # The stored score becomes (old weight + new weight) x factor(a, b); ``score`` carries
-        # new weight x factor(a, b), so the division gives the factor without reading the row.
-        session.execute(
-            upsert.on_conflict_do_update(
-                index_elements=["store_id", "product_external_id", "other_external_id"],
-                set_={
-                    "weight": upsert.table.c.weight + upsert.excluded.weight,
-                    "orders": upsert.table.c.orders + upsert.excluded.orders,
-                    "score": (upsert.table.c.weight + upsert.excluded.weight)
-                    * upsert.excluded.score
-                    / upsert.excluded.weight,
-                },
-            ),
+        connection.execute(
+            statements.pairs,
             [
                 {
                     "store_id": store.id,
@@ -446,14 +475,6 @@ def refresh(session: Session, store: Store, order_ids: Iterable[int]) -> None:
         )
         keys = sorted({lists.key(contact, order_id) for order_id, contact in rows})
         lists.refresh(session, store.id, {key: lists.history(session, store.id, key) for key in keys})
-
-
-def _upsert(session: Session, model: type[RecommendItem] | type[RecommendPair]) -> Any:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model.__table__)  # Core: the ORM's bulk path costs more than the upsert
-    return sqlite.insert(model.__table__)
 
 
 def stale(session: Session, older_than: timedelta) -> list[int]:

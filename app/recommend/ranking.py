@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, bindparam, select
+from sqlalchemy import BindParameter, Connection, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.models import Order, OrderLine, RecommendItem, RecommendPair
@@ -42,9 +42,9 @@ BEST_SELLERS = 60  # read past what is owned or out of stock
 # Tiers of a candidate; within one, its score orders it. A blended list offers what the customer
 # re-buys before anything new: on bench.recommend (and on a split inside the training months) every
 # slot given to a new product instead of a re-bought one lowered the hit rate.
-AGAIN, TOGETHER, BEST = "again", "together", "best"
-TIER = {AGAIN: 2e6, TOGETHER: 1e6, BEST: 0.0}
-REASON = {AGAIN: "rec_rebought", TOGETHER: "rec_together", BEST: "rec_best_seller"}
+AGAIN, TOGETHER, SIMILAR, BEST = "again", "together", "similar", "best"
+TIER = {AGAIN: 2e6, TOGETHER: 1e6, SIMILAR: 1e6, BEST: 0.0}
+REASON = {AGAIN: "rec_rebought", TOGETHER: "rec_together", SIMILAR: "rec_similar", BEST: "rec_best_seller"}
 
 
 @dataclass
@@ -80,7 +80,18 @@ class Candidate:
             return {"days": round(self.days or 0)}
         if self.kind == TOGETHER:
             return {"product": self.source, "orders": self.orders}
+        if self.kind == SIMILAR:
+            return {"customers": self.orders}
         return {"orders": self.orders}
+
+
+def core(session: Session) -> Connection:
+    """The session's connection, for the statements that run for every order and every lookup: their
+    rows are plain tuples, and the ORM's result processing cost more than the reads (pending ORM
+    changes are flushed first, as ``session.execute`` would)."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection()
 
 
 def _ids(name: str) -> BindParameter[Any]:
@@ -148,9 +159,9 @@ def history(session: Session, store_id: int, contact: str | None, order_id: int 
     """Every line of the contact's live orders (just the order's, for an order with no contact). A
     line without a product id (a custom line, a fee) is simply not a product: it changes nothing."""
     if contact:
-        rows = session.execute(_HISTORY_OF_CONTACT, {"store_id": store_id, "contact": contact})
+        rows = core(session).execute(_HISTORY_OF_CONTACT, {"store_id": store_id, "contact": contact}).all()
     else:
-        rows = session.execute(_HISTORY_OF_ORDER, {"store_id": store_id, "order_id": order_id})
+        rows = core(session).execute(_HISTORY_OF_ORDER, {"store_id": store_id, "order_id": order_id}).all()
     seen = History()
     for this_order, placed_at, product, variant, quantity, refunded in rows:
         if not product:
@@ -189,7 +200,7 @@ def rank(session: Session, store_id: int, seen: History, *, new: int, again: int
     if new and seeds:
         scores: dict[str, float] = defaultdict(float)
         best: dict[str, tuple[float, str, int]] = {}
-        rows = session.execute(_NEIGHBOURS, {"store_id": store_id, "ids": seeds})
+        rows = core(session).execute(_NEIGHBOURS, {"store_id": store_id, "ids": seeds}).all()
         for source, other, score, orders, weight in rows:
             if other in owned:
                 continue
@@ -198,11 +209,13 @@ def rank(session: Session, store_id: int, seen: History, *, new: int, again: int
             if other not in best or part > best[other][0]:
                 best[other] = (part, source, orders)
         top = heapq.nsmallest(new, scores, key=lambda p: (-scores[p], p))
-        found += [Candidate(p, TOGETHER, scores[p], best[p][1], best[p][2]) for p in top]
+        most = scores[top[0]] if top and scores[top[0]] > 0 else 1.0  # the build's scale: best is 1
+        found += [Candidate(p, TOGETHER, scores[p] / most, best[p][1], best[p][2]) for p in top]
     if new and len(found) < new:
         taken = {c.product for c in found}
         wanted = BEST_SELLERS + min(len(owned), BEST_SELLERS)
-        for product, recent in session.execute(_BEST_SELLERS, {"store_id": store_id, "limit": wanted}):
+        params = {"store_id": store_id, "limit": wanted}
+        for product, recent in core(session).execute(_BEST_SELLERS, params).all():
             if len(found) >= new:
                 break
             if product not in owned and product not in taken:
@@ -210,9 +223,9 @@ def rank(session: Session, store_id: int, seen: History, *, new: int, again: int
     if again and seen.times:
         rebought = [
             Candidate(product, AGAIN, again_score(len(seen.times[product]), rebuyers, buyers), days=interval)
-            for product, interval, rebuyers, buyers in session.execute(
-                _REBUY, {"store_id": store_id, "ids": sorted(seen.times)}
-            )
+            for product, interval, rebuyers, buyers in core(session)
+            .execute(_REBUY, {"store_id": store_id, "ids": sorted(seen.times)})
+            .all()
         ]
         found += sorted(rebought, key=lambda c: (-c.score, c.product))[:again]
     return found

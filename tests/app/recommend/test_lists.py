@@ -123,3 +123,38 @@ def test_an_early_customer_of_a_new_store_is_offered_what_it_sells_later(afterca
     clock.freeze(clock.now() + days(7))
     write(aftercare, store, *(order(["honey"]) for _ in range(4)), *(order(["cup"]) for _ in range(2)))
     assert [code for code, _ in _picks(aftercare, store, "noor@example.test")] == ["honey", "cup"]
+
+
+def make_tea_then_biscuits(aftercare):
+    """Three customers buy tea and, a week later in another order, biscuits: no order holds both.
+    Ten others buy the best seller alone."""
+    store = make_store(aftercare)
+    write(aftercare, store, *(product(code) for code in ("tea", "biscuits", "best", "jam")))
+    start = clock.now() - days(30)
+    for n in range(3):
+        write(aftercare, store, order(["tea"], email=f"r{n}@example.test", placed_at=start))
+        write(aftercare, store, order(["biscuits"], email=f"r{n}@example.test", placed_at=start + days(7)))
+    write(aftercare, store, *(order(["best"]) for _ in range(10)))
+    return store
+
+
+def test_what_customers_with_the_same_taste_bought_comes_before_a_best_seller(aftercare):
+    """Noor buys tea; everyone else who bought tea came back for biscuits, never in the same order:
+    her cross-sell offers the biscuits first, saying why, before the best seller."""
+    store = make_tea_then_biscuits(aftercare)
+    write(aftercare, store, order(["tea"], email="noor@example.test"))
+    _rebuild(aftercare, store)
+    assert _picks(aftercare, store, "noor@example.test")[:2] == [
+        ("biscuits", "rec_similar"),
+        ("best", "rec_best_seller"),
+    ]
+
+
+def test_a_new_order_keeps_what_customers_like_them_bought_until_the_next_build(aftercare):
+    """Noor's list is ranked again when she buys jam: the biscuits her peers bought stay first."""
+    store = make_tea_then_biscuits(aftercare)
+    write(aftercare, store, order(["tea"], email="noor@example.test"))
+    _rebuild(aftercare, store)
+    clock.freeze(clock.now() + days(1))
+    write(aftercare, store, order(["jam"], email="noor@example.test"))
+    assert _picks(aftercare, store, "noor@example.test")[0] == ("biscuits", "rec_similar")
