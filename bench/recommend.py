@@ -247,11 +247,13 @@ def run(
         clock.freeze(split)
         store_id = common.store(db, name="Online Retail", currency="GBP")
         ids = write(db, store_id, train, products, split)
+        common.analyze(db)
         with db.session() as session:
             store = session.get(Store, store_id)
             assert store is not None  # noqa: S101 - made above
             record = recommend_model.build(session, store)
             train_build = record.seconds
+        common.analyze(db)
         print(  # noqa: T201
             f"{backend}: {len(train)} orders before {split:%Y-%m-%d}, "
             f"{sum(len(i.lines) for i in train)} lines (evaluated to {end:%Y-%m-%d}); "
@@ -326,6 +328,7 @@ def run(
 
         # The later months arrive one order at a time, as ingest adds them.
         ids.update(write(db, store_id, later, products, split))
+        common.analyze(db)
         learn: list[float] = []
         for invoice in later:
             clock.freeze(invoice.placed_at)
