@@ -143,7 +143,7 @@ def _customers(session: Session, store: Store, snapshots: list[OrderSnapshot]) -
         dialect_insert(Customer.__table__).on_conflict_do_nothing(),
         [
             {"store_id": store.id, "external_id": key, "created_at": now, "updated_at": now}
-            for key in accounts
+            for key in sorted(accounts)  # every worker locks accounts in one order: none waits in a cycle
         ],
     )
     rows = {
@@ -164,7 +164,7 @@ def _customers(session: Session, store: Store, snapshots: list[OrderSnapshot]) -
             "new_locale": snap.locale,
             "now": now,
         }
-        for key, (snap, country) in accounts.items()
+        for key, (snap, country) in sorted(accounts.items())  # in one order, as above
         if rows[key].redacted_at is None  # never refill personal data the store asked us to erase
     ]
     if refresh:
