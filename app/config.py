@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     spf_include: str = ""  # what a store's SPF record includes for the relay; empty: _spf.<sending_domain>
     dmarc_report_address: str = ""  # rua= in the DMARC record we suggest; empty: none
     dns_servers: Annotated[list[str], NoDecode] = Field(default_factory=list)  # host[:port]; empty: system
-    settings_sync_replan_orders: int = Field(default=300, ge=0)  # more: the worker applies new settings
+    settings_sync_replan_orders: int = Field(default=2000, ge=0)  # more: the worker applies them (under 2 s)
     admin_link_max_age_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     connect_rate_limit: str = "10 per minute;100 per day"  # each client address, each form that posts
     rate_limit_storage_uri: str = "memory://"

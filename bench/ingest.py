@@ -29,7 +29,6 @@ import json
 import multiprocessing
 import os
 import re
-import resource
 import shutil
 import signal
 import subprocess
@@ -174,10 +173,10 @@ def _gunicorn(target: str, env: dict[str, str], log: Path) -> tuple[subprocess.P
     return process, url
 
 
-def _rss_mb(pid: int) -> float:
-    """The resident size of a process, from /proc (Linux)."""
+def _rss_mb(pid: int | str, field: str = "VmRSS") -> float:
+    """The resident size of a process (``VmHWM``: its peak), from /proc (Linux)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return 0.0
 
@@ -233,7 +232,9 @@ def _drain_worker(url: str, ready: Any, start: Any, peaks: Any) -> None:
     while inbox.drain(aftercare.db, aftercare.connectors) or inbox.pending_all(aftercare.db):
         pass
     aftercare.db.dispose()
-    peaks.put(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)  # kB on Linux
+    # the peak of this process's own memory: getrusage's ru_maxrss survives the exec of a spawned
+    # child and would report the bench's size at the fork
+    peaks.put(_rss_mb("self", "VmHWM"))
 
 
 def _apply(url: str, workers: int) -> tuple[float, int, float]:
