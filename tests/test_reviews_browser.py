@@ -114,6 +114,7 @@ def test_a_customer_rates_from_the_email_and_the_store_shows_it(
     admin.screenshot(path=str(ARTIFACTS / f"merchant-{shot}.png"), full_page=True)
     row.locator("form").first.get_by_role("button").click()  # approve
     expect(admin.get_by_role("status").first).to_be_visible()
+    admin.wait_for_load_state("load")  # the page after the approval, styles and all, before measuring
     overflow = admin.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the Reviews page is {overflow}px wider than a {width}px screen"
     admin.screenshot(path=str(ARTIFACTS / f"merchant-approved-{shot}.png"), full_page=True)
