@@ -248,10 +248,13 @@ def key(contact: str | None, order_id: int) -> str:
     return contact or f"{GUEST}{order_id}"
 
 
-def history(session: Session, store_id: int, whose: str) -> ranking.History:
-    if whose.startswith(GUEST):
-        return ranking.history(session, store_id, None, int(whose.removeprefix(GUEST)))
-    return ranking.history(session, store_id, whose)
+def histories(session: Session, store_id: int, keys: list[str]) -> dict[str, ranking.History]:
+    """Each list's history (``key`` -> its contact's orders, or a guest's one order), in a read for
+    the contacts and one for the guests, however many there are."""
+    guests = {int(k.removeprefix(GUEST)): k for k in keys if k.startswith(GUEST)}
+    contacts = [k for k in keys if not k.startswith(GUEST)]
+    found = ranking.histories(session, store_id, contacts, guests)
+    return {k: found[k] for k in contacts} | {k: found[order_id] for order_id, k in guests.items()}
 
 
 _DROP: dict[str, Any] = {}  # refresh's statement per dialect, built once: it runs for every order
@@ -260,7 +263,8 @@ _DROP: dict[str, Any] = {}  # refresh's statement per dialect, built once: it ru
 def refresh(session: Session, store_id: int, histories: dict[str, ranking.History]) -> None:
     """Rank these lists again (``key`` -> its history): their orders just changed. The neighbours are
     ranked afresh; the ``similar`` products of the last build stay (peers are found only at a build),
-    less what the contact now has."""
+    less what the contact now has. All of them at once (``ranking.rank_many``): a batch's hundred
+    contacts cost the same few statements as one."""
     if not histories:
         return
     dialect = session.get_bind().dialect.name
@@ -286,8 +290,9 @@ def refresh(session: Session, store_id: int, histories: dict[str, ranking.Histor
         if kind == SIMILAR:
             similar.setdefault(whose, []).append(Candidate(product, SIMILAR, score, orders=orders))
     rows: list[tuple[Any, ...]] = []
+    ranked = ranking.rank_many(session, store_id, histories, new=NEW, again=AGAIN_KEPT)
     for whose, seen in sorted(histories.items()):
-        found = ranking.rank(session, store_id, seen, new=NEW, again=AGAIN_KEPT)
+        found = ranked[whose]
         kept = [c for c in similar.get(whose, ()) if c.product not in seen.owned]
         if kept:
             found = _with_similar(found, kept)

@@ -406,7 +406,7 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
         item["recent_orders"] += int(now - placed_at <= RECENT)
     # whose lists are ranked again below; their histories also say who buys a product for the first time
     keys = {order_id: lists.key(contact, order_id) for order_id, contact, _, _ in rows}
-    histories = {key: lists.history(session, store.id, key) for key in sorted(set(keys.values()))}
+    histories = lists.histories(session, store.id, sorted(set(keys.values())))
     new_buyers: dict[str, int] = defaultdict(int)
     lines: dict[tuple[str, str], int] = defaultdict(int)
     for order_id, _, _, product in rows:
@@ -474,7 +474,7 @@ def refresh(session: Session, store: Store, order_ids: Iterable[int]) -> None:
             select(Order.id, Order.contact).where(Order.store_id == store.id, among(session, Order.id, ids))
         )
         keys = sorted({lists.key(contact, order_id) for order_id, contact in rows})
-        lists.refresh(session, store.id, {key: lists.history(session, store.id, key) for key in keys})
+        lists.refresh(session, store.id, lists.histories(session, store.id, keys))
 
 
 def stale(session: Session, older_than: timedelta) -> list[int]:

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BindParameter, Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
+from app.db import among_bound
 from app.models import Order, OrderLine, RecommendItem, RecommendPair
 from connectors.base import OrderStatus
 
@@ -94,12 +96,9 @@ def core(session: Session) -> Connection:
     return session.connection()
 
 
-def _ids(name: str) -> BindParameter[Any]:
-    return bindparam(name, expanding=True)
-
-
-# Built once: a lookup runs on every plan and every send, and building a statement costs more than
-# running it. ``IN`` lists are expanding parameters, one compiled form per length bucket.
+# Built once per dialect: a lookup runs on every plan and every send, and building a statement costs
+# more than running it. Lists of ids are one array parameter on PostgreSQL (``db.among_bound``): an
+# expanded ``IN`` of a wholesaler's hundreds of products cost more to send and plan than to run.
 _HISTORY = (
     select(
         Order.id,
@@ -108,6 +107,7 @@ _HISTORY = (
         OrderLine.variant_external_id,
         OrderLine.quantity,
         OrderLine.refunded_quantity,
+        Order.contact,
     )
     .join(OrderLine, OrderLine.order_id == Order.id)
     .where(
@@ -116,37 +116,55 @@ _HISTORY = (
         Order.remote_status != REMOVED,
     )
 )  # unordered: sorting a wholesaler's thousands of lines cost more than everything else
-_HISTORY_OF_CONTACT = _HISTORY.where(Order.contact == bindparam("contact"))
-_HISTORY_OF_ORDER = _HISTORY.where(Order.id == bindparam("order_id"))
-_NEIGHBOURS = (
-    select(
-        RecommendPair.product_external_id,
-        RecommendPair.other_external_id,
-        RecommendPair.score,
-        RecommendPair.orders,
-        RecommendItem.weight,
-    )
-    .join(
-        RecommendItem,
-        (RecommendItem.store_id == RecommendPair.store_id)
-        & (RecommendItem.product_external_id == RecommendPair.product_external_id),
-    )
-    .where(
-        RecommendPair.store_id == bindparam("store_id"),
-        RecommendPair.product_external_id.in_(_ids("ids")),
-        RecommendPair.score >= RecommendItem.cutoff,
-    )
-)
-_REBUY = select(
-    RecommendItem.product_external_id,
-    RecommendItem.interval_days,
-    RecommendItem.rebuyers,
-    RecommendItem.buyers,
-).where(
-    RecommendItem.store_id == bindparam("store_id"),
-    RecommendItem.product_external_id.in_(_ids("ids")),
-    RecommendItem.interval_days.is_not(None),
-)
+
+
+class _Statements:
+    """The ranking's reads for one dialect, each for many contacts (or orders, or products) at once."""
+
+    def __init__(self, dialect: str) -> None:
+        self.of_contacts = _HISTORY.where(among_bound(dialect, Order.contact, "contacts"))
+        self.of_orders = _HISTORY.where(among_bound(dialect, Order.id, "ids"))
+        self.neighbours = (
+            select(
+                RecommendPair.product_external_id,
+                RecommendPair.other_external_id,
+                RecommendPair.score,
+                RecommendPair.orders,
+                RecommendItem.weight,
+            )
+            .join(
+                RecommendItem,
+                (RecommendItem.store_id == RecommendPair.store_id)
+                & (RecommendItem.product_external_id == RecommendPair.product_external_id),
+            )
+            .where(
+                RecommendPair.store_id == bindparam("store_id"),
+                among_bound(dialect, RecommendPair.product_external_id, "ids"),
+                RecommendPair.score >= RecommendItem.cutoff,
+            )
+        )
+        self.rebuy = select(
+            RecommendItem.product_external_id,
+            RecommendItem.interval_days,
+            RecommendItem.rebuyers,
+            RecommendItem.buyers,
+        ).where(
+            RecommendItem.store_id == bindparam("store_id"),
+            among_bound(dialect, RecommendItem.product_external_id, "ids"),
+            RecommendItem.interval_days.is_not(None),
+        )
+
+
+_STATEMENTS: dict[str, _Statements] = {}
+
+
+def _statements(session: Session) -> _Statements:
+    dialect = session.get_bind().dialect.name
+    if dialect not in _STATEMENTS:
+        _STATEMENTS[dialect] = _Statements(dialect)
+    return _STATEMENTS[dialect]
+
+
 _BEST_SELLERS = (
     select(RecommendItem.product_external_id, RecommendItem.recent_orders)
     .where(RecommendItem.store_id == bindparam("store_id"), RecommendItem.recent_orders > 0)
@@ -159,25 +177,57 @@ def history(session: Session, store_id: int, contact: str | None, order_id: int 
     """Every line of the contact's live orders (just the order's, for an order with no contact). A
     line without a product id (a custom line, a fee) is simply not a product: it changes nothing."""
     if contact:
-        rows = core(session).execute(_HISTORY_OF_CONTACT, {"store_id": store_id, "contact": contact}).all()
-    else:
-        rows = core(session).execute(_HISTORY_OF_ORDER, {"store_id": store_id, "order_id": order_id}).all()
-    seen = History()
-    for this_order, placed_at, product, variant, quantity, refunded in rows:
-        if not product:
-            continue
-        if this_order == order_id:
-            seen.mine.append(product)
-        if refunded >= quantity:
-            seen.refunded.add(product)
-            continue
-        seen.times[product].append(placed_at)
-        held = seen.last.get(product)
-        if held is None or placed_at >= held[2]:
-            seen.last[product] = (variant, quantity - refunded, placed_at)
-        if seen.latest is None or placed_at > seen.latest:
-            seen.latest = placed_at
-    return seen
+        return histories(session, store_id, [contact], [], order_id)[contact]
+    if order_id is None:
+        return History()
+    return histories(session, store_id, [], [order_id])[order_id]
+
+
+def histories(
+    session: Session,
+    store_id: int,
+    contacts: Iterable[str],
+    guests: Iterable[int],
+    order_id: int | None = None,
+) -> dict[Any, History]:
+    """``history`` for many at once, in a statement for the contacts and one for orders with no
+    contact: keyed by the contact, and by the order's id for each of ``guests``. ``order_id`` names the
+    order being answered (its products are ``mine``); a guest's own order always is."""
+    statements = _statements(session)
+    connection = core(session)
+    found: dict[Any, History] = {}
+    wanted = sorted(set(contacts))
+    if wanted:
+        params: dict[str, Any] = {"store_id": store_id, "contacts": wanted}
+        found.update({contact: History() for contact in wanted})
+        for row in connection.execute(statements.of_contacts, params).all():
+            _add(found[row[6]], row, order_id)
+    alone = sorted(set(guests))
+    if alone:
+        found.update({guest: History() for guest in alone})
+        for row in connection.execute(statements.of_orders, {"store_id": store_id, "ids": alone}).all():
+            _add(found[row[0]], row, row[0])
+    for seen in found.values():
+        for times in seen.times.values():
+            times.sort()  # rows come in no set order: a sum over them is then the same every time
+    return found
+
+
+def _add(seen: History, row: Any, order_id: int | None) -> None:
+    this_order, placed_at, product, variant, quantity, refunded, _contact = row
+    if not product:
+        return
+    if this_order == order_id:
+        seen.mine.append(product)
+    if refunded >= quantity:
+        seen.refunded.add(product)
+        return
+    seen.times[product].append(placed_at)
+    held = seen.last.get(product)
+    if held is None or placed_at >= held[2]:
+        seen.last[product] = (variant, quantity - refunded, placed_at)
+    if seen.latest is None or placed_at > seen.latest:
+        seen.latest = placed_at
 
 
 def again_score(bought: int, rebuyers: int, buyers: int) -> float:
@@ -189,43 +239,76 @@ def again_score(bought: int, rebuyers: int, buyers: int) -> float:
 def rank(session: Session, store_id: int, seen: History, *, new: int, again: int) -> list[Candidate]:
     """The contact's best ``new`` products not theirs (neighbours first, then recent best sellers)
     and best ``again`` products of theirs that customers re-buy; refunded products never."""
-    latest = seen.latest
-    recency = {
-        product: sum(0.5 ** ((latest - t) / HISTORY_HALF_LIFE) for t in times) if latest else 1.0
-        for product, times in seen.times.items()
-    }
-    seeds = heapq.nsmallest(SEEDS, recency, key=lambda p: (-recency[p], p))
-    owned = seen.owned
-    found: list[Candidate] = []
+    return rank_many(session, store_id, {"": seen}, new=new, again=again)[""]
+
+
+def rank_many(
+    session: Session, store_id: int, seen_by: dict[Any, History], *, new: int, again: int
+) -> dict[Any, list[Candidate]]:
+    """``rank`` for many contacts at once (key -> history), in at most three reads for them all: the
+    neighbours of all their seeds, the best sellers once, their products' re-buy figures. Each
+    contact's list is what ranking them alone gives: the reads are only shared, never mixed."""
+    statements = _statements(session)
+    connection = core(session)
+    recency_by: dict[Any, dict[str, float]] = {}
+    seeds_by: dict[Any, list[str]] = {}
+    for whose, seen in seen_by.items():
+        latest = seen.latest
+        recency = {
+            product: sum(0.5 ** ((latest - t) / HISTORY_HALF_LIFE) for t in times) if latest else 1.0
+            for product, times in seen.times.items()
+        }
+        recency_by[whose] = recency
+        seeds_by[whose] = heapq.nsmallest(SEEDS, recency, key=lambda p: (-recency[p], p))
+    neighbours: dict[str, list[Any]] = defaultdict(list)
+    seeds = sorted({p for products in seeds_by.values() for p in products})
     if new and seeds:
-        scores: dict[str, float] = defaultdict(float)
-        best: dict[str, tuple[float, str, int]] = {}
-        rows = core(session).execute(_NEIGHBOURS, {"store_id": store_id, "ids": seeds}).all()
-        for source, other, score, orders, weight in rows:
-            if other in owned:
-                continue
-            part = score * recency[source] / weight**SEED_NORM
-            scores[other] += part
-            if other not in best or part > best[other][0]:
-                best[other] = (part, source, orders)
-        top = heapq.nsmallest(new, scores, key=lambda p: (-scores[p], p))
-        most = scores[top[0]] if top and scores[top[0]] > 0 else 1.0  # the build's scale: best is 1
-        found += [Candidate(p, TOGETHER, scores[p] / most, best[p][1], best[p][2]) for p in top]
-    if new and len(found) < new:
-        taken = {c.product for c in found}
-        wanted = BEST_SELLERS + min(len(owned), BEST_SELLERS)
-        params = {"store_id": store_id, "limit": wanted}
-        for product, recent in core(session).execute(_BEST_SELLERS, params).all():
-            if len(found) >= new:
-                break
-            if product not in owned and product not in taken:
-                found.append(Candidate(product, BEST, float(recent), orders=recent))
-    if again and seen.times:
-        rebought = [
-            Candidate(product, AGAIN, again_score(len(seen.times[product]), rebuyers, buyers), days=interval)
-            for product, interval, rebuyers, buyers in core(session)
-            .execute(_REBUY, {"store_id": store_id, "ids": sorted(seen.times)})
-            .all()
-        ]
-        found += sorted(rebought, key=lambda c: (-c.score, c.product))[:again]
-    return found
+        # sorted, so each contact's sums add the same parts in the same order however many share the read
+        for row in sorted(connection.execute(statements.neighbours, {"store_id": store_id, "ids": seeds})):
+            neighbours[row[0]].append(row)
+    found_by: dict[Any, list[Candidate]] = {}
+    for whose, seen in seen_by.items():
+        owned = seen.owned
+        recency = recency_by[whose]
+        found: list[Candidate] = []
+        if new and seeds_by[whose]:
+            scores: dict[str, float] = defaultdict(float)
+            best: dict[str, tuple[float, str, int]] = {}
+            for source in sorted(seeds_by[whose]):
+                for _, other, score, orders, weight in neighbours[source]:
+                    if other in owned:
+                        continue
+                    part = score * recency[source] / weight**SEED_NORM
+                    scores[other] += part
+                    if other not in best or part > best[other][0]:
+                        best[other] = (part, source, orders)
+            top = heapq.nsmallest(new, scores, key=lambda p: (-scores[p], p))
+            most = scores[top[0]] if top and scores[top[0]] > 0 else 1.0  # the build's scale: best is 1
+            found += [Candidate(p, TOGETHER, scores[p] / most, best[p][1], best[p][2]) for p in top]
+        found_by[whose] = found
+    short = [whose for whose, found in found_by.items() if new and len(found) < new]
+    if short:
+        wanted = {whose: BEST_SELLERS + min(len(seen_by[whose].owned), BEST_SELLERS) for whose in short}
+        params = {"store_id": store_id, "limit": max(wanted.values())}
+        sellers = connection.execute(_BEST_SELLERS, params).all()
+        for whose in short:
+            found, owned = found_by[whose], seen_by[whose].owned
+            taken = {c.product for c in found}
+            for product, recent in sellers[: wanted[whose]]:
+                if len(found) >= new:
+                    break
+                if product not in owned and product not in taken:
+                    found.append(Candidate(product, BEST, float(recent), orders=recent))
+    products = sorted({p for seen in seen_by.values() for p in seen.times})
+    if again and products:
+        figures = connection.execute(statements.rebuy, {"store_id": store_id, "ids": products}).all()
+        for whose, seen in seen_by.items():
+            rebought = [
+                Candidate(
+                    product, AGAIN, again_score(len(seen.times[product]), rebuyers, buyers), days=interval
+                )
+                for product, interval, rebuyers, buyers in figures
+                if product in seen.times
+            ]
+            found_by[whose] += sorted(rebought, key=lambda c: (-c.score, c.product))[:again]
+    return found_by

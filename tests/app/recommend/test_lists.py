@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 
 from app import clock, privacy
 from app.models import RecommendList, Store
-from app.recommend import Mode
+from app.recommend import Mode, lists, model
 from tests.app.recommend.shop import days, order, product, write
 from tests.app.recommend.test_ranking import _picks, _rebuild, _store_with_history
 from tests.helpers import make_store
@@ -158,3 +158,48 @@ def test_a_new_order_keeps_what_customers_like_them_bought_until_the_next_build(
     clock.freeze(clock.now() + days(1))
     write(aftercare, store, order(["jam"], email="noor@example.test"))
     assert _picks(aftercare, store, "noor@example.test")[0] == ("biscuits", "rec_similar")
+
+
+def _all_lists(aftercare, store):
+    with aftercare.db.session() as session:
+        rows = session.execute(
+            select(
+                RecommendList.contact,
+                RecommendList.product_external_id,
+                RecommendList.kind,
+                RecommendList.score,
+                RecommendList.source,
+                RecommendList.orders,
+                RecommendList.variant_external_id,
+            ).where(RecommendList.store_id == store.id)
+        )
+        return sorted(tuple(row) for row in rows)
+
+
+def test_lists_ranked_for_a_whole_batch_are_each_contacts_own_ranking(aftercare):
+    """Noor, Sara, Omar and a guest with no address order in one batch: each list is what ranking
+    that contact again on their own gives, and their lists are their own (not one list for all)."""
+    store = _store_with_history(aftercare)
+    _rebuild(aftercare, store)
+    clock.freeze(clock.now() + days(1))
+    guest = dataclasses.replace(order(["cup"]), customer=None)
+    batch = [
+        order(["tea"], email="noor@example.test"),
+        order(["honey"], email="sara@example.test"),
+        order(["tea", "honey"], email="omar@example.test"),
+        order(["best"], email="noor@example.test", placed_at=clock.now() - days(3)),
+        guest,
+    ]
+    results = write(aftercare, store, *batch)
+    together = _all_lists(aftercare, store)
+    for result in results:  # each contact's list ranked again alone, as a refund would
+        with aftercare.db.session() as session:
+            model.refresh(session, session.get(Store, store.id), [result.order_id])
+    assert _all_lists(aftercare, store) == together
+    contacts = {row[0] for row in together}
+    assert {"noor@example.test", "sara@example.test", "omar@example.test"} <= contacts
+    assert any(contact.startswith(lists.GUEST) for contact in contacts)
+    noor = [row[1] for row in together if row[0] == "noor@example.test"]
+    sara = [row[1] for row in together if row[0] == "sara@example.test"]
+    assert "cup" in noor and "tea" not in noor and "best" not in noor
+    assert noor != sara
