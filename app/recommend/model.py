@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import Connection, Float, Integer, String, bindparam, delete, func, literal, null, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from app import clock
@@ -118,7 +119,25 @@ class _Learn:
             )
             .distinct()
         )
+        # On PostgreSQL each upsert is one INSERT ... SELECT from arrays (unnest), of one fixed text:
+        # psycopg's executemany runs one statement a row (an order of 16 products is 16 items and 240
+        # pairs), and SQLAlchemy's many-VALUES form is a new text, parsed again, for every length.
+        # The items' statement returns their totals after the increment, which the pairs' scores need.
+        self.postgresql = dialect == "postgresql"
+        item_columns = ["product_external_id", "weight", "orders", "recent_orders", "buyers"]
         items = upsert(RecommendItem)
+        if self.postgresql:
+            rows = _unnest(item_columns, [String, Float, Integer, Integer, Integer])
+            items = items.from_select(
+                ["store_id", *item_columns, "rebuyers", "interval_days", "cutoff"],
+                select(
+                    bindparam("store_id", type_=Integer),
+                    *(rows.c[name] for name in item_columns),
+                    literal(0),
+                    null(),
+                    literal(0.0),
+                ),
+            )
         self.items = items.on_conflict_do_update(
             index_elements=["store_id", "product_external_id"],
             set_={
@@ -128,16 +147,22 @@ class _Learn:
                 "buyers": items.table.c.buyers + items.excluded.buyers,
             },
         )
-        self.weights = select(
-            RecommendItem.product_external_id,
-            RecommendItem.weight,
-            RecommendItem.recent_orders,
-            RecommendItem.orders,
-        ).where(
+        totals: tuple[Any, ...] = (RecommendItem.product_external_id, RecommendItem.weight)
+        totals += (RecommendItem.recent_orders, RecommendItem.orders)
+        if self.postgresql:
+            self.items = self.items.returning(*totals)
+        self.totals = select(*totals).where(
             RecommendItem.store_id == bindparam("store_id"),
             among_bound(dialect, RecommendItem.product_external_id, "ids"),
         )
+        pair_columns = ["product_external_id", "other_external_id", "weight", "orders", "score"]
         pairs = upsert(RecommendPair)
+        if self.postgresql:
+            rows = _unnest(pair_columns, [String, String, Float, Integer, Float])
+            pairs = pairs.from_select(
+                ["store_id", *pair_columns],
+                select(bindparam("store_id", type_=Integer), *(rows.c[name] for name in pair_columns)),
+            )
         # The stored score becomes (old weight + new weight) x factor(a, b); ``score`` carries
         # new weight x factor(a, b), so the division gives the factor without reading the row.
         self.pairs = pairs.on_conflict_do_update(
@@ -150,6 +175,41 @@ class _Learn:
                 / pairs.excluded.weight,
             },
         )
+
+    def upsert_items(self, connection: Connection, store_id: int, rows: list[tuple[Any, ...]]) -> list[Any]:
+        """Add ``rows`` (product, weight, orders, recent orders, buyers; in key order, so that
+        workers lock rows alike) to the items; returns (product, weight, recent, orders) after."""
+        if self.postgresql:
+            return list(connection.execute(self.items, {"store_id": store_id, **_arrays(ITEM, rows)}).all())
+        connection.execute(self.items, [{"store_id": store_id, **_named(ITEM, row), **_NEW} for row in rows])
+        ids = [row[0] for row in rows]
+        return list(connection.execute(self.totals, {"store_id": store_id, "ids": ids}).all())
+
+    def upsert_pairs(self, connection: Connection, store_id: int, rows: list[tuple[Any, ...]]) -> None:
+        """Add ``rows`` (product, other, weight, orders, score; in key order) to the pairs."""
+        if self.postgresql:
+            connection.execute(self.pairs, {"store_id": store_id, **_arrays(PAIR, rows)})
+        else:
+            connection.execute(self.pairs, [{"store_id": store_id, **_named(PAIR, row)} for row in rows])
+
+
+ITEM = ("product_external_id", "weight", "orders", "recent_orders", "buyers")
+PAIR = ("product_external_id", "other_external_id", "weight", "orders", "score")
+_NEW = {"rebuyers": 0, "interval_days": None, "cutoff": 0.0}  # a product new to the model
+
+
+def _unnest(names: list[str], types: list[Any]) -> Any:
+    """Rows from one array parameter a column (``unnest(:a, :b, ...) AS t(a, b, ...)``)."""
+    arrays = [bindparam(name, type_=ARRAY(kind)) for name, kind in zip(names, types, strict=True)]
+    return func.unnest(*arrays).table_valued(*names).render_derived()
+
+
+def _named(names: tuple[str, ...], row: tuple[Any, ...]) -> dict[str, Any]:
+    return dict(zip(names, row, strict=True))
+
+
+def _arrays(names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> dict[str, list[Any]]:
+    return {name: [row[n] for row in rows] for n, name in enumerate(names)}
 
 
 _LEARN: dict[str, _Learn] = {}
@@ -382,9 +442,9 @@ def _pairs(
 
 def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
     """Add newly stored orders to the model: their products' weights and counts, and every pair among
-    them, with the new score, and rank their contacts' lists again. Set-based (three statements a
-    batch), and safe under concurrent workers: each upsert adds to what is stored rather than writing
-    a value read earlier. Returns how many orders were added."""
+    them, with the new score, and rank their contacts' lists again. Set-based (a few statements a
+    batch, however many orders and contacts), and safe under concurrent workers: each upsert adds to
+    what is stored rather than writing a value read earlier. Returns how many orders were added."""
     ids = sorted(set(order_ids))
     if not ids:
         return 0
@@ -415,26 +475,13 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
         new_buyers[product] += len(histories[key].times.get(product, ())) <= count
     statements = _statements(session)
     connection = ranking.core(session)
-    connection.execute(
-        statements.items,
-        [
-            {
-                "store_id": store.id,
-                "product_external_id": product,
-                **item,
-                "buyers": new_buyers.get(product, 0),
-                "rebuyers": 0,
-                "interval_days": None,
-                "cutoff": 0.0,
-            }
-            for product, item in sorted(per_item.items())
-        ],
-    )
+    item_rows = [
+        (product, item["weight"], item["orders"], item["recent_orders"], new_buyers.get(product, 0))
+        for product, item in sorted(per_item.items())
+    ]
     weights: dict[str, float] = {}
     lifts: dict[str, float] = {}
-    for product, total, recent, orders in connection.execute(
-        statements.weights, {"store_id": store.id, "ids": sorted(per_item)}
-    ).all():
+    for product, total, recent, orders in statements.upsert_items(connection, store.id, item_rows):
         weights[product], lifts[product] = total, trend(recent, orders)
     pairs: dict[tuple[str, str], list[float]] = {}
     for order_id, products in baskets.items():
@@ -447,20 +494,11 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
                     entry[0] += order_weight[order_id]
                     entry[1] += 1
     if pairs:
-        connection.execute(
-            statements.pairs,
-            [
-                {
-                    "store_id": store.id,
-                    "product_external_id": a,
-                    "other_external_id": b,
-                    "weight": w,
-                    "orders": n,
-                    "score": w / weights[b] ** (1 - SEED_NORM) * lifts[b],
-                }
-                for (a, b), (w, n) in sorted(pairs.items())
-            ],
-        )
+        pair_rows = [
+            (a, b, w, n, w / weights[b] ** (1 - SEED_NORM) * lifts[b])
+            for (a, b), (w, n) in sorted(pairs.items())
+        ]
+        statements.upsert_pairs(connection, store.id, pair_rows)
     lists.refresh(session, store.id, histories)
     return len(baskets)
 

@@ -264,8 +264,10 @@ def rank_many(
     seeds = sorted({p for products in seeds_by.values() for p in products})
     if new and seeds:
         # sorted, so each contact's sums add the same parts in the same order however many share the read
-        for row in sorted(connection.execute(statements.neighbours, {"store_id": store_id, "ids": seeds})):
-            neighbours[row[0]].append(row)
+        for row in connection.execute(statements.neighbours, {"store_id": store_id, "ids": seeds}).all():
+            neighbours[row[0]].append(tuple(row))
+        for rows in neighbours.values():
+            rows.sort()
     found_by: dict[Any, list[Candidate]] = {}
     for whose, seen in seen_by.items():
         owned = seen.owned
