@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from app import clock
+from app import clock, db
 from app.journeys import reconcile
 from app.journeys.config import JourneyConfig
 from app.models import Message, Order, Store
@@ -76,10 +76,12 @@ def replan_all(session: Session, store: Store, since: datetime) -> int:
     returns how many."""
     query = live_orders(store, since).with_only_columns(Order.id).order_by(Order.placed_at, Order.id)
     ordered = list(session.scalars(query))
+    statistics = db.Statistics(session, Message.__tablename__)
     for start in range(0, len(ordered), CHUNK):
         chunk = reconcile.orders_of(session, store, ordered[start : start + CHUNK])
-        reconcile.refresh(session, store, chunk)
+        planned = reconcile.refresh(session, store, chunk)
         session.flush()
+        statistics.wrote(planned)  # the next chunks read the messages table: its statistics kept up
     return len(ordered)
 
 
