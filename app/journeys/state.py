@@ -18,9 +18,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import BindParameter, bindparam, select
+from sqlalchemy import BindParameter, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from app import clock, recommend
@@ -83,16 +83,23 @@ class Busy:
     at: datetime
 
 
+# ``load`` reads what it only looks at as plain rows of the columns it needs, not ORM instances
+# (building those cost more than the reads themselves). An order is one of the batch (``Order``) or
+# another order of its contacts (a row of ``_Queries.siblings``).
+OrderFacts: TypeAlias = Order | Row[Any]
+
+
 @dataclass
 class Facts:
-    """What ``load`` read, by order and by contact."""
+    """What ``load`` read, by order and by contact. Lines, parcels, scans and the contacts' other
+    orders are rows of ``_Queries``' columns."""
 
-    orders: dict[int, Order] = field(default_factory=dict)
-    lines: dict[int, list[OrderLine]] = field(default_factory=lambda: defaultdict(list))
+    orders: dict[int, OrderFacts] = field(default_factory=dict)
+    lines: dict[int, list[Row[Any]]] = field(default_factory=lambda: defaultdict(list))
     tags: dict[str, str] = field(default_factory=dict)
-    shipments: dict[int, list[Shipment]] = field(default_factory=lambda: defaultdict(list))
-    events: dict[int, list[ShipmentEvent]] = field(default_factory=lambda: defaultdict(list))
-    siblings: dict[str, list[Order]] = field(default_factory=lambda: defaultdict(list))
+    shipments: dict[int, list[Row[Any]]] = field(default_factory=lambda: defaultdict(list))
+    events: dict[int, list[Row[Any]]] = field(default_factory=lambda: defaultdict(list))
+    siblings: dict[str, list[OrderFacts]] = field(default_factory=lambda: defaultdict(list))
     suppressed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     consent: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # address -> channels
     reviewed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -236,7 +243,7 @@ def _read_siblings(session: Session, store: Store, contacts: list[str], facts: F
     offer, orders close together share a review request, an unhappy check-in pauses marketing."""
     if not contacts:
         return
-    for order in session.scalars(_queries(session).siblings, {"store": store.id, "contacts": contacts}):
+    for order in session.execute(_queries(session).siblings, {"store": store.id, "contacts": contacts}):
         facts.siblings[order.contact or ""].append(order)
 
 
@@ -247,7 +254,7 @@ def _review_group_ids(order: Order, facts: Facts, merge_days: int) -> list[int]:
     live = [o for o in siblings if OrderStatus(o.status) not in planner.STOPPED_ORDER]
     if merge_days == 0 or order.id not in {o.id for o in live}:
         return [order.id]
-    chains: list[list[Order]] = []
+    chains: list[list[OrderFacts]] = []
     for candidate in live:
         if chains and candidate.placed_at - chains[-1][-1].placed_at <= timedelta(days=merge_days):
             chains[-1].append(candidate)
@@ -262,7 +269,7 @@ def _review_group_ids(order: Order, facts: Facts, merge_days: int) -> list[int]:
 def _read_orders(session: Session, store: Store, order_ids: set[int], facts: Facts) -> None:
     ids = sorted(order_ids)
     queries = _queries(session)
-    for line in session.scalars(queries.lines, {"ids": ids}):
+    for line in session.execute(queries.lines, {"ids": ids}):
         facts.lines[line.order_id].append(line)
     products = {
         line.product_external_id
@@ -274,11 +281,11 @@ def _read_orders(session: Session, store: Store, order_ids: set[int], facts: Fac
         facts.tags = dict(
             session.execute(queries.tags, {"store": store.id, "products": sorted(products)}).all()
         )
-    for shipment in session.scalars(queries.shipments, {"store": store.id, "ids": ids}):
+    for shipment in session.execute(queries.shipments, {"store": store.id, "ids": ids}):
         facts.shipments[shipment.order_id].append(shipment)
     shipment_ids = [s.id for shipments in facts.shipments.values() for s in shipments]
     if shipment_ids:
-        for event in session.scalars(queries.events, {"ids": shipment_ids}):
+        for event in session.execute(queries.events, {"ids": shipment_ids}):
             facts.events[event.shipment_id].append(event)
 
 
@@ -375,19 +382,51 @@ def _built(dialect: str) -> _Queries:
         )
 
     return _Queries(
-        siblings=select(Order)
+        siblings=select(
+            Order.id,
+            Order.contact,
+            Order.number,
+            Order.status,
+            Order.placed_at,
+            Order.check_in_answer,
+            Order.check_in_answered_at,
+            Order.nps_score,
+            Order.nps_answered_at,
+        )
         .where(Order.store_id == store, among(Order.contact, "contacts"))
         .order_by(Order.placed_at, Order.id),
-        lines=select(OrderLine)
+        lines=select(
+            OrderLine.order_id,
+            OrderLine.product_external_id,
+            OrderLine.title,
+            OrderLine.quantity,
+            OrderLine.refunded_quantity,
+        )
         .where(among(OrderLine.order_id, "ids"))
         .order_by(OrderLine.order_id, OrderLine.id),
         tags=select(Product.external_id, Product.tags).where(
             Product.store_id == store, among(Product.external_id, "products")
         ),
-        shipments=select(Shipment)
+        shipments=select(
+            Shipment.id,
+            Shipment.order_id,
+            Shipment.status,
+            Shipment.tracking_number,
+            Shipment.tracking_url,
+            Shipment.shipped_at,
+            Shipment.delivered_at,
+            Shipment.remote_updated_at,
+        )
         .where(Shipment.store_id == store, among(Shipment.order_id, "ids"))
         .order_by(Shipment.id),
-        events=select(ShipmentEvent)
+        events=select(
+            ShipmentEvent.id,
+            ShipmentEvent.shipment_id,
+            ShipmentEvent.external_id,
+            ShipmentEvent.status,
+            ShipmentEvent.happened_at,
+            ShipmentEvent.source,
+        )
         .where(among(ShipmentEvent.shipment_id, "ids"))
         .order_by(ShipmentEvent.happened_at, ShipmentEvent.id),
         suppressed=select(Suppression.address, Suppression.kind).where(
