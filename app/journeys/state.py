@@ -86,7 +86,8 @@ class Busy:
 # ``load`` reads what it only looks at as plain rows of the columns it needs, not ORM instances
 # (building those cost more than the reads themselves). An order is one of the batch (``Order``) or
 # another order of its contacts (a row of ``_Queries.siblings``).
-OrderFacts: TypeAlias = Order | Row[Any]
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+OrderFacts: TypeAlias = Order | AnyRow
 
 
 @dataclass
@@ -95,10 +96,10 @@ class Facts:
     orders are rows of ``_Queries``' columns."""
 
     orders: dict[int, OrderFacts] = field(default_factory=dict)
-    lines: dict[int, list[Row[Any]]] = field(default_factory=lambda: defaultdict(list))
+    lines: dict[int, list[AnyRow]] = field(default_factory=lambda: defaultdict(list))
     tags: dict[str, str] = field(default_factory=dict)
-    shipments: dict[int, list[Row[Any]]] = field(default_factory=lambda: defaultdict(list))
-    events: dict[int, list[Row[Any]]] = field(default_factory=lambda: defaultdict(list))
+    shipments: dict[int, list[AnyRow]] = field(default_factory=lambda: defaultdict(list))
+    events: dict[int, list[AnyRow]] = field(default_factory=lambda: defaultdict(list))
     siblings: dict[str, list[OrderFacts]] = field(default_factory=lambda: defaultdict(list))
     suppressed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     consent: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # address -> channels
@@ -226,6 +227,7 @@ def load(
     ``recommendations_for`` names the orders whose cross-sell is being decided now, the only ones for
     which the store's recommendations are looked up."""
     config = journey_config.parse(store.journey)
+    session.flush()  # the reads below go past the session (``_rows``), so nothing pending is missed
     facts = Facts(orders={order.id: order for order in orders})
     contacts = sorted({order.contact for order in orders if order.contact})
     _read_siblings(session, store, contacts, facts)
@@ -243,7 +245,7 @@ def _read_siblings(session: Session, store: Store, contacts: list[str], facts: F
     offer, orders close together share a review request, an unhappy check-in pauses marketing."""
     if not contacts:
         return
-    for order in session.execute(_queries(session).siblings, {"store": store.id, "contacts": contacts}):
+    for order in _rows(session, _queries(session).siblings, {"store": store.id, "contacts": contacts}):
         facts.siblings[order.contact or ""].append(order)
 
 
@@ -269,7 +271,7 @@ def _review_group_ids(order: Order, facts: Facts, merge_days: int) -> list[int]:
 def _read_orders(session: Session, store: Store, order_ids: set[int], facts: Facts) -> None:
     ids = sorted(order_ids)
     queries = _queries(session)
-    for line in session.execute(queries.lines, {"ids": ids}):
+    for line in _rows(session, queries.lines, {"ids": ids}):
         facts.lines[line.order_id].append(line)
     products = {
         line.product_external_id
@@ -278,14 +280,12 @@ def _read_orders(session: Session, store: Store, order_ids: set[int], facts: Fac
         if line.product_external_id is not None
     }
     if products:
-        facts.tags = dict(
-            session.execute(queries.tags, {"store": store.id, "products": sorted(products)}).all()
-        )
-    for shipment in session.execute(queries.shipments, {"store": store.id, "ids": ids}):
+        facts.tags = dict(_rows(session, queries.tags, {"store": store.id, "products": sorted(products)}))
+    for shipment in _rows(session, queries.shipments, {"store": store.id, "ids": ids}):
         facts.shipments[shipment.order_id].append(shipment)
     shipment_ids = [s.id for shipments in facts.shipments.values() for s in shipments]
     if shipment_ids:
-        for event in session.execute(queries.events, {"ids": shipment_ids}):
+        for event in _rows(session, queries.events, {"ids": shipment_ids}):
             facts.events[event.shipment_id].append(event)
 
 
@@ -301,21 +301,22 @@ def _read_contacts(
     queries = _queries(session)
     everyone = sorted({address for order in orders for address in addresses(order)})
     if everyone:
-        for address, kind in session.execute(queries.suppressed, {"store": store.id, "addresses": everyone}):
+        for address, kind in _rows(session, queries.suppressed, {"store": store.id, "addresses": everyone}):
             facts.suppressed[address].add(kind)
     if everyone:
-        for address, channel in session.execute(queries.consent, {"store": store.id, "addresses": everyone}):
+        for address, channel in _rows(session, queries.consent, {"store": store.id, "addresses": everyone}):
             facts.consent[address].add(channel)
     if contacts:
         # Reviews are the person's, kept on their contact (the email, else the phone).
-        for address, product, stars, title, at in session.execute(
+        for address, product, stars, title, at in _rows(
+            session,
             select(
                 Review.email,
                 Review.product_external_id,
                 Review.rating,
                 Review.product_title,
                 Review.updated_at,
-            ).where(Review.store_id == store.id, among(session, Review.email, contacts))
+            ).where(Review.store_id == store.id, among(session, Review.email, contacts)),
         ):
             facts.reviewed[address or ""].add(product)
             if stars <= low_rating and (
@@ -324,17 +325,23 @@ def _read_contacts(
                 facts.low_rating[address or ""] = (stars, title or product, at)
     customer_ids = sorted({order.customer_id for order in orders if order.customer_id})
     if customer_ids:
-        facts.redacted = set(session.scalars(queries.redacted, {"ids": customer_ids}))
-    for message in session.execute(queries.history, {"store": store.id, "ids": sorted(facts.orders)}):
+        facts.redacted = {row.id for row in _rows(session, queries.redacted, {"ids": customer_ids})}
+    for message in _rows(session, queries.history, {"store": store.id, "ids": sorted(facts.orders)}):
         facts.history[message.order_id][message.dedupe_key] = Past(
             message.status, message.send_at, message.sent_at
         )
     if contacts:
         busy = queries.busy_at_send if at_send else queries.busy_planning
-        for message in session.execute(busy, {"store": store.id, "contacts": contacts}):
+        for message in _rows(session, busy, {"store": store.id, "contacts": contacts}):
             facts.busy[message.contact][message.dedupe_key] = Busy(
                 message.order_id, message.status, message.sent_at or message.send_at
             )
+
+
+def _rows(session: Session, statement: Any, values: dict[str, Any] | None = None) -> list[AnyRow]:
+    """Every row of a read, run on the session's connection and fetched at once: the ORM's result
+    processing and row-by-row fetching cost more than these indexed reads themselves."""
+    return list(session.connection().execute(statement, values).all())
 
 
 @dataclass(frozen=True)
@@ -456,11 +463,12 @@ def _read_rebuys(session: Session, store: Store, facts: Facts) -> None:
     siblings = sorted({o.id for orders in facts.siblings.values() for o in orders} - set(facts.orders))
     if not facts.intervals or not siblings:
         return
-    for order_id, product in session.execute(
+    for order_id, product in _rows(
+        session,
         select(OrderLine.order_id, OrderLine.product_external_id).where(
             among(session, OrderLine.order_id, siblings),
             among(session, OrderLine.product_external_id, sorted(facts.intervals)),
-        )
+        ),
     ):
         if product is not None:  # always: only lines of known products are selected
             facts.rebought.setdefault(order_id, set()).add(product)
