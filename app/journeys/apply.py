@@ -52,10 +52,12 @@ def _recent() -> datetime:
 
 
 def _open(session: Session, store: Store) -> dict[int, datetime]:
-    rows = session.execute(
+    """Every open message's time; read past the ORM (a row each of thousands), so flush first."""
+    session.flush()
+    rows = session.connection().execute(
         select(Message.id, Message.send_at).where(Message.store_id == store.id, Message.status.in_(OPEN))
     )
-    return dict(rows.all())
+    return {message_id: send_at for message_id, send_at in rows.all()}
 
 
 def replan(session: Session, store: Store) -> Applied:
