@@ -9,7 +9,7 @@ import random
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 
 from app import clock, create_app, outbox, services
 from app.billing import state as billing
@@ -121,3 +121,38 @@ def test_planning_an_order_and_sending_a_batch_never_scan_orders_or_messages(see
     assert _scans(db, statements) == []
     with db.session() as session:
         assert session.query(Message).count() > 5000
+
+
+def test_a_whole_store_plan_reads_each_chunks_messages_by_order(fresh_postgres, tmp_path):
+    """A store's first whole plan writes a message or more an order in one transaction, which
+    autovacuum cannot see before the commit; the later chunks' messages are still read through the
+    order index, not by filtering every message of the store through the chunk's ids (with the
+    statistics of an empty table each chunk read more than the one before)."""
+    app = create_app(settings_for(fresh_postgres, tmp_path))
+    db = services(app).db
+    clock.freeze(common.NOW)
+    store_id = common.store(db)
+    common.seed(db, store_id, 6000, now=common.NOW, rng=random.Random(1))  # analysed with no messages
+    try:
+        with db.session() as session:
+            store = session.get(Store, store_id)
+            journey_apply.replan_all(session, store, common.NOW - timedelta(days=45))
+            total = session.query(Message).count()
+            ids = list(session.scalars(select(Order.id).where(Order.store_id == store_id).limit(500)))
+            [[plan]] = session.connection().exec_driver_sql(
+                "EXPLAIN (ANALYZE, FORMAT JSON) SELECT order_id, dedupe_key, status FROM messages "
+                "WHERE store_id = %s AND order_id = ANY(%s)",
+                (store_id, ids),
+            )
+            read = sum(
+                node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)
+                for node in _nodes(plan[0]["Plan"])
+                if node.get("Relation Name") == "messages"
+            )
+            found = session.execute(
+                select(func.count()).where(Message.store_id == store_id, Message.order_id.in_(ids))
+            ).scalar()
+        assert total > 6000 and found  # the plan wrote the store's messages; the chunk has some
+        assert read < total / 2, f"read {read} of {total} messages for {found}"
+    finally:
+        db.dispose()

@@ -88,6 +88,9 @@ class ReviewConfig(BaseModel):
         return cleaned
 
 
+DEFAULT_STEP = StepConfig()  # a step the merchant never set (frozen: one for all; built once, not per ask)
+
+
 class JourneyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -141,7 +144,7 @@ class JourneyConfig(BaseModel):
     # --- resolved values ---------------------------------------------------------------------------
 
     def step(self, name: str) -> StepConfig:
-        return self.steps.get(name, StepConfig())
+        return self.steps.get(name, DEFAULT_STEP)
 
     def anchor(self, name: str) -> Anchor:
         return self.step(name).anchor or STEPS[name].anchor

@@ -214,6 +214,7 @@ class _Planner:
         self.state = state
         self.ctx = ctx
         self.config = ctx.config
+        self.refusals: dict[str, Reason | None] = {}  # ``_refusal`` by step: asked again by later rules
 
     # --- order steps -------------------------------------------------------------------------------
 
@@ -360,6 +361,11 @@ class _Planner:
 
     def _refusal(self, step: Step) -> Reason | None:
         """Why this customer must not get this step at all, whatever the order does."""
+        if step.name not in self.refusals:
+            self.refusals[step.name] = self._refuse(step)
+        return self.refusals[step.name]
+
+    def _refuse(self, step: Step) -> Reason | None:
         state, customer = self.state, self.state.customer
         if not self.config.step(step.name).enabled:
             return R("step_off")

@@ -31,10 +31,11 @@ OPEN = outbox.OPEN
 RELATED_ORDERS_DAYS = 60  # how far around a changed order its contact's other orders are re-planned
 
 
-def refresh(session: Session, store: Store, orders: Sequence[Order]) -> None:
-    """Bring the outbox rows of ``orders`` in line with what the planner wants now."""
+def refresh(session: Session, store: Store, orders: Sequence[Order]) -> int:
+    """Bring the outbox rows of ``orders`` in line with what the planner wants now; how many messages
+    it newly planned."""
     if not orders:
-        return
+        return 0
     loaded = state.load(session, store, orders, recommendations_for=[order.id for order in orders])
     rows: dict[int, dict[str, Message]] = defaultdict(dict)
     for message in session.scalars(
@@ -49,7 +50,7 @@ def refresh(session: Session, store: Store, orders: Sequence[Order]) -> None:
     # A contact's orders in time order, so each sees what the previous one planned (frequency cap).
     for order in sorted(orders, key=lambda o: (o.contact or "", o.placed_at, o.id)):
         new.extend(_apply(session, store, order, loaded.plan(order), rows[order.id], now))
-    outbox.plan_many(session, new)
+    return len(outbox.plan_many(session, new))
 
 
 def refresh_related(session: Session, store: Store, orders: Sequence[Order]) -> None:

@@ -18,9 +18,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import BindParameter, bindparam, select
+from sqlalchemy import BindParameter, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from app import clock, recommend
@@ -83,16 +83,24 @@ class Busy:
     at: datetime
 
 
+# ``load`` reads what it only looks at as plain rows of the columns it needs, not ORM instances
+# (building those cost more than the reads themselves). An order is one of the batch (``Order``) or
+# another order of its contacts (a row of ``_Queries.siblings``).
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+OrderFacts: TypeAlias = Order | AnyRow
+
+
 @dataclass
 class Facts:
-    """What ``load`` read, by order and by contact."""
+    """What ``load`` read, by order and by contact. Lines, parcels, scans and the contacts' other
+    orders are rows of ``_Queries``' columns."""
 
-    orders: dict[int, Order] = field(default_factory=dict)
-    lines: dict[int, list[OrderLine]] = field(default_factory=lambda: defaultdict(list))
+    orders: dict[int, OrderFacts] = field(default_factory=dict)
+    lines: dict[int, list[AnyRow]] = field(default_factory=lambda: defaultdict(list))
     tags: dict[str, str] = field(default_factory=dict)
-    shipments: dict[int, list[Shipment]] = field(default_factory=lambda: defaultdict(list))
-    events: dict[int, list[ShipmentEvent]] = field(default_factory=lambda: defaultdict(list))
-    siblings: dict[str, list[Order]] = field(default_factory=lambda: defaultdict(list))
+    shipments: dict[int, list[AnyRow]] = field(default_factory=lambda: defaultdict(list))
+    events: dict[int, list[AnyRow]] = field(default_factory=lambda: defaultdict(list))
+    siblings: dict[str, list[OrderFacts]] = field(default_factory=lambda: defaultdict(list))
     suppressed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     consent: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # address -> channels
     reviewed: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
@@ -219,6 +227,7 @@ def load(
     ``recommendations_for`` names the orders whose cross-sell is being decided now, the only ones for
     which the store's recommendations are looked up."""
     config = journey_config.parse(store.journey)
+    session.flush()  # the reads below go past the session (``_rows``), so nothing pending is missed
     facts = Facts(orders={order.id: order for order in orders})
     contacts = sorted({order.contact for order in orders if order.contact})
     _read_siblings(session, store, contacts, facts)
@@ -236,7 +245,10 @@ def _read_siblings(session: Session, store: Store, contacts: list[str], facts: F
     offer, orders close together share a review request, an unhappy check-in pauses marketing."""
     if not contacts:
         return
-    for order in session.scalars(_queries(session).siblings, {"store": store.id, "contacts": contacts}):
+    found = _rows(session, _queries(session).siblings, {"store": store.id, "contacts": contacts})
+    # In time order, sorted here: asked to sort them itself, SQLite walked every order of the store
+    # by its (store, placed) index instead of the contacts' own, for every chunk of a whole-store plan.
+    for order in sorted(found, key=lambda row: (row.placed_at, row.id)):
         facts.siblings[order.contact or ""].append(order)
 
 
@@ -247,7 +259,7 @@ def _review_group_ids(order: Order, facts: Facts, merge_days: int) -> list[int]:
     live = [o for o in siblings if OrderStatus(o.status) not in planner.STOPPED_ORDER]
     if merge_days == 0 or order.id not in {o.id for o in live}:
         return [order.id]
-    chains: list[list[Order]] = []
+    chains: list[list[OrderFacts]] = []
     for candidate in live:
         if chains and candidate.placed_at - chains[-1][-1].placed_at <= timedelta(days=merge_days):
             chains[-1].append(candidate)
@@ -262,7 +274,7 @@ def _review_group_ids(order: Order, facts: Facts, merge_days: int) -> list[int]:
 def _read_orders(session: Session, store: Store, order_ids: set[int], facts: Facts) -> None:
     ids = sorted(order_ids)
     queries = _queries(session)
-    for line in session.scalars(queries.lines, {"ids": ids}):
+    for line in _rows(session, queries.lines, {"ids": ids}):
         facts.lines[line.order_id].append(line)
     products = {
         line.product_external_id
@@ -271,14 +283,12 @@ def _read_orders(session: Session, store: Store, order_ids: set[int], facts: Fac
         if line.product_external_id is not None
     }
     if products:
-        facts.tags = dict(
-            session.execute(queries.tags, {"store": store.id, "products": sorted(products)}).all()
-        )
-    for shipment in session.scalars(queries.shipments, {"store": store.id, "ids": ids}):
+        facts.tags = dict(_rows(session, queries.tags, {"store": store.id, "products": sorted(products)}))
+    for shipment in _rows(session, queries.shipments, {"store": store.id, "ids": ids}):
         facts.shipments[shipment.order_id].append(shipment)
     shipment_ids = [s.id for shipments in facts.shipments.values() for s in shipments]
     if shipment_ids:
-        for event in session.scalars(queries.events, {"ids": shipment_ids}):
+        for event in _rows(session, queries.events, {"ids": shipment_ids}):
             facts.events[event.shipment_id].append(event)
 
 
@@ -294,21 +304,22 @@ def _read_contacts(
     queries = _queries(session)
     everyone = sorted({address for order in orders for address in addresses(order)})
     if everyone:
-        for address, kind in session.execute(queries.suppressed, {"store": store.id, "addresses": everyone}):
+        for address, kind in _rows(session, queries.suppressed, {"store": store.id, "addresses": everyone}):
             facts.suppressed[address].add(kind)
     if everyone:
-        for address, channel in session.execute(queries.consent, {"store": store.id, "addresses": everyone}):
+        for address, channel in _rows(session, queries.consent, {"store": store.id, "addresses": everyone}):
             facts.consent[address].add(channel)
     if contacts:
         # Reviews are the person's, kept on their contact (the email, else the phone).
-        for address, product, stars, title, at in session.execute(
+        for address, product, stars, title, at in _rows(
+            session,
             select(
                 Review.email,
                 Review.product_external_id,
                 Review.rating,
                 Review.product_title,
                 Review.updated_at,
-            ).where(Review.store_id == store.id, among(session, Review.email, contacts))
+            ).where(Review.store_id == store.id, among(session, Review.email, contacts)),
         ):
             facts.reviewed[address or ""].add(product)
             if stars <= low_rating and (
@@ -317,17 +328,23 @@ def _read_contacts(
                 facts.low_rating[address or ""] = (stars, title or product, at)
     customer_ids = sorted({order.customer_id for order in orders if order.customer_id})
     if customer_ids:
-        facts.redacted = set(session.scalars(queries.redacted, {"ids": customer_ids}))
-    for message in session.execute(queries.history, {"store": store.id, "ids": sorted(facts.orders)}):
+        facts.redacted = {row.id for row in _rows(session, queries.redacted, {"ids": customer_ids})}
+    for message in _rows(session, queries.history, {"store": store.id, "ids": sorted(facts.orders)}):
         facts.history[message.order_id][message.dedupe_key] = Past(
             message.status, message.send_at, message.sent_at
         )
     if contacts:
         busy = queries.busy_at_send if at_send else queries.busy_planning
-        for message in session.execute(busy, {"store": store.id, "contacts": contacts}):
+        for message in _rows(session, busy, {"store": store.id, "contacts": contacts}):
             facts.busy[message.contact][message.dedupe_key] = Busy(
                 message.order_id, message.status, message.sent_at or message.send_at
             )
+
+
+def _rows(session: Session, statement: Any, values: dict[str, Any] | None = None) -> list[AnyRow]:
+    """Every row of a read, run on the session's connection and fetched at once: the ORM's result
+    processing and row-by-row fetching cost more than these indexed reads themselves."""
+    return list(session.connection().execute(statement, values).all())
 
 
 @dataclass(frozen=True)
@@ -375,19 +392,49 @@ def _built(dialect: str) -> _Queries:
         )
 
     return _Queries(
-        siblings=select(Order)
-        .where(Order.store_id == store, among(Order.contact, "contacts"))
-        .order_by(Order.placed_at, Order.id),
-        lines=select(OrderLine)
+        siblings=select(
+            Order.id,
+            Order.contact,
+            Order.number,
+            Order.status,
+            Order.placed_at,
+            Order.check_in_answer,
+            Order.check_in_answered_at,
+            Order.nps_score,
+            Order.nps_answered_at,
+        ).where(Order.store_id == store, among(Order.contact, "contacts")),
+        lines=select(
+            OrderLine.order_id,
+            OrderLine.product_external_id,
+            OrderLine.title,
+            OrderLine.quantity,
+            OrderLine.refunded_quantity,
+        )
         .where(among(OrderLine.order_id, "ids"))
         .order_by(OrderLine.order_id, OrderLine.id),
         tags=select(Product.external_id, Product.tags).where(
             Product.store_id == store, among(Product.external_id, "products")
         ),
-        shipments=select(Shipment)
+        shipments=select(
+            Shipment.id,
+            Shipment.order_id,
+            Shipment.status,
+            Shipment.tracking_number,
+            Shipment.tracking_url,
+            Shipment.shipped_at,
+            Shipment.delivered_at,
+            Shipment.remote_updated_at,
+        )
         .where(Shipment.store_id == store, among(Shipment.order_id, "ids"))
         .order_by(Shipment.id),
-        events=select(ShipmentEvent)
+        events=select(
+            ShipmentEvent.id,
+            ShipmentEvent.shipment_id,
+            ShipmentEvent.external_id,
+            ShipmentEvent.status,
+            ShipmentEvent.happened_at,
+            ShipmentEvent.source,
+        )
         .where(among(ShipmentEvent.shipment_id, "ids"))
         .order_by(ShipmentEvent.happened_at, ShipmentEvent.id),
         suppressed=select(Suppression.address, Suppression.kind).where(
@@ -417,11 +464,12 @@ def _read_rebuys(session: Session, store: Store, facts: Facts) -> None:
     siblings = sorted({o.id for orders in facts.siblings.values() for o in orders} - set(facts.orders))
     if not facts.intervals or not siblings:
         return
-    for order_id, product in session.execute(
+    for order_id, product in _rows(
+        session,
         select(OrderLine.order_id, OrderLine.product_external_id).where(
             among(session, OrderLine.order_id, siblings),
             among(session, OrderLine.product_external_id, sorted(facts.intervals)),
-        )
+        ),
     ):
         if product is not None:  # always: only lines of known products are selected
             facts.rebought.setdefault(order_id, set()).add(product)
