@@ -177,6 +177,7 @@ def _batch(session: Session, connectors: dict[str, Connector], entries: list[Inb
                 entry.status, entry.processed_at = InboxStatus.PROCESSED, now
             done += len(batch)
         ingest.replan(session, store, results)
+        ingest.learn(session, store, results)
     return Processed(done, waiting, rejected)
 
 

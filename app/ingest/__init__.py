@@ -5,7 +5,8 @@ changes nothing, so re-deliveries and late retries of old payloads are harmless.
 
 ``apply`` writes one snapshot and says which order it touched; ``apply_all`` writes a batch (a
 worker's deliveries, a poll's page): its orders in bulk (``orders.apply_orders``), everything else in
-arrival order, then plans every order it touched once, set-based (``journeys.reconcile``).
+arrival order, then plans every order it touched once, set-based (``journeys.reconcile``), and last
+adds its new orders to the store's recommendation model (``learn``).
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from app import privacy, stores
 from app.ingest.orders import apply_orders, apply_removal
 from app.ingest.parcels import apply_shipment, apply_shipment_event
 from app.ingest.products import apply_product
-from app.ingest.result import IngestResult, OrderNotYetKnown, newer
+from app.ingest.result import CREATED, IngestResult, OrderNotYetKnown, newer
 from app.journeys import reconcile
 from app.models import Store
 from app.parcels.merge import apply_report
+from app.recommend import model as recommend_model
 from connectors.base import (
     DataRequest,
     OrderRemoved,
@@ -35,13 +37,14 @@ from connectors.base import (
 )
 from tracking.base import TrackReport
 
-__all__ = ["IngestResult", "OrderNotYetKnown", "apply", "apply_all", "apply_many", "newer", "replan"]
+__all__ = ["IngestResult", "OrderNotYetKnown", "apply", "apply_all", "apply_many", "learn", "newer", "replan"]
 
 
 def apply_all(session: Session, store: Store, snapshots: Iterable[Snapshot]) -> list[IngestResult]:
     """Apply ``snapshots``, then re-plan every order they touched, once."""
     results = apply_many(session, store, list(snapshots))
     replan(session, store, results)
+    learn(session, store, results)
     return results
 
 
@@ -74,6 +77,19 @@ def replan(session: Session, store: Store, results: Iterable[IngestResult]) -> N
     orders = reconcile.orders_of(session, store, related | alone)
     near = reconcile.related(session, store, [o for o in orders if o.id in related])
     reconcile.refresh(session, store, list({o.id: o for o in [*orders, *near]}.values()))
+
+
+def learn(session: Session, store: Store, results: Iterable[IngestResult]) -> None:
+    """Add the new orders among ``results`` to the store's recommendation model (its items' and pairs'
+    counts, and their contacts' lists ranked again), as the last writes of the caller's transaction.
+
+    Last, because those upserts add to rows that every batch of the store shares (a best seller's item
+    and its pairs), and PostgreSQL holds a row written until the commit: written before planning, a
+    second worker's batch waited for the first's whole planning; written after it, only for this step.
+    What the planner decides meanwhile is unchanged for new orders, which are asked for
+    recommendations only once shipped, and at send time the lookup is asked again."""
+    created = sorted({r.order_id for r in results if r.kind == "order" and r.note == CREATED and r.order_id})
+    recommend_model.learn(session, store, created)
 
 
 def apply(session: Session, store: Store, snapshot: Snapshot) -> IngestResult:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app import clock, evidence, offers, timeline
 from app.db import among
-from app.ingest.result import IngestResult, newer
+from app.ingest.result import CREATED, IngestResult, newer
 from app.journeys.reasons import Reason
 from app.journeys.state import REMOVED
 from app.messages.localise import e164
@@ -66,7 +66,7 @@ def apply_orders(session: Session, store: Store, snapshots: Sequence[OrderSnapsh
         row = stored.get(external_id)
         if row is None:
             fresh.append({"store_id": store.id, "external_id": external_id, **fields})
-            outcome[external_id] = "created"
+            outcome[external_id] = CREATED
         elif newer(fields, {name: getattr(row, name) for name in fields}):
             updated.append((row, fields))
             before[external_id] = {"status": row.status, "remote_status": row.remote_status}
@@ -79,10 +79,9 @@ def apply_orders(session: Session, store: Store, snapshots: Sequence[OrderSnapsh
     _replace_lines(session, store, {ids[e]: latest[e] for e in ids})
     _note(session, store, latest, ids, outcome, before)
     _consent(session, store, [latest[e] for e in ids])
-    # New orders join the store's recommendation model now (a few upserts, and their contacts' lists
-    # ranked again); changes to known orders (a cancellation, a refund) wait for its next full build,
-    # but their contacts' lists are ranked again at once.
-    recommend_model.learn(session, store, [ids[e] for e, state in outcome.items() if state == "created"])
+    # Changes to known orders (a cancellation, a refund) wait for the recommendation model's next full
+    # build, but their contacts' lists are ranked again at once, before the planner reads them. New
+    # orders join the model after planning (``app.ingest.learn``).
     recommend_model.refresh(session, store, [ids[e] for e, state in outcome.items() if state == "updated"])
     offers.redeem(session, store, {ids[e]: latest[e] for e in ids})
     results = []
@@ -313,7 +312,7 @@ def _note(
     entries = []
     for external_id, order_id in ids.items():
         snap = latest[external_id]
-        if outcome[external_id] == "created":
+        if outcome[external_id] == CREATED:
             event = {"number": snap.number, "status": snap.remote_status}
             entries.append((store.id, order_id, "received", Reason.of("none"), "", event))
             continue

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+CREATED = "created"  # the note of a result whose order (or parcel, product) is new to us
+
 
 @dataclass(frozen=True)
 class IngestResult:
