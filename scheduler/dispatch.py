@@ -185,8 +185,7 @@ class Dispatcher:
     def claim(self) -> list[tuple[int, int]]:
         """Lease a batch of due messages to this worker; (message id, store id) pairs, oldest first."""
         with self.db.session() as session:
-            claimed = outbox.claim(session, self.worker_id, self.batch_size, self.lease)
-            return [(message.id, message.store_id) for message in claimed]
+            return outbox.claim(session, self.worker_id, self.batch_size, self.lease)
 
     def deliver(self, message_ids: list[int]) -> Counter[Outcome]:
         """Ask again, render, send and record the claimed messages ``message_ids``."""
