@@ -266,8 +266,10 @@ def send_now(session: Session, message: Message) -> None:
 # --- sending -------------------------------------------------------------------------------------------
 
 
-def claim(session: Session, worker_id: str, batch_size: int, lease: timedelta) -> list[Message]:
-    """Lease a batch of due messages of active stores to ``worker_id``, oldest first.
+def claim(session: Session, worker_id: str, batch_size: int, lease: timedelta) -> list[tuple[int, int]]:
+    """Lease a batch of due messages of active stores to ``worker_id``: (message id, store id) pairs
+    in id order. The UPDATE returns them itself: loading the claimed rows as objects cost more than
+    the claim (the dispatcher reads them again, locked, with ``fenced`` in its next transaction).
 
     An UPDATE over a ``SELECT .. FOR UPDATE SKIP LOCKED``: on PostgreSQL any number of workers claim
     disjoint batches without waiting on each other; on SQLite the statement runs under the database's
@@ -281,9 +283,9 @@ def claim(session: Session, worker_id: str, batch_size: int, lease: timedelta) -
         (and_(Message.status == S.SENDING, Message.lease_until < now), (Message.send_at, Message.id)),
         (and_(Message.status == S.SCHEDULED, Message.send_at <= now), (Message.send_at, Message.id)),
     )
-    ids: list[int] = []
+    claimed: list[tuple[int, int]] = []
     for condition, order in kinds:
-        room = batch_size - len(ids)
+        room = batch_size - len(claimed)
         if room <= 0:
             break
         due = (
@@ -293,18 +295,15 @@ def claim(session: Session, worker_id: str, batch_size: int, lease: timedelta) -
             .limit(room)
             .with_for_update(skip_locked=True)
         )
-        claimed = session.execute(
+        rows = session.execute(
             update(Message)
             .where(Message.id.in_(due))
             .values(status=S.SENDING, claimed_by=worker_id, lease_until=now + lease, updated_at=now)
-            .returning(Message.id)
-        ).scalars()
-        ids.extend(claimed)
-    if not ids:
-        return []
-    return list(
-        session.scalars(select(Message).where(among(session, Message.id, sorted(ids))).order_by(Message.id))
-    )
+            .returning(Message.id, Message.store_id)
+            .execution_options(synchronize_session=False)
+        )
+        claimed.extend((message_id, store_id) for message_id, store_id in rows)
+    return sorted(claimed)
 
 
 def holds(message: Message, worker_id: str) -> bool:

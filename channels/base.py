@@ -141,7 +141,7 @@ class Channel(Protocol):
 @runtime_checkable
 class Pooled(Protocol):
     """A channel that keeps connections open between sends (SMTP): the worker closes idle ones after
-    each batch, so a quiet store holds no socket to its server."""
+    each batch and all of them when its run ends, so a quiet store holds no socket to its server."""
 
     def close_idle(self, older_than: float = ...) -> None:
         """Close connections unused for ``older_than`` seconds."""

@@ -4,7 +4,7 @@ A batch takes two short transactions, whatever its size: the claim (``outbox.cla
 message) and the re-check and rendering (``reconcile.recheck`` reads the state of every order in the
 batch set-based; cancelled, held and deferred messages are written here, so a cancelled order's
 message never goes out). Then each message is sent, outside any transaction (an SMTP conversation
-must not hold SQLite's write lock), over connections the channels keep open for the batch, and its
+must not hold SQLite's write lock), over connections the channels keep open for the run, and its
 outcome is written at once in a transaction of its own: that is what "exactly once" costs, since a
 worker killed mid-batch must not leave sent messages unrecorded for the next worker to send again.
 That transaction is as small as it can be: a send is one statement (``outbox.record_sent``), which on
@@ -185,12 +185,26 @@ class Dispatcher:
     def claim(self) -> list[tuple[int, int]]:
         """Lease a batch of due messages to this worker; (message id, store id) pairs, oldest first."""
         with self.db.session() as session:
-            claimed = outbox.claim(session, self.worker_id, self.batch_size, self.lease)
-            return [(message.id, message.store_id) for message in claimed]
+            return outbox.claim(session, self.worker_id, self.batch_size, self.lease)
 
     def deliver(self, message_ids: list[int]) -> Counter[Outcome]:
         """Ask again, render, send and record the claimed messages ``message_ids``."""
-        return self._send_all(self._ready(message_ids))
+        try:
+            return self._send_all(self._ready(message_ids))
+        finally:
+            self._close_connections(0)
+
+    def _close_connections(self, older_than: float | None = None) -> None:
+        """Close the channels' pooled connections idle for ``older_than`` seconds (None: each
+        channel's own idle limit; 0: all). A run keeps them open from one batch to the next, as one
+        SMTP conversation carries any number of messages: closing them after every batch of 50 cost a
+        connection, greeting, EHLO and QUIT per batch. None is left open when the run ends."""
+        for channel in self.channels.values():
+            if isinstance(channel, Pooled):
+                if older_than is None:
+                    channel.close_idle()
+                else:
+                    channel.close_idle(older_than)
 
     def _ready(self, message_ids: list[int]) -> _Ready:
         """The batch's second transaction: what is to be sent, and what became of the others."""
@@ -214,9 +228,7 @@ class Dispatcher:
             outcomes[outcome] += 1
             if outcome is Outcome.SENT and item.outgoing.step in FOLLOWED_STEPS and item.order_id is not None:
                 followed[item.store_id].add(item.order_id)
-        for channel in self.channels.values():  # connections live for one batch: none is left behind
-            if isinstance(channel, Pooled):
-                channel.close_idle(0)
+        self._close_connections()  # only those idle for long: the next batch reuses the others
         self._plan_followers(followed)
         return outcomes
 
@@ -240,10 +252,16 @@ class Dispatcher:
         re-checked up to a batch's sending time earlier than it would be otherwise (about a second;
         a batch was always re-checked as a whole before its first send), and claims what was due when
         it claimed, as a second worker would."""
+        try:
+            return self._run(max_batches)
+        finally:
+            self._close_connections(0)
+
+    def _run(self, max_batches: int) -> Counter[Outcome]:
         total: Counter[Outcome] = Counter()
         if not self.prepares_ahead:
             for _ in range(max_batches):
-                outcomes = self.run_once()
+                outcomes = self._send_all(self._claim_and_prepare())
                 total.update(outcomes)
                 if sum(outcomes.values()) < self.batch_size:
                     break

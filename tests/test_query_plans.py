@@ -109,7 +109,8 @@ def test_planning_an_order_and_sending_a_batch_never_scan_orders_or_messages(see
     def send_a_batch():
         clock.advance(timedelta(days=3))
         with db.session() as session:
-            claimed = outbox.claim(session, "w1", 50, timedelta(minutes=2))
+            leased = outbox.claim(session, "w1", 50, timedelta(minutes=2))
+            claimed = outbox.fenced(session, [message_id for message_id, _ in leased], "w1")
             assert claimed, "nothing was due: the test would prove nothing"
             store = session.get(Store, claimed[0].store_id)
             reconcile.recheck(session, store, [m for m in claimed if m.store_id == store.id])

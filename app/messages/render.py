@@ -34,6 +34,7 @@ LOCALES = ("en", "ar", "fa")
 FALLBACK_LOCALE = "en"
 RTL_LOCALES = frozenset({"ar", "fa"})
 BDI_LTR = re.compile(r'<bdi dir="ltr">(.*?)</bdi>', re.DOTALL)
+TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)  # the layout's, which holds the subject block
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,12 @@ def render(step: str, locale: str, context: dict[str, Any], custom: Custom | Non
         return "".join(template.blocks[name](template.new_context(context)))
 
     if custom is None:
-        subject, short = _plain(block("subject")), _plain(block("short"))
         markup = template.render(context)
+        # The layout's <title> is the subject block rendered with the page: read it there instead of
+        # rendering the block a second time (a template without the layout renders it on its own).
+        titled = TITLE.search(markup)
+        subject = _plain(titled.group(1) if titled is not None else block("subject"))
+        short = _plain(block("short"))
     else:
         subject = _plain(sandbox.render(custom.subject, context, "subject"))
         short = _plain(sandbox.render(custom.short, context, "short")) if custom.short else ""

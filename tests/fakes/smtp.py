@@ -41,6 +41,8 @@ class _Handler:
                 while not self.sink.released.is_set():
                     await asyncio.sleep(0.02)
         envelope.mail_from = address
+        with self.sink.lock:
+            self.sink.peers.add(session.peer)
         return "250 OK"
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
@@ -64,6 +66,7 @@ class SmtpSink:
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
         self.received: list[Received] = []
+        self.peers: set[Any] = set()  # the client end of each connection that sent mail
         self.lock = threading.Lock()
         self.refuse_with: str | None = None
         self.hold_after: int | None = None  # hold the first MAIL FROM after this many messages

@@ -48,6 +48,20 @@ def test_due_thank_you_is_sent_by_smtp(aftercare, smtp):
     assert message.recipient == "layla@example.test"
 
 
+def test_a_run_of_several_batches_sends_over_one_smtp_connection(aftercare, smtp):
+    """The store's server sees one conversation for the whole run, not one per batch."""
+    clock.freeze(T0)
+    store = make_store(aftercare, smtp_port=smtp.port)
+    for number in range(5):
+        email = f"customer{number}@example.test"
+        ingest_order(aftercare, store, order_snapshot(f"10{number:02d}", email=email))
+    dispatcher = make_dispatcher(aftercare, "w1")
+    dispatcher.batch_size = 2
+    assert dispatcher.run_until_idle() == Counter({Outcome.SENT: 5})
+    assert len(smtp.wait_for(5)) == 5
+    assert len(smtp.peers) == 1
+
+
 def test_message_not_due_yet_waits(aftercare, smtp):
     clock.freeze(T0)
     store = make_store(aftercare, smtp_port=smtp.port)

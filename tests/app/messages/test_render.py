@@ -130,6 +130,12 @@ def test_hostile_customer_names_are_inert(name):
         assert "{{ 7*7 }}" in rendered.subject
 
 
+def test_subject_holds_the_customers_words_as_they_wrote_them():
+    """Markup in a name, even a closing title tag, reaches the Subject as the customer's own text."""
+    rendered = render("thank_you", "en", context(first_name="</title> Tom & <b>Jerry</b>"))
+    assert rendered.subject == "Thank you for your order #1042, </title> Tom & <b>Jerry</b>"
+
+
 def test_missing_first_name_reads_naturally():
     rendered = render("thank_you", "en", context(first_name=""))
     assert "Thank you, friend!" in rendered.text
