@@ -12,8 +12,8 @@ from flask import Flask
 
 from app import create_app, services
 from tests.conftest import settings_for
+from tests.fakes.ports import free_port
 from tests.fakes.serve import serving
-from tests.fakes.smtp import free_port
 
 
 @pytest.fixture

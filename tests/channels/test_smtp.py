@@ -6,7 +6,7 @@ import pytest
 
 from channels.base import ChannelDown
 from channels.smtp import Server, check
-from tests.fakes.smtp import free_port
+from tests.fakes.ports import free_port
 
 
 def sender(port: int, **changes) -> Server:

@@ -13,7 +13,7 @@ import dns.resolver
 from dnslib import QTYPE, RCODE, RR, TXT
 from dnslib.server import DNSLogger, DNSServer
 
-from tests.fakes.smtp import free_port
+from tests.fakes.ports import free_port
 
 
 def _chunks(value: str) -> list[bytes]:

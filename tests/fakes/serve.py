@@ -18,7 +18,10 @@ POLL_SECONDS = 0.01
 def serving(app: Any, port: int = 0) -> Iterator[str]:
     """Yields the base URL while ``app`` answers on it; ``port`` 0 takes a free one. On leaving, the
     port is closed, so a late request is refused rather than left waiting."""
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    try:
+        server = make_server("127.0.0.1", port, app, threaded=True)
+    except SystemExit as exc:  # werkzeug exits when the port is taken: fail this test, not the worker
+        raise OSError(f"port {port} is in use: cannot serve the app on it") from exc
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": POLL_SECONDS}, daemon=True
     )

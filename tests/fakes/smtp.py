@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -13,6 +12,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from tests.fakes.ports import free_port
+
 
 @dataclass(frozen=True)
 class Received:
@@ -20,12 +21,6 @@ class Received:
     rcpt_tos: list[str]
     message: EmailMessage
     raw: bytes
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _Handler:

@@ -16,8 +16,8 @@ from app.models import Review
 from connectors.sandbox.mailbox import MailboxHandler
 from connectors.sandbox.reviewers import Reviewers
 from tests.app.reviews.helpers import delivered_order, send_due
+from tests.fakes.ports import free_port
 from tests.fakes.serve import serving
-from tests.fakes.smtp import free_port
 from tests.helpers import make_store
 from tests.live import app  # noqa: F401 - fixture
 

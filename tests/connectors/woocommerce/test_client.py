@@ -11,7 +11,7 @@ import pytest
 from connectors.base import AuthError, PayloadError, PermissionRefused, RateLimited, TransientError
 from connectors.woocommerce.client import Credentials, NotFound, WooClient
 from tests.connectors import loopback
-from tests.fakes.smtp import free_port
+from tests.fakes.ports import free_port
 from tests.fakes.woocommerce import capture
 
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)

@@ -14,7 +14,7 @@ from app.models import Store
 from connectors.woocommerce.client import Credentials
 from tests.conftest import SECRET_KEY
 from tests.connectors import loopback
-from tests.fakes.smtp import free_port
+from tests.fakes.ports import free_port
 from tests.helpers import count
 
 
