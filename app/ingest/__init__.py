@@ -86,8 +86,9 @@ def learn(session: Session, store: Store, results: Iterable[IngestResult]) -> No
     Last, because those upserts add to rows that every batch of the store shares (a best seller's item
     and its pairs), and PostgreSQL holds a row written until the commit: written before planning, a
     second worker's batch waited for the first's whole planning; written after it, only for this step.
-    What the planner decides meanwhile is unchanged for new orders, which are asked for
-    recommendations only once shipped, and at send time the lookup is asked again."""
+    A new order is asked for recommendations only once it has shipped, so its planning does not read
+    the model; one that arrives already shipped (a backfill) has its cross-sell decided on the model as
+    it stood before its batch, and the lookup is asked again at send time."""
     created = sorted({r.order_id for r in results if r.kind == "order" and r.note == CREATED and r.order_id})
     recommend_model.learn(session, store, created)
 

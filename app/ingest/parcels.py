@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app import timeline
 from app.db import insert_ignore
-from app.ingest.result import IngestResult, OrderNotYetKnown
+from app.ingest.result import CREATED, IngestResult, OrderNotYetKnown
 from app.ingest.upsert import upsert_newer
 from app.models import Order, Shipment, ShipmentEvent, Store
 from app.parcels.scans import SAME_SCAN, distinct
@@ -73,7 +73,7 @@ def apply_shipment(session: Session, store: Store, snap: ShipmentSnapshot) -> In
         return IngestResult("shipment", snap.external_id, changed=False, note="not newer than stored")
     session.flush()
     settle(session, shipment, claim=(snap.status, snap.delivered_at or snap.shipped_at or snap.updated_at))
-    note = "created" if created else "updated"
+    note = CREATED if created else "updated"
     return IngestResult("shipment", snap.external_id, changed=True, note=note, order_id=order.id)
 
 

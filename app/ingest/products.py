@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.ingest.result import IngestResult
+from app.ingest.result import CREATED, IngestResult
 from app.ingest.upsert import upsert_newer
 from app.models import Product, Store
 from app.recommend import curation
@@ -29,4 +29,4 @@ def apply_product(session: Session, store: Store, snap: ProductSnapshot) -> Inge
     for kind, others in (("cross_sell", snap.cross_sell_ids), ("upsell", snap.upsell_ids)):
         if others is not None:  # None: the platform does not curate in its product payloads
             curation.replace(session, store, kind, snap.external_id, others)
-    return IngestResult("product", snap.external_id, changed=True, note="created" if created else "updated")
+    return IngestResult("product", snap.external_id, changed=True, note=CREATED if created else "updated")
