@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from sqlalchemy import CursorResult, DateTime, Engine, Result, Table, create_engine, event, exc, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -256,6 +256,20 @@ def among_bound(dialect: str, column: Any, name: str) -> Any:
 
         return column == any_(bindparam(name, type_=ARRAY(column.type)))
     return column.in_(bindparam(name, expanding=True))
+
+
+Built = TypeVar("Built")
+
+
+def per_dialect(build: Callable[[str], Built]) -> Callable[[Session], Built]:
+    """``build(dialect)`` made once per dialect and handed to each session of that dialect: for the
+    statements a hot path builds once (with ``among_bound``) and binds its values to when run."""
+    once = functools.cache(build)
+
+    def for_session(session: Session) -> Built:
+        return once(session.get_bind().dialect.name)
+
+    return for_session
 
 
 def among(session: Session, column: Any, values: Any) -> Any:

@@ -12,7 +12,6 @@ by the customer account, so one person's choice never reaches another who shares
 
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -24,7 +23,7 @@ from sqlalchemy import BindParameter, Row, bindparam, select
 from sqlalchemy.orm import Session
 
 from app import clock, recommend
-from app.db import among, among_bound
+from app.db import among, among_bound, per_dialect
 from app.journeys import config as journey_config
 from app.journeys import planner, timing
 from app.journeys.planner import (
@@ -365,11 +364,6 @@ class _Queries:
     busy_at_send: Any
 
 
-def _queries(session: Session) -> _Queries:
-    return _built(session.get_bind().dialect.name)
-
-
-@functools.cache
 def _built(dialect: str) -> _Queries:
     store: BindParameter[int] = bindparam("store")
 
@@ -453,6 +447,9 @@ def _built(dialect: str) -> _Queries:
         busy_planning=busy(COUNTED_PLANNING),
         busy_at_send=busy(COUNTED_AT_SEND),
     )
+
+
+_queries = per_dialect(_built)
 
 
 def _read_rebuys(session: Session, store: Store, facts: Facts) -> None:

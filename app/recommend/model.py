@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from app import clock
-from app.db import among, among_bound, bulk_insert
+from app.db import among, among_bound, bulk_insert, per_dialect
 from app.models import Order, OrderLine, RecommendBuild, RecommendItem, RecommendPair, Store
 from app.recommend import lists, ranking
 from app.recommend.ranking import HISTORY_HALF_LIFE, LIVE, REMOVED, SEED_NORM, TREND
@@ -212,14 +212,7 @@ def _arrays(names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> dict[str, li
     return {name: [row[n] for row in rows] for n, name in enumerate(names)}
 
 
-_LEARN: dict[str, _Learn] = {}
-
-
-def _statements(session: Session) -> _Learn:
-    dialect = session.get_bind().dialect.name
-    if dialect not in _LEARN:
-        _LEARN[dialect] = _Learn(dialect)
-    return _LEARN[dialect]
+_statements = per_dialect(_Learn)
 
 
 def build(session: Session, store: Store) -> RecommendBuild:

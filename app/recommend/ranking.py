@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.orm import Session
 
-from app.db import among_bound
+from app.db import among_bound, per_dialect
 from app.models import Order, OrderLine, RecommendItem, RecommendPair
 from connectors.base import OrderStatus
 
@@ -155,14 +155,7 @@ class _Statements:
         )
 
 
-_STATEMENTS: dict[str, _Statements] = {}
-
-
-def _statements(session: Session) -> _Statements:
-    dialect = session.get_bind().dialect.name
-    if dialect not in _STATEMENTS:
-        _STATEMENTS[dialect] = _Statements(dialect)
-    return _STATEMENTS[dialect]
+_statements = per_dialect(_Statements)
 
 
 _BEST_SELLERS = (
