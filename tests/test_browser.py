@@ -15,6 +15,7 @@ from sqlalchemy import select
 from app import clock, domains
 from app.models import Message, MessageTemplate, Store
 from app.web.admin.auth import login_url
+from tests import screenshots
 from tests.helpers import T0, count, ingest_order, make_store, order_snapshot
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "pages"
@@ -140,7 +141,7 @@ def test_screenshots_of_every_page(merchant, live_server, lang):
         for name, path in PAGES.items():
             page.goto(f"{live_server}{path}{'&' if '?' in path else '?'}lang={lang}")
             expect(page.locator("html")).to_have_attribute("dir", "ltr" if lang == "en" else "rtl")
-            page.screenshot(path=str(ARTIFACTS / f"{name}-{lang}-{width}.png"), full_page=True)
+            screenshots.save(page, ARTIFACTS / f"{name}-{lang}-{width}.png")
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
             unlabelled = page.evaluate(UNLABELLED)
@@ -152,7 +153,7 @@ def test_screenshots_of_every_page(merchant, live_server, lang):
             visitor.set_viewport_size({"width": width, "height": 900})
             for name, path in SIGNED_OUT.items():
                 visitor.goto(f"{live_server}{path}?lang={lang}")
-                visitor.screenshot(path=str(ARTIFACTS / f"{name}-{lang}-{width}.png"), full_page=True)
+                screenshots.save(visitor, ARTIFACTS / f"{name}-{lang}-{width}.png")
                 overflow = visitor.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 assert overflow <= 0, f"{name} is {overflow}px wider than a {width}px screen"
     finally:
@@ -279,7 +280,7 @@ def test_placeholders_read_left_to_right_inside_right_to_left_block_text(
     page.locator("details.more summary").click()
     assert page.locator("#compiled").evaluate("el => getComputedStyle(el).direction") == "ltr"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"editor-placeholders-{lang}.png"), full_page=True)
+    screenshots.save(page, ARTIFACTS / f"editor-placeholders-{lang}.png")
     page.get_by_role("button", name={"ar": "حرّر ككود", "fa": "ویرایش به‌صورت کد"}[lang]).click()
     expect(page.locator("#body")).to_have_attribute("dir", "ltr")
     assert page.locator("#body").evaluate("el => getComputedStyle(el).direction") == "ltr"

@@ -19,6 +19,7 @@ from app.models import Review
 from app.reviews import publish
 from app.web.admin.auth import login_url
 from connectors.woocommerce.client import Credentials
+from tests import screenshots
 from tests.app.reviews.helpers import delivered_order, message, send_due
 from tests.fakes.woocommerce import FakeWooCommerce
 from tests.helpers import make_store
@@ -79,7 +80,7 @@ def test_a_customer_rates_from_the_email_and_the_store_shows_it(
     page = customer.new_page()
     page.set_content(html)  # the email as the customer's mail client shows it
     expect(page.locator("a.star")).to_have_count(5)
-    page.screenshot(path=str(ARTIFACTS / f"email-{shot}.png"), full_page=True)
+    screenshots.save(page, ARTIFACTS / f"email-{shot}.png")
     page.locator("a.star").nth(3).click()
     expect(page).to_have_url(f"{live_server}/rv/" + page.url.split("/rv/")[1])
     expect(page.locator("#star4")).to_be_checked()
@@ -87,7 +88,7 @@ def test_a_customer_rates_from_the_email_and_the_store_shows_it(
     expect(page.get_by_role("status")).to_contain_text(WORDS[lang]["saved"])
     with aftercare.db.session() as session:
         assert session.scalars(select(Review.rating)).one() == 4  # recorded by the one click
-    page.screenshot(path=str(ARTIFACTS / f"page-stars-{shot}.png"), full_page=True)
+    screenshots.save(page, ARTIFACTS / f"page-stars-{shot}.png")
     page.locator("#body").fill(
         "Smells wonderful, lasts for weeks." if lang == "en" else "رائحته رائعة وتدوم أسابيع."
     )
@@ -100,7 +101,7 @@ def test_a_customer_rates_from_the_email_and_the_store_shows_it(
     expect(page.locator("#star4")).to_be_checked()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the review page is {overflow}px wider than a {width}px screen"
-    page.screenshot(path=str(ARTIFACTS / f"page-sent-{shot}.png"), full_page=True)
+    screenshots.save(page, ARTIFACTS / f"page-sent-{shot}.png")
     customer.close()
 
     settings = aftercare.settings.model_copy(update={"public_url": live_server})
@@ -111,13 +112,13 @@ def test_a_customer_rates_from_the_email_and_the_store_shows_it(
     row = admin.locator("#reviews tbody tr").first
     expect(row).to_contain_text("Green Tea 1")
     expect(row.locator("img")).to_have_count(1)
-    admin.screenshot(path=str(ARTIFACTS / f"merchant-{shot}.png"), full_page=True)
+    screenshots.save(admin, ARTIFACTS / f"merchant-{shot}.png")
     row.locator("form").first.get_by_role("button").click()  # approve
     expect(admin.get_by_role("status").first).to_be_visible()
     admin.wait_for_load_state("load")  # the page after the approval, styles and all, before measuring
     overflow = admin.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"the Reviews page is {overflow}px wider than a {width}px screen"
-    admin.screenshot(path=str(ARTIFACTS / f"merchant-approved-{shot}.png"), full_page=True)
+    screenshots.save(admin, ARTIFACTS / f"merchant-approved-{shot}.png")
     merchant.close()
 
     assert publish.run(aftercare) == 1  # the worker's next round

@@ -20,6 +20,7 @@ from app.models import Order, Store, TrackingBrand
 from app.parcels import estimate
 from app.recommend import model
 from connectors.base import ShipmentEventSnapshot, ShipmentSnapshot, ShipmentStatus
+from tests import screenshots
 from tests.app.recommend.shop import order, product, write
 from tests.helpers import ingest_order, ingest_shipment, make_store, order_snapshot, shipment_snapshot
 from tracking.base import TrackEvent, TrackReport
@@ -186,7 +187,7 @@ def test_the_tracking_page_reads_right_at_desktop_and_phone_width_without_script
                     expect(page.locator(".stars")).to_have_count(3)  # one row of stars an item
                     expect(page.locator(".stars a")).to_have_count(15)
                     expect(page.locator("section#more, section[aria-labelledby=more] a")).to_have_count(1)
-                page.screenshot(path=str(ARTIFACTS / f"tracking-{lang}-{width}-{stage}.png"), full_page=True)
+                screenshots.save(page, ARTIFACTS / f"tracking-{lang}-{width}-{stage}.png")
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 assert overflow <= 0, f"{overflow}px wider than a {width}px screen"
                 nameless = page.evaluate(

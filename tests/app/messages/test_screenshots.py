@@ -15,6 +15,7 @@ from app.journeys.steps import STEPS
 from app.links import Links
 from app.messages import samples
 from app.messages.render import LOCALES, render
+from tests import screenshots
 from tests.helpers import make_store
 
 ARTIFACTS = Path(__file__).parents[2] / "artifacts" / "emails"
@@ -54,7 +55,7 @@ def _layout(browser: Browser, html: str, name: str, viewport: dict[str, int]) ->
     try:
         page.set_content(html, wait_until="load")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        screenshots.save(page, ARTIFACTS / f"{name}.png")
         return page.evaluate(LAYOUT)
     finally:
         page.close()
