@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import re
 import socket
 import tempfile
 import uuid
@@ -64,6 +65,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def web_concurrency() -> list[str]:
+    """gunicorn's ``--workers`` and ``--threads`` as the Procfile's web process has them (its default
+    for ``WEB_CONCURRENCY``), so a bench always measures the app as it is deployed."""
+    procfile = (Path(__file__).resolve().parents[1] / "Procfile").read_text()
+    web = next(line for line in procfile.splitlines() if line.startswith("web:"))
+    workers = re.search(r"--workers \$\{WEB_CONCURRENCY:-(\d+)\}", web)
+    threads = re.search(r"--threads (\d+)", web)
+    if workers is None or threads is None:
+        raise SystemExit(f"the Procfile's web line no longer says its workers and threads: {web}")
+    return ["--workers", workers.group(1), "--threads", threads.group(1)]
 
 
 def settings(url: str, **overrides: Any) -> dict[str, Any]:

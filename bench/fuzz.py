@@ -4,7 +4,7 @@
 
 Migrates a fresh database, seeds the fuzzer's world into it (stores of every platform, orders,
 planned messages, short links, an export, a custom template: ``tests/fuzz/world.py``), starts gunicorn
-as the Procfile does (2 workers, 4 threads, access log on stdout), and sends it N requests drawn by
+as the Procfile does (its workers and threads, access log on stdout), and sends it N requests drawn by
 the CI slice's strategies (``tests/fuzz/strategies.py``: every rule of the url_map with mutated ids,
 queries, headers, forms and JSON, anonymous or signed in by cookie or ID token; signed webhooks with
 mutated bodies; signed links over mutated content) over a kept-alive loopback connection. Every 100
@@ -42,6 +42,7 @@ from hypothesis import seed as hypothesis_seed
 
 from app import create_app, inbox, services
 from app.migrate import upgrade
+from bench import common
 from tests.fuzz.senders import HttpSender
 from tests.fuzz.strategies import Call, any_call
 from tests.fuzz.world import SETTINGS, seed
@@ -89,10 +90,7 @@ def _gunicorn(port: int, env: dict[str, str], folder: Path) -> subprocess.Popen[
         str(Path(sys.executable).with_name("gunicorn")),
         "--bind",
         f"127.0.0.1:{port}",
-        "--workers",
-        "2",
-        "--threads",
-        "4",
+        *common.web_concurrency(),
         "--access-logfile",
         "-",
         "app.wsgi:app",

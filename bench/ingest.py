@@ -4,7 +4,7 @@ endpoint on the same gunicorn in the same run; then how fast the worker applies 
     python -m bench.ingest [--seconds 10] [--seed-orders 100000] [--backends sqlite postgresql]
 
 For each database, on an empty store and on one pre-seeded with ``--seed-orders`` orders:
-1. gunicorn as the Procfile runs it (``--workers 2 --threads 4``) serves the app; wrk (16 connections)
+1. gunicorn as the Procfile runs it (its ``--workers`` and ``--threads``) serves the app; wrk (16 connections)
    posts Shopify's published ``orders/create`` sample, signed per request with the app's secret, each
    a new order id, one in five an update of an earlier one with a newer ``updated_at``. The same
    requests go to ``bench.bare`` (a Flask endpoint that only reads the body) on the same gunicorn.
@@ -148,10 +148,7 @@ def _gunicorn(target: str, env: dict[str, str], log: Path) -> tuple[subprocess.P
             "gunicorn",
             "--bind",
             f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
+            *common.web_concurrency(),
             "--error-logfile",
             str(log),
             target,
