@@ -9,6 +9,11 @@ No Python signal handler runs. A handler runs between two bytecodes of the main 
 that thread holds; one that stopped the scheduler itself (as this worker's did) deadlocked whenever the
 signal arrived while the scheduler's loop held the thread pool's or its own event's lock, and the
 worker then ignored SIGTERM until killed (5 of 60 stops of a scheduler running thirteen jobs every 2 ms).
+
+The app is imported only once the signals are blocked: importing numpy (the recommendations' model)
+starts OpenBLAS's threads, and a thread started before the mask would take a SIGTERM that reached the
+process while the main thread was not yet in ``sigwait``, with the default action: the worker killed
+mid-job (exit -15). One make test in three with the other core busy lost a worker that way.
 """
 
 from __future__ import annotations
@@ -22,10 +27,6 @@ import uuid
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from app import create_app, services
-from app.config import ConfigError
-from scheduler import jobs
-
 log = logging.getLogger("aftercare.scheduler")
 
 
@@ -35,6 +36,10 @@ STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 def main() -> int:
     # before any thread exists, so that every thread inherits the mask and only sigwait takes them
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    from app import create_app, services  # noqa: PLC0415 - after the mask: see the module's docstring
+    from app.config import ConfigError  # noqa: PLC0415
+    from scheduler import jobs  # noqa: PLC0415
+
     try:
         app = create_app()
     except ConfigError as exc:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -62,6 +64,49 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path):
             assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     finally:
         services(app).db.dispose()
+
+
+def _blocks(task_status: str, signum: int) -> bool:
+    """Whether a thread's ``/proc/<pid>/task/<tid>/status`` says it blocks ``signum``."""
+    mask = next(line for line in task_status.splitlines() if line.startswith("SigBlk:")).split()[1]
+    return bool(int(mask, 16) >> (signum - 1) & 1)
+
+
+@pytest.mark.processes
+@pytest.mark.any_database
+def test_no_thread_of_a_running_worker_can_take_its_stop_signal(database_url, tmp_path):
+    """A stop signal is taken only by the main thread's ``sigwait``: a thread that did not block it (as
+    OpenBLAS's, started by importing numpy, once did) takes a SIGTERM that arrives while the main
+    thread is elsewhere, and the worker dies of it mid-job. Every thread of a running worker blocks it."""
+    env = {
+        **os.environ,
+        "AFTERCARE_DATABASE_URL": database_url,
+        "AFTERCARE_SECRET_KEY": SECRET_KEY,
+        "AFTERCARE_ENCRYPTION_KEYS": ENCRYPTION_KEY,
+        "AFTERCARE_CONFIG": str(tmp_path / "none.toml"),
+    }
+    log = tmp_path / "worker.log"
+    with log.open("w") as output:
+        worker = subprocess.Popen([sys.executable, "-m", "scheduler"], env=env, stdout=output, stderr=output)
+    try:
+        while "started" not in log.read_text() and worker.poll() is None:
+            time.sleep(0.05)
+        threads = {}
+        # All but the main thread, whose mask shows the signals open while it waits in sigwait for them.
+        for task in sorted(Path(f"/proc/{worker.pid}/task").iterdir()):
+            if task.name != str(worker.pid):
+                with contextlib.suppress(FileNotFoundError):  # a thread that ended meanwhile
+                    threads[task.name] = (task / "status").read_text()
+        assert threads  # the scheduler's own threads, and numpy's
+        for stop in (signal.SIGTERM, signal.SIGINT):
+            open_to_it = [tid for tid, status in threads.items() if not _blocks(status, stop)]
+            assert open_to_it == [], f"threads {open_to_it} of the worker could take its {stop.name}"
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0, log.read_text()[-2000:]
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
 
 
 @pytest.mark.processes
