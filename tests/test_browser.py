@@ -135,7 +135,6 @@ def test_another_stores_session_cannot_read_this_stores_orders(merchant, afterca
 @pytest.mark.parametrize("lang", ["en", "ar", "fa"])
 def test_screenshots_of_every_page(merchant, live_server, lang):
     page, _ = merchant
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     for width in (1100, 390):
         page.set_viewport_size({"width": width, "height": 900})
         for name, path in PAGES.items():
@@ -279,7 +278,6 @@ def test_placeholders_read_left_to_right_inside_right_to_left_block_text(
 
     page.locator("details.more summary").click()
     assert page.locator("#compiled").evaluate("el => getComputedStyle(el).direction") == "ltr"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     screenshots.save(page, ARTIFACTS / f"editor-placeholders-{lang}.png")
     page.get_by_role("button", name={"ar": "حرّر ككود", "fa": "ویرایش به‌صورت کد"}[lang]).click()
     expect(page.locator("#body")).to_have_attribute("dir", "ltr")

@@ -20,18 +20,24 @@ from tests.conftest import ENCRYPTION_KEY, SECRET_KEY, settings_for
 from tests.helpers import count, ingest_order, make_store, order_snapshot
 
 
-@pytest.mark.processes
-def test_worker_process_sends_due_mail_and_stops_on_sigterm(aftercare, smtp, database_url, tmp_path):
-    store = make_store(aftercare, smtp_port=smtp.port)
-    ingest_order(aftercare, store, order_snapshot("77", first_name="Nasrin", placed_at=clock.now()))
-    env = {
+def _worker_env(database_url: str, tmp_path: Path, **settings: str) -> dict[str, str]:
+    """The environment of a ``python -m scheduler`` on the test's database, with ``settings`` as
+    ``AFTERCARE_*`` variables (``dispatch_interval_seconds="0.2"``), and no developer's config file."""
+    return {
         **os.environ,
         "AFTERCARE_DATABASE_URL": database_url,
         "AFTERCARE_SECRET_KEY": SECRET_KEY,
         "AFTERCARE_ENCRYPTION_KEYS": ENCRYPTION_KEY,
-        "AFTERCARE_DISPATCH_INTERVAL_SECONDS": "0.2",
         "AFTERCARE_CONFIG": str(tmp_path / "none.toml"),
+        **{f"AFTERCARE_{name.upper()}": value for name, value in settings.items()},
     }
+
+
+@pytest.mark.processes
+def test_worker_process_sends_due_mail_and_stops_on_sigterm(aftercare, smtp, database_url, tmp_path):
+    store = make_store(aftercare, smtp_port=smtp.port)
+    ingest_order(aftercare, store, order_snapshot("77", first_name="Nasrin", placed_at=clock.now()))
+    env = _worker_env(database_url, tmp_path, dispatch_interval_seconds="0.2")
     worker = subprocess.Popen(
         [sys.executable, "-m", "scheduler"],
         env=env,
@@ -78,13 +84,7 @@ def test_no_thread_of_a_running_worker_can_take_its_stop_signal(database_url, tm
     """A stop signal is taken only by the main thread's ``sigwait``: a thread that did not block it (as
     OpenBLAS's, started by importing numpy, once did) takes a SIGTERM that arrives while the main
     thread is elsewhere, and the worker dies of it mid-job. Every thread of a running worker blocks it."""
-    env = {
-        **os.environ,
-        "AFTERCARE_DATABASE_URL": database_url,
-        "AFTERCARE_SECRET_KEY": SECRET_KEY,
-        "AFTERCARE_ENCRYPTION_KEYS": ENCRYPTION_KEY,
-        "AFTERCARE_CONFIG": str(tmp_path / "none.toml"),
-    }
+    env = _worker_env(database_url, tmp_path)
     log = tmp_path / "worker.log"
     with log.open("w") as output:
         worker = subprocess.Popen([sys.executable, "-m", "scheduler"], env=env, stdout=output, stderr=output)
@@ -116,15 +116,9 @@ def test_busy_workers_each_stopped_at_a_different_moment_all_stop_cleanly(databa
     signal handler then deadlocked and the worker ignored SIGTERM until killed: 5 of 60 stops of a
     scheduler running jobs every 2 ms). Workers running their jobs every few milliseconds, each stopped
     at another moment of its loop, all stop and exit 0."""
-    env = {
-        **os.environ,
-        "AFTERCARE_DATABASE_URL": database_url,
-        "AFTERCARE_SECRET_KEY": SECRET_KEY,
-        "AFTERCARE_ENCRYPTION_KEYS": ENCRYPTION_KEY,
-        "AFTERCARE_DISPATCH_INTERVAL_SECONDS": "0.002",
-        "AFTERCARE_INBOX_INTERVAL_SECONDS": "0.002",
-        "AFTERCARE_CONFIG": str(tmp_path / "none.toml"),
-    }
+    env = _worker_env(
+        database_url, tmp_path, dispatch_interval_seconds="0.002", inbox_interval_seconds="0.002"
+    )
     logs = [tmp_path / f"worker-{n}.log" for n in range(8)]
     workers = []
     for log in logs:

@@ -59,7 +59,6 @@ def test_a_customer_rates_from_the_email_and_the_store_shows_it(
     lang,
     width,
 ):
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     shot = f"{lang}-{width}"
     key = woo.add_key()
     store = make_store(

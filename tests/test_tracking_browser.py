@@ -158,7 +158,6 @@ def test_the_tracking_page_reads_right_at_desktop_and_phone_width_without_script
     context.route(LOGO, lambda route: route.fulfill(status=200, content_type="image/png", body=_png()))
     try:
         page = context.new_page()
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         for stage in ("on-its-way", "delivered"):
             if stage == "delivered":
                 _deliver_the_dhl_parcel(aftercare, store)

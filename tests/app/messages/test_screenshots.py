@@ -54,7 +54,6 @@ def _layout(browser: Browser, html: str, name: str, viewport: dict[str, int]) ->
     page = browser.new_page(viewport=viewport)
     try:
         page.set_content(html, wait_until="load")
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         screenshots.save(page, ARTIFACTS / f"{name}.png")
         return page.evaluate(LAYOUT)
     finally:
