@@ -140,6 +140,10 @@ class _Statements:
             .where(
                 RecommendPair.store_id == bindparam("store_id"),
                 among_bound(dialect, RecommendPair.product_external_id, "ids"),
+                # the seeds' own items named too: told only of the pairs' seeds, PostgreSQL hashed
+                # every item of the store (3,600 on bench.recommend: 2 of the read's 3 ms) instead
+                # of reading the twenty seeds' by their key
+                among_bound(dialect, RecommendItem.product_external_id, "ids"),
                 RecommendPair.score >= RecommendItem.cutoff,
             )
         )
