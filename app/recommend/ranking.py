@@ -257,14 +257,16 @@ def rank_many(
         }
         recency_by[whose] = recency
         seeds_by[whose] = heapq.nsmallest(SEEDS, recency, key=lambda p: (-recency[p], p))
-    neighbours: dict[str, list[Any]] = defaultdict(list)
+    neighbours: dict[str, list[tuple[str, float, int]]] = defaultdict(list)
+    seed_weight: dict[str, float] = {}
     seeds = sorted({p for products in seeds_by.values() for p in products})
     if new and seeds:
-        # sorted, so each contact's sums add the same parts in the same order however many share the read
-        for row in connection.execute(statements.neighbours, {"store_id": store_id, "ids": seeds}).all():
-            neighbours[row[0]].append(tuple(row))
-        for rows in neighbours.values():
-            rows.sort()
+        # A (seed, neighbour) pair is one row, so the order rows arrive in changes no sum: each
+        # contact's add their parts seed by seed, in the seeds' order, however many share the read.
+        params = {"store_id": store_id, "ids": seeds}
+        for source, other, score, orders, weight in connection.execute(statements.neighbours, params).all():
+            neighbours[source].append((other, score, orders))
+            seed_weight[source] = weight
     found_by: dict[Any, list[Candidate]] = {}
     for whose, seen in seen_by.items():
         owned = seen.owned
@@ -274,12 +276,17 @@ def rank_many(
             scores: dict[str, float] = defaultdict(float)
             best: dict[str, tuple[float, str, int]] = {}
             for source in sorted(seeds_by[whose]):
-                for _, other, score, orders, weight in neighbours[source]:
+                rows = neighbours.get(source)
+                if not rows:
+                    continue
+                factor = recency[source] / seed_weight[source] ** SEED_NORM  # the same for all its pairs
+                for other, score, orders in rows:
                     if other in owned:
                         continue
-                    part = score * recency[source] / weight**SEED_NORM
+                    part = score * factor
                     scores[other] += part
-                    if other not in best or part > best[other][0]:
+                    held = best.get(other)
+                    if held is None or part > held[0]:
                         best[other] = (part, source, orders)
             top = heapq.nsmallest(new, scores, key=lambda p: (-scores[p], p))
             most = scores[top[0]] if top and scores[top[0]] > 0 else 1.0  # the build's scale: best is 1
