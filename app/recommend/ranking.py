@@ -262,7 +262,7 @@ def rank_many(
     seeds = sorted({p for products in seeds_by.values() for p in products})
     if new and seeds:
         # A (seed, neighbour) pair is one row, so the order rows arrive in changes no sum: each
-        # contact's add their parts seed by seed, in the seeds' order, however many share the read.
+        # contact's sums add their parts seed by seed, in the seeds' order, however many share the read.
         params = {"store_id": store_id, "ids": seeds}
         for source, other, score, orders, weight in connection.execute(statements.neighbours, params).all():
             neighbours[source].append((other, score, orders))
