@@ -217,38 +217,3 @@ def test_ranking_a_contact_reads_only_their_seeds_items(fresh_postgres, tmp_path
         assert read <= 2 * len(seeds), f"read {read} of {len(products)} items for {len(seeds)} seeds"
     finally:
         db.dispose()
-
-
-def test_learning_an_order_reads_only_its_contacts_orders(seeded):
-    """``model.learn``'s one read (the contacts' histories, with the new orders' baskets among them)
-    reads those contacts' orders by their index, as PostgreSQL plans it by default: written as one
-    OR of "a contact of these orders" and "one of these orders", it scanned every order of the
-    database for each order learnt (6.3 of learn's 11 ms an order on bench.recommend)."""
-    db, store_id = seeded
-    with db.session() as session:
-        order_id, contact = session.execute(
-            select(Order.id, Order.contact)
-            .where(Order.store_id == store_id, Order.contact.is_not(None))
-            .order_by(Order.id)
-            .limit(1)
-        ).one()
-        theirs = session.scalar(
-            select(func.count()).where(Order.store_id == store_id, Order.contact == contact)
-        )
-        total = session.scalar(select(func.count()).select_from(Order))
-
-    def learn_read():
-        with db.session() as session:
-            assert ranking.around_orders(session, store_id, [order_id])  # the order's own lines too
-
-    [(statement, parameters)] = _statements(db, learn_read)
-    with db.engine.connect() as connection:
-        [[plan]] = connection.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters).all()
-    read = sum(
-        (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * node.get("Actual Loops", 1)
-        for node in _nodes(plan[0]["Plan"])
-        if node.get("Relation Name") == "orders"
-    )
-    scans = [node["Node Type"] for node in _nodes(plan[0]["Plan"]) if node.get("Relation Name") == "orders"]
-    assert "Seq Scan" not in scans, scans
-    assert read <= 2 * theirs + 2, f"read {read} of {total} orders for a contact with {theirs}"

@@ -257,19 +257,6 @@ def histories(session: Session, store_id: int, keys: list[str]) -> dict[str, ran
     return {k: found[k] for k in contacts} | {k: found[order_id] for order_id, k in guests.items()}
 
 
-def histories_of(rows: list[Any], keys: set[str]) -> dict[str, ranking.History]:
-    """The histories of the lists ``keys`` from lines ``ranking.around_orders`` read (a guest's list
-    is its one order, whose products are ``mine``); rows of anyone else are passed over."""
-    found = {k: ranking.History() for k in keys}
-    for row in rows:
-        order_id, contact = row[0], row[6]
-        seen = found.get(key(contact, order_id))
-        if seen is not None:
-            ranking.add_line(seen, row, None if contact else order_id)
-    ranking.settle(found.values())
-    return found
-
-
 _DROP: dict[str, Any] = {}  # refresh's statement per dialect, built once: it runs for every order
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -88,6 +88,13 @@ _BASKET = (
 )
 
 
+def _baskets(session: Session, store_id: int, order_ids: Sequence[int]) -> list[Any]:
+    """(order id, contact, placed at, product) of every kept line of these live orders."""
+    statements = _statements(session)
+    params = {"store_id": store_id, "ids": list(order_ids)}
+    return list(ranking.core(session).execute(statements.baskets, params).all())
+
+
 class _Learn:
     """``learn``'s statements for one dialect, built once: it runs for every order that arrives, and
     building an upsert (its ``excluded`` columns above all) cost more than running it."""
@@ -99,6 +106,19 @@ class _Learn:
             # Core: the ORM's bulk path costs more than the upsert
             return (postgresql if dialect == "postgresql" else sqlite).insert(model.__table__)
 
+        self.baskets = (
+            select(Order.id, Order.contact, Order.placed_at, OrderLine.product_external_id)
+            .join(OrderLine, OrderLine.order_id == Order.id)
+            .where(
+                Order.store_id == bindparam("store_id"),
+                among_bound(dialect, Order.id, "ids"),
+                Order.status.in_(LIVE),
+                Order.remote_status != REMOVED,
+                OrderLine.product_external_id.is_not(None),
+                OrderLine.quantity > OrderLine.refunded_quantity,
+            )
+            .distinct()
+        )
         # On PostgreSQL each upsert is one INSERT ... SELECT from arrays (unnest), of one fixed text:
         # psycopg's executemany runs one statement a row (an order of 16 products is 16 items and 240
         # pairs), and SQLAlchemy's many-VALUES form is a new text, parsed again, for every length.
@@ -421,13 +441,7 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
     ids = sorted(set(order_ids))
     if not ids:
         return 0
-    # one read: their contacts' histories, which hold the orders' own baskets
-    read = ranking.around_orders(session, store.id, ids)
-    wanted = set(ids)
-    rows = sorted(
-        {(r[0], r[6], r[1], r[2]) for r in read if r[0] in wanted and r[2] and r[4] > r[5]},
-        key=lambda row: (row[0], row[3]),
-    )  # (order id, contact, placed at, product) of each kept line, each product once an order
+    rows = _baskets(session, store.id, ids)
     if not rows:
         refresh(session, store, ids)  # nothing kept (refunded, not paid): what was refunded still counts
         return 0
@@ -445,7 +459,7 @@ def learn(session: Session, store: Store, order_ids: Iterable[int]) -> int:
         item["recent_orders"] += int(now - placed_at <= RECENT)
     # whose lists are ranked again below; their histories also say who buys a product for the first time
     keys = {order_id: lists.key(contact, order_id) for order_id, contact, _, _ in rows}
-    histories = lists.histories_of(read, set(keys.values()))
+    histories = lists.histories(session, store.id, sorted(set(keys.values())))
     new_buyers: dict[str, int] = defaultdict(int)
     lines: dict[tuple[str, str], int] = defaultdict(int)
     for order_id, _, _, product in rows:

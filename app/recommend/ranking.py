@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, union_all
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.orm import Session
 
 from app.db import among_bound, per_dialect
 from app.models import Order, OrderLine, RecommendItem, RecommendPair
@@ -124,19 +124,6 @@ class _Statements:
     def __init__(self, dialect: str) -> None:
         self.of_contacts = _HISTORY.where(among_bound(dialect, Order.contact, "contacts"))
         self.of_orders = _HISTORY.where(among_bound(dialect, Order.id, "ids"))
-        # learn's one read for the orders it adds: every line of their contacts, and the lines of
-        # those with no contact (their own list's history); the orders' baskets are among them
-        theirs = aliased(Order)
-        contacts = select(theirs.contact).where(
-            theirs.store_id == bindparam("store_id"),
-            among_bound(dialect, theirs.id, "ids"),
-            theirs.contact.is_not(None),
-        )
-        # two branches, not an OR of the two: PostgreSQL reads each by its index, and the OR by neither
-        self.around_orders = union_all(
-            _HISTORY.where(Order.contact.in_(contacts.scalar_subquery())),
-            _HISTORY.where(among_bound(dialect, Order.id, "ids"), Order.contact.is_(None)),
-        )
         self.neighbours = (
             select(
                 RecommendPair.product_external_id,
@@ -211,33 +198,19 @@ def histories(
         params: dict[str, Any] = {"store_id": store_id, "contacts": wanted}
         found.update({contact: History() for contact in wanted})
         for row in connection.execute(statements.of_contacts, params).all():
-            add_line(found[row[6]], row, order_id)
+            _add(found[row[6]], row, order_id)
     alone = sorted(set(guests))
     if alone:
         found.update({guest: History() for guest in alone})
         for row in connection.execute(statements.of_orders, {"store_id": store_id, "ids": alone}).all():
-            add_line(found[row[0]], row, row[0])
-    settle(found.values())
+            _add(found[row[0]], row, row[0])
+    for seen in found.values():
+        for times in seen.times.values():
+            times.sort()  # rows come in no set order: a sum over them is then the same every time
     return found
 
 
-def around_orders(session: Session, store_id: int, order_ids: list[int]) -> list[Any]:
-    """Every live line of these orders' contacts, and of those of them with no contact, as
-    ``histories`` reads them (order id, placed at, product, variant, quantity, refunded, contact)."""
-    params = {"store_id": store_id, "ids": order_ids}
-    return list(core(session).execute(_statements(session).around_orders, params).all())
-
-
-def settle(histories: Iterable[History]) -> None:
-    """Put each history's times in order once all its lines are added: rows come in no set order,
-    and a sum over them is then the same every time."""
-    for seen in histories:
-        for times in seen.times.values():
-            times.sort()
-
-
-def add_line(seen: History, row: Any, order_id: int | None) -> None:
-    """Add one line read by ``histories``' statements; ``order_id`` is the order being answered."""
+def _add(seen: History, row: Any, order_id: int | None) -> None:
     this_order, placed_at, product, variant, quantity, refunded, _contact = row
     if not product:
         return
