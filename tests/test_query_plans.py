@@ -16,7 +16,7 @@ from app.billing import state as billing
 from app.journeys import apply as journey_apply
 from app.journeys import reconcile
 from app.models import Message, Order, RecommendItem, RecommendPair, Store
-from app.recommend import ranking
+from app.recommend import model, ranking
 from bench import common
 from tests.conftest import settings_for
 
@@ -91,6 +91,15 @@ def _nodes(plan):
     yield plan
     for child in plan.get("Plans", []):
         yield from _nodes(child)
+
+
+def _rows_read(plan, table):
+    """Rows an explained plan read from ``table``: those kept and those its filters removed."""
+    return sum(
+        (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * node.get("Actual Loops", 1)
+        for node in _nodes(plan[0]["Plan"])
+        if node.get("Relation Name") == table
+    )
 
 
 def test_planning_an_order_and_sending_a_batch_never_scan_orders_or_messages(seeded):
@@ -203,11 +212,7 @@ def test_ranking_a_contact_reads_only_their_seeds_items(fresh_postgres, tmp_path
                 )
                 .all()
             )
-        read = sum(
-            (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * node.get("Actual Loops", 1)
-            for node in _nodes(plan[0]["Plan"])
-            if node.get("Relation Name") == "recommend_items"
-        )
+        read = _rows_read(plan, "recommend_items")
         pairs = sum(
             node.get("Actual Rows", 0) * node.get("Actual Loops", 1)
             for node in _nodes(plan[0]["Plan"])
@@ -215,5 +220,49 @@ def test_ranking_a_contact_reads_only_their_seeds_items(fresh_postgres, tmp_path
         )
         assert pairs >= 20 * 29  # the seeds' pairs were read
         assert read <= 2 * len(seeds), f"read {read} of {len(products)} items for {len(seeds)} seeds"
+    finally:
+        db.dispose()
+
+
+def test_learning_a_new_stores_burst_reads_each_order_a_few_times(fresh_postgres, tmp_path):
+    """A new store's first orders arrive in a burst, before autovacuum has looked at the tables: the
+    planner still believes ``orders`` is empty. ``model.learn`` must read by parameters it knows, not
+    by a subquery it would join row by row: learning a batch through "the contacts of these orders"
+    as a subquery, PostgreSQL joined every order of the store to every other (68 s for one batch of
+    200 at 3,300 orders, in bench.ingest's worker)."""
+    app = create_app(settings_for(fresh_postgres, tmp_path))
+    db = services(app).db
+    try:
+        clock.freeze(common.NOW)
+        store_id = common.store(db)
+        with db.engine.connect() as connection:
+            for table in ("orders", "order_lines"):  # the tables as a new store's are: empty, analysed
+                connection.execute(text(f"ALTER TABLE {table} SET (autovacuum_enabled = off)"))
+            connection.execute(text("ANALYZE"))
+            connection.commit()
+        common.seed(db, store_id, 3000, now=common.NOW, rng=random.Random(3), analysed=False)
+        with db.session() as session:
+            total = session.scalar(select(func.count()).where(Order.store_id == store_id))
+            batch = list(
+                session.scalars(
+                    select(Order.id).where(Order.store_id == store_id).order_by(Order.id.desc()).limit(200)
+                )
+            )
+
+        def learn_a_batch():
+            with db.session() as session:
+                assert model.learn(session, session.get(Store, store_id), batch)  # it learnt something
+
+        read = 0
+        statements = [s for s in _statements(db, learn_a_batch) if " orders" in s[0]]
+        assert statements, "learn read no orders: the test would prove nothing"
+        with db.engine.connect() as connection:
+            for statement, parameters in statements:
+                [[plan]] = connection.exec_driver_sql(
+                    "EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters
+                ).all()
+                read += _rows_read(plan, "orders")
+            connection.rollback()
+        assert read <= 3 * total, f"read {read} order rows to learn {len(batch)} of {total} orders"
     finally:
         db.dispose()
