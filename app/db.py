@@ -230,6 +230,64 @@ def insert_ignore(session: Session, model: type[Base], values: dict[str, Any]) -
     return session.execute(statement, values).first() is not None
 
 
+def insert_many(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], returning: Sequence[str]
+) -> list[Any]:
+    """Insert ``rows`` (each naming the same columns; a column left out gets its default) in the
+    session's transaction, skipping any a unique constraint already holds (ON CONFLICT DO NOTHING);
+    ``returning``'s columns of each row inserted, in no set order.
+
+    On PostgreSQL one ``INSERT ... SELECT FROM unnest(...)`` of one array a column: a statement of one
+    short, fixed text whatever the number of rows, which psycopg prepares once. A VALUES list is a new
+    text for each number of rows and long: 200 orders made 149 KB of SQL, whose placeholders psycopg
+    spent 90 ms converting, every batch, longer than PostgreSQL took to run it. Each value goes through
+    its column type's bind processing, as SQLAlchemy's own insert would (a naive time is refused)."""
+    if not rows:
+        return []
+    values = [{**_defaults(table, rows[0]), **row} for row in rows]
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table).on_conflict_do_nothing().returning(*(table.c[n] for n in returning))
+        return list(session.execute(statement, values).all())
+    columns = tuple(values[0])
+    arrays = []
+    for name in columns:
+        process = table.c[name].type.bind_processor(dialect)
+        column = [row[name] for row in values]
+        arrays.append([process(value) for value in column] if process else column)
+    sql = _unnest_insert(table, columns, tuple(returning))
+    return list(session.connection().exec_driver_sql(sql, tuple(arrays)).all())
+
+
+def _defaults(table: Table, given: dict[str, Any]) -> dict[str, Any]:
+    """The Python-side defaults (``clock.now`` for the timestamps, a scalar) of the columns not given."""
+    found: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if column.key in given or default is None:
+            continue
+        if isinstance(default, CallableColumnDefault):
+            # The context is unused: every callable default here takes none (``clock.now``, say).
+            found[column.key] = default.arg(None)  # type: ignore[arg-type]
+        elif default.is_scalar:
+            found[column.key] = default.arg  # type: ignore[attr-defined]
+    return found
+
+
+@functools.cache
+def _unnest_insert(table: Table, columns: tuple[str, ...], returning: tuple[str, ...]) -> str:
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()
+    arrays = ", ".join(f"%s::{table.c[name].type.compile(dialect=dialect)}[]" for name in columns)
+    return (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - our own names
+        f"ON CONFLICT DO NOTHING RETURNING {', '.join(returning)}"
+    )
+
+
 def affected(result: Result[Any]) -> int:
     """The rows an UPDATE or DELETE run by ``Session.execute`` matched. The session types what it
     returns as any Result; for those statements it is a CursorResult, which counts them."""

@@ -19,18 +19,16 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, literal, select, update
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app import clock, timeline
-from app.db import among
+from app.db import among, insert_many
 from app.journeys.reasons import Reason
 from app.models import Message, MessageAttempt, MessageStatus, Store, StoreStatus, TimelineEntry
 
@@ -140,39 +138,14 @@ NEW_COLUMNS = (
 )
 
 
-@functools.cache
-def _unnest_insert() -> str:
-    """PostgreSQL's INSERT of ``New`` rows given as one array a column (``NEW_COLUMNS``' order)."""
-    table = Message.__table__
-    dialect = postgresql.dialect()
-    arrays = ", ".join(f"%s::{table.c[name].type.compile(dialect=dialect)}[]" for name in NEW_COLUMNS)
-    return (
-        f"INSERT INTO {table.name} ({', '.join(NEW_COLUMNS)}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - our own names
-        "ON CONFLICT DO NOTHING RETURNING store_id, dedupe_key"
-    )
-
-
 def plan_many(session: Session, messages: Sequence[New]) -> set[str]:
     """New messages, scheduled (or held), in one statement; the dedupe keys actually inserted (one
     already there, written by a concurrent re-plan, is left as it is: invariant 2). Each inserted one
     gets its timeline entry."""
     if not messages:
         return set()
-    dialect = session.get_bind().dialect.name
-    rows = [m.row() for m in messages]
-    found: Iterable[Any]
-    if dialect == "postgresql":
-        # One array a column: a statement of the same few parameters whatever the batch's size (a
-        # VALUES list of 500 rows cost psycopg more to build each time than PostgreSQL to run).
-        columns = tuple(list(column) for column in zip(*rows, strict=True))
-        found = session.connection().exec_driver_sql(_unnest_insert(), columns)
-    else:
-        table = Message.__table__
-        statement = sqlite_insert(table).on_conflict_do_nothing()
-        found = session.execute(
-            statement.returning(table.c.store_id, table.c.dedupe_key),
-            [dict(zip(NEW_COLUMNS, row, strict=True)) for row in rows],
-        )
+    rows = [dict(zip(NEW_COLUMNS, m.row(), strict=True)) for m in messages]
+    found = insert_many(session, Message.__table__, rows, ("store_id", "dedupe_key"))
     inserted = {(store_id, dedupe_key) for store_id, dedupe_key in found}
     entries = []
     for message in messages:

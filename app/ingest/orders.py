@@ -21,7 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app import clock, evidence, offers, timeline
-from app.db import among
+from app.db import among, insert_many
 from app.ingest.result import CREATED, IngestResult, newer
 from app.journeys.reasons import Reason
 from app.journeys.state import REMOVED
@@ -239,12 +239,8 @@ def _insert(session: Session, store: Store, rows: list[dict[str, Any]]) -> dict[
     if not rows:
         return {}
     now = clock.now()
-    table = Order.__table__
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(table).on_conflict_do_nothing().returning(table.c.external_id, table.c.id)
-    ids = dict(
-        session.execute(statement, [{**row, "created_at": now, "updated_at": now} for row in rows]).all()
-    )
+    stamped = [{**row, "created_at": now, "updated_at": now} for row in rows]
+    ids = dict(insert_many(session, Order.__table__, stamped, ("external_id", "id")))
     raced = [row for row in rows if row["external_id"] not in ids]
     if raced:
         stored = {
