@@ -346,7 +346,9 @@ def among(session: Session, column: Any, values: Any) -> Any:
 def bulk_insert(session: Session, table: Any, rows: list[tuple[Any, ...]], columns: Sequence[str]) -> None:
     """Insert many plain rows (values in ``columns`` order) in the session's transaction, past the
     ORM's per-row parameter building, which costs more than the insert itself at 100,000 rows:
-    PostgreSQL's COPY, elsewhere the driver's own executemany."""
+    PostgreSQL's COPY, elsewhere the driver's own executemany, each value through its column type's
+    bind processing as SQLAlchemy's insert would (sqlite3 takes no Decimal, and stores an aware time
+    in another form than the ORM's)."""
     if not rows:
         return
     connection = session.connection()
@@ -357,5 +359,14 @@ def bulk_insert(session: Session, table: Any, rows: list[tuple[Any, ...]], colum
             for row in rows:
                 copy.write_row(row)
         return
+    processors = [table.c[name].type.bind_processor(connection.dialect) for name in columns]
+    if any(processors):
+        rows = [
+            tuple(
+                value if process is None else process(value)
+                for process, value in zip(processors, row, strict=True)
+            )
+            for row in rows
+        ]
     marks = ", ".join("?" for _ in columns)
     connection.connection.cursor().executemany(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", rows)  # noqa: S608 - our own table and column names
