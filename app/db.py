@@ -220,11 +220,8 @@ def insert_ignore(session: Session, model: type[Base], values: dict[str, Any]) -
     given the values at execution, so SQLAlchemy compiles it once (it runs for every row ingested).
     """
     table = model.__table__
-    # ORM-level defaults (timestamps) do not run for Core inserts; fill them in here.
-    for column in table.columns:
-        if column.key not in values and isinstance(column.default, CallableColumnDefault):
-            # The context is unused: every callable default here takes none (``clock.now``, say).
-            values = {**values, column.key: column.default.arg(None)}  # type: ignore[arg-type]
+    # the defaults given as values: one statement a set of columns, whichever were left out
+    values = {**_defaults(table, values), **values}
     statement = _insert_ignoring(session.get_bind().dialect.name, table, tuple(sorted(values)))
     # RETURNING rather than rowcount: psycopg reports -1 for some single-row inserts.
     return session.execute(statement, values).first() is not None
@@ -244,7 +241,8 @@ def insert_many(
     its column type's bind processing, as SQLAlchemy's own insert would (a naive time is refused)."""
     if not rows:
         return []
-    values = [{**_defaults(table, rows[0]), **row} for row in rows]
+    defaults = _defaults(table, rows[0])
+    values = [{**defaults, **row} for row in rows] if defaults else rows
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql":
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
