@@ -8,6 +8,13 @@ of the request threads' time spent in ``BEGIN IMMEDIATE``). Here the first threa
 row and every row queued meanwhile in one ``INSERT ... ON CONFLICT DO NOTHING RETURNING``, and each
 thread returns once its own row is committed (or with the error that stopped it).
 
+On SQLite the writers of every process sharing the file also take turns through an exclusive
+``flock`` on a file beside it, held for the one statement: the kernel wakes the next writer the
+moment the lock is free, where two web processes meeting at SQLite's own lock wait in its busy
+handler, which sleeps and tries again in steps of up to 100 ms (p99 120-380 ms at 1,100 deliveries a
+second from two gunicorn processes). Only these one-statement writes take it, so it can never be
+held by a transaction waiting for another.
+
 There is no thread of its own: the writer is always one of the waiting request threads, the oldest,
 so nothing runs after a request has been answered and nothing is left behind at a fork or a shutdown.
 A batch the database refuses as a whole (a row naming a store deleted a moment ago) is written again
@@ -16,9 +23,13 @@ row by row, so one bad row fails only its own request.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +67,9 @@ class GroupInsert:
         self._lock = threading.Lock()
         self._queue: list[_Row] = []
         self._writing = False
+        database = db.engine.url.database if db.dialect == "sqlite" else None
+        self.turns_path = f"{database}-writers.lock" if database and database != ":memory:" else None
+        self._turns: tuple[int, int] | None = None  # (process id, descriptor): a fork opens its own
 
     @property
     def waiting(self) -> int:
@@ -121,7 +135,7 @@ class GroupInsert:
             firsts.setdefault(tuple(row.values[name] for name in self.key), row)
         values = [row.values for row in firsts.values()]
         if self.db.dialect == "sqlite":  # BEGIN IMMEDIATE: the writer's lock discipline (app.db)
-            with self.db.engine.begin() as connection:
+            with self._turn(), self.db.engine.begin() as connection:
                 stored = connection.execute(self.statement, values).all()
         else:
             with self.db.autocommit.connect() as connection:
@@ -131,6 +145,22 @@ class GroupInsert:
             row.result = None
         for found_key, row in firsts.items():
             row.result = ids.get(found_key)
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """This process's turn among the SQLite file's writers (nothing for an in-memory database)."""
+        if self.turns_path is None:
+            yield
+            return
+        if self._turns is None or self._turns[0] != os.getpid():
+            self._turns = (os.getpid(), os.open(self.turns_path, os.O_RDWR | os.O_CREAT, 0o600))
+            weakref.finalize(self, os.close, self._turns[1])  # a test's database comes and goes
+        descriptor = self._turns[1]
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
 _WRITERS: weakref.WeakKeyDictionary[Database, dict[str, GroupInsert]] = weakref.WeakKeyDictionary()

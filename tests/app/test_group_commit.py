@@ -3,6 +3,8 @@ row the database refuses fails only its own request."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -130,3 +132,31 @@ def test_many_threads_storing_many_deliveries_store_each_exactly_once(aftercare)
         stored = list(session.scalars(select(InboxEntry.id)))
     assert len(stored) == len({n for mine in numbers for n in mine}) == 300
     assert sorted(one for one in given if one is not None) == sorted(stored)
+
+
+def test_on_sqlite_a_write_waits_for_another_processs_turn_and_goes_the_moment_it_ends(aftercare):
+    """The web processes sharing a SQLite file take turns through a file lock beside it (the kernel
+    wakes the next at once, where SQLite's busy handler sleeps up to 100 ms a try); PostgreSQL's
+    writers need none."""
+    store = make_store(aftercare)
+    writer = group_commit.writer(aftercare.db, InboxEntry.__table__, ("store_id", "delivery_id"))
+    if aftercare.db.dialect == "postgresql":
+        assert writer.turns_path is None
+        return
+    assert writer.turns_path == f"{aftercare.db.engine.url.database}-writers.lock"
+    other = os.open(writer.turns_path, os.O_RDWR | os.O_CREAT, 0o600)  # as another web process would
+    try:
+        fcntl.flock(other, fcntl.LOCK_EX)
+        threads, answers = _in_threads([lambda: inbox.accept(aftercare.db, store.id, _delivery(1))])
+        threads[0].start()
+        threads[0].join(timeout=0.5)
+        assert threads[0].is_alive() and not answers  # waiting for the other process's turn
+        with aftercare.db.session() as session:
+            assert session.scalar(select(InboxEntry.id)) is None
+        fcntl.flock(other, fcntl.LOCK_UN)
+        threads[0].join(timeout=120)
+    finally:
+        os.close(other)
+    with aftercare.db.session() as session:
+        stored = session.scalar(select(InboxEntry.id).where(InboxEntry.delivery_id == "delivery-1"))
+    assert answers[0] == stored is not None
