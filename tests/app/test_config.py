@@ -70,3 +70,19 @@ def test_processes_refuse_to_start_with_one_clear_line(module, tmp_path):
     assert result.returncode == 2
     assert "secret_key: required" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_web_entry_point_keeps_what_it_built_out_of_every_garbage_collection(tmp_path):
+    """gunicorn's worker imports ``app.wsgi``: the app and every module it loaded are frozen, so a
+    full collection during a request walks only what requests made (its pauses were a new server's
+    slowest answers)."""
+    config = tmp_path / "config.toml"
+    config.write_text(f'secret_key = "{"s" * 40}"\ndatabase_url = "sqlite:///{tmp_path / "a.db"}"\n')
+    env = {"PATH": "/usr/bin:/bin", "AFTERCARE_CONFIG": str(config), "AFTERCARE_ENCRYPTION_KEYS": KEY}
+    probe = "import gc, app.wsgi; print(gc.get_freeze_count(), len(gc.get_objects()))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    frozen, tracked = map(int, result.stdout.split())
+    assert frozen > 50_000 and tracked < frozen / 10
