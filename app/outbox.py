@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, insert, literal, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from app import clock, timeline
@@ -339,7 +339,7 @@ class Delivered:
     segments: tuple[int, str] | None = None
 
 
-def record_sent(session: Session, worker_id: str, delivered: Delivered) -> bool:
+def record_sent(session: Session | Connection, worker_id: str, delivered: Delivered) -> bool:
     """``sent`` for a message the worker holds no object of: the lease checked, the status, the
     attempt rows and the timeline entry written in one statement on PostgreSQL (data-modifying
     CTEs) and three on SQLite, instead of a locking read, three ORM writes and their flush. The
@@ -366,7 +366,8 @@ def record_sent(session: Session, worker_id: str, delivered: Delivered) -> bool:
         "code": entry.code,
         "params": entry.dumps(),
     }
-    if session.get_bind().dialect.name != "postgresql":
+    dialect = session.dialect if isinstance(session, Connection) else session.get_bind().dialect
+    if dialect.name != "postgresql":
         row = session.execute(_sent_update(), values).first()
         if row is None:
             return False

@@ -546,8 +546,8 @@ class Dispatcher:
         else to go with it; the other outcomes read the message and decide."""
         alone = not (item.offer_created or item.credentials or item.suppress or item.passed_over)
         if item.outcome is Outcome.SENT and alone and self.db.unsynced is not None:
-            with Session(self.db.unsynced) as session:
-                if self._record_sent(session, item):
+            with self.db.unsynced.connect() as connection:  # one statement: no ORM session around it
+                if outbox.record_sent(connection, self.worker_id, self._delivered(item)):
                     return Outcome.SENT
             log.warning("message %s was sent but its lease had passed", item.prepared.message_id)
             return Outcome.LOST_LEASE
@@ -589,11 +589,12 @@ class Dispatcher:
                 return Outcome.SENT
             return self._outcome(session, message, item)
 
-    def _record_sent(self, session: Session, item: Tried) -> bool:
+    @staticmethod
+    def _delivered(item: Tried) -> outbox.Delivered:
         prepared, outgoing = item.prepared, item.prepared.outgoing
         phone = item.channel in PHONE_CHANNELS
         counted = segments.count(outgoing.short) if phone else None
-        delivered = outbox.Delivered(
+        return outbox.Delivered(
             message_id=prepared.message_id,
             channel=item.channel,
             recipient=outgoing.to_phone if phone else outgoing.to_address,
@@ -603,7 +604,10 @@ class Dispatcher:
             attempts=item.attempts,
             segments=(counted.count, counted.encoding) if counted else None,
         )
-        if not outbox.record_sent(session, self.worker_id, delivered):
+
+    def _record_sent(self, session: Session, item: Tried) -> bool:
+        prepared, outgoing = item.prepared, item.prepared.outgoing
+        if not outbox.record_sent(session, self.worker_id, self._delivered(item)):
             return False
         if item.passed_over and prepared.order_id is not None:  # why it came by another channel
             timeline.note(
