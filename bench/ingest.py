@@ -232,7 +232,7 @@ def _wrk(
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     answered = int(re.search(r"(\d+) requests in", output).group(1))
     if not wrap and answered >= requests:
-        raise SystemExit(f"all {requests} deliveries were answered before the {seconds} s ran out: more --requests")
+        raise SystemExit(f"all {requests} deliveries answered before {seconds} s ran out: more --requests")
     return rate, float(p99.group(1)) * scale, int(errors.group(1)) if errors else 0
 
 
