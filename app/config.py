@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     dispatch_lease_seconds: int = Field(default=120, ge=10)
     dispatch_max_attempts: int = Field(default=8, ge=1)
     inbox_interval_seconds: float = Field(default=1.0, gt=0)  # how soon a received webhook is applied
+    # applied deliveries' raw bodies are deleted after this long (past every platform's retries)
+    inbox_keep_days: int = Field(default=7, ge=3, le=365)
     replan_interval_seconds: float = Field(default=900.0, gt=0)
     reconcile_interval_seconds: float = Field(default=180.0, gt=0)
     reconcile_backfill_days: int = Field(default=60, ge=0, le=365)

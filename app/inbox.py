@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from app import clock, group_commit, ingest
-from app.db import Database
+from app.db import Database, among
 from app.models import InboxEntry, InboxStatus, Store
 from connectors.base import Connector, Delivery, PayloadError, Snapshot
 from tracking import registry as tracking_registry
@@ -37,6 +37,7 @@ MAX_ATTEMPTS = 10
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=2)
 BATCH = 200
+PRUNE_CHUNK = 1000
 
 
 def accept(db: Database, store_id: int, delivery: Delivery) -> int | None:
@@ -102,6 +103,35 @@ def drain(db: Database, connectors: dict[str, Connector], limit: int = BATCH) ->
         done += result.done
         if result.done + result.rejected + result.waiting < limit:
             return done
+
+
+def prune(db: Database, keep: timedelta, chunk: int = PRUNE_CHUNK) -> int:
+    """Delete applied deliveries received more than ``keep`` ago; how many went. Their orders hold
+    what they said, and the raw body (names, addresses, what was bought) is not kept past its use.
+    ``keep`` outlasts the platforms' retries (Shopify's run for up to 48 hours), so a late retry of
+    an applied delivery still meets its row and is answered as a duplicate. Pending deliveries and
+    those kept for a human (rejected, failed) stay. In chunks of short transactions, so the web's
+    inserts never wait long behind it."""
+    cutoff = clock.now() - keep
+    gone = 0
+    while True:
+        with db.session() as session:
+            ids = list(
+                session.scalars(
+                    select(InboxEntry.id)
+                    .where(
+                        InboxEntry.status == InboxStatus.PROCESSED,
+                        InboxEntry.next_attempt_at < cutoff,  # the pending index's second column
+                        InboxEntry.received_at < cutoff,
+                    )
+                    .limit(chunk)  # in no order: a sort would read every old row for each chunk
+                )
+            )
+            if ids:
+                session.execute(delete(InboxEntry).where(among(session, InboxEntry.id, ids)))
+        gone += len(ids)
+        if len(ids) < chunk:
+            return gone
 
 
 def pending(db: Database, store_id: int) -> int:

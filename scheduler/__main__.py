@@ -56,6 +56,7 @@ def main() -> int:
         ("replan", jobs.replan_stores, [aftercare, worker_id], settings.replan_interval_seconds),
         ("settings", jobs.settings_replans, [aftercare, worker_id], settings.dispatch_interval_seconds),
         ("inbox", jobs.process_inbox, [aftercare], settings.inbox_interval_seconds),
+        ("inbox-prune", jobs.prune_inbox, [aftercare], 3600.0),
         ("reconcile", jobs.reconcile_stores, [aftercare, worker_id], settings.reconcile_interval_seconds),
         ("webhooks", jobs.check_webhooks, [aftercare, worker_id], settings.webhook_check_interval_seconds),
         (

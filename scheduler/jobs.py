@@ -60,6 +60,14 @@ def process_inbox(services: Services) -> None:
         log.info("inbox: applied %d deliveries", done)
 
 
+def prune_inbox(services: Services) -> int:
+    """Delete the applied deliveries older than ``inbox_keep_days``: the inbox does not grow forever."""
+    gone = inbox.prune(services.db, timedelta(days=services.settings.inbox_keep_days))
+    if gone:
+        log.info("inbox: deleted %d applied deliveries", gone)
+    return gone
+
+
 REPLAN_LEASE = timedelta(minutes=10)
 REPLAN_HORIZON = timedelta(days=45)  # orders older than this have nothing left to plan but a win-back
 SYNC_LEASE = timedelta(minutes=15)

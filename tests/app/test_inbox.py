@@ -10,6 +10,7 @@ from app import channel_settings, clock, inbox
 from app.models import InboxEntry, Message, Order, Store
 from connectors.base import WebhookRequest
 from connectors.sandbox import SandboxConnector
+from scheduler import jobs
 from tests.helpers import T0, count, make_store, simulated
 
 
@@ -124,3 +125,41 @@ def test_secrets_are_encrypted_at_rest(aftercare):
         loaded = session.get(Store, store.id)
         smtp = channel_settings.context(session, loaded).settings["smtp"]
         assert smtp.password == "hunter2-smtp" and loaded.webhook_secret == "whsec-plain-value"
+
+
+def test_applied_deliveries_are_deleted_after_the_kept_days_and_a_late_retry_is_still_a_duplicate(
+    app, aftercare
+):
+    """The raw bodies (customers' names and addresses) go once their week is over; what still waits,
+    or was kept for a human, stays; within the week the platform's retry is answered as a duplicate."""
+    clock.freeze(T0)
+    store = make_store(aftercare)
+    sandbox = simulated(store)
+    client = app.test_client()
+
+    def post(payload: dict) -> tuple[bytes, dict]:
+        body, headers = sandbox.signed_request("order.created", payload)
+        assert client.post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
+        return body, headers
+
+    post(sandbox.new_order(status="paid"))
+    inbox.drain(aftercare.db, aftercare.connectors)
+    with aftercare.db.session() as session:  # kept for a human: never applied
+        session.add(InboxEntry(store_id=store.id, topic="order.created", delivery_id="bad", body=b"{"))
+        session.flush()
+        session.execute(text("UPDATE inbox SET status = 'rejected' WHERE delivery_id = 'bad'"))
+    clock.advance(timedelta(days=5))
+    recent = post(sandbox.new_order(status="paid"))
+    inbox.drain(aftercare.db, aftercare.connectors)
+    clock.advance(timedelta(days=2, hours=1))
+    post(sandbox.new_order(status="paid"))  # not applied yet
+
+    assert aftercare.settings.inbox_keep_days == 7
+    assert jobs.prune_inbox(aftercare) == 1  # the worker's hourly job
+    with aftercare.db.session() as session:
+        kept = dict(session.execute(select(InboxEntry.delivery_id, InboxEntry.status)).all())
+    assert sorted(kept.values()) == ["pending", "processed", "rejected"]
+    assert count(aftercare, Order) == 2  # the order the deleted delivery made is untouched
+    answer = client.post("/webhooks/sandbox", data=recent[0], headers=recent[1])
+    assert answer.json.get("duplicate") is True  # a retry within the week meets its row
+    assert inbox.prune(aftercare.db, timedelta(days=7)) == 0
