@@ -13,7 +13,7 @@ from __future__ import annotations
 import gc
 import sys
 
-from app import create_app
+from app import create_app, services
 from app.config import ConfigError
 
 try:
@@ -21,5 +21,6 @@ try:
 except ConfigError as exc:
     print(f"aftercare web: {exc}", file=sys.stderr)  # noqa: T201 - the one line a user must see
     sys.exit(2)
+services(app).db.leave_checkpoints_to_the_worker()  # SQLite: a request never copies the log back
 
 gc.freeze()
