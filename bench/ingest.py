@@ -202,9 +202,9 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 def _wrk(
-    url: str, script: Path, folder: Path, seconds: int, requests: int, wrap: bool = False
+    url: str, script: Path, folder: Path, seconds: int, deliveries: int, wrap: bool = False
 ) -> tuple[float, float, int]:
-    """(requests per second, p99 ms, non-2xx answers). Without ``wrap``, ``requests`` pre-signed
+    """(requests per second, p99 ms, non-2xx answers). Without ``wrap``, ``deliveries`` pre-signed
     deliveries are played once each: a run that answers them all before its time is up would be
     measured as slower than it is, so it stops the bench."""
     output = subprocess.run(  # noqa: S603 - our own command line
@@ -231,8 +231,8 @@ def _wrk(
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     answered = int(re.search(r"(\d+) requests in", output).group(1))
-    if not wrap and answered >= requests:
-        raise SystemExit(f"all {requests} deliveries answered before {seconds} s ran out: more --requests")
+    if not wrap and answered >= deliveries:
+        raise SystemExit(f"all {deliveries} deliveries answered before {seconds} s ran out: more --requests")
     return rate, float(p99.group(1)) * scale, int(errors.group(1)) if errors else 0
 
 
