@@ -18,6 +18,7 @@ against raw, ``s`` two PostgreSQL workers against one).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import multiprocessing
 import os
@@ -105,6 +106,7 @@ def _prepare(url: str, messages: int, port: int) -> None:
 def _work(url: str, name: str, start: Any) -> None:
     app = create_app(common.settings(url, dispatch_batch_size=50))
     dispatcher = make_dispatcher(services(app), name)
+    gc.freeze()  # as the worker's own main does (``scheduler.__main__``)
     start.wait()
     dispatcher.run_until_idle(max_batches=100_000)
     services(app).db.dispose()
