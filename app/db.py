@@ -27,6 +27,9 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # _the_worker``), a last resort should no worker run for hours: about 1 GB of log.
 SQLITE_CHECKPOINT_PAGES = 1000
 SQLITE_WEB_CHECKPOINT_PAGES = 262_144
+# SQLITE_BUSY_SNAPSHOT, and SQLITE_BUSY for a reader that may not wait for the write lock
+SQLITE_STALE = frozenset({517, 5})
+DEFERRED_OPTION = "aftercare_deferred"
 # A pooled PostgreSQL connection idle this long is pinged before use (the server may have restarted or
 # a firewall dropped it); one used a moment ago is not: a ping is a round trip, as dear as the INSERT
 # that is all a webhook request writes.
@@ -123,7 +126,13 @@ def _tune_sqlite(engine: Engine, tuning: dict[str, int]) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # ``Database.reading``: a snapshot that takes the write lock only when it first writes
+        deferred = connection.get_execution_options().get(DEFERRED_OPTION, False)
+        connection.exec_driver_sql("BEGIN DEFERRED" if deferred else "BEGIN IMMEDIATE")
+
+
+class Snapshot(Exception):
+    """A ``Database.reading`` transaction that was to write read a snapshot another commit replaced."""
 
 
 class Database:
@@ -179,6 +188,30 @@ class Database:
         """A session in a transaction: committed on success, rolled back on any error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """``session``, but on SQLite in a transaction that takes the database's one write lock only
+        when it first writes (``BEGIN DEFERRED``), so that it holds no writer back while it reads.
+        Should another connection have committed since it began reading, that first write fails at
+        once with ``Snapshot`` (SQLite's ``SQLITE_BUSY_SNAPSHOT``: its reads may be out of date),
+        and the work is to be done again in ``session``. The same as ``session`` on PostgreSQL."""
+        if self.dialect != "sqlite":
+            with self.session() as session:
+                yield session
+            return
+        with Session(self._deferred, expire_on_commit=False) as session:
+            try:
+                with session.begin():
+                    yield session
+            except exc.OperationalError as error:
+                if getattr(error.orig, "sqlite_errorcode", None) in SQLITE_STALE:
+                    raise Snapshot(str(error.orig)) from error
+                raise
+
+    @functools.cached_property
+    def _deferred(self) -> Engine:
+        return self.engine.execution_options(**{DEFERRED_OPTION: True})
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -12,8 +12,8 @@ PostgreSQL commits by itself, so recording it costs one round trip. Outcomes are
 written for several messages at once: every message sent and not yet recorded is one a crash would
 send twice, and the design allows only the one in flight.
 Each outcome is written only if this worker still holds the message's lease, so a slow worker cannot
-overwrite another's result. On PostgreSQL the next batch is claimed and prepared by a thread while
-this one is sent (``run_until_idle``); the sends themselves stay one at a time.
+overwrite another's result. The next batch is claimed and prepared by a thread while this one is
+sent (``run_until_idle``); the sends themselves stay one at a time.
 """
 
 from __future__ import annotations
@@ -30,11 +30,12 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from app import channel_settings, clock, evidence, offers, outbox, suppression, timeline
 from app.billing import state as billing
-from app.db import Database, among, insert_ignore
+from app.db import Database, Snapshot, among, insert_ignore
 from app.journeys import config as journey_config
 from app.journeys import reasons, reconcile
 from app.journeys.planner import Decision, Verdict
@@ -174,14 +175,6 @@ class Dispatcher:
         """Claim one batch and deliver it; returns how each message ended."""
         return self.deliver([message_id for message_id, _ in self.claim()])
 
-    @property
-    def prepares_ahead(self) -> bool:
-        """Whether the next batch is claimed and prepared while this one is sent (``run_until_idle``).
-        On PostgreSQL only: there the two touch disjoint rows and neither waits for the other. On
-        SQLite every transaction begins by taking the database's one write lock (``BEGIN IMMEDIATE``),
-        so the next batch's preparation would hold each send's record back until it committed."""
-        return self.db.dialect == "postgresql"
-
     def claim(self) -> list[tuple[int, int]]:
         """Lease a batch of due messages to this worker; (message id, store id) pairs, oldest first."""
         with self.db.session() as session:
@@ -207,9 +200,22 @@ class Dispatcher:
                     channel.close_idle(older_than)
 
     def _ready(self, message_ids: list[int]) -> _Ready:
-        """The batch's second transaction: what is to be sent, and what became of the others."""
+        """The batch's second transaction: what is to be sent, and what became of the others.
+
+        It mostly reads (a batch writes only what it cancels, holds, defers or reserves), so on SQLite
+        it first runs without the write lock (``Database.reading``), and the sends being recorded
+        meanwhile are not held back by it. Should it have to write after one of them committed, it is
+        undone and done again holding the lock from the start, as every transaction of ours does."""
+        if not message_ids:
+            return _Ready(0, [], Counter())
         outcomes: Counter[Outcome] = Counter()
-        prepared = self._prepare(message_ids, outcomes) if message_ids else []
+        try:
+            with self.db.reading() as session:
+                prepared = self._prepare(session, message_ids, outcomes)
+        except Snapshot:
+            outcomes.clear()
+            with self.db.session() as session:
+                prepared = self._prepare(session, message_ids, outcomes)
         return _Ready(len(message_ids), prepared, outcomes)
 
     def _claim_and_prepare(self) -> _Ready:
@@ -245,13 +251,15 @@ class Dispatcher:
     def run_until_idle(self, max_batches: int = 100) -> Counter[Outcome]:
         """Keep claiming until nothing is due (bounded, so one job run cannot go on forever).
 
-        Where ``prepares_ahead``, a thread claims and prepares the next batch while this one is sent:
-        rendering is the worker's own work and a send is mostly waiting for the SMTP server and the
-        database, so the two overlap. Sending is unchanged: one message at a time, each recorded
-        before the next goes, so still only the one in flight could go twice. The next batch is
-        re-checked up to a batch's sending time earlier than it would be otherwise (about a second;
-        a batch was always re-checked as a whole before its first send), and claims what was due when
-        it claimed, as a second worker would."""
+        A thread claims and prepares the next batch while this one is sent: rendering is the worker's
+        own work and a send is mostly waiting for the SMTP server and the database, so the two
+        overlap. They touch disjoint rows, and neither waits for the other: on PostgreSQL thanks to
+        row locks, on SQLite because the preparation reads without the write lock (``_ready``).
+        Sending is unchanged: one message at a time, each recorded before the next goes, so still
+        only the one in flight could go twice. The next batch is re-checked up to a batch's sending
+        time earlier than it would be otherwise (about a second; a batch was always re-checked as a
+        whole before its first send), and claims what was due when it claimed, as a second worker
+        would."""
         try:
             return self._run(max_batches)
         finally:
@@ -259,13 +267,6 @@ class Dispatcher:
 
     def _run(self, max_batches: int) -> Counter[Outcome]:
         total: Counter[Outcome] = Counter()
-        if not self.prepares_ahead:
-            for _ in range(max_batches):
-                outcomes = self._send_all(self._claim_and_prepare())
-                total.update(outcomes)
-                if sum(outcomes.values()) < self.batch_size:
-                    break
-            return total
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{self.worker_id}-prepare") as ahead:
             coming: Future[_Ready] | None = ahead.submit(self._claim_and_prepare)
             for number in range(max_batches):
@@ -282,42 +283,43 @@ class Dispatcher:
 
     # --- the batch's second transaction: ask again, render ------------------------------------------
 
-    def _prepare(self, message_ids: list[int], outcomes: Counter[Outcome]) -> list[Prepared]:
+    def _prepare(
+        self, session: Session, message_ids: list[int], outcomes: Counter[Outcome]
+    ) -> list[Prepared]:
         ready: list[Prepared] = []
-        with self.db.session() as session:
-            messages = outbox.fenced(session, message_ids, self.worker_id)
-            if len(messages) < len(message_ids):
-                outcomes[Outcome.LOST_LEASE] += len(message_ids) - len(messages)
-            by_store: dict[int, list[Message]] = defaultdict(list)
-            for message in messages:
-                by_store[message.store_id].append(message)
-            for store_id, batch in by_store.items():
-                store = session.get(Store, store_id)
-                assert store is not None  # noqa: S101 - foreign key
-                # The planner decides its own steps; alerts, review replies and thank-yous are sent as
-                # they were planned.
-                planned = [m for m in batch if m.step in STEPS]
-                answers = reconcile.recheck(session, store, planned) if planned else {}
-                read = _Batch.read(session, store, batch)
-                gate = billing.gate(session, store, planned[0].order_id if planned else None)
-                began = _journeys_began(session, store, planned) if gate.told_at else {}
-                for message in batch:
-                    answer = answers.get(message.id)
-                    if message.step not in ALERT_STEPS and not gate.allows(
-                        message.kind, began.get(message.order_id or 0, message.created_at)
-                    ):
-                        outbox.cancel(session, message, Reason.of("over_plan", plan=gate.plan.title))
-                        outcomes[Outcome.CANCELLED] += 1
-                        continue
-                    verdict = self._verdict(session, message, answer)
-                    if verdict is not None:
-                        outcomes[verdict] += 1
-                        continue
-                    item = self._render(session, store, message, read, answer)
-                    if isinstance(item, Outcome):
-                        outcomes[item] += 1
-                    else:
-                        ready.append(item)
+        messages = outbox.fenced(session, message_ids, self.worker_id)
+        if len(messages) < len(message_ids):
+            outcomes[Outcome.LOST_LEASE] += len(message_ids) - len(messages)
+        by_store: dict[int, list[Message]] = defaultdict(list)
+        for message in messages:
+            by_store[message.store_id].append(message)
+        for store_id, batch in by_store.items():
+            store = session.get(Store, store_id)
+            assert store is not None  # noqa: S101 - foreign key
+            # The planner decides its own steps; alerts, review replies and thank-yous are sent as
+            # they were planned.
+            planned = [m for m in batch if m.step in STEPS]
+            answers = reconcile.recheck(session, store, planned) if planned else {}
+            read = _Batch.read(session, store, batch)
+            gate = billing.gate(session, store, planned[0].order_id if planned else None)
+            began = _journeys_began(session, store, planned) if gate.told_at else {}
+            for message in batch:
+                answer = answers.get(message.id)
+                if message.step not in ALERT_STEPS and not gate.allows(
+                    message.kind, began.get(message.order_id or 0, message.created_at)
+                ):
+                    outbox.cancel(session, message, Reason.of("over_plan", plan=gate.plan.title))
+                    outcomes[Outcome.CANCELLED] += 1
+                    continue
+                verdict = self._verdict(session, message, answer)
+                if verdict is not None:
+                    outcomes[verdict] += 1
+                    continue
+                item = self._render(session, store, message, read, answer)
+                if isinstance(item, Outcome):
+                    outcomes[item] += 1
+                else:
+                    ready.append(item)
         return ready
 
     def _verdict(
@@ -382,6 +384,8 @@ class Dispatcher:
         except compose.NoRecipient as exc:
             outbox.cancel(session, message, exc.reason)
             return Outcome.CANCELLED
+        except SQLAlchemyError:  # the database's, not the template's: the batch's transaction fails
+            raise
         except Exception as exc:  # noqa: BLE001 - a template bug must not kill the worker
             log.exception("message %s: rendering failed", message.id)
             outbox.fail(session, message, Reason.of("template_failed", error=str(exc)), tried=False)

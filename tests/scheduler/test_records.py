@@ -10,10 +10,11 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, update
 
 from app import clock
-from app.models import Message, MessageAttempt, TimelineEntry
+from app.db import DEFERRED_OPTION, SQLITE_BUSY_TIMEOUT_SECONDS
+from app.models import Message, MessageAttempt, Order, Store, TimelineEntry
 from scheduler.dispatch import Outcome
 from scheduler.jobs import make_dispatcher
 from tests import helpers
@@ -99,11 +100,10 @@ def test_a_send_whose_lease_passed_meanwhile_writes_nothing_over_the_new_holder(
         assert session.scalar(select(func.count()).select_from(MessageAttempt)) == 1
 
 
-@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_the_next_batch_is_claimed_and_checked_while_this_one_is_sent(aftercare, smtp):
-    """On PostgreSQL the worker claims and re-checks its next batch while the server still holds the
-    current batch's first send, so rendering never waits for the wire; every message still goes once,
-    with one attempt and one timeline entry."""
+    """The worker claims and re-checks its next batch while the server still holds the current
+    batch's first send, so rendering never waits for the wire; every message still goes once, with
+    one attempt and one timeline entry."""
     clock.freeze(T0)
     store = make_store(aftercare, smtp_port=smtp.port)
     for number in range(6):
@@ -127,3 +127,55 @@ def test_the_next_batch_is_claimed_and_checked_while_this_one_is_sent(aftercare,
     messages, attempts, entries = _rows(aftercare)
     assert {m.status for m in messages.values()} == {"sent"}
     assert set(attempts.values()) == {1} and len(attempts) == 6 and set(entries.values()) == {1}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_batch_that_must_write_after_another_commit_is_checked_again_under_the_lock(aftercare, smtp):
+    """On SQLite a batch is re-checked without the write lock, so a send's record is never held back
+    by it. This batch has a cancelled order's message to write, and another connection commits
+    between its first read and that write (here: at its first write): its reads may be out of date,
+    SQLite refuses the write, and the batch is re-checked again holding the lock. The message is
+    cancelled once, with one timeline entry; the others are sent once each."""
+    clock.freeze(T0)
+    store = make_store(aftercare, smtp_port=smtp.port)
+    other = make_store(aftercare, name="Next Door")
+    for number in range(3):
+        ingest_order(aftercare, store, order_snapshot(str(number), email=f"c{number}@example.test"))
+    with aftercare.db.session() as session:  # the cancellation lands without a refresh of the outbox
+        session.execute(update(Order).where(Order.external_id == "1").values(status="cancelled"))
+    seen: Counter = Counter()
+
+    @event.listens_for(aftercare.db.engine, "before_cursor_execute")
+    def commit_meanwhile(connection, cursor, statement, parameters, context, executemany):
+        reading = connection.get_execution_options().get(DEFERRED_OPTION, False)
+        writes = statement.lstrip().split(" ", 1)[0] in ("UPDATE", "INSERT", "DELETE")
+        if reading and writes and not seen["committed"]:
+            seen["committed"] += 1
+            raw = aftercare.db.engine.raw_connection()  # the batch holds no lock: this writes at once
+            elsewhere = raw.driver_connection
+            try:
+                elsewhere.execute("PRAGMA busy_timeout = 2000")
+                elsewhere.execute("BEGIN IMMEDIATE")
+                elsewhere.execute("UPDATE stores SET name = 'Next Door 2' WHERE id = ?", (other.id,))
+                elsewhere.execute("COMMIT")
+            finally:
+                elsewhere.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
+                raw.close()
+
+    try:
+        outcomes = make_dispatcher(aftercare, "w1").run_until_idle()
+    finally:
+        event.remove(aftercare.db.engine, "before_cursor_execute", commit_meanwhile)
+
+    assert seen["committed"] == 1
+    assert outcomes == Counter({Outcome.SENT: 2, Outcome.CANCELLED: 1})
+    received = Counter(mail.message["X-Aftercare-Message"] for mail in smtp.wait_for(2))
+    assert len(received) == 2 and set(received.values()) == {1}
+    with aftercare.db.session() as session:
+        cancelled = session.scalars(select(Message).join(Order).where(Order.external_id == "1")).one()
+        kinds = Counter(
+            session.scalars(select(TimelineEntry.kind).where(TimelineEntry.order_id == cancelled.order_id))
+        )
+        assert session.get(Store, other.id).name == "Next Door 2"  # the other connection did not wait
+    assert cancelled.status == "cancelled" and cancelled.reason == "the order was cancelled"
+    assert kinds["cancelled"] == 1 and kinds["sent"] == 0
