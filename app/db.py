@@ -200,7 +200,7 @@ class Database:
             with self.session() as session:
                 yield session
             return
-        with Session(self._deferred, expire_on_commit=False) as session:
+        with self.sessions(bind=self._deferred) as session:
             try:
                 with session.begin():
                     yield session
