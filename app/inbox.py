@@ -6,6 +6,14 @@ whatever the store's size. The worker takes pending deliveries
 in batches (``process``): in one transaction, oldest first, each delivery's snapshots are applied
 (inside a savepoint of its own), then every order the batch touched is planned once, set-based.
 
+Several workers take batches side by side on PostgreSQL (``FOR UPDATE SKIP LOCKED``). Two batches
+can be about the same customer or order (an order and its update a moment later; a customer's second
+order): the second worker's insert of a customer the first has inserted but not committed would wait
+for the first batch's whole transaction. So each batch first takes a transaction-scoped advisory lock
+per order, customer and email it writes (``_claim_keys``, one statement, never waiting); a delivery
+whose key another batch holds is left pending for the next batch (``busy``), whoever takes it. Its
+order of application changes nothing: an older snapshot after a newer one is ignored (invariant 3).
+
 A delivery that can never be applied (its body is not in the platform's shape, or the database refuses
 a value in it) is kept once as ``rejected`` with the reason, for the operator, and not retried. One that
 arrived before what it is about ("order not seen yet") waits and is tried again, quietly. A failure of
@@ -15,20 +23,30 @@ one next time, so one bad row can never hold up the others.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from app import clock, group_commit, ingest
 from app.db import Database, among
 from app.models import InboxEntry, InboxStatus, Store
-from connectors.base import Connector, Delivery, PayloadError, Snapshot
+from connectors.base import (
+    Connector,
+    Delivery,
+    OrderRemoved,
+    OrderSnapshot,
+    PayloadError,
+    ShipmentEventUpdate,
+    ShipmentSnapshot,
+    Snapshot,
+)
 from tracking import registry as tracking_registry
 
 log = logging.getLogger(__name__)
@@ -64,6 +82,15 @@ class Processed:
     done: int = 0
     waiting: int = 0  # tried again later (what they are about has not arrived yet)
     rejected: int = 0
+    busy: int = 0  # left pending: another worker's batch is writing the same order or customer
+
+    def __add__(self, other: Processed) -> Processed:
+        return Processed(
+            self.done + other.done,
+            self.waiting + other.waiting,
+            self.rejected + other.rejected,
+            self.busy + other.busy,
+        )
 
 
 def process(db: Database, connectors: dict[str, Connector], limit: int = BATCH) -> Processed:
@@ -89,9 +116,7 @@ def process(db: Database, connectors: dict[str, Connector], limit: int = BATCH) 
             log.exception("inbox entry %s could not be applied now", entry_id)
             _later(db, entry_id, f"{type(exc).__name__}: {exc}")
             continue
-        totals = Processed(
-            totals.done + one.done, totals.waiting + one.waiting, totals.rejected + one.rejected
-        )
+        totals += one
     return totals
 
 
@@ -101,7 +126,9 @@ def drain(db: Database, connectors: dict[str, Connector], limit: int = BATCH) ->
     while True:
         result = process(db, connectors, limit)
         done += result.done
-        if result.done + result.rejected + result.waiting < limit:
+        if result.done + result.rejected + result.waiting + result.busy < limit:
+            return done
+        if result.busy == limit:  # all of it is another worker's now: its batch will be done soon
             return done
 
 
@@ -187,6 +214,7 @@ def _batch(session: Session, connectors: dict[str, Connector], entries: list[Inb
             translated[store.id].append((entry, snapshots))
         except Exception as exc:  # noqa: BLE001 - its shape: it can never be applied
             rejected += _reject(entry, exc, now)
+    busy = _leave_busy(session, translated)
     done = waiting = 0
     for store_id, batch in translated.items():
         store = stores[store_id]
@@ -208,7 +236,69 @@ def _batch(session: Session, connectors: dict[str, Connector], entries: list[Inb
             done += len(batch)
         ingest.replan(session, store, results)
         ingest.learn(session, store, results)
-    return Processed(done, waiting, rejected)
+    return Processed(done, waiting, rejected, busy)
+
+
+def _leave_busy(session: Session, translated: dict[int, list[tuple[InboxEntry, list[Snapshot]]]]) -> int:
+    """Take this batch's keys (PostgreSQL); drop from ``translated`` every delivery with a key another
+    batch holds, untried, and say how many. Nothing on SQLite, where one transaction writes at a time."""
+    if session.get_bind().dialect.name != "postgresql":
+        return 0
+    keys = {
+        id(entry): _keys(store_id, snapshots)
+        for store_id, batch in translated.items()
+        for entry, snapshots in batch
+    }
+    taken = _claim_keys(session, set().union(*keys.values()) if keys else set())
+    busy = 0
+    for store_id, batch in list(translated.items()):
+        kept = [(entry, snapshots) for entry, snapshots in batch if keys[id(entry)] <= taken]
+        for entry, _ in batch:
+            if not keys[id(entry)] <= taken:
+                entry.attempts -= 1  # not tried: it stays as it was, pending
+                busy += 1
+        if kept:
+            translated[store_id] = kept
+        else:
+            del translated[store_id]
+    return busy
+
+
+def _claim_keys(session: Session, keys: set[int]) -> set[int]:
+    """Of ``keys``, those this transaction now holds (advisory locks, released at its end): a key
+    another transaction holds is not waited for."""
+    if not keys:
+        return set()
+    refused = session.scalars(
+        text("SELECT k FROM unnest(CAST(:keys AS bigint[])) AS k WHERE NOT pg_try_advisory_xact_lock(k)"),
+        {"keys": sorted(keys)},
+    )
+    return keys - set(refused)
+
+
+def _keys(store_id: int, snapshots: list[Snapshot]) -> set[int]:
+    """What a delivery writes that another batch may be writing too: its orders, their customer
+    accounts and emails, as 64-bit advisory lock keys (a collision only makes a delivery wait a batch)."""
+    names: set[tuple[str, str]] = set()
+    for snap in snapshots:
+        if isinstance(snap, OrderSnapshot):
+            names.add(("order", snap.external_id))
+            if snap.customer is not None:
+                names.add(("customer", snap.customer.external_id))
+                if snap.customer.email:
+                    names.add(("email", snap.customer.email.strip().lower()))
+        elif isinstance(snap, ShipmentSnapshot | ShipmentEventUpdate):
+            names.add(("order", snap.order_external_id))
+        elif isinstance(snap, OrderRemoved):
+            names.add(("order", snap.external_id))
+    return {
+        int.from_bytes(
+            hashlib.blake2b(f"{store_id}\0{kind}\0{value}".encode(), digest_size=8).digest(),
+            "big",
+            signed=True,
+        )
+        for kind, value in names
+    }
 
 
 def _together(

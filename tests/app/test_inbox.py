@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
-from sqlalchemy import select, text
+import pytest
+from sqlalchemy import event, func, select, text
 
 from app import channel_settings, clock, inbox
-from app.models import InboxEntry, Message, Order, Store
+from app.models import Customer, InboxEntry, Message, Order, Store
 from connectors.base import WebhookRequest
 from connectors.sandbox import SandboxConnector
 from scheduler import jobs
@@ -163,3 +165,61 @@ def test_applied_deliveries_are_deleted_after_the_kept_days_and_a_late_retry_is_
     answer = client.post("/webhooks/sandbox", data=recent[0], headers=recent[1])
     assert answer.json.get("duplicate") is True  # a retry within the week meets its row
     assert inbox.prune(aftercare.db, timedelta(days=7)) == 0
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_second_worker_leaves_a_customer_the_first_is_writing_and_takes_the_rest(app, aftercare):
+    """Worker A's batch holds a customer's first order and has inserted the customer, not committed.
+    Worker B's batch has that customer's second order and another customer's: B does not wait for
+    A's transaction (it would, on the customer's unique key); it applies the other customer's order
+    and leaves the second order pending, untried. Once A commits, the next batch applies it: every
+    order once, the customer once, each order's thank-you planned."""
+    clock.freeze(T0)
+    store = make_store(aftercare)
+    sandbox = simulated(store)
+    first = sandbox.new_order(status="paid")
+    orders = [first, sandbox.new_order(status="paid", returning=first["customer"]["email"])]
+    orders.append(sandbox.new_order(status="paid"))
+    for payload in orders:
+        body, headers = sandbox.signed_request("order.created", payload)
+        assert app.test_client().post("/webhooks/sandbox", data=body, headers=headers).status_code == 200
+    inserted, release = threading.Event(), threading.Event()
+
+    @event.listens_for(aftercare.db.engine, "after_cursor_execute")
+    def pause_a(connection, cursor, statement, parameters, context, executemany):
+        if threading.current_thread().name == "A" and statement.startswith("INSERT INTO customers"):
+            inserted.set()
+            release.wait(timeout=300)
+
+    results: dict[str, inbox.Processed] = {}
+
+    def work(name: str, limit: int) -> None:
+        results[name] = inbox.process(aftercare.db, aftercare.connectors, limit=limit)
+
+    a = threading.Thread(target=work, args=("A", 1), name="A")  # the oldest delivery: the first order
+    b = threading.Thread(target=work, args=("B", 10), name="B")
+    try:
+        a.start()
+        assert inserted.wait(timeout=120), "worker A never inserted the customer"
+        b.start()
+        b.join(timeout=60)  # a bound on a busy machine; B waiting for A would never end before release
+        b_done_while_a_open = not b.is_alive()
+    finally:
+        release.set()
+        a.join(timeout=300)
+        b.join(timeout=300)
+        event.remove(aftercare.db.engine, "after_cursor_execute", pause_a)
+
+    assert b_done_while_a_open, "worker B waited for worker A's transaction"
+    assert results == {"A": inbox.Processed(done=1), "B": inbox.Processed(done=1, busy=1)}
+    with aftercare.db.session() as session:
+        left = session.scalars(select(InboxEntry).where(InboxEntry.status == "pending")).one()
+    assert left.attempts == 0  # untried, not failed
+    assert inbox.process(aftercare.db, aftercare.connectors) == inbox.Processed(done=1)
+    with aftercare.db.session() as session:
+        stored = dict(
+            session.execute(select(Order.external_id, func.count()).group_by(Order.external_id)).all()
+        )
+        customers = session.scalar(select(func.count()).select_from(Customer))
+    assert stored == {str(payload["id"]): 1 for payload in orders} and customers == 2
+    assert count(aftercare, Message, step="thank_you") == 3
