@@ -25,8 +25,13 @@ import signal
 import socket
 import sys
 import uuid
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
+
+if TYPE_CHECKING:
+    from app import Services
+    from scheduler.dispatch import Dispatcher
 
 log = logging.getLogger("aftercare.scheduler")
 
@@ -34,26 +39,33 @@ log = logging.getLogger("aftercare.scheduler")
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
 
 
+def build() -> tuple[Services, str, Dispatcher]:
+    """The worker's services, its id (host, process, a random part: unique among workers) and its
+    dispatcher. Everything allocated so far lives as long as the process, so it is then moved out of
+    the collector's sight, as in the web (``app.wsgi``): each full collection walked all of it, a
+    pause of 140-190 ms about every thousand messages a worker sends (``bench.dispatch``)."""
+    from app import create_app, services  # noqa: PLC0415 - after main's mask
+    from scheduler import jobs  # noqa: PLC0415
+
+    aftercare = services(create_app())
+    worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    dispatcher = jobs.make_dispatcher(aftercare, worker_id)
+    gc.freeze()
+    return aftercare, worker_id, dispatcher
+
+
 def main() -> int:
     # before any thread exists, so that every thread inherits the mask and only sigwait takes them
     signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    from app import create_app, services  # noqa: PLC0415 - after the mask: see the module's docstring
-    from app.config import ConfigError  # noqa: PLC0415
+    from app.config import ConfigError  # noqa: PLC0415 - after the mask: see the module's docstring
     from scheduler import jobs  # noqa: PLC0415
 
     try:
-        app = create_app()
+        aftercare, worker_id, dispatcher = build()
     except ConfigError as exc:
         print(f"aftercare worker: {exc}", file=sys.stderr)  # noqa: T201 - the one line a user must see
         return 2
-    aftercare = services(app)
-    worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-    dispatcher = jobs.make_dispatcher(aftercare, worker_id)
     settings = aftercare.settings
-    # Everything allocated so far lives as long as the process: out of the collector's sight, as in
-    # the web (``app.wsgi``). Each full collection walked all of it, a pause of 140-190 ms about every
-    # thousand messages a worker sends (``bench.dispatch``), with the SMTP connection held open.
-    gc.freeze()
 
     scheduler = BackgroundScheduler(timezone="UTC")
     periodic = [  # (id, function, arguments, every so many seconds)
