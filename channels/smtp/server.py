@@ -11,7 +11,9 @@ connected to as configured."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import re
 import smtplib
 import socket
 import ssl
@@ -121,13 +123,13 @@ class Transport:
         try:
             connection, reused = self._pool.take(server)
             try:
-                connection.sendmail(mail_from, [to], data)
+                transact(connection, mail_from, to, data)
             except smtplib.SMTPServerDisconnected:
                 connection.close()
                 if not reused:
                     raise
                 connection, reused = connect(server), False  # the server dropped it while idle: once more
-                connection.sendmail(mail_from, [to], data)
+                transact(connection, mail_from, to, data)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException):
                 self._pool.give(server, connection)  # smtplib reset the transaction: still usable
                 raise
@@ -152,6 +154,54 @@ class Transport:
             raise ChannelDown(f"SMTP server unreachable: {exc}") from exc
         except smtplib.SMTPException as exc:
             raise TransientChannelError(f"SMTP error: {exc}") from exc
+
+
+def transact(connection: smtplib.SMTP, mail_from: str, to: str, data: bytes) -> None:
+    """One message to one recipient, raising what ``smtplib.SMTP.sendmail`` raises. When the server
+    offers PIPELINING (RFC 2920; Postfix, Exim, Gmail and SES do), MAIL, RCPT and DATA go in one write
+    and their replies are read together: two round trips a message instead of four, which is most of
+    a send's time over a real network. Otherwise, or for an address smtplib would have to refuse or
+    encode (not ASCII), smtplib's own ``sendmail``."""
+    connection.ehlo_or_helo_if_needed()  # the server's extensions, before the first message too
+    if not connection.has_extn("pipelining") or not (mail_from.isascii() and to.isascii()):
+        connection.sendmail(mail_from, [to], data)
+        return
+    size = f" SIZE={len(data)}" if connection.has_extn("size") else ""
+    connection.send(
+        f"MAIL FROM:{smtplib.quoteaddr(mail_from)}{size}\r\nRCPT TO:{smtplib.quoteaddr(to)}\r\nDATA\r\n"
+    )
+    (mail, mail_reply), (rcpt, rcpt_reply), (data_code, data_reply) = (
+        connection.getreply() for _ in range(3)
+    )
+    if data_code == 354:  # a server that began the data though it refused the envelope: end it, empty
+        if mail != 250 or rcpt not in (250, 251):
+            connection.send(b".\r\n")
+            connection.getreply()
+        else:
+            connection.send(_dot_stuffed(data))
+            data_code, data_reply = connection.getreply()
+            if data_code == 250:
+                return
+    if 421 in (mail, rcpt, data_code):  # the server is closing the connection: as smtplib's sendmail
+        connection.close()
+    else:
+        with contextlib.suppress(smtplib.SMTPServerDisconnected):
+            connection.rset()  # the next message starts afresh on this connection
+    if mail != 250:
+        raise smtplib.SMTPSenderRefused(mail, mail_reply, mail_from)
+    if rcpt not in (250, 251):
+        raise smtplib.SMTPRecipientsRefused({to: (rcpt, rcpt_reply)})
+    raise smtplib.SMTPDataError(data_code, data_reply)
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """The message as DATA carries it (RFC 5321 4.5.2): CRLF line ends, a leading dot doubled, ending
+    in CRLF and the lone dot."""
+    lines = re.sub(rb"\r\n|\r|\n", b"\r\n", data)
+    stuffed = re.sub(rb"(?m)^\.", b"..", lines)
+    if not stuffed.endswith(b"\r\n"):
+        stuffed += b"\r\n"
+    return stuffed + b".\r\n"
 
 
 def check(server: Server) -> None:

@@ -27,6 +27,16 @@ class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
 
+    async def handle_EHLO(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        """aiosmtpd's own answer, and PIPELINING as the servers stores use offer it (it reads each
+        command in turn whenever it arrives, so it serves a pipelining client as such)."""
+        session.host_name = hostname
+        if not self.sink.pipelining:
+            return responses
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]  # the last line ends the reply
+
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
         if self.sink.hold_after is not None and not self.sink.holding.is_set():
             with self.sink.lock:
@@ -65,6 +75,7 @@ class SmtpSink:
         self.lock = threading.Lock()
         self.refuse_with: str | None = None
         self.hold_after: int | None = None  # hold the first MAIL FROM after this many messages
+        self.pipelining = True  # offered in the EHLO reply
         self.holding = threading.Event()
         self.released = threading.Event()
         self.running = False
