@@ -252,9 +252,11 @@ def _leave_busy(session: Session, translated: dict[int, list[tuple[InboxEntry, l
     taken = _claim_keys(session, set().union(*keys.values()) if keys else set())
     busy = 0
     for store_id, batch in list(translated.items()):
-        kept = [(entry, snapshots) for entry, snapshots in batch if keys[id(entry)] <= taken]
-        for entry, _ in batch:
-            if not keys[id(entry)] <= taken:
+        kept = []
+        for entry, snapshots in batch:
+            if keys[id(entry)] <= taken:
+                kept.append((entry, snapshots))
+            else:
                 entry.attempts -= 1  # not tried: it stays as it was, pending
                 busy += 1
         if kept:
