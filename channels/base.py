@@ -139,6 +139,16 @@ class Channel(Protocol):
 
 
 @runtime_checkable
+class Ahead(Protocol):
+    """A channel that can begin the next message's transaction with this one's (SMTP: its envelope
+    pipelined behind this one's data), told before a send which message follows it."""
+
+    def expect(self, store: StoreContext, outgoing: Outgoing) -> None:
+        """``outgoing`` is what the next ``send`` will be followed by (a guess: it may not be)."""
+        ...
+
+
+@runtime_checkable
 class Pooled(Protocol):
     """A channel that keeps connections open between sends (SMTP): the worker closes idle ones after
     each batch and all of them when its run ends, so a quiet store holds no socket to its server."""

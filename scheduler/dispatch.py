@@ -50,6 +50,7 @@ from app.models import Customer, Message, OfferStatus, Order, ShortLink, Store, 
 from app.suppression import addresses
 from channels import registry
 from channels.base import (
+    Ahead,
     Channel,
     ChannelDown,
     Outgoing,
@@ -229,8 +230,9 @@ class Dispatcher:
             return outcomes
         down: set[tuple[int, str]] = set()  # (store, channel) that failed in this batch: do not knock again
         followed: dict[int, set[int]] = defaultdict(set)  # store -> orders whose next steps count from a send
-        for item in prepared:
-            outcome = self._record(self._send(item, down))
+        for index, item in enumerate(prepared):
+            following = prepared[index + 1] if index + 1 < len(prepared) else None
+            outcome = self._record(self._send(item, down, following))
             outcomes[outcome] += 1
             if outcome is Outcome.SENT and item.outgoing.step in FOLLOWED_STEPS and item.order_id is not None:
                 followed[item.store_id].add(item.order_id)
@@ -443,11 +445,14 @@ class Dispatcher:
 
     # --- outside any transaction: the sends -----------------------------------------------------------
 
-    def _send(self, item: Prepared, down: set[tuple[int, str]]) -> Tried:
+    def _send(self, item: Prepared, down: set[tuple[int, str]], following: Prepared | None = None) -> Tried:
         """Send through the message's channel, else the step's next usable ones in order: a channel
         that is down, or cannot reach this customer (no phone, WhatsApp's window closed, an address
         that bounced), hands over to the next. If none could take it and one was down, the message
-        waits for it without using an attempt; if none could reach the customer, it fails."""
+        waits for it without using an attempt; if none could reach the customer, it fails.
+
+        ``following``, the batch's next message, is named to a channel that can begin its
+        transaction with this one's (``Ahead``) when it is the first that message will try."""
         outgoing, said, waiting = item.outgoing, [], False
         result = Tried(item, Outcome.FAILED)
         if item.offer is not None and not self._create_offer(item.offer, result):
@@ -471,6 +476,8 @@ class Dispatcher:
                     }
                 )
 
+            if following is not None and isinstance(channel, Ahead) and _first_through(following, name):
+                channel.expect(following.store, following.outgoing)
             try:
                 provider_id = channel.send(item.store, outgoing)
             except ChannelDown as exc:
@@ -685,6 +692,12 @@ def _render(
                     step=message.step,
                 )
     return render(message.step, built.locale, built.context)
+
+
+def _first_through(following: Prepared, name: str) -> bool:
+    """Whether the next message will go first through channel ``name`` straight away (not after a
+    code is made for it at the store, which may fail)."""
+    return following.offer is None and bool(following.channels) and following.channels[0][0] == name
 
 
 def _journeys_began(session: Session, store: Store, messages: list[Message]) -> dict[int, datetime]:

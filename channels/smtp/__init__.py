@@ -64,6 +64,17 @@ class SmtpChannel:
     def __init__(self, relay: Relay | None = None) -> None:
         self.relay = relay
         self._transport = Transport()
+        self._next: tuple[Server, str, str] | None = None  # (server, sender, recipient) sent next
+
+    def expect(self, store: StoreContext, outgoing: Outgoing) -> None:
+        """The message the next ``send`` is followed by: its envelope may go ahead with that send's
+        data (``Transport.send``'s ``then``). A wrong guess costs a reconnection, never a message."""
+        try:
+            route = self.route(store)
+        except ChannelDown:
+            self._next = None
+            return
+        self._next = (route.server, route.envelope_from, outgoing.to_address) if outgoing.to_address else None
 
     @classmethod
     def configured(cls, store: StoreContext) -> bool:
@@ -92,6 +103,7 @@ class SmtpChannel:
         self._transport.close_idle(older_than)
 
     def send(self, store: StoreContext, outgoing: Outgoing) -> str:
+        following, self._next = self._next, None  # the guess is for this send alone
         if not outgoing.to_address:
             raise Undeliverable("the customer has no email address we may write to")
         route = self.route(store)
@@ -99,5 +111,6 @@ class SmtpChannel:
         domain = store.domain
         if domain is not None and route.from_email.lower().endswith("@" + domain.domain.lower()):
             data = dkim.sign(data, domain)
-        self._transport.send(route.server, route.envelope_from, outgoing.to_address, data)
+        then = following[1:] if following is not None and following[0] == route.server else None
+        self._transport.send(route.server, route.envelope_from, outgoing.to_address, data, then)
         return outgoing.message_id

@@ -53,6 +53,8 @@ class _Handler:
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
         if self.sink.refuse_with:
             return self.sink.refuse_with
+        if address in self.sink.refused:
+            return self.sink.refused[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -74,6 +76,7 @@ class SmtpSink:
         self.peers: set[Any] = set()  # the client end of each connection that sent mail
         self.lock = threading.Lock()
         self.refuse_with: str | None = None
+        self.refused: dict[str, str] = {}  # the reply to a RCPT of one address (no such mailbox)
         self.hold_after: int | None = None  # hold the first MAIL FROM after this many messages
         self.pipelining = True  # offered in the EHLO reply
         self.holding = threading.Event()
