@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import socket
-import threading
-import time
-
 import pytest
 
 from channels.base import ChannelDown, RecipientRefused, TransientChannelError
 from channels.smtp import Server, check
 from channels.smtp.server import Transport
 from tests.fakes.ports import free_port
+from tests.fakes.smtp import WaitingServer
 
 
 def sender(port: int, **changes) -> Server:
@@ -42,85 +38,11 @@ def test_a_wrong_setting_is_reported_in_words(smtp, changes, words):
         check(sender(smtp.port, **changes))
 
 
-class _WaitingServer(threading.Thread):
-    """A bare SMTP server on loopback that offers PIPELINING (as Postfix does) and answers a MAIL only
-    once the RCPT and DATA behind it have arrived (or after ``patience`` seconds), and a message's data
-    only once the next MAIL has (or after ``ahead_patience``): whether a client sent them together is
-    then known for certain, and a client that waits for each answer still gets one. It serves one
-    connection."""
-
-    def __init__(self, patience: float = 5.0, ahead_patience: float = 0.5) -> None:
-        super().__init__(daemon=True)
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.patience = patience
-        self.ahead_patience = ahead_patience
-        self.together: list[bool] = []  # per MAIL: RCPT and DATA came with it
-        self.behind: list[bool] = []  # per message: the next MAIL came before its data was answered
-        self.recipients: list[bytes] = []
-        self.bodies: list[bytes] = []
-
-    def run(self) -> None:
-        with self.listener:
-            connection, _ = self.listener.accept()
-        with connection:
-            buffer = b""
-
-            def line() -> bytes:
-                nonlocal buffer
-                while b"\r\n" not in buffer:
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        raise EOFError
-                    buffer += chunk
-                first, buffer = buffer.split(b"\r\n", 1)
-                return first
-
-            def arrives(marker: bytes, patience: float) -> bool:
-                """Whether ``marker`` is (or within ``patience`` seconds comes) in what the client sent."""
-                nonlocal buffer
-                deadline = time.monotonic() + patience
-                connection.settimeout(0.05)
-                while marker not in buffer.upper() and time.monotonic() < deadline:
-                    with contextlib.suppress(TimeoutError):
-                        if not (chunk := connection.recv(65536)):
-                            break
-                        buffer += chunk
-                connection.settimeout(None)
-                return marker in buffer.upper()
-
-            connection.sendall(b"220 waiting.example ESMTP\r\n")
-            with contextlib.suppress(EOFError):
-                while True:
-                    command = line().upper()
-                    if command.startswith(b"EHLO"):
-                        connection.sendall(b"250-waiting.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
-                    elif command.startswith(b"MAIL"):
-                        self.together.append(arrives(b"DATA\r\n", self.patience))
-                        connection.sendall(b"250 sender ok\r\n")
-                    elif command.startswith(b"RCPT"):
-                        self.recipients.append(command.removeprefix(b"RCPT TO:").lower())
-                        connection.sendall(b"250 recipient ok\r\n")
-                    elif command == b"DATA":
-                        connection.sendall(b"354 go ahead\r\n")
-                        body = []
-                        while (text := line()) != b".":
-                            body.append(text)
-                        self.bodies.append(b"\r\n".join(body))
-                        self.behind.append(arrives(b"MAIL FROM", self.ahead_patience))
-                        connection.sendall(b"250 queued\r\n")
-                    elif command == b"QUIT":
-                        connection.sendall(b"221 bye\r\n")
-                        return
-                    else:
-                        connection.sendall(b"250 ok\r\n")
-
-
 def test_a_server_offering_pipelining_gets_mail_rcpt_and_data_in_one_write():
     """Two round trips a message instead of four (RFC 2920): over a real network, most of a send's
     time. The message arrives as it was, a line that starts with a dot included (dot-stuffed on the
     wire, as DATA requires, and unstuffed by the server)."""
-    server = _WaitingServer()
+    server = WaitingServer()
     server.start()
     message = b"Subject: hello\r\n\r\n.a line that starts with a dot\r\nand the rest\r\n"
     transport = Transport()
@@ -138,7 +60,7 @@ def test_the_next_message_s_envelope_goes_behind_this_one_s_data():
     one's data, before the server has answered it: one round trip a message. That message then goes
     into the transaction left open for it, over the same connection (fails without the envelope sent
     ahead: the server sees the second MAIL only after answering the first message)."""
-    server = _WaitingServer()
+    server = WaitingServer()
     server.start()
     message = b"Subject: hello\r\n\r\nbody\r\n"
     transport = Transport()

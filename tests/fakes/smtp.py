@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -107,3 +109,77 @@ class SmtpSink:
             time.sleep(0.02)
         with self.lock:
             return list(self.received)
+
+
+class WaitingServer(threading.Thread):
+    """A bare SMTP server on loopback that offers PIPELINING (as Postfix does) and answers a MAIL only
+    once the RCPT and DATA behind it have arrived (or after ``patience`` seconds), and a message's data
+    only once the next MAIL has (or after ``ahead_patience``): whether a client sent them together is
+    then known for certain, and a client that waits for each answer still gets one. It serves one
+    connection."""
+
+    def __init__(self, patience: float = 5.0, ahead_patience: float = 0.5) -> None:
+        super().__init__(daemon=True)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.patience = patience
+        self.ahead_patience = ahead_patience
+        self.together: list[bool] = []  # per MAIL: RCPT and DATA came with it
+        self.behind: list[bool] = []  # per message: the next MAIL came before its data was answered
+        self.recipients: list[bytes] = []
+        self.bodies: list[bytes] = []
+
+    def run(self) -> None:
+        with self.listener:
+            connection, _ = self.listener.accept()
+        with connection:
+            buffer = b""
+
+            def line() -> bytes:
+                nonlocal buffer
+                while b"\r\n" not in buffer:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        raise EOFError
+                    buffer += chunk
+                first, buffer = buffer.split(b"\r\n", 1)
+                return first
+
+            def arrives(marker: bytes, patience: float) -> bool:
+                """Whether ``marker`` is (or within ``patience`` seconds comes) in what the client sent."""
+                nonlocal buffer
+                deadline = time.monotonic() + patience
+                connection.settimeout(0.05)
+                while marker not in buffer.upper() and time.monotonic() < deadline:
+                    with contextlib.suppress(TimeoutError):
+                        if not (chunk := connection.recv(65536)):
+                            break
+                        buffer += chunk
+                connection.settimeout(None)
+                return marker in buffer.upper()
+
+            connection.sendall(b"220 waiting.example ESMTP\r\n")
+            with contextlib.suppress(EOFError):
+                while True:
+                    command = line().upper()
+                    if command.startswith(b"EHLO"):
+                        connection.sendall(b"250-waiting.example\r\n250-PIPELINING\r\n250 8BITMIME\r\n")
+                    elif command.startswith(b"MAIL"):
+                        self.together.append(arrives(b"DATA\r\n", self.patience))
+                        connection.sendall(b"250 sender ok\r\n")
+                    elif command.startswith(b"RCPT"):
+                        self.recipients.append(command.removeprefix(b"RCPT TO:").lower())
+                        connection.sendall(b"250 recipient ok\r\n")
+                    elif command == b"DATA":
+                        connection.sendall(b"354 go ahead\r\n")
+                        body = []
+                        while (text := line()) != b".":
+                            body.append(text)
+                        self.bodies.append(b"\r\n".join(body))
+                        self.behind.append(arrives(b"MAIL FROM", self.ahead_patience))
+                        connection.sendall(b"250 queued\r\n")
+                    elif command == b"QUIT":
+                        connection.sendall(b"221 bye\r\n")
+                        return
+                    else:
+                        connection.sendall(b"250 ok\r\n")

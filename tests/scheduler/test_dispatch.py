@@ -16,7 +16,7 @@ from connectors.base import OrderStatus
 from scheduler.dispatch import Outcome, retry_delay
 from scheduler.jobs import make_dispatcher
 from tests import helpers
-from tests.fakes.smtp import SmtpSink
+from tests.fakes.smtp import SmtpSink, WaitingServer
 from tests.helpers import T0, count, ingest_order, make_store
 
 # These tests are about sending one message: orders whose customers declined marketing get only
@@ -60,6 +60,26 @@ def test_a_run_of_several_batches_sends_over_one_smtp_connection(aftercare, smtp
     assert dispatcher.run_until_idle() == Counter({Outcome.SENT: 5})
     assert len(smtp.wait_for(5)) == 5
     assert len(smtp.peers) == 1
+
+
+def test_each_message_of_a_batch_has_its_envelope_sent_with_the_data_before_it(aftercare):
+    """Within a batch, the next message's envelope reaches the store's server with the previous
+    message's data, before the server has answered it: one round trip a message over a distant
+    server (``channels.smtp.server``). Each message still arrives once, to its own customer, over
+    one connection (fails without the dispatcher naming the next message: the server sees each
+    envelope only after answering the data before it)."""
+    server = WaitingServer()
+    server.start()
+    clock.freeze(T0)
+    store = make_store(aftercare, smtp_port=server.port)
+    emails = [f"customer{number}@example.test" for number in range(3)]
+    for number, email in enumerate(emails):
+        ingest_order(aftercare, store, order_snapshot(f"10{number:02d}", email=email))
+    assert make_dispatcher(aftercare, "w1").run_until_idle() == Counter({Outcome.SENT: 3})
+    server.join(timeout=60)
+    assert server.behind == [True, True, False]  # nothing follows the last
+    assert sorted(server.recipients) == [f"<{email}>".encode() for email in emails]
+    assert len(server.bodies) == 3
 
 
 def test_message_not_due_yet_waits(aftercare, smtp):
