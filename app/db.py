@@ -36,13 +36,6 @@ DEFERRED_OPTION = "aftercare_deferred"
 PING_AFTER_IDLE_SECONDS = 10.0
 # ``Statistics``: a table's statistics are refreshed in a long transaction after this many rows at least.
 ANALYZE_AFTER_ROWS = 500
-# Every statement planned for its own values and the table as it is now. psycopg prepares a statement
-# run five times on a connection, and PostgreSQL then keeps one generic plan for it, made with the
-# statistics of that moment: on a new database, those of empty tables, and the worker's pooled
-# connections went on scanning whole tables (and checking foreign keys by scanning) as a store's
-# first orders arrived by the thousand. bench.ingest, PostgreSQL, one worker applying a new store's
-# deliveries: 426 -> 775/s; a store of 100,000 orders: 708 -> 741/s.
-POSTGRES_OPTIONS = "-c plan_cache_mode=force_custom_plan"
 
 
 class Base(DeclarativeBase):
@@ -92,7 +85,7 @@ def make_engine(url: str, tuning: dict[str, int] | None = None, **kwargs: Any) -
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, **kwargs)
         _tune_sqlite(engine, {} if tuning is None else tuning)
         return engine
-    engine = create_engine(url, connect_args={"options": POSTGRES_OPTIONS}, **kwargs)
+    engine = create_engine(url, **kwargs)
     _ping_when_idle(engine)
     return engine
 
@@ -178,7 +171,7 @@ class Database:
             return None
         engine = create_engine(
             self.engine.url,
-            connect_args={"options": f"{POSTGRES_OPTIONS} -c synchronous_commit=off"},
+            connect_args={"options": "-c synchronous_commit=off"},
             pool_size=1,
             max_overflow=2,
             isolation_level="AUTOCOMMIT",

@@ -87,37 +87,3 @@ def test_on_sqlite_the_webs_writes_leave_the_log_for_the_workers_commit_to_move(
         assert session.get(Store, store.id).name == "Checkpointed"
     web.dispose()
     worker.dispose()
-
-
-def test_a_statement_prepared_on_an_empty_table_is_planned_again_once_it_has_grown(fresh_postgres):
-    """A new store's first orders arrive by the thousand into tables whose statistics say they are
-    empty. A statement our connection has run many times is planned again for the table as it is,
-    with its index, instead of keeping the whole-table scan planned while the table was empty, which
-    is what PostgreSQL's cached generic plans did to every prepared statement and foreign-key check
-    (fails without ``POSTGRES_OPTIONS``: the fifth run's generic plan, a sequential scan, is kept)."""
-    db = Database(fresh_postgres)
-    try:
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql(
-                "INSERT INTO stores (platform, external_id, name, status, default_locale, timezone, currency,"
-                " setup, plan, plan_status, created_at, updated_at) VALUES ('sandbox', 's', 'S', 'active',"
-                " 'en', 'UTC', 'USD', '', 'free', 'active', now(), now())"
-            )
-            connection.exec_driver_sql("ANALYZE orders")  # as autovacuum or a migration may leave it
-            connection.exec_driver_sql(
-                "PREPARE hot(integer, varchar) AS"
-                " SELECT id FROM orders WHERE store_id = $1 AND external_id = $2"
-            )
-            for number in range(8):  # past the five runs after which a generic plan may be kept
-                connection.exec_driver_sql(f"EXECUTE hot(1, 'o{number}')")
-            connection.exec_driver_sql(
-                "INSERT INTO orders (store_id, external_id, number, status, remote_status, currency, total,"
-                " cash_on_delivery, placed_at, remote_updated_at, created_at, updated_at) SELECT 1, 'o' || n,"
-                " '#' || n, 'paid', 'processing', 'USD', 10, false, now(), now(), now(), now()"
-                " FROM generate_series(1, 20000) AS n"
-            )
-            plan = "\n".join(row[0] for row in connection.exec_driver_sql("EXPLAIN EXECUTE hot(1, 'o77')"))
-            connection.rollback()
-    finally:
-        db.dispose()
-    assert "Seq Scan" not in plan and "Index" in plan, plan
