@@ -43,6 +43,7 @@ from bench import common, latency
 from connectors.sandbox import translate
 from connectors.sandbox.store import SimulatedStore
 from scheduler.jobs import make_dispatcher
+from tests.fakes.smtp import offering_pipelining
 
 
 class _Counting:
@@ -54,10 +55,8 @@ class _Counting:
     async def handle_EHLO(  # noqa: N802
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
     ) -> list[str]:
-        """PIPELINING, as Postfix, Exim, Gmail and SES offer it (aiosmtpd reads each command when it
-        arrives, so it serves a pipelining client as one; it only does not say so)."""
         session.host_name = hostname
-        return [*responses[:-1], "250-PIPELINING", responses[-1]]  # the last line ends the reply
+        return offering_pipelining(responses)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         with self.count.get_lock():

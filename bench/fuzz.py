@@ -201,12 +201,12 @@ def main() -> None:
     print(
         f"worker: {len(errors.messages)} errors logged" + "".join(f"\n  {m}" for m in errors.messages[:SHOWN])
     )
-    if not args.keep and not found and all(_shopify_unreachable(call, said) for call, said in failing):
+    unreachable = sum(1 for call, said in failing if _shopify_unreachable(call, said))
+    if not args.keep and not found and unreachable == len(failing):
         for path in sorted(folder.rglob("*"), reverse=True):
             path.unlink() if path.is_file() else path.rmdir()
         folder.rmdir()
     total = sum(statuses.values())
-    unreachable = sum(1 for call, said in failing if _shopify_unreachable(call, said))
     if unreachable:
         print(f"{unreachable} x 503 from the App Home: Shopify, which this machine cannot reach, was asked")
     fives = sum(n for status, n in statuses.items() if status >= 500) - unreachable

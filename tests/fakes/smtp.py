@@ -25,6 +25,13 @@ class Received:
     raw: bytes
 
 
+def offering_pipelining(responses: list[str]) -> list[str]:
+    """aiosmtpd's EHLO reply with PIPELINING in it, as the servers stores use offer it (aiosmtpd reads
+    each command in turn whenever it arrives, so it serves a pipelining client as such; it only does
+    not say so)."""
+    return [*responses[:-1], "250-PIPELINING", responses[-1]]  # the last line ends the reply
+
+
 class _Handler:
     def __init__(self, sink: SmtpSink) -> None:
         self.sink = sink
@@ -32,12 +39,8 @@ class _Handler:
     async def handle_EHLO(  # noqa: N802
         self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
     ) -> list[str]:
-        """aiosmtpd's own answer, and PIPELINING as the servers stores use offer it (it reads each
-        command in turn whenever it arrives, so it serves a pipelining client as such)."""
         session.host_name = hostname
-        if not self.sink.pipelining:
-            return responses
-        return [*responses[:-1], "250-PIPELINING", responses[-1]]  # the last line ends the reply
+        return offering_pipelining(responses) if self.sink.pipelining else responses
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
         if self.sink.hold_after is not None and not self.sink.holding.is_set():
